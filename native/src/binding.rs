@@ -1,0 +1,387 @@
+//! JS glue: a `NativeTrie` class wrapping `trie::Trie`, plus `noop()` for
+//! measuring the bare Node-API call cost. Every input is validated here and
+//! reported as a JS Error with a stable `code` (panic=abort must never fire).
+
+use crate::napi::*;
+use crate::trie::{InsertError, Trie, ID_BITS, ID_BYTES, MAX_HIST_DEPTH};
+use std::ffi::{c_void, CStr, CString};
+use std::ptr;
+
+// Stable error codes; the TypeScript side maps them onto TrieError.
+const ERR_BAD_ID: &CStr = c"ERR_TRIE_BAD_ID";
+const ERR_BAD_PREFIX: &CStr = c"ERR_TRIE_BAD_PREFIX";
+const ERR_BAD_DEPTH: &CStr = c"ERR_TRIE_BAD_DEPTH";
+const ERR_BAD_ARG: &CStr = c"ERR_TRIE_BAD_ARG";
+const ERR_FULL: &CStr = c"ERR_TRIE_FULL";
+const ERR_BAD_THIS: &CStr = c"ERR_TRIE_BAD_THIS";
+const ERR_NAPI: &CStr = c"ERR_TRIE_NAPI";
+
+/// Most arguments any method takes.
+const MAX_ARGS: usize = 3;
+
+struct JsError {
+    code: &'static CStr,
+    msg: String,
+}
+
+type JsResult<T> = Result<T, JsError>;
+
+fn err<T>(code: &'static CStr, msg: impl Into<String>) -> JsResult<T> {
+    Err(JsError { code, msg: msg.into() })
+}
+
+fn check(status: napi_status, what: &str) -> JsResult<()> {
+    if status == NAPI_OK {
+        Ok(())
+    } else {
+        err(ERR_NAPI, format!("Node-API call {what} failed with status {status}"))
+    }
+}
+
+unsafe fn throw(env: napi_env, e: JsError) {
+    let mut pending = false;
+    napi_is_exception_pending(env, &mut pending);
+    if pending {
+        return; // keep the original exception, it is more precise
+    }
+    let msg = CString::new(e.msg).unwrap_or_default();
+    napi_throw_error(env, e.code.as_ptr(), msg.as_ptr());
+}
+
+struct Call {
+    env: napi_env,
+    this: napi_value,
+    argc: usize,
+    argv: [napi_value; MAX_ARGS],
+}
+
+impl Call {
+    unsafe fn new(env: napi_env, info: napi_callback_info) -> JsResult<Self> {
+        let mut argc = MAX_ARGS;
+        let mut argv = [ptr::null_mut(); MAX_ARGS];
+        let mut this = ptr::null_mut();
+        check(
+            napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), &mut this, ptr::null_mut()),
+            "napi_get_cb_info",
+        )?;
+        Ok(Call { env, this, argc, argv })
+    }
+
+    fn arg(&self, i: usize) -> Option<napi_value> {
+        // argc reports the real count, which may exceed MAX_ARGS.
+        (i < self.argc.min(MAX_ARGS)).then(|| self.argv[i])
+    }
+
+    unsafe fn trie(&self) -> JsResult<&mut Trie> {
+        let mut p: *mut c_void = ptr::null_mut();
+        if napi_unwrap(self.env, self.this, &mut p) != NAPI_OK || p.is_null() {
+            return err(ERR_BAD_THIS, "method called on an object that is not a NativeTrie");
+        }
+        Ok(&mut *(p as *mut Trie))
+    }
+
+    /// Borrow a Uint8Array argument. The slice lives as long as the JS value,
+    /// i.e. for this call (Node-API materialises on-heap arrays off-heap).
+    unsafe fn bytes(&self, i: usize, code: &'static CStr, what: &str) -> JsResult<&[u8]> {
+        let Some(v) = self.arg(i) else { return err(code, format!("{what} must be a Uint8Array")) };
+        let mut ty = 0i32;
+        let mut len = 0usize;
+        let mut data: *mut c_void = ptr::null_mut();
+        let st = napi_get_typedarray_info(self.env, v, &mut ty, &mut len, &mut data, ptr::null_mut(), ptr::null_mut());
+        if st != NAPI_OK || ty != NAPI_UINT8_ARRAY {
+            return err(code, format!("{what} must be a Uint8Array"));
+        }
+        if len == 0 || data.is_null() {
+            return Ok(&[]);
+        }
+        Ok(std::slice::from_raw_parts(data as *const u8, len))
+    }
+
+    unsafe fn id(&self, i: usize, what: &str) -> JsResult<&[u8; ID_BYTES]> {
+        let b = self.bytes(i, ERR_BAD_ID, what)?;
+        match b.try_into() {
+            Ok(id) => Ok(id),
+            Err(_) => err(ERR_BAD_ID, format!("{what} must be {ID_BYTES} bytes, got {}", b.len())),
+        }
+    }
+
+    unsafe fn id_batch(&self, i: usize) -> JsResult<&[u8]> {
+        let b = self.bytes(i, ERR_BAD_ID, "ids")?;
+        if b.len() % ID_BYTES != 0 {
+            return err(ERR_BAD_ID, format!("ids length {} is not a multiple of {ID_BYTES}", b.len()));
+        }
+        Ok(b)
+    }
+
+    /// Integer argument in [lo, hi].
+    unsafe fn int(&self, i: usize, lo: u32, hi: u32, code: &'static CStr, what: &str) -> JsResult<u32> {
+        let mut x = f64::NAN;
+        let ok = match self.arg(i) {
+            Some(v) => napi_get_value_double(self.env, v, &mut x) == NAPI_OK,
+            None => false,
+        };
+        if !ok || x.fract() != 0.0 || x < lo as f64 || x > hi as f64 {
+            return err(code, format!("{what} must be an integer in [{lo}, {hi}]"));
+        }
+        Ok(x as u32)
+    }
+}
+
+unsafe fn js_bool(env: napi_env, b: bool) -> JsResult<napi_value> {
+    let mut v = ptr::null_mut();
+    check(napi_get_boolean(env, b, &mut v), "napi_get_boolean")?;
+    Ok(v)
+}
+
+unsafe fn js_u32(env: napi_env, x: u32) -> JsResult<napi_value> {
+    let mut v = ptr::null_mut();
+    check(napi_create_uint32(env, x, &mut v), "napi_create_uint32")?;
+    Ok(v)
+}
+
+unsafe fn js_f64(env: napi_env, x: f64) -> JsResult<napi_value> {
+    let mut v = ptr::null_mut();
+    check(napi_create_double(env, x, &mut v), "napi_create_double")?;
+    Ok(v)
+}
+
+/// New typed array of `len` elements of `elem` bytes; returns (value, backing memory).
+unsafe fn js_typed(env: napi_env, ty: i32, elem: usize, len: usize) -> JsResult<(napi_value, *mut u8)> {
+    let mut data: *mut c_void = ptr::null_mut();
+    let mut ab = ptr::null_mut();
+    check(napi_create_arraybuffer(env, len * elem, &mut data, &mut ab), "napi_create_arraybuffer")?;
+    let mut ta = ptr::null_mut();
+    check(napi_create_typedarray(env, ty, len, ab, 0, &mut ta), "napi_create_typedarray")?;
+    Ok((ta, data as *mut u8))
+}
+
+unsafe fn js_u32_array(env: napi_env, xs: &[u32]) -> JsResult<napi_value> {
+    let (ta, data) = js_typed(env, NAPI_UINT32_ARRAY, 4, xs.len())?;
+    if !xs.is_empty() {
+        // ArrayBuffer memory is at least 8-byte aligned, but copy bytes to be safe.
+        ptr::copy_nonoverlapping(xs.as_ptr() as *const u8, data, xs.len() * 4);
+    }
+    Ok(ta)
+}
+
+/// Runs a method body, turning Err into a thrown JS error.
+unsafe fn run(env: napi_env, info: napi_callback_info, f: impl FnOnce(&Call) -> JsResult<napi_value>) -> napi_value {
+    match Call::new(env, info).and_then(|c| f(&c)) {
+        Ok(v) => v,
+        Err(e) => {
+            throw(env, e);
+            ptr::null_mut()
+        }
+    }
+}
+
+fn full_error<T>() -> JsResult<T> {
+    err(ERR_FULL, "trie is full (2^31-1 entries)")
+}
+
+unsafe extern "C" fn finalize(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+    if !data.is_null() {
+        drop(Box::from_raw(data as *mut Trie));
+    }
+}
+
+unsafe extern "C" fn construct(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        // Without `new`, `this` may be globalThis, which must not get a trie attached.
+        let mut target = ptr::null_mut();
+        if napi_get_new_target(env, info, &mut target) != NAPI_OK || target.is_null() {
+            return err(ERR_BAD_THIS, "NativeTrie must be called with new");
+        }
+        let raw = Box::into_raw(Box::new(Trie::new())) as *mut c_void;
+        if napi_wrap(env, c.this, raw, Some(finalize), ptr::null_mut(), ptr::null_mut()) != NAPI_OK {
+            drop(Box::from_raw(raw as *mut Trie));
+            return err(ERR_BAD_THIS, "NativeTrie could not wrap its receiver");
+        }
+        Ok(c.this)
+    })
+}
+
+unsafe extern "C" fn m_insert(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let id = c.id(0, "id")?;
+        match c.trie()?.insert(id) {
+            Ok(b) => js_bool(env, b),
+            Err(InsertError::Full) => full_error(),
+        }
+    })
+}
+
+unsafe extern "C" fn m_remove(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let id = c.id(0, "id")?;
+        js_bool(env, c.trie()?.remove(id))
+    })
+}
+
+unsafe extern "C" fn m_has(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let id = c.id(0, "id")?;
+        js_bool(env, c.trie()?.has(id))
+    })
+}
+
+unsafe extern "C" fn m_size(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| js_u32(env, c.trie()?.len() as u32))
+}
+
+unsafe extern "C" fn m_insert_batch(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let ids = c.id_batch(0)?;
+        let t = c.trie()?;
+        let mut added = 0u32;
+        for chunk in ids.chunks_exact(ID_BYTES) {
+            // chunks_exact guarantees the length; try_into cannot fail.
+            let Ok(id) = chunk.try_into() else { continue };
+            match t.insert(id) {
+                Ok(true) => added += 1,
+                Ok(false) => {}
+                Err(InsertError::Full) => return full_error(),
+            }
+        }
+        js_u32(env, added)
+    })
+}
+
+unsafe extern "C" fn m_has_batch(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let ids = c.id_batch(0)?;
+        let t = c.trie()?;
+        let n = ids.len() / ID_BYTES;
+        let (ta, out) = js_typed(env, NAPI_UINT8_ARRAY, 1, n)?;
+        for (i, chunk) in ids.chunks_exact(ID_BYTES).enumerate() {
+            let hit = chunk.try_into().map(|id| t.has(id)).unwrap_or(false);
+            *out.add(i) = hit as u8;
+        }
+        Ok(ta)
+    })
+}
+
+unsafe extern "C" fn m_count_prefix(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let prefix = c.bytes(0, ERR_BAD_PREFIX, "prefix")?;
+        let bits = c.int(1, 0, ID_BITS, ERR_BAD_PREFIX, "bits")?;
+        if (prefix.len() as u64) * 8 < bits as u64 {
+            return err(ERR_BAD_PREFIX, format!("prefix has {} bytes, too short for {bits} bits", prefix.len()));
+        }
+        js_u32(env, c.trie()?.count_prefix(prefix, bits))
+    })
+}
+
+unsafe extern "C" fn m_counts_at_depth(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let depth = c.int(0, 1, MAX_HIST_DEPTH, ERR_BAD_DEPTH, "depth")?;
+        let t = c.trie()?;
+        let n = 1usize << depth;
+        let (ta, out) = js_typed(env, NAPI_UINT32_ARRAY, 4, n)?;
+        // ArrayBuffer backing stores are allocated with at least 8-byte alignment.
+        let hist = std::slice::from_raw_parts_mut(out as *mut u32, n);
+        t.counts_at_depth(depth, hist);
+        Ok(ta)
+    })
+}
+
+/// Returns a flat Uint32Array [prefix0, count0, prefix1, count1, ...].
+unsafe extern "C" fn m_holes(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let depth = c.int(0, 1, MAX_HIST_DEPTH, ERR_BAD_DEPTH, "depth")?;
+        let limit = c.int(1, 0, u32::MAX, ERR_BAD_ARG, "limit")?;
+        let holes = c.trie()?.holes(depth, limit as usize);
+        let flat: Vec<u32> = holes.iter().flat_map(|&(p, n)| [p, n]).collect();
+        js_u32_array(env, &flat)
+    })
+}
+
+unsafe extern "C" fn m_suggest_distances(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let peer = c.id(0, "peerId")?;
+        let n = c.int(1, 0, ID_BITS, ERR_BAD_ARG, "n")?;
+        let min = c.int(2, 1, ID_BITS, ERR_BAD_ARG, "minDistance")?;
+        let ds = c.trie()?.suggest_distances(peer, n as usize, min);
+        let mut arr = ptr::null_mut();
+        check(napi_create_array_with_length(env, ds.len(), &mut arr), "napi_create_array_with_length")?;
+        for (i, &d) in ds.iter().enumerate() {
+            check(napi_set_element(env, arr, i as u32, js_u32(env, d)?), "napi_set_element")?;
+        }
+        Ok(arr)
+    })
+}
+
+unsafe extern "C" fn m_memory_bytes(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| js_f64(env, c.trie()?.memory_bytes() as f64))
+}
+
+/// Does nothing: the baseline cost of crossing into native code.
+unsafe extern "C" fn f_noop(env: napi_env, _info: napi_callback_info) -> napi_value {
+    let mut v = ptr::null_mut();
+    napi_get_undefined(env, &mut v);
+    v
+}
+
+fn method(name: &'static CStr, cb: unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value) -> napi_property_descriptor {
+    napi_property_descriptor {
+        utf8name: name.as_ptr(),
+        name: ptr::null_mut(),
+        method: Some(cb),
+        getter: None,
+        setter: None,
+        value: ptr::null_mut(),
+        attributes: NAPI_DEFAULT,
+        data: ptr::null_mut(),
+    }
+}
+
+/// `NAPI_AUTO_LENGTH`: the name is NUL-terminated.
+const AUTO_LENGTH: usize = usize::MAX;
+
+unsafe fn init(env: napi_env, exports: napi_value) -> JsResult<napi_value> {
+    let methods = [
+        method(c"insert", m_insert),
+        method(c"remove", m_remove),
+        method(c"has", m_has),
+        method(c"size", m_size),
+        method(c"insertBatch", m_insert_batch),
+        method(c"hasBatch", m_has_batch),
+        method(c"countPrefix", m_count_prefix),
+        method(c"countsAtDepth", m_counts_at_depth),
+        method(c"holes", m_holes),
+        method(c"suggestDistances", m_suggest_distances),
+        method(c"memoryBytes", m_memory_bytes),
+    ];
+    let mut class = ptr::null_mut();
+    check(
+        napi_define_class(
+            env,
+            c"NativeTrie".as_ptr(),
+            AUTO_LENGTH,
+            Some(construct),
+            ptr::null_mut(),
+            methods.len(),
+            methods.as_ptr(),
+            &mut class,
+        ),
+        "napi_define_class",
+    )?;
+    check(napi_set_named_property(env, exports, c"NativeTrie".as_ptr(), class), "napi_set_named_property")?;
+    let mut noop = ptr::null_mut();
+    check(
+        napi_create_function(env, c"noop".as_ptr(), AUTO_LENGTH, Some(f_noop), ptr::null_mut(), &mut noop),
+        "napi_create_function",
+    )?;
+    check(napi_set_named_property(env, exports, c"noop".as_ptr(), noop), "napi_set_named_property")?;
+    Ok(exports)
+}
+
+pub unsafe fn register(env: napi_env, exports: napi_value) -> napi_value {
+    match init(env, exports) {
+        Ok(v) => v,
+        Err(e) => {
+            throw(env, e);
+            ptr::null_mut()
+        }
+    }
+}

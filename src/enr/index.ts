@@ -1,0 +1,2 @@
+export * from './enr.js';
+export * from './fields.js';

@@ -1,0 +1,20 @@
+/** Base for every error dhtscope throws on purpose; `code` is stable across versions. */
+export class DhtscopeError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** A byte string that does not parse as a discv5 packet or message. */
+export class WireError extends DhtscopeError {}
+/** An RLP structure that is malformed. */
+export class RlpError extends DhtscopeError {}
+/** A node record that is malformed, too big or badly signed. */
+export class EnrError extends DhtscopeError {}
+/** A cryptographic operation that failed (bad key, bad point, bad tag). */
+export class CryptoError extends DhtscopeError {}
+/** Bad user input: flags, numbers, files. */
+export class UsageError extends DhtscopeError {}

@@ -1,0 +1,50 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { allSecpBackends, type Secp256k1Backend } from '../src/crypto/index.js';
+
+/** Repo root: the nearest folder up from here holding package.json named dhtscope. */
+export function repoRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const p = join(d, 'package.json');
+    if (existsSync(p) && JSON.parse(readFileSync(p, 'utf8')).name === 'dhtscope') return d;
+    d = dirname(d);
+  }
+  throw new Error('repo root not found');
+}
+
+/** Spec vectors live in ../shared/vectors beside the repo (DHTSCOPE_VECTORS overrides). */
+export function vectorsDir(): string {
+  const d = process.env.DHTSCOPE_VECTORS ?? resolve(repoRoot(), '..', 'shared', 'vectors');
+  if (!existsSync(d)) throw new Error(`test vectors not found at ${d}`);
+  return d;
+}
+
+export function loadVectors<T = any>(name: string): T {
+  return JSON.parse(readFileSync(join(vectorsDir(), name), 'utf8')) as T;
+}
+
+/** Backends to run each vector suite on; libsecp256k1 must load on linux-x64. */
+export function backends(): Secp256k1Backend[] {
+  const { libsecp, noble } = allSecpBackends();
+  if (!libsecp) throw new Error('libsecp256k1 binding failed to load');
+  return [libsecp, noble];
+}
+
+/** Deterministic PRNG (xorshift32) so fuzz and property tests replay by seed. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0 || 0x9e3779b9;
+  return () => {
+    s ^= s << 13; s >>>= 0;
+    s ^= s >>> 17;
+    s ^= s << 5; s >>>= 0;
+    return s / 0x100000000;
+  };
+}
+
+export function randomBytes(r: () => number, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = Math.floor(r() * 256);
+  return b;
+}
