@@ -70,8 +70,14 @@ function writeListHeader(out: Uint8Array, payloadLen: number): number {
   out[0] = 0xf9; out[1] = payloadLen >> 8; out[2] = payloadLen & 0xff; return 3;
 }
 
+/** Throws ERR_ENR_BAD_PUBKEY when the key is not a point on the curve. */
 export function nodeIdFromPublicKey(publicKey: Uint8Array, backend: Secp256k1Backend = secp()): Uint8Array {
-  const full = backend.publicKeyConvert(publicKey, false);
+  let full: Uint8Array;
+  try {
+    full = backend.publicKeyConvert(publicKey, false);
+  } catch {
+    throw new EnrError('ERR_ENR_BAD_PUBKEY', 'secp256k1 key is not a valid curve point');
+  }
   return keccak256(full.subarray(1));
 }
 

@@ -96,12 +96,14 @@ describe('ENR rules', () => {
   it('keeps unknown keys raw and decodes every typed key', () => {
     const e = createEnr(sk, 7n, {
       ip: fromHex('0a000001'), udp: 9000, tcp: 9001, quic: 9002, ip6: fromHex('20010db8000000000000000000000001'), udp6: 9003, tcp6: 9004, quic6: 9005,
-      eth: [[fromHex('fc64ec04'), fromHex('118c30')]],
       eth2: fromHex('6a95a1a9050000000000000000000000'), attnets: fromHex('0300000000000080'), syncnets: fromHex('0a'),
+    });
+    const e2 = createEnr(sk, 8n, {
+      eth: [[fromHex('fc64ec04'), fromHex('118c30')]],
       cgc: 8, nfd: fromHex('01020304'), opstack: Uint8Array.of(0x0a, 0x00), client: [te.encode('Lighthouse'), te.encode('v7.0.0')], c: 't 0.1.0',
       zzz: fromHex('beef'),
     });
-    const f = enrFields(decodeEnr(e.raw));
+    const f = { ...enrFields(decodeEnr(e.raw)), ...enrFields(decodeEnr(e2.raw)) };
     assert.equal(f.ip, '10.0.0.1'); assert.equal(f.udp, 9000); assert.equal(f.tcp, 9001); assert.equal(f.quic, 9002);
     assert.equal(f.ip6, '2001:db8::1'); assert.equal(f.udp6, 9003); assert.equal(f.tcp6, 9004); assert.equal(f.quic6, 9005);
     assert.deepEqual(f.eth, [{ forkHash: 'fc64ec04', forkNext: 0x118c30n }]);

@@ -1,0 +1,62 @@
+// npm run bench:crypto — µs/op per primitive on both secp256k1 backends, plus whole handshake steps.
+import { allSecpBackends, keccak256, sha256, hkdfSha256, aesGcmEncrypt, aes128Ctr, type Secp256k1Backend } from '../src/crypto/index.js';
+import { keccak256Native, keccak256Noble } from '../src/crypto/hash.js';
+import { deriveSessionKeys, initiatorHandshake, recipientKeys, signIdNonce, verifyIdNonce } from '../src/crypto/discv5.js';
+import { createEnr, decodeEnr, verifyEnr } from '../src/enr/index.js';
+import { machine, usPerOp } from './util.js';
+
+const { libsecp, noble } = allSecpBackends();
+const rows: Record<string, Record<string, number>> = {};
+const rand = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(Math.random() * 256));
+
+function secpRows(be: Secp256k1Backend): Record<string, number> {
+  const sk = be.generatePrivateKey();
+  const pk = be.publicKeyCreate(sk, true);
+  const other = be.publicKeyCreate(be.generatePrivateKey(), true);
+  const h = rand(32);
+  const sig = be.sign(h, sk);
+  const challenge = rand(63), idA = rand(32), idB = rand(32);
+  const enr = createEnr(sk, 1n, { ip: Uint8Array.of(127, 0, 0, 1), udp: 30303 }, be);
+  const raw = enr.raw;
+  const ms = be.name === 'noble' ? 600 : 300;
+  const eph = be.publicKeyCreate(be.generatePrivateKey(), true);
+  const idSig = signIdNonce(sk, challenge, eph, idB, be);
+  return {
+    keygen: usPerOp(() => be.publicKeyCreate(be.generatePrivateKey(), true), ms, 5),
+    ecdh: usPerOp(() => be.ecdh(other, sk), ms, 5),
+    sign: usPerOp(() => be.sign(h, sk), ms, 5),
+    verify: usPerOp(() => be.verify(sig, h, pk), ms, 5),
+    decompress: usPerOp(() => be.publicKeyConvert(pk, false), ms, 5),
+    'initiator handshake': usPerOp(() => initiatorHandshake(sk, idA, idB, other, challenge, be), ms, 5),
+    'responder handshake': usPerOp(() => { recipientKeys(sk, eph, idA, idB, challenge, be); verifyIdNonce(pk, idSig, challenge, eph, idB, be); }, ms, 5),
+    'ENR verify': usPerOp(() => verifyEnr(decodeEnr(raw), be), ms, 5),
+    'ENR decode+nodeId': usPerOp(() => decodeEnr(raw).nodeId(be), ms, 5),
+  };
+}
+
+if (libsecp) rows.libsecp256k1 = secpRows(libsecp);
+rows.noble = secpRows(noble);
+const d150 = rand(150), k16 = rand(16), n12 = rand(12), m100 = rand(100), ad = rand(71);
+const shared: Record<string, number> = {
+  'keccak256 native (150 B)': usPerOp(() => keccak256Native(d150)),
+  'keccak256 noble (150 B)': usPerOp(() => keccak256Noble(d150)),
+  'keccak256 selected': usPerOp(() => keccak256(d150)),
+  'sha256 (150 B)': usPerOp(() => sha256(d150)),
+  'hkdf-sha256 (32 B out)': usPerOp(() => deriveSessionKeys(rand(33), d150.subarray(0, 32), d150.subarray(32, 64), ad)),
+  'aes-128-gcm seal (100 B)': usPerOp(() => aesGcmEncrypt(k16, n12, m100, ad)),
+  'aes-128-ctr (39 B)': usPerOp(() => aes128Ctr(k16, k16, d150.subarray(0, 39))),
+};
+void hkdfSha256;
+
+console.log(`crypto microbenchmarks on ${machine()}\n`);
+const names = Object.keys(rows.noble!);
+const backendsOrder = Object.keys(rows);
+console.log(['operation'.padEnd(24), ...backendsOrder.map((b) => b.padStart(14))].join(''), 'speed-up');
+for (const n of names) {
+  const vals = backendsOrder.map((b) => rows[b]![n]!);
+  const ratio = libsecp ? (rows.noble![n]! / rows.libsecp256k1![n]!).toFixed(1) + 'x' : '-';
+  console.log([n.padEnd(24), ...vals.map((v) => `${v.toFixed(1)} us`.padStart(14))].join(''), ratio);
+}
+console.log('');
+for (const [n, v] of Object.entries(shared)) console.log(`${n.padEnd(30)} ${v.toFixed(2)} us`);
+console.log(JSON.stringify({ machine: machine(), usPerOp: rows, shared }));

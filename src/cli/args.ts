@@ -1,0 +1,84 @@
+import { UsageError } from '../util/errors.js';
+
+export type FlagType = 'bool' | 'string' | 'int' | 'number' | 'list';
+export interface FlagSpec { type: FlagType; short?: string; help: string; default?: unknown; min?: number; max?: number; valueName?: string }
+export type FlagSpecs = Record<string, FlagSpec>;
+export type ParsedFlags = Record<string, unknown>;
+
+/** Common flags every command accepts. */
+export const COMMON_FLAGS: FlagSpecs = {
+  help: { type: 'bool', short: 'h', help: 'show this help' },
+  json: { type: 'bool', help: 'machine-readable output (one JSON object per line)' },
+};
+
+/** Parses `--name value`, `--name=value`, `-h` and positionals; unknown flags and bad numbers are UsageErrors. */
+export function parseArgs(argv: string[], specs: FlagSpecs): { flags: ParsedFlags; positional: string[] } {
+  const all = { ...COMMON_FLAGS, ...specs };
+  const byShort = new Map<string, string>();
+  for (const [k, s] of Object.entries(all)) if (s.short) byShort.set(s.short, k);
+  const flags: ParsedFlags = {};
+  const positional: string[] = [];
+  for (const [k, s] of Object.entries(all)) {
+    if (s.type === 'list') flags[k] = [];
+    else if (s.default !== undefined) flags[k] = s.default;
+    else if (s.type === 'bool') flags[k] = false;
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') { positional.push(...argv.slice(i + 1)); break; }
+    let name: string | undefined;
+    let inline: string | undefined;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      inline = eq >= 0 ? a.slice(eq + 1) : undefined;
+    } else if (a.length === 2 && a[0] === '-' && a[1] !== '-' && isNaN(Number(a))) {
+      name = byShort.get(a[1]!);
+      if (!name) throw new UsageError('ERR_USAGE_UNKNOWN_FLAG', `unknown flag ${a}`);
+    } else {
+      positional.push(a);
+      continue;
+    }
+    const spec = all[name];
+    if (!spec) throw new UsageError('ERR_USAGE_UNKNOWN_FLAG', `unknown flag --${name}`);
+    if (spec.type === 'bool') {
+      if (inline !== undefined && inline !== 'true' && inline !== 'false') throw new UsageError('ERR_USAGE_BAD_VALUE', `--${name} takes no value`);
+      flags[name] = inline !== 'false';
+      continue;
+    }
+    const v = inline ?? argv[++i];
+    if (v === undefined) throw new UsageError('ERR_USAGE_MISSING_VALUE', `--${name} needs a value`);
+    flags[name] = convert(name, spec, v, flags[name]);
+  }
+  return { flags, positional };
+}
+
+function convert(name: string, spec: FlagSpec, v: string, prev: unknown): unknown {
+  switch (spec.type) {
+    case 'int':
+    case 'number': {
+      const n = Number(v.replace(/_/g, ''));
+      if (v.trim() === '' || !Number.isFinite(n) || (spec.type === 'int' && !Number.isInteger(n))) {
+        throw new UsageError('ERR_USAGE_BAD_NUMBER', `--${name}: "${v}" is not ${spec.type === 'int' ? 'an integer' : 'a number'}`);
+      }
+      if (spec.min !== undefined && n < spec.min) throw new UsageError('ERR_USAGE_BAD_NUMBER', `--${name} must be >= ${spec.min}`);
+      if (spec.max !== undefined && n > spec.max) throw new UsageError('ERR_USAGE_BAD_NUMBER', `--${name} must be <= ${spec.max}`);
+      return n;
+    }
+    case 'list':
+      return [...(prev as string[]), v];
+    default:
+      return v;
+  }
+}
+
+export function formatHelp(usage: string, description: string, specs: FlagSpecs): string {
+  const all = { ...specs, ...COMMON_FLAGS };
+  const rows = Object.entries(all).map(([k, s]) => {
+    const left = `${s.short ? `-${s.short}, ` : '    '}--${k}${s.type === 'bool' ? '' : ` <${s.valueName ?? s.type}>`}`;
+    const def = s.default !== undefined ? ` (default: ${String(s.default)})` : '';
+    return [left, s.help + def + (s.type === 'list' ? ' (repeatable)' : '')] as const;
+  });
+  const w = Math.max(...rows.map((r) => r[0].length)) + 2;
+  return `Usage: ${usage}\n\n${description}\n\nOptions:\n${rows.map(([l, r]) => `  ${l.padEnd(w)}${r}`).join('\n')}\n`;
+}

@@ -1,0 +1,26 @@
+import { cryptoInfo } from '../crypto/index.js';
+import type { CliIo } from './io.js';
+import { toJson } from './json.js';
+
+/** Reports which implementations are active: users need to know if they run the slow fallbacks. */
+export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out('Usage: dhtscope doctor [--json]\n\nShows whether crypto runs on libsecp256k1 or pure JS, and whether the native trie is loaded.\n');
+    return 0;
+  }
+  const { version } = await import('./main.js');
+  const c = cryptoInfo();
+  let trie = 'unavailable';
+  try {
+    const m = (await import('../native/index.js')) as { trieBackend?: () => string };
+    if (m.trieBackend) trie = m.trieBackend();
+  } catch { trie = 'unavailable'; }
+  const info = { version: version(), node: process.version, secp256k1: c.secp256k1, keccak: c.keccak, trie, cryptoFallbackReason: c.fallbackReason };
+  if (argv.includes('--json')) { io.out(toJson(info)); return 0; }
+  if (argv.includes('--version-line')) { io.out(`dhtscope ${info.version} (node ${info.node}; secp256k1: ${info.secp256k1}; keccak: ${info.keccak}; trie: ${info.trie})`); return 0; }
+  io.out(`dhtscope ${info.version} on node ${info.node}`);
+  io.out(`  secp256k1  ${info.secp256k1}${c.fallbackReason ? ` (fallback: ${c.fallbackReason})` : ''}`);
+  io.out(`  keccak256  ${info.keccak}`);
+  io.out(`  trie       ${info.trie}`);
+  return 0;
+}

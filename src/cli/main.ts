@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { DhtscopeError } from '../util/errors.js';
+import { runEnrDecode } from './enr.js';
+import { runDoctor } from './doctor.js';
+import { processIo, type CliIo } from './io.js';
+
+export type CommandFn = (argv: string[], io: CliIo) => number | Promise<number>;
+
+interface Command { summary: string; run: CommandFn }
+
+/** Commands are loaded lazily so `enr decode` does not pay for DuckDB or the simnet. */
+const COMMANDS: Record<string, Command> = {
+  'enr decode': { summary: 'decode and verify node records', run: runEnrDecode },
+  doctor: { summary: 'show which native backends are active', run: runDoctor },
+};
+
+function lazy(load: () => Promise<Record<string, unknown>>, name: string): CommandFn {
+  return async (argv, io) => ((await load())[name] as CommandFn)(argv, io);
+}
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const names = Object.keys(COMMANDS);
+  const w = Math.max(...names.map((n) => n.length)) + 2;
+  return `dhtscope ${version()}: crawler and measurement tool for discv5 DHT networks
+
+Usage: dhtscope <command> [options]   (dhtscope <command> --help for details)
+
+Commands:
+${names.map((n) => `  ${n.padEnd(w)}${COMMANDS[n]!.summary}`).join('\n')}
+
+Options:
+  -h, --help       show this help
+  -v, --version    print the version (--verbose adds backends)
+`;
+}
+
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') { io.out(help()); return 0; }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    if (argv.includes('--verbose')) return runDoctor(['--version-line'], io);
+    io.out(version());
+    return 0;
+  }
+  const two = argv.slice(0, 2).join(' ');
+  const name = COMMANDS[two] ? two : argv[0]!;
+  const rest = argv.slice(name.split(' ').length);
+  if (name === 'enr') {
+    io.out('Usage: dhtscope enr decode [--json] <enr>...');
+    return argv.length > 1 && argv[1] !== '--help' ? 2 : 0;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) { io.err(`dhtscope: unknown command "${name}" (see dhtscope --help)`); return 2; }
+  try {
+    return await cmd.run(rest, io);
+  } catch (e) {
+    if (e instanceof DhtscopeError) {
+      io.err(`dhtscope ${name}: ${e.message} [${e.code}]`);
+      return e.code.startsWith('ERR_USAGE') ? 2 : 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,124 @@
+// IdTrie over the Rust addon. The addon validates every argument itself
+// (same codes as validate.ts); here we only convert its plain coded Errors
+// into TrieError and reshape results that are cheaper to build in JS.
+import { toTrieError } from './errors.js';
+import { DEFAULT_MIN_DISTANCE, type IdTrie, type TrieHole } from './types.js';
+
+/** The raw class exported by native/dhtscope.node (see native/src/binding.rs). */
+export interface NativeTrieHandle {
+  insert(id: Uint8Array): boolean;
+  remove(id: Uint8Array): boolean;
+  has(id: Uint8Array): boolean;
+  size(): number;
+  insertBatch(ids: Uint8Array): number;
+  hasBatch(ids: Uint8Array): Uint8Array;
+  countPrefix(prefix: Uint8Array, bits: number): number;
+  countsAtDepth(depth: number): Uint32Array;
+  /** Flat [prefix0, count0, prefix1, count1, ...]: avoids building objects in Rust. */
+  holes(depth: number, limit: number): Uint32Array;
+  suggestDistances(peerId: Uint8Array, n: number, minDistance: number): number[];
+  memoryBytes(): number;
+}
+
+export interface NativeAddon {
+  NativeTrie: new () => NativeTrieHandle;
+  /** Empty function: measures the bare cost of a Node-API call. */
+  noop(): void;
+}
+
+export class NativeIdTrie implements IdTrie {
+  readonly #t: NativeTrieHandle;
+
+  constructor(addon: NativeAddon) {
+    this.#t = new addon.NativeTrie();
+  }
+
+  insert(id: Uint8Array): boolean {
+    try {
+      return this.#t.insert(id);
+    } catch (e) {
+      throw toTrieError(e);
+    }
+  }
+
+  remove(id: Uint8Array): boolean {
+    try {
+      return this.#t.remove(id);
+    } catch (e) {
+      throw toTrieError(e);
+    }
+  }
+
+  has(id: Uint8Array): boolean {
+    try {
+      return this.#t.has(id);
+    } catch (e) {
+      throw toTrieError(e);
+    }
+  }
+
+  size(): number {
+    return this.#t.size();
+  }
+
+  insertBatch(ids: Uint8Array): number {
+    try {
+      return this.#t.insertBatch(ids);
+    } catch (e) {
+      throw toTrieError(e);
+    }
+  }
+
+  hasBatch(ids: Uint8Array): Uint8Array {
+    try {
+      return this.#t.hasBatch(ids);
+    } catch (e) {
+      throw toTrieError(e);
+    }
+  }
+
+  countPrefix(prefix: Uint8Array, bits: number): number {
+    try {
+      return this.#t.countPrefix(prefix, bits);
+    } catch (e) {
+      throw toTrieError(e);
+    }
+  }
+
+  countsAtDepth(depth: number): Uint32Array {
+    try {
+      return this.#t.countsAtDepth(depth);
+    } catch (e) {
+      throw toTrieError(e);
+    }
+  }
+
+  holes(depth: number, limit: number): TrieHole[] {
+    let flat: Uint32Array;
+    try {
+      flat = this.#t.holes(depth, limit);
+    } catch (e) {
+      throw toTrieError(e);
+    }
+    const expected = this.#t.size() / 2 ** depth;
+    const out: TrieHole[] = new Array(flat.length / 2);
+    for (let i = 0; i < out.length; i++) out[i] = { prefix: flat[2 * i]!, depth, count: flat[2 * i + 1]!, expected };
+    return out;
+  }
+
+  suggestDistance(peerId: Uint8Array, minDistance: number = DEFAULT_MIN_DISTANCE): number {
+    return this.suggestDistances(peerId, 1, minDistance)[0]!;
+  }
+
+  suggestDistances(peerId: Uint8Array, n: number, minDistance: number = DEFAULT_MIN_DISTANCE): number[] {
+    try {
+      return this.#t.suggestDistances(peerId, n, minDistance);
+    } catch (e) {
+      throw toTrieError(e);
+    }
+  }
+
+  memoryBytes(): number {
+    return this.#t.memoryBytes();
+  }
+}
