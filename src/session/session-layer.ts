@@ -1,0 +1,558 @@
+import { aesGcmDecrypt, aesGcmEncrypt, secp, type Secp256k1Backend } from '../crypto/index.js';
+import { initiatorHandshake, recipientKeys, verifyIdNonce } from '../crypto/discv5.js';
+import { decodeEnr, verifyEnr, type Enr } from '../enr/enr.js';
+import { Flag, NONCE_SIZE, RANDOM_MESSAGE_SIZE, MASKING_IV_SIZE, ID_NONCE_SIZE } from '../wire/constants.js';
+import { decodeMessage, encodeMessage, MessageType, type Message, type Nodes } from '../wire/messages.js';
+import {
+  decodePacket, encodeHeader, encodePacket, handshakeAuthdata, messageAd, whoareyouAuthdata, type Packet,
+} from '../wire/packet.js';
+import type { DatagramTransport } from '../transport/types.js';
+import { bytesEqual } from '../util/bytes.js';
+import { DhtscopeError } from '../util/errors.js';
+import { LruMap } from '../util/lru.js';
+import { RandomPool } from '../util/random.js';
+import { TimerWheel, type WheelEntry } from '../util/timer-wheel.js';
+
+/** A remote node as the session layer needs it. `pubkey` (33 bytes) is required to start a handshake. */
+export interface NodeAddress {
+  id: Uint8Array;
+  ip: string;
+  port: number;
+  pubkey: Uint8Array;
+}
+
+export interface LocalIdentity {
+  sk: Uint8Array;
+  id: Uint8Array;
+  enr: Enr;
+}
+
+export type FailureReason = 'timeout' | 'no-whoareyou' | 'bad-handshake' | 'bad-reply' | 'closed';
+
+/** Per-request byte and packet counts plus timings (hrtime ns), free to collect on the way. */
+export interface RequestStats {
+  bytesOut: number; bytesIn: number; packetsOut: number; packetsIn: number;
+  /** Random packet sent -> WHOAREYOU received; null if the session already existed. */
+  rtt1Ns: bigint | null;
+  /** Handshake (or session message) sent -> first response packet. */
+  rtt2Ns: bigint | null;
+  handshake: boolean;
+}
+
+export type RequestResult =
+  | { ok: true; response: Message; nodes: Uint8Array[] | null; complete: boolean; stats: RequestStats }
+  | { ok: false; reason: FailureReason; nodes: Uint8Array[] | null; stats: RequestStats };
+
+/** Streaming hooks; called synchronously from the socket handler, so keep them cheap. */
+export interface RequestEvents {
+  /** One NODES packet: its records (views, copy to keep), the announced total, arrival time, datagram size. */
+  onNodes?(msg: Nodes, arrivedAtNs: bigint, datagramBytes: number): void;
+}
+
+/** Incoming request handler: return the replies (NODES may be several) or null to stay silent. */
+export type RequestHandler = (msg: Message, from: { id: Uint8Array; ip: string; port: number }) => Message[] | null;
+
+export interface SessionLayerConfig {
+  requestTimeoutMs: number;
+  /** Session cache bound: entries and idle lifetime. */
+  maxSessions: number;
+  sessionTtlMs: number;
+  /** Outstanding WHOAREYOU challenges we issued (responder side). */
+  maxChallenges: number;
+  challengeTtlMs: number;
+  /** Hard cap on requests in flight; request() fails fast with 'closed' past it. */
+  maxPendingRequests: number;
+  /** Answer unknown senders with WHOAREYOU (a node does; a crawler may too, it costs 63 bytes). */
+  respond: boolean;
+  /** Keep NODES records (copies) in the result; crawlers that stream can turn this off. */
+  collectNodes: boolean;
+  /** Resend a request this many times before giving up (same request, e.g. for lossy links). */
+  retransmits: number;
+  /** The transport is shared with other identities: do not register as its handler. */
+  sharedTransport: boolean;
+}
+
+export const DEFAULT_SESSION_CONFIG: SessionLayerConfig = {
+  requestTimeoutMs: 1000,
+  maxSessions: 50_000,
+  sessionTtlMs: 30 * 60_000, // geth and chainsafe both keep idle sessions for minutes
+  maxChallenges: 20_000,
+  challengeTtlMs: 5_000,
+  maxPendingRequests: 200_000,
+  respond: true,
+  collectNodes: true,
+  retransmits: 0,
+  sharedTransport: false,
+};
+
+/** Counters for dropped input, by reason; plain increments so they cost nothing when unread. */
+export interface SessionCounters {
+  packetsIn: number;
+  dropped: Record<string, number>;
+  whoareyouSent: number;
+  whoareyouUnsolicited: number;
+  handshakesOut: number;
+  handshakesIn: number;
+  /** Handshakes accepted on a record we already held (theirs carried none). */
+  handshakesInKnownRecord: number;
+  handshakeBadSignature: number;
+  handshakeNoChallenge: number;
+  handshakeUnknownKey: number;
+  decryptFailures: number;
+  unmatchedResponses: number;
+  requestsIn: number;
+  requestsOut: number;
+}
+
+export class SessionError extends DhtscopeError {}
+
+interface Session {
+  id: Uint8Array;
+  writeKey: Uint8Array;
+  readKey: Uint8Array;
+}
+
+interface Challenge {
+  data: Uint8Array;
+  /** The record we hold for them (its seq went into the WHOAREYOU), if any. */
+  knownEnr: Enr | undefined;
+}
+
+const enum ReqState { Random, Queued, Handshake, Session, Done }
+
+/** Response type each request type expects. */
+const RESPONSE_OF: Record<number, MessageType> = {
+  [MessageType.Ping]: MessageType.Pong,
+  [MessageType.FindNode]: MessageType.Nodes,
+  [MessageType.TalkReq]: MessageType.TalkResp,
+};
+
+/** Request-ids are a 4-byte counter: unique among pending requests, and a Map lookup by number. */
+const REQ_ID_SIZE = 4;
+/** NODES replies announce at most this many packets; more is a malformed reply. */
+const MAX_NODES_TOTAL = 32;
+
+class Request implements WheelEntry {
+  deadlineMs = 0;
+  cancelled = false;
+  state = ReqState.Random;
+  nonceNum = -1;
+  sentAtNs = 0n;
+  attempts = 0;
+  received = 0;
+  total = 0;
+  nodes: Uint8Array[] | null = null;
+  readonly stats: RequestStats = { bytesOut: 0, bytesIn: 0, packetsOut: 0, packetsIn: 0, rtt1Ns: null, rtt2Ns: null, handshake: false };
+  resolve!: (r: RequestResult) => void;
+  constructor(
+    readonly layer: SessionLayer,
+    readonly num: number,
+    readonly reqId: Uint8Array,
+    readonly remote: NodeAddress,
+    readonly key: string,
+    readonly plaintext: Uint8Array,
+    readonly expect: MessageType,
+    readonly events: RequestEvents | undefined,
+  ) {}
+  fire(): void { this.layer.onTimeout(this); }
+}
+
+function sessionKey(id: Uint8Array, ip: string, port: number): string {
+  // latin1 of the 32 ID bytes: a compact, exact Map key without hex encoding.
+  return ip + ':' + port + '/' + Buffer.from(id.buffer, id.byteOffset, id.length).toString('latin1');
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * discv5 v5.1 sessions over one transport: the handshake in both roles, request matching by
+ * request-id, NODES streaming and assembly by `total`, and timeouts from one timer wheel.
+ */
+export class SessionLayer {
+  readonly config: SessionLayerConfig;
+  readonly counters: SessionCounters = {
+    packetsIn: 0, dropped: {}, whoareyouSent: 0, whoareyouUnsolicited: 0, handshakesOut: 0, handshakesIn: 0, handshakesInKnownRecord: 0,
+    handshakeBadSignature: 0, handshakeNoChallenge: 0, handshakeUnknownKey: 0, decryptFailures: 0,
+    unmatchedResponses: 0, requestsIn: 0, requestsOut: 0,
+  };
+  private readonly sessions: LruMap<string, Session>;
+  private readonly challenges: LruMap<string, Challenge>;
+  private readonly pending = new Map<number, Request>();
+  private readonly byNonce = new Map<number, Request>();
+  private readonly handshaking = new Map<string, Request[]>();
+  private readonly wheel: TimerWheel;
+  private readonly rand = new RandomPool();
+  private handler: RequestHandler | null = null;
+  private reqCounter = 0;
+  private nonceCounter = 0;
+  private readonly noncePrefix: Uint8Array;
+  private closed = false;
+
+  constructor(
+    private readonly transport: DatagramTransport,
+    readonly local: LocalIdentity,
+    config: Partial<SessionLayerConfig> = {},
+    private readonly backend: Secp256k1Backend = secp(),
+    /** The record we hold for a node (routing table), used for WHOAREYOU enr-seq and handshakes without a record. */
+    private readonly knownEnr: (id: Uint8Array) => Enr | undefined = () => undefined,
+    wheel?: TimerWheel,
+  ) {
+    this.config = { ...DEFAULT_SESSION_CONFIG, ...config };
+    validateConfig(this.config);
+    this.sessions = new LruMap(this.config.maxSessions, this.config.sessionTtlMs);
+    this.challenges = new LruMap(this.config.maxChallenges, this.config.challengeTtlMs);
+    this.wheel = wheel ?? new TimerWheel(10, 512);
+    this.noncePrefix = Uint8Array.from(this.rand.take(4));
+    if (!this.shared) transport.onDatagram((d, ip, port, at) => { this.onDatagram(d, ip, port, at); });
+  }
+
+  /** True when several identities share the transport; their owner routes datagrams (see onDatagram). */
+  private get shared(): boolean { return this.config.sharedTransport; }
+
+  onRequest(h: RequestHandler): void { this.handler = h; }
+
+  get pendingCount(): number { return this.pending.size; }
+  get sessionCount(): number { return this.sessions.size; }
+
+  hasSession(id: Uint8Array, ip: string, port: number): boolean {
+    return this.sessions.peek(sessionKey(id, ip, port)) !== undefined;
+  }
+
+  ping(remote: NodeAddress, timeoutMs?: number): Promise<RequestResult> {
+    return this.request(remote, { type: MessageType.Ping, reqId: EMPTY, enrSeq: this.local.enr.seq }, undefined, timeoutMs);
+  }
+
+  findNode(remote: NodeAddress, distances: number[], events?: RequestEvents, timeoutMs?: number): Promise<RequestResult> {
+    return this.request(remote, { type: MessageType.FindNode, reqId: EMPTY, distances }, events, timeoutMs);
+  }
+
+  talkReq(remote: NodeAddress, protocol: Uint8Array, payload: Uint8Array, timeoutMs?: number): Promise<RequestResult> {
+    return this.request(remote, { type: MessageType.TalkReq, reqId: EMPTY, protocol, request: payload }, undefined, timeoutMs);
+  }
+
+  /** Sends a request (its reqId is assigned here) and resolves with the response or a failure reason. */
+  request(remote: NodeAddress, msg: Message, events?: RequestEvents, timeoutMs = this.config.requestTimeoutMs): Promise<RequestResult> {
+    const expect = RESPONSE_OF[msg.type];
+    if (expect === undefined) throw new SessionError('ERR_SESSION_NOT_A_REQUEST', `message type ${msg.type} is not a request`);
+    const num = this.reqCounter = (this.reqCounter + 1) >>> 0;
+    const reqId = new Uint8Array(REQ_ID_SIZE);
+    new DataView(reqId.buffer).setUint32(0, num);
+    const plaintext = encodeMessage({ ...msg, reqId } as Message);
+    const key = sessionKey(remote.id, remote.ip, remote.port);
+    const req = new Request(this, num, reqId, remote, key, plaintext, expect, events);
+    const p = new Promise<RequestResult>((r) => { req.resolve = r; });
+    if (this.closed || this.pending.size >= this.config.maxPendingRequests) {
+      req.state = ReqState.Done;
+      req.resolve({ ok: false, reason: 'closed', nodes: null, stats: req.stats });
+      return p;
+    }
+    this.counters.requestsOut++;
+    this.pending.set(num, req);
+    req.deadlineMs = performance.now() + timeoutMs;
+    this.wheel.add(req);
+    this.dispatch(req);
+    return p;
+  }
+
+  /** Sends via the session if there is one, else starts (or joins) a handshake. */
+  private dispatch(req: Request): void {
+    const s = this.sessions.get(req.key);
+    if (s) { this.sendOnSession(req, s); return; }
+    const waiting = this.handshaking.get(req.key);
+    if (waiting) { req.state = ReqState.Queued; waiting.push(req); return; }
+    this.handshaking.set(req.key, [req]);
+    this.sendRandom(req);
+  }
+
+  private nextNonce(): { nonce: Uint8Array; num: number } {
+    // prefix(4, per process) | counter(4) | random(4): never repeats under one key, and maps back to the request.
+    const num = this.nonceCounter = (this.nonceCounter + 1) >>> 0;
+    const nonce = new Uint8Array(NONCE_SIZE);
+    nonce.set(this.noncePrefix, 0);
+    nonce[4] = num >>> 24; nonce[5] = (num >>> 16) & 0xff; nonce[6] = (num >>> 8) & 0xff; nonce[7] = num & 0xff;
+    nonce.set(this.rand.take(4), 8);
+    return { nonce, num };
+  }
+
+  private track(req: Request, num: number): void {
+    if (req.nonceNum >= 0) this.byNonce.delete(req.nonceNum);
+    req.nonceNum = num;
+    this.byNonce.set(num, req);
+  }
+
+  private sendRaw(req: Request | null, pkt: Uint8Array, ip: string, port: number): void {
+    if (req) { req.stats.bytesOut += pkt.length; req.stats.packetsOut++; }
+    this.transport.send(pkt, ip, port);
+  }
+
+  /** First contact: a message packet with random content; the remote answers WHOAREYOU. */
+  private sendRandom(req: Request): void {
+    req.state = ReqState.Random;
+    const { nonce, num } = this.nextNonce();
+    this.track(req, num);
+    const header = encodeHeader(Flag.Message, nonce, this.local.id);
+    const pkt = encodePacket(req.remote.id, this.rand.take(MASKING_IV_SIZE), header, this.rand.take(RANDOM_MESSAGE_SIZE));
+    req.sentAtNs = process.hrtime.bigint();
+    this.sendRaw(req, pkt, req.remote.ip, req.remote.port);
+  }
+
+  private sendOnSession(req: Request, s: Session): void {
+    req.state = ReqState.Session;
+    const { nonce, num } = this.nextNonce();
+    this.track(req, num);
+    const iv = this.rand.take(MASKING_IV_SIZE);
+    const header = encodeHeader(Flag.Message, nonce, this.local.id);
+    const ct = aesGcmEncrypt(s.writeKey, nonce, req.plaintext, messageAd(iv, header));
+    req.sentAtNs = process.hrtime.bigint();
+    this.sendRaw(req, encodePacket(req.remote.id, iv, header, ct), req.remote.ip, req.remote.port);
+  }
+
+  /** Timer wheel callback. */
+  onTimeout(req: Request): void {
+    if (req.state === ReqState.Done) return;
+    if (req.attempts < this.config.retransmits && req.received === 0) {
+      // Resend the same request (same request-id); a lost handshake restarts from the random packet.
+      req.attempts++;
+      req.deadlineMs = performance.now() + this.config.requestTimeoutMs;
+      this.wheel.add(req);
+      if (req.state === ReqState.Queued) return;
+      if (req.state === ReqState.Random) { this.sendRandom(req); return; }
+      if (req.state === ReqState.Handshake) this.sessions.delete(req.key);
+      this.dispatch(req);
+      return;
+    }
+    if (req.received > 0 && req.nodes) { this.complete(req, null, false); return; }
+    const reason: FailureReason = req.state === ReqState.Random ? 'no-whoareyou' : 'timeout';
+    this.fail(req, reason);
+    // The handshake's lead request failed: nobody will answer the queued ones either.
+    if (reason === 'no-whoareyou') this.failWaiting(req.key, reason);
+  }
+
+  private finish(req: Request): void {
+    req.state = ReqState.Done;
+    req.cancelled = true;
+    this.pending.delete(req.num);
+    if (req.nonceNum >= 0 && this.byNonce.get(req.nonceNum) === req) this.byNonce.delete(req.nonceNum);
+    const w = this.handshaking.get(req.key);
+    if (w) {
+      const i = w.indexOf(req);
+      if (i >= 0) w.splice(i, 1);
+      if (w.length === 0) this.handshaking.delete(req.key);
+    }
+  }
+
+  private fail(req: Request, reason: FailureReason): void {
+    if (req.state === ReqState.Done) return;
+    this.finish(req);
+    req.resolve({ ok: false, reason, nodes: req.nodes, stats: req.stats });
+  }
+
+  private failWaiting(key: string, reason: FailureReason): void {
+    const w = this.handshaking.get(key);
+    if (!w) return;
+    this.handshaking.delete(key);
+    for (const r of [...w]) this.fail(r, reason);
+  }
+
+  private complete(req: Request, response: Message | null, complete: boolean): void {
+    if (req.state === ReqState.Done) return;
+    this.finish(req);
+    const resp: Message = response ?? { type: MessageType.Nodes, reqId: req.reqId, total: req.total, enrs: req.nodes ?? [] };
+    req.resolve({ ok: true, response: resp, nodes: req.nodes, complete, stats: req.stats });
+  }
+
+  // ---- receive path -------------------------------------------------------------------------
+
+  private drop(code: string): void {
+    this.counters.dropped[code] = (this.counters.dropped[code] ?? 0) + 1;
+  }
+
+  /**
+   * Socket handler: never throws; every malformed or unexpected datagram is counted and dropped.
+   * Returns false only when the packet is masked for another node ID, so a socket shared by
+   * several identities can offer it to the next one.
+   */
+  onDatagram(data: Uint8Array, ip: string, port: number, at: bigint): boolean {
+    if (this.closed) return true;
+    let p: Packet;
+    try {
+      p = decodePacket(data, this.local.id);
+    } catch (e) {
+      const code = e instanceof DhtscopeError ? e.code : 'ERR_INTERNAL';
+      if (code === 'ERR_PACKET_BAD_PROTOCOL' && this.shared) return false;
+      this.counters.packetsIn++;
+      this.drop(code);
+      return true;
+    }
+    this.counters.packetsIn++;
+    try {
+      if (p.flag === Flag.WhoAreYou) this.onWhoareyou(p, ip, port, at, data.length);
+      else if (p.flag === Flag.Message) this.onMessagePacket(p, ip, port, at, data.length);
+      else this.onHandshake(p, ip, port, at, data.length);
+    } catch (e) {
+      this.drop(e instanceof DhtscopeError ? e.code : 'ERR_INTERNAL');
+    }
+    return true;
+  }
+
+  private onWhoareyou(p: Packet, ip: string, port: number, at: bigint, size: number): void {
+    const n = p.nonce;
+    const num = ((n[4]! << 24) | (n[5]! << 16) | (n[6]! << 8) | n[7]!) >>> 0;
+    const req = this.byNonce.get(num);
+    if (!req || req.state === ReqState.Done || req.remote.ip !== ip || req.remote.port !== port || !prefixMatches(n, this.noncePrefix)) {
+      this.counters.whoareyouUnsolicited++;
+      return;
+    }
+    req.stats.bytesIn += size; req.stats.packetsIn++;
+    if (req.state === ReqState.Handshake) {
+      // They challenged our handshake: they rejected it.
+      this.sessions.delete(req.key);
+      this.fail(req, 'bad-handshake');
+      this.failWaiting(req.key, 'bad-handshake');
+      return;
+    }
+    if (req.state === ReqState.Random) req.stats.rtt1Ns = at - req.sentAtNs;
+    const wa = p.whoareyou!;
+    const challenge = messageAd(p.maskingIv, p.header);
+    const hs = initiatorHandshake(this.local.sk, this.local.id, req.remote.id, req.remote.pubkey, challenge, this.backend);
+    // Send our record when they hold none or an older one.
+    const record = wa.enrSeq < this.local.enr.seq || wa.enrSeq === 0n ? this.local.enr.raw : null;
+    const { nonce, num: nn } = this.nextNonce();
+    this.track(req, nn);
+    const iv = this.rand.take(MASKING_IV_SIZE);
+    const header = encodeHeader(Flag.Handshake, nonce, handshakeAuthdata(this.local.id, hs.idSignature, hs.ephemeralPubkey, record));
+    const ct = aesGcmEncrypt(hs.keys.initiatorKey, nonce, req.plaintext, messageAd(iv, header));
+    const session: Session = { id: req.remote.id, writeKey: hs.keys.initiatorKey, readKey: hs.keys.recipientKey };
+    this.sessions.set(req.key, session);
+    req.state = ReqState.Handshake;
+    req.stats.handshake = true;
+    this.counters.handshakesOut++;
+    req.sentAtNs = process.hrtime.bigint();
+    this.sendRaw(req, encodePacket(req.remote.id, iv, header, ct), ip, port);
+    // Everything queued behind the handshake goes out on the new session.
+    const w = this.handshaking.get(req.key);
+    if (w) {
+      this.handshaking.delete(req.key);
+      for (const r of w) if (r !== req && r.state !== ReqState.Done) this.sendOnSession(r, session);
+    }
+  }
+
+  private onMessagePacket(p: Packet, ip: string, port: number, at: bigint, size: number): void {
+    const srcId = p.srcId!;
+    const key = sessionKey(srcId, ip, port);
+    const s = this.sessions.get(key);
+    let pt: Uint8Array | null = null;
+    if (s) {
+      try { pt = aesGcmDecrypt(s.readKey, p.nonce, p.message, messageAd(p.maskingIv, p.header)); } catch { pt = null; }
+    }
+    if (!pt) {
+      // No session or a stale one: challenge the sender (63 bytes, never more before a handshake).
+      if (s) this.counters.decryptFailures++;
+      if (this.config.respond) this.sendWhoareyou(srcId, ip, port, p.nonce, key);
+      return;
+    }
+    this.onPlaintext(pt, srcId, key, ip, port, s!, at, size);
+  }
+
+  private sendWhoareyou(srcId: Uint8Array, ip: string, port: number, nonce: Uint8Array, key: string): void {
+    const known = this.knownEnr(srcId);
+    const iv = this.rand.take(MASKING_IV_SIZE);
+    const header = encodeHeader(Flag.WhoAreYou, nonce, whoareyouAuthdata(this.rand.take(ID_NONCE_SIZE), known ? known.seq : 0n));
+    this.challenges.set(key, { data: messageAd(iv, header), knownEnr: known });
+    this.counters.whoareyouSent++;
+    this.sendRaw(null, encodePacket(srcId, iv, header, EMPTY), ip, port);
+  }
+
+  private onHandshake(p: Packet, ip: string, port: number, at: bigint, size: number): void {
+    const hs = p.handshake!;
+    const key = sessionKey(hs.srcId, ip, port);
+    const ch = this.challenges.get(key);
+    if (!ch) { this.counters.handshakeNoChallenge++; return; }
+    let pubkey: Uint8Array | null = null;
+    if (hs.record) {
+      try {
+        const e = decodeEnr(Uint8Array.from(hs.record));
+        if (verifyEnr(e, this.backend) && bytesEqual(e.nodeId(this.backend), hs.srcId)) pubkey = e.publicKey;
+      } catch { pubkey = null; }
+    } else if (ch.knownEnr) {
+      pubkey = ch.knownEnr.publicKey;
+    }
+    if (!pubkey) { this.counters.handshakeUnknownKey++; return; }
+    if (!verifyIdNonce(pubkey, hs.idSignature, ch.data, hs.ephPubkey, this.local.id, this.backend)) {
+      this.counters.handshakeBadSignature++;
+      return;
+    }
+    let keys;
+    try { keys = recipientKeys(this.local.sk, hs.ephPubkey, hs.srcId, this.local.id, ch.data, this.backend); } catch {
+      this.counters.handshakeBadSignature++;
+      return;
+    }
+    let pt: Uint8Array;
+    try { pt = aesGcmDecrypt(keys.initiatorKey, p.nonce, p.message, messageAd(p.maskingIv, p.header)); } catch {
+      this.counters.decryptFailures++;
+      return;
+    }
+    this.challenges.delete(key);
+    const s: Session = { id: Uint8Array.from(hs.srcId), writeKey: keys.recipientKey, readKey: keys.initiatorKey };
+    this.sessions.set(key, s);
+    this.counters.handshakesIn++;
+    if (!hs.record) this.counters.handshakesInKnownRecord++;
+    this.onPlaintext(pt, s.id, key, ip, port, s, at, size);
+  }
+
+  private onPlaintext(pt: Uint8Array, srcId: Uint8Array, key: string, ip: string, port: number, s: Session, at: bigint, size: number): void {
+    const msg = decodeMessage(pt);
+    if (msg.type === MessageType.Ping || msg.type === MessageType.FindNode || msg.type === MessageType.TalkReq) {
+      this.counters.requestsIn++;
+      const replies = this.handler ? this.handler(msg, { id: srcId, ip, port }) : null;
+      if (replies) for (const r of replies) this.reply(s, srcId, ip, port, { ...r, reqId: msg.reqId } as Message);
+      return;
+    }
+    const num = msg.reqId.length === REQ_ID_SIZE ? new DataView(msg.reqId.buffer, msg.reqId.byteOffset, REQ_ID_SIZE).getUint32(0) : -1;
+    const req = this.pending.get(num);
+    if (!req || req.key !== key || req.expect !== msg.type) { this.counters.unmatchedResponses++; return; }
+    req.stats.bytesIn += size; req.stats.packetsIn++;
+    if (req.received === 0) req.stats.rtt2Ns = at - req.sentAtNs;
+    req.received++;
+    if (msg.type !== MessageType.Nodes) { this.complete(req, msg, true); return; }
+    if (msg.total < 1 || msg.total > MAX_NODES_TOTAL) { this.fail(req, 'bad-reply'); return; }
+    req.total = msg.total;
+    req.events?.onNodes?.(msg, at, size);
+    if (this.config.collectNodes) {
+      req.nodes ??= [];
+      for (const e of msg.enrs) req.nodes.push(Uint8Array.from(e));
+    } else {
+      req.nodes ??= [];
+    }
+    if (req.received >= req.total) this.complete(req, null, true);
+  }
+
+  /** Sends a reply on an established session. */
+  reply(s: Session, dstId: Uint8Array, ip: string, port: number, msg: Message): void {
+    const { nonce } = this.nextNonce();
+    const iv = this.rand.take(MASKING_IV_SIZE);
+    const header = encodeHeader(Flag.Message, nonce, this.local.id);
+    const ct = aesGcmEncrypt(s.writeKey, nonce, encodeMessage(msg), messageAd(iv, header));
+    this.sendRaw(null, encodePacket(dstId, iv, header, ct), ip, port);
+  }
+
+  /** Fails everything in flight and stops timers; the transport is the caller's to close. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const r of [...this.pending.values()]) this.fail(r, 'closed');
+    this.wheel.stop();
+  }
+}
+
+function prefixMatches(nonce: Uint8Array, prefix: Uint8Array): boolean {
+  return nonce[0] === prefix[0] && nonce[1] === prefix[1] && nonce[2] === prefix[2] && nonce[3] === prefix[3];
+}
+
+function validateConfig(c: SessionLayerConfig): void {
+  const pos = ['requestTimeoutMs', 'maxSessions', 'sessionTtlMs', 'maxChallenges', 'challengeTtlMs', 'maxPendingRequests'] as const;
+  for (const k of pos) {
+    if (!(c[k] > 0)) throw new SessionError('ERR_SESSION_CONFIG', `${k} must be > 0`);
+  }
+  if (!(c.retransmits >= 0)) throw new SessionError('ERR_SESSION_CONFIG', 'retransmits must be >= 0');
+}

@@ -1,0 +1,145 @@
+import { createSocket, type Socket, type RemoteInfo } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import { DhtscopeError } from '../util/errors.js';
+
+/** Asked of the OS for each socket; Linux caps at net.core.{r,w}mem_max, so we report what we got. */
+export const DEFAULT_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+/** Bound on the per-remote counter map; the oldest remote is dropped past it. */
+export const DEFAULT_MAX_TRACKED_REMOTES = 100_000;
+
+export class TransportError extends DhtscopeError {}
+
+/** Called for every datagram: bytes (a view valid only during the call), sender, arrival hrtime. */
+export type DatagramHandler = (data: Uint8Array, ip: string, port: number, arrivedAtNs: bigint) => void;
+
+export interface TransportStats {
+  packetsIn: number; packetsOut: number; bytesIn: number; bytesOut: number;
+  sendErrors: number;
+  /** Actual socket buffer sizes granted by the OS (bytes). */
+  recvBufferBytes: number; sendBufferBytes: number;
+}
+
+export interface RemoteCounters { packetsIn: number; packetsOut: number; bytesIn: number; bytesOut: number }
+
+export interface UdpTransportOptions {
+  /** IPv4 address to bind, e.g. 127.0.0.1 or 0.0.0.0. */
+  address?: string;
+  port?: number;
+  /** Also bind an IPv6 socket (for ENRs that only offer ip6/udp6). */
+  ip6Address?: string | null;
+  bufferBytes?: number;
+  /** Track counters per remote ip:port (bounded); off for simnet nodes to save memory. */
+  trackRemotes?: boolean;
+  maxTrackedRemotes?: number;
+}
+
+/** The only owner of UDP sockets: it moves bytes and counts them, and decodes nothing. */
+export class UdpTransport {
+  readonly stats: TransportStats = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, sendErrors: 0, recvBufferBytes: 0, sendBufferBytes: 0 };
+  private handler: DatagramHandler = () => {};
+  private readonly remotes: Map<string, RemoteCounters> | null;
+  private closed = false;
+
+  private constructor(private readonly sock4: Socket, private readonly sock6: Socket | null, private readonly opts: UdpTransportOptions) {
+    this.remotes = opts.trackRemotes ? new Map() : null;
+  }
+
+  static async bind(opts: UdpTransportOptions = {}): Promise<UdpTransport> {
+    const bufferBytes = opts.bufferBytes ?? DEFAULT_SOCKET_BUFFER_BYTES;
+    const s4 = await bindSocket('udp4', opts.address ?? '0.0.0.0', opts.port ?? 0, bufferBytes);
+    let s6: Socket | null = null;
+    if (opts.ip6Address) {
+      try { s6 = await bindSocket('udp6', opts.ip6Address, 0, bufferBytes); } catch { s6 = null; }
+    }
+    const t = new UdpTransport(s4, s6, opts);
+    t.stats.recvBufferBytes = safe(() => s4.getRecvBufferSize());
+    t.stats.sendBufferBytes = safe(() => s4.getSendBufferSize());
+    const onMsg = (msg: Buffer, rinfo: RemoteInfo) => t.onMessage(msg, rinfo);
+    s4.on('message', onMsg);
+    s6?.on('message', onMsg);
+    return t;
+  }
+
+  get address(): { ip: string; port: number } {
+    const a = this.sock4.address();
+    return { ip: a.address, port: a.port };
+  }
+
+  get hasIpv6(): boolean { return this.sock6 !== null; }
+
+  onDatagram(h: DatagramHandler): void { this.handler = h; }
+
+  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
+    const at = process.hrtime.bigint();
+    this.stats.packetsIn++;
+    this.stats.bytesIn += msg.length;
+    if (this.remotes) {
+      const c = this.remote(rinfo.address, rinfo.port);
+      c.packetsIn++; c.bytesIn += msg.length;
+    }
+    this.handler(msg, rinfo.address, rinfo.port, at);
+  }
+
+  private remote(ip: string, port: number): RemoteCounters {
+    const k = ip + ':' + port;
+    let c = this.remotes!.get(k);
+    if (!c) {
+      c = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0 };
+      this.remotes!.set(k, c);
+      if (this.remotes!.size > (this.opts.maxTrackedRemotes ?? DEFAULT_MAX_TRACKED_REMOTES)) {
+        this.remotes!.delete(this.remotes!.keys().next().value as string);
+      }
+    }
+    return c;
+  }
+
+  remoteCounters(ip: string, port: number): RemoteCounters | undefined {
+    return this.remotes?.get(ip + ':' + port);
+  }
+
+  /** Fire-and-forget send; errors are counted, never thrown (UDP has no delivery anyway). */
+  send(data: Uint8Array, ip: string, port: number): void {
+    if (this.closed) return;
+    const s = isIPv6(ip) ? this.sock6 : this.sock4;
+    if (!s) { this.stats.sendErrors++; return; }
+    this.stats.packetsOut++;
+    this.stats.bytesOut += data.length;
+    if (this.remotes) {
+      const c = this.remote(ip, port);
+      c.packetsOut++; c.bytesOut += data.length;
+    }
+    s.send(data, port, ip, (err) => { if (err) this.stats.sendErrors++; });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([closeSocket(this.sock4), this.sock6 ? closeSocket(this.sock6) : undefined]);
+  }
+}
+
+function safe(f: () => number): number { try { return f(); } catch { return 0; } }
+
+function bindSocket(type: 'udp4' | 'udp6', address: string, port: number, bufferBytes: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = createSocket({ type, reuseAddr: false });
+    const onErr = (e: NodeJS.ErrnoException) => {
+      s.close();
+      reject(new TransportError(e.code === 'EADDRINUSE' ? 'ERR_TRANSPORT_ADDR_IN_USE' : 'ERR_TRANSPORT_BIND',
+        `cannot bind ${type} ${address}:${port}: ${e.code ?? e.message}`));
+    };
+    s.once('error', onErr);
+    s.bind(port, address, () => {
+      s.off('error', onErr);
+      // Raise as far as the OS allows: a burst of NODES replies overflows the default buffer.
+      try { s.setRecvBufferSize(bufferBytes); } catch { /* capped by rmem_max */ }
+      try { s.setSendBufferSize(bufferBytes); } catch { /* capped by wmem_max */ }
+      s.on('error', () => { /* ICMP-driven errors on unconnected UDP sockets are not actionable */ });
+      resolve(s);
+    });
+  });
+}
+
+function closeSocket(s: Socket): Promise<void> {
+  return new Promise((r) => { try { s.close(() => r()); } catch { r(); } });
+}
