@@ -1,11 +1,27 @@
-//! JS glue: a `NativeTrie` class wrapping `trie::Trie`, plus `noop()` for
-//! measuring the bare Node-API call cost. Every input is validated here and
-//! reported as a JS Error with a stable `code` (panic=abort must never fire).
+//! JS glue: `createTrie()` returns a plain object of methods over one
+//! `trie::Trie`, plus `noop()` for measuring the bare Node-API call cost.
+//! Every input is validated here and reported as a JS Error with a stable
+//! `code` (panic=abort must never fire).
+//!
+//! Why not napi_define_class + napi_wrap: napi_unwrap is a private-symbol
+//! property lookup that cost ~60 ns per call, several times the trie walk on
+//! small tries. Instead each method function carries the trie pointer as its
+//! callback data, and every function holds one reference on the shared cell,
+//! released by its finalizer. A callable function is alive, so its pointer is
+//! valid; no foreign object can be passed in place of ours.
 
 use crate::napi::*;
 use crate::trie::{InsertError, Trie, ID_BITS, ID_BYTES, MAX_HIST_DEPTH};
+use std::cell::{Cell, UnsafeCell};
 use std::ffi::{c_void, CStr, CString};
 use std::ptr;
+
+/// One trie shared by the method functions of one JS trie object.
+struct Shared {
+    /// Live method functions (plus one held by createTrie while it builds them).
+    refs: Cell<usize>,
+    trie: UnsafeCell<Trie>,
+}
 
 // Stable error codes; the TypeScript side maps them onto TrieError.
 const ERR_BAD_ID: &CStr = c"ERR_TRIE_BAD_ID";
@@ -27,14 +43,20 @@ struct JsError {
 type JsResult<T> = Result<T, JsError>;
 
 fn err<T>(code: &'static CStr, msg: impl Into<String>) -> JsResult<T> {
-    Err(JsError { code, msg: msg.into() })
+    Err(JsError {
+        code,
+        msg: msg.into(),
+    })
 }
 
 fn check(status: napi_status, what: &str) -> JsResult<()> {
     if status == NAPI_OK {
         Ok(())
     } else {
-        err(ERR_NAPI, format!("Node-API call {what} failed with status {status}"))
+        err(
+            ERR_NAPI,
+            format!("Node-API call {what} failed with status {status}"),
+        )
     }
 }
 
@@ -50,7 +72,7 @@ unsafe fn throw(env: napi_env, e: JsError) {
 
 struct Call {
     env: napi_env,
-    this: napi_value,
+    data: *mut c_void,
     argc: usize,
     argv: [napi_value; MAX_ARGS],
 }
@@ -59,12 +81,24 @@ impl Call {
     unsafe fn new(env: napi_env, info: napi_callback_info) -> JsResult<Self> {
         let mut argc = MAX_ARGS;
         let mut argv = [ptr::null_mut(); MAX_ARGS];
-        let mut this = ptr::null_mut();
+        let mut data = ptr::null_mut();
         check(
-            napi_get_cb_info(env, info, &mut argc, argv.as_mut_ptr(), &mut this, ptr::null_mut()),
+            napi_get_cb_info(
+                env,
+                info,
+                &mut argc,
+                argv.as_mut_ptr(),
+                ptr::null_mut(),
+                &mut data,
+            ),
             "napi_get_cb_info",
         )?;
-        Ok(Call { env, this, argc, argv })
+        Ok(Call {
+            env,
+            data,
+            argc,
+            argv,
+        })
     }
 
     fn arg(&self, i: usize) -> Option<napi_value> {
@@ -72,22 +106,35 @@ impl Call {
         (i < self.argc.min(MAX_ARGS)).then(|| self.argv[i])
     }
 
+    /// The trie this method function was created for. Methods never call back
+    /// into JS while holding it, so the &mut cannot alias.
+    // The &mut comes from the Shared cell's UnsafeCell, not from &self.
+    #[allow(clippy::mut_from_ref)]
     unsafe fn trie(&self) -> JsResult<&mut Trie> {
-        let mut p: *mut c_void = ptr::null_mut();
-        if napi_unwrap(self.env, self.this, &mut p) != NAPI_OK || p.is_null() {
-            return err(ERR_BAD_THIS, "method called on an object that is not a NativeTrie");
+        if self.data.is_null() {
+            return err(ERR_BAD_THIS, "trie method has no trie attached");
         }
-        Ok(&mut *(p as *mut Trie))
+        Ok(&mut *(*(self.data as *const Shared)).trie.get())
     }
 
     /// Borrow a Uint8Array argument. The slice lives as long as the JS value,
     /// i.e. for this call (Node-API materialises on-heap arrays off-heap).
     unsafe fn bytes(&self, i: usize, code: &'static CStr, what: &str) -> JsResult<&[u8]> {
-        let Some(v) = self.arg(i) else { return err(code, format!("{what} must be a Uint8Array")) };
+        let Some(v) = self.arg(i) else {
+            return err(code, format!("{what} must be a Uint8Array"));
+        };
         let mut ty = 0i32;
         let mut len = 0usize;
         let mut data: *mut c_void = ptr::null_mut();
-        let st = napi_get_typedarray_info(self.env, v, &mut ty, &mut len, &mut data, ptr::null_mut(), ptr::null_mut());
+        let st = napi_get_typedarray_info(
+            self.env,
+            v,
+            &mut ty,
+            &mut len,
+            &mut data,
+            ptr::null_mut(),
+            ptr::null_mut(),
+        );
         if st != NAPI_OK || ty != NAPI_UINT8_ARRAY {
             return err(code, format!("{what} must be a Uint8Array"));
         }
@@ -101,20 +148,33 @@ impl Call {
         let b = self.bytes(i, ERR_BAD_ID, what)?;
         match b.try_into() {
             Ok(id) => Ok(id),
-            Err(_) => err(ERR_BAD_ID, format!("{what} must be {ID_BYTES} bytes, got {}", b.len())),
+            Err(_) => err(
+                ERR_BAD_ID,
+                format!("{what} must be {ID_BYTES} bytes, got {}", b.len()),
+            ),
         }
     }
 
     unsafe fn id_batch(&self, i: usize) -> JsResult<&[u8]> {
         let b = self.bytes(i, ERR_BAD_ID, "ids")?;
         if b.len() % ID_BYTES != 0 {
-            return err(ERR_BAD_ID, format!("ids length {} is not a multiple of {ID_BYTES}", b.len()));
+            return err(
+                ERR_BAD_ID,
+                format!("ids length {} is not a multiple of {ID_BYTES}", b.len()),
+            );
         }
         Ok(b)
     }
 
     /// Integer argument in [lo, hi].
-    unsafe fn int(&self, i: usize, lo: u32, hi: u32, code: &'static CStr, what: &str) -> JsResult<u32> {
+    unsafe fn int(
+        &self,
+        i: usize,
+        lo: u32,
+        hi: u32,
+        code: &'static CStr,
+        what: &str,
+    ) -> JsResult<u32> {
         let mut x = f64::NAN;
         let ok = match self.arg(i) {
             Some(v) => napi_get_value_double(self.env, v, &mut x) == NAPI_OK,
@@ -146,12 +206,23 @@ unsafe fn js_f64(env: napi_env, x: f64) -> JsResult<napi_value> {
 }
 
 /// New typed array of `len` elements of `elem` bytes; returns (value, backing memory).
-unsafe fn js_typed(env: napi_env, ty: i32, elem: usize, len: usize) -> JsResult<(napi_value, *mut u8)> {
+unsafe fn js_typed(
+    env: napi_env,
+    ty: i32,
+    elem: usize,
+    len: usize,
+) -> JsResult<(napi_value, *mut u8)> {
     let mut data: *mut c_void = ptr::null_mut();
     let mut ab = ptr::null_mut();
-    check(napi_create_arraybuffer(env, len * elem, &mut data, &mut ab), "napi_create_arraybuffer")?;
+    check(
+        napi_create_arraybuffer(env, len * elem, &mut data, &mut ab),
+        "napi_create_arraybuffer",
+    )?;
     let mut ta = ptr::null_mut();
-    check(napi_create_typedarray(env, ty, len, ab, 0, &mut ta), "napi_create_typedarray")?;
+    check(
+        napi_create_typedarray(env, ty, len, ab, 0, &mut ta),
+        "napi_create_typedarray",
+    )?;
     Ok((ta, data as *mut u8))
 }
 
@@ -165,7 +236,11 @@ unsafe fn js_u32_array(env: napi_env, xs: &[u32]) -> JsResult<napi_value> {
 }
 
 /// Runs a method body, turning Err into a thrown JS error.
-unsafe fn run(env: napi_env, info: napi_callback_info, f: impl FnOnce(&Call) -> JsResult<napi_value>) -> napi_value {
+unsafe fn run(
+    env: napi_env,
+    info: napi_callback_info,
+    f: impl FnOnce(&Call) -> JsResult<napi_value>,
+) -> napi_value {
     match Call::new(env, info).and_then(|c| f(&c)) {
         Ok(v) => v,
         Err(e) => {
@@ -179,26 +254,87 @@ fn full_error<T>() -> JsResult<T> {
     err(ERR_FULL, "trie is full (2^31-1 entries)")
 }
 
-unsafe extern "C" fn finalize(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
-    if !data.is_null() {
-        drop(Box::from_raw(data as *mut Trie));
+/// Drops one reference; frees the trie with the last one.
+unsafe fn release(shared: *mut Shared) {
+    let refs = (*shared).refs.get() - 1;
+    (*shared).refs.set(refs);
+    if refs == 0 {
+        drop(Box::from_raw(shared));
     }
 }
 
-unsafe extern "C" fn construct(env: napi_env, info: napi_callback_info) -> napi_value {
-    run(env, info, |c| {
-        // Without `new`, `this` may be globalThis, which must not get a trie attached.
-        let mut target = ptr::null_mut();
-        if napi_get_new_target(env, info, &mut target) != NAPI_OK || target.is_null() {
-            return err(ERR_BAD_THIS, "NativeTrie must be called with new");
-        }
-        let raw = Box::into_raw(Box::new(Trie::new())) as *mut c_void;
-        if napi_wrap(env, c.this, raw, Some(finalize), ptr::null_mut(), ptr::null_mut()) != NAPI_OK {
-            drop(Box::from_raw(raw as *mut Trie));
-            return err(ERR_BAD_THIS, "NativeTrie could not wrap its receiver");
-        }
-        Ok(c.this)
+/// Finalizer of each method function (finalizers run on the JS thread).
+unsafe extern "C" fn finalize_method(_env: napi_env, data: *mut c_void, _hint: *mut c_void) {
+    if !data.is_null() {
+        release(data as *mut Shared);
+    }
+}
+
+type Method = unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value;
+
+const METHODS: [(&CStr, Method); 11] = [
+    (c"insert", m_insert),
+    (c"remove", m_remove),
+    (c"has", m_has),
+    (c"size", m_size),
+    (c"insertBatch", m_insert_batch),
+    (c"hasBatch", m_has_batch),
+    (c"countPrefix", m_count_prefix),
+    (c"countsAtDepth", m_counts_at_depth),
+    (c"holes", m_holes),
+    (c"suggestDistances", m_suggest_distances),
+    (c"memoryBytes", m_memory_bytes),
+];
+
+/// `createTrie()`: a fresh object whose methods share one new trie.
+unsafe extern "C" fn f_create_trie(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |_| {
+        let shared = Box::into_raw(Box::new(Shared {
+            refs: Cell::new(1),
+            trie: UnsafeCell::new(Trie::new()),
+        }));
+        let result = build_trie_object(env, shared);
+        // Drop the builder's reference: on failure this frees the trie unless a
+        // finalizer-owning function already exists (those are unreachable, so GC frees it).
+        release(shared);
+        result
     })
+}
+
+unsafe fn build_trie_object(env: napi_env, shared: *mut Shared) -> JsResult<napi_value> {
+    let mut obj = ptr::null_mut();
+    check(napi_create_object(env, &mut obj), "napi_create_object")?;
+    for (name, cb) in METHODS {
+        let mut f = ptr::null_mut();
+        check(
+            napi_create_function(
+                env,
+                name.as_ptr(),
+                AUTO_LENGTH,
+                Some(cb),
+                shared as *mut c_void,
+                &mut f,
+            ),
+            "napi_create_function",
+        )?;
+        check(
+            napi_add_finalizer(
+                env,
+                f,
+                shared as *mut c_void,
+                Some(finalize_method),
+                ptr::null_mut(),
+                ptr::null_mut(),
+            ),
+            "napi_add_finalizer",
+        )?;
+        (*shared).refs.set((*shared).refs.get() + 1);
+        check(
+            napi_set_named_property(env, obj, name.as_ptr(), f),
+            "napi_set_named_property",
+        )?;
+    }
+    Ok(obj)
 }
 
 unsafe extern "C" fn m_insert(env: napi_env, info: napi_callback_info) -> napi_value {
@@ -266,7 +402,13 @@ unsafe extern "C" fn m_count_prefix(env: napi_env, info: napi_callback_info) -> 
         let prefix = c.bytes(0, ERR_BAD_PREFIX, "prefix")?;
         let bits = c.int(1, 0, ID_BITS, ERR_BAD_PREFIX, "bits")?;
         if (prefix.len() as u64) * 8 < bits as u64 {
-            return err(ERR_BAD_PREFIX, format!("prefix has {} bytes, too short for {bits} bits", prefix.len()));
+            return err(
+                ERR_BAD_PREFIX,
+                format!(
+                    "prefix has {} bytes, too short for {bits} bits",
+                    prefix.len()
+                ),
+            );
         }
         js_u32(env, c.trie()?.count_prefix(prefix, bits))
     })
@@ -303,9 +445,15 @@ unsafe extern "C" fn m_suggest_distances(env: napi_env, info: napi_callback_info
         let min = c.int(2, 1, ID_BITS, ERR_BAD_ARG, "minDistance")?;
         let ds = c.trie()?.suggest_distances(peer, n as usize, min);
         let mut arr = ptr::null_mut();
-        check(napi_create_array_with_length(env, ds.len(), &mut arr), "napi_create_array_with_length")?;
+        check(
+            napi_create_array_with_length(env, ds.len(), &mut arr),
+            "napi_create_array_with_length",
+        )?;
         for (i, &d) in ds.iter().enumerate() {
-            check(napi_set_element(env, arr, i as u32, js_u32(env, d)?), "napi_set_element")?;
+            check(
+                napi_set_element(env, arr, i as u32, js_u32(env, d)?),
+                "napi_set_element",
+            )?;
         }
         Ok(arr)
     })
@@ -322,57 +470,31 @@ unsafe extern "C" fn f_noop(env: napi_env, _info: napi_callback_info) -> napi_va
     v
 }
 
-fn method(name: &'static CStr, cb: unsafe extern "C" fn(napi_env, napi_callback_info) -> napi_value) -> napi_property_descriptor {
-    napi_property_descriptor {
-        utf8name: name.as_ptr(),
-        name: ptr::null_mut(),
-        method: Some(cb),
-        getter: None,
-        setter: None,
-        value: ptr::null_mut(),
-        attributes: NAPI_DEFAULT,
-        data: ptr::null_mut(),
-    }
-}
-
 /// `NAPI_AUTO_LENGTH`: the name is NUL-terminated.
 const AUTO_LENGTH: usize = usize::MAX;
 
-unsafe fn init(env: napi_env, exports: napi_value) -> JsResult<napi_value> {
-    let methods = [
-        method(c"insert", m_insert),
-        method(c"remove", m_remove),
-        method(c"has", m_has),
-        method(c"size", m_size),
-        method(c"insertBatch", m_insert_batch),
-        method(c"hasBatch", m_has_batch),
-        method(c"countPrefix", m_count_prefix),
-        method(c"countsAtDepth", m_counts_at_depth),
-        method(c"holes", m_holes),
-        method(c"suggestDistances", m_suggest_distances),
-        method(c"memoryBytes", m_memory_bytes),
-    ];
-    let mut class = ptr::null_mut();
+unsafe fn export_fn(env: napi_env, exports: napi_value, name: &CStr, cb: Method) -> JsResult<()> {
+    let mut f = ptr::null_mut();
     check(
-        napi_define_class(
+        napi_create_function(
             env,
-            c"NativeTrie".as_ptr(),
+            name.as_ptr(),
             AUTO_LENGTH,
-            Some(construct),
+            Some(cb),
             ptr::null_mut(),
-            methods.len(),
-            methods.as_ptr(),
-            &mut class,
+            &mut f,
         ),
-        "napi_define_class",
-    )?;
-    check(napi_set_named_property(env, exports, c"NativeTrie".as_ptr(), class), "napi_set_named_property")?;
-    let mut noop = ptr::null_mut();
-    check(
-        napi_create_function(env, c"noop".as_ptr(), AUTO_LENGTH, Some(f_noop), ptr::null_mut(), &mut noop),
         "napi_create_function",
     )?;
-    check(napi_set_named_property(env, exports, c"noop".as_ptr(), noop), "napi_set_named_property")?;
+    check(
+        napi_set_named_property(env, exports, name.as_ptr(), f),
+        "napi_set_named_property",
+    )
+}
+
+unsafe fn init(env: napi_env, exports: napi_value) -> JsResult<napi_value> {
+    export_fn(env, exports, c"createTrie", f_create_trie)?;
+    export_fn(env, exports, c"noop", f_noop)?;
     Ok(exports)
 }
 

@@ -17,6 +17,9 @@ mod napi;
 /// Called by node with a valid env and exports object.
 #[cfg(not(test))]
 #[no_mangle]
-pub unsafe extern "C" fn napi_register_module_v1(env: napi::napi_env, exports: napi::napi_value) -> napi::napi_value {
+pub unsafe extern "C" fn napi_register_module_v1(
+    env: napi::napi_env,
+    exports: napi::napi_value,
+) -> napi::napi_value {
     binding::register(env, exports)
 }

@@ -1,7 +1,8 @@
 //! Hand-written Node-API declarations: exactly the functions this addon uses.
 //! crates.io is unreachable, so no napi-sys; symbols resolve at dlopen time
-//! against the running node binary (see build.rs).
-#![allow(non_camel_case_types, dead_code)]
+//! against the running node binary (Linux cdylibs may leave them undefined;
+//! build.rs tells the macOS linker to allow the same).
+#![allow(non_camel_case_types)]
 
 use std::ffi::{c_char, c_void};
 
@@ -32,24 +33,9 @@ pub type napi_finalize = Option<unsafe extern "C" fn(napi_env, *mut c_void, *mut
 
 pub const NAPI_OK: napi_status = 0;
 
-// napi_property_attributes
-pub const NAPI_DEFAULT: i32 = 0;
-
 // napi_typedarray_type
 pub const NAPI_UINT8_ARRAY: i32 = 1;
 pub const NAPI_UINT32_ARRAY: i32 = 6;
-
-#[repr(C)]
-pub struct napi_property_descriptor {
-    pub utf8name: *const c_char,
-    pub name: napi_value,
-    pub method: napi_callback,
-    pub getter: napi_callback,
-    pub setter: napi_callback,
-    pub value: napi_value,
-    pub attributes: i32,
-    pub data: *mut c_void,
-}
 
 extern "C" {
     pub fn napi_create_function(
@@ -58,16 +44,6 @@ extern "C" {
         length: usize,
         cb: napi_callback,
         data: *mut c_void,
-        result: *mut napi_value,
-    ) -> napi_status;
-    pub fn napi_define_class(
-        env: napi_env,
-        utf8name: *const c_char,
-        length: usize,
-        constructor: napi_callback,
-        data: *mut c_void,
-        property_count: usize,
-        properties: *const napi_property_descriptor,
         result: *mut napi_value,
     ) -> napi_status;
     pub fn napi_set_named_property(
@@ -84,17 +60,15 @@ extern "C" {
         this_arg: *mut napi_value,
         data: *mut *mut c_void,
     ) -> napi_status;
-    pub fn napi_wrap(
+    pub fn napi_add_finalizer(
         env: napi_env,
         js_object: napi_value,
-        native_object: *mut c_void,
+        finalize_data: *mut c_void,
         finalize_cb: napi_finalize,
         finalize_hint: *mut c_void,
         result: *mut napi_ref,
     ) -> napi_status;
-    pub fn napi_get_new_target(env: napi_env, cbinfo: napi_callback_info, result: *mut napi_value) -> napi_status;
-    pub fn napi_unwrap(env: napi_env, js_object: napi_value, result: *mut *mut c_void) -> napi_status;
-    pub fn napi_is_typedarray(env: napi_env, value: napi_value, result: *mut bool) -> napi_status;
+    pub fn napi_create_object(env: napi_env, result: *mut napi_value) -> napi_status;
     pub fn napi_get_typedarray_info(
         env: napi_env,
         typedarray: napi_value,
@@ -118,13 +92,23 @@ extern "C" {
         byte_offset: usize,
         result: *mut napi_value,
     ) -> napi_status;
-    pub fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64) -> napi_status;
+    pub fn napi_get_value_double(env: napi_env, value: napi_value, result: *mut f64)
+        -> napi_status;
     pub fn napi_create_uint32(env: napi_env, value: u32, result: *mut napi_value) -> napi_status;
     pub fn napi_create_double(env: napi_env, value: f64, result: *mut napi_value) -> napi_status;
     pub fn napi_get_boolean(env: napi_env, value: bool, result: *mut napi_value) -> napi_status;
     pub fn napi_get_undefined(env: napi_env, result: *mut napi_value) -> napi_status;
-    pub fn napi_create_array_with_length(env: napi_env, length: usize, result: *mut napi_value) -> napi_status;
-    pub fn napi_set_element(env: napi_env, object: napi_value, index: u32, value: napi_value) -> napi_status;
+    pub fn napi_create_array_with_length(
+        env: napi_env,
+        length: usize,
+        result: *mut napi_value,
+    ) -> napi_status;
+    pub fn napi_set_element(
+        env: napi_env,
+        object: napi_value,
+        index: u32,
+        value: napi_value,
+    ) -> napi_status;
     pub fn napi_throw_error(env: napi_env, code: *const c_char, msg: *const c_char) -> napi_status;
     pub fn napi_is_exception_pending(env: napi_env, result: *mut bool) -> napi_status;
 }

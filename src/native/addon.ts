@@ -36,7 +36,7 @@ export function findPackageRoot(start: string = dirname(fileURLToPath(import.met
 
 function isAddon(x: unknown): x is NativeAddon {
   const a = x as Partial<NativeAddon> | null;
-  return typeof a?.NativeTrie === 'function' && typeof a.noop === 'function';
+  return typeof a?.createTrie === 'function' && typeof a.noop === 'function';
 }
 
 let cached: AddonLoad | undefined;
@@ -59,7 +59,7 @@ function tryLoad(): AddonLoad {
   try {
     const addon: unknown = createRequire(import.meta.url)(path);
     // A stub or older build loads fine but lacks the trie.
-    if (!isAddon(addon)) return { ok: false, forced: false, reason: `${path} has no NativeTrie export (stale build?)` };
+    if (!isAddon(addon)) return { ok: false, forced: false, reason: `${path} lacks createTrie/noop exports (stale build?)` };
     return { ok: true, addon, path };
   } catch (e) {
     return { ok: false, forced: false, reason: `failed to load ${path}: ${(e as Error).message}` };

@@ -10,7 +10,7 @@ export const TrieErrorCode = {
   BAD_ARG: 'ERR_TRIE_BAD_ARG',
   /** More than 2^31 - 1 entries (u32 indices with a tag bit). */
   FULL: 'ERR_TRIE_FULL',
-  /** A native method was called with a receiver that is not a NativeTrie. */
+  /** A native trie method was invoked without the trie it was created for (addon bug). */
   BAD_THIS: 'ERR_TRIE_BAD_THIS',
   /** A Node-API call failed inside the addon. */
   NAPI: 'ERR_TRIE_NAPI',

@@ -1,7 +1,8 @@
-// TypeScript fallback for the native trie: the same crit-bit design as
-// native/src/trie.rs (n leaves + n-1 internal nodes, u32 indices, subtree
-// counts) laid out in typed arrays so 1e6 IDs stay around 50 MiB and the
-// GC sees a handful of objects instead of millions.
+// TypeScript fallback for the native trie: the same design as
+// native/src/trie.rs (2^16-way top table + count tree, crit-bit subtrees with
+// n leaves and <= n-1 internal nodes, u32 indices, subtree counts) laid out
+// in typed arrays so 1e6 IDs stay around 50 MiB and the GC sees a handful of
+// objects instead of millions.
 import { TrieError, TrieErrorCode } from './errors.js';
 import {
   DEFAULT_MIN_DISTANCE,
@@ -17,7 +18,11 @@ import { checkDepth, checkId, checkIdBatch, checkInt, checkPrefix } from './vali
 const LEAF_TAG = 0x8000_0000;
 /** Indices must stay below the tag bit, as in the native trie. */
 const MAX_ENTRIES = LEAF_TAG - 1;
-const NO_ROOT = -1;
+/** Bits resolved by the direct table (see native/src/trie.rs for the trade-off). */
+const TOP_BITS = 16;
+const TOP_SLOTS = 2 ** TOP_BITS;
+/** Empty table slot: tagged like a leaf but with an index no leaf can have. */
+const EMPTY = 0xffff_ffff;
 const INITIAL_CAPACITY = 64;
 /** Growth factor for the typed-array arenas (amortised O(1) append). */
 const GROWTH = 2;
@@ -47,6 +52,19 @@ function prefixEq(a: Uint8Array, aOff: number, b: Uint8Array, bits: number): boo
   return ((a[aOff + full]! ^ b[full]!) & mask) === 0;
 }
 
+/** Table slot of the key at `off`: its first TOP_BITS bits. */
+function slotOf(id: Uint8Array, off: number): number {
+  return (id[off]! << 8) | id[off + 1]!;
+}
+
+/** First `bits` (<= 16) bits of `prefix`; reads only the bytes that exist for them. */
+function prefixBits(prefix: Uint8Array, bits: number): number {
+  if (bits === 0) return 0;
+  const hi = prefix[0]!;
+  const lo = bits > 8 ? prefix[1]! : 0;
+  return ((hi << 8) | lo) >>> (TOP_BITS - bits);
+}
+
 /** Compares ca * 2^ea with cb * 2^eb exactly (counts < 2^32, exponents <= 256). */
 export function scaledCmp(ca: number, ea: number, cb: number, eb: number): number {
   if (ca === 0 || cb === 0) return ca - cb;
@@ -72,7 +90,10 @@ export class JsIdTrie implements IdTrie {
   private nodeTop = 0;
   private freeKeys: number[] = [];
   private freeNodes: number[] = [];
-  private root = NO_ROOT;
+  /** Subtree root (or EMPTY) per value of the first TOP_BITS bits. */
+  private slots = new Uint32Array(TOP_SLOTS).fill(EMPTY);
+  /** levels[2^d + p] = IDs whose first d bits equal p, for d in 0..=TOP_BITS. */
+  private levels = new Uint32Array(TOP_SLOTS * 2);
   private len = 0;
 
   insert(id: Uint8Array): boolean {
@@ -115,9 +136,10 @@ export class JsIdTrie implements IdTrie {
 
   countsAtDepth(depth: number): Uint32Array {
     checkDepth(depth);
+    if (depth <= TOP_BITS) return this.levels.slice(2 ** depth, 2 ** (depth + 1));
     const hist = new Uint32Array(2 ** depth);
-    if (this.root === NO_ROOT) return hist;
-    const stack: number[] = [this.root];
+    const stack: number[] = [];
+    for (let s = 0; s < TOP_SLOTS; s++) if (this.slots[s] !== EMPTY) stack.push(this.slots[s]!);
     while (stack.length > 0) {
       const r = stack.pop()!;
       if (r < LEAF_TAG && this.bit[r]! < depth) {
@@ -176,6 +198,8 @@ export class JsIdTrie implements IdTrie {
     const POINTER_BYTES = 8; // number[] slots of small integers
     return (
       this.keys.byteLength +
+      this.slots.byteLength +
+      this.levels.byteLength +
       this.child.byteLength +
       this.count.byteLength +
       this.bit.byteLength +
@@ -201,9 +225,14 @@ export class JsIdTrie implements IdTrie {
     return head >>> (32 - depth);
   }
 
-  /** The only leaf that can equal the key at `off` in `id`. */
+  /** Moves the count-tree entries on the key's path up or down by one. */
+  private bumpLevels(top: number, delta: 1 | -1): void {
+    for (let d = 0; d <= TOP_BITS; d++) this.levels[(1 << d) + (top >>> (TOP_BITS - d))]! += delta;
+  }
+
+  /** The only leaf that can equal the key at `off` in `id`, or EMPTY. */
   private walk(id: Uint8Array, off: number): number {
-    let r = this.root;
+    let r = this.slots[slotOf(id, off)]!;
     while (r < LEAF_TAG) r = this.child[2 * r + bitAt(id, off, this.bit[r]!)]!;
     return r;
   }
@@ -216,8 +245,8 @@ export class JsIdTrie implements IdTrie {
   }
 
   private hasAt(id: Uint8Array, off: number): boolean {
-    if (this.root === NO_ROOT) return false;
-    return this.leafEquals(this.walk(id, off), id, off);
+    const r = this.walk(id, off);
+    return r !== EMPTY && this.leafEquals(r, id, off);
   }
 
   private allocLeaf(id: Uint8Array, off: number): number {
@@ -248,26 +277,31 @@ export class JsIdTrie implements IdTrie {
   }
 
   private insertAt(id: Uint8Array, off: number): boolean {
-    if (this.root === NO_ROOT) {
-      this.root = this.allocLeaf(id, off);
-      this.len = 1;
+    const slot = slotOf(id, off);
+    const root = this.slots[slot]!;
+    let diff = -1;
+    if (root !== EMPTY) {
+      // First differing bit between the new key and its closest existing leaf.
+      const base = (this.walk(id, off) - LEAF_TAG) * ID_BYTES;
+      for (let i = 0; i < ID_BYTES; i++) {
+        const x = this.keys[base + i]! ^ id[off + i]!;
+        if (x !== 0) {
+          diff = i * 8 + Math.clz32(x) - 24;
+          break;
+        }
+      }
+      if (diff < 0) return false;
+    }
+    if (this.len >= MAX_ENTRIES) throw new TrieError(TrieErrorCode.FULL, 'trie is full (2^31-1 entries)');
+    this.bumpLevels(slot, 1);
+    this.len++;
+    if (root === EMPTY) {
+      this.slots[slot] = this.allocLeaf(id, off);
       return true;
     }
-    // First differing bit between the new key and its closest existing leaf.
-    const base = (this.walk(id, off) - LEAF_TAG) * ID_BYTES;
-    let diff = -1;
-    for (let i = 0; i < ID_BYTES; i++) {
-      const x = this.keys[base + i]! ^ id[off + i]!;
-      if (x !== 0) {
-        diff = i * 8 + Math.clz32(x) - 24;
-        break;
-      }
-    }
-    if (diff < 0) return false;
-    if (this.len >= MAX_ENTRIES) throw new TrieError(TrieErrorCode.FULL, 'trie is full (2^31-1 entries)');
     // Second descent: the new node sits above the first node whose crit bit is past `diff`.
-    let parentSlot = -1; // index into `child`, or -1 for the root
-    let r = this.root;
+    let parentSlot = -1; // index into `child`, or -1 for the table slot
+    let r = root;
     while (r < LEAF_TAG && this.bit[r]! < diff) {
       this.count[r]!++;
       parentSlot = 2 * r + bitAt(id, off, this.bit[r]!);
@@ -276,16 +310,16 @@ export class JsIdTrie implements IdTrie {
     const leaf = this.allocLeaf(id, off);
     const dir = bitAt(id, off, diff);
     const node = this.allocNode(dir ? r : leaf, dir ? leaf : r, this.countOf(r) + 1, diff);
-    if (parentSlot < 0) this.root = node;
+    if (parentSlot < 0) this.slots[slot] = node;
     else this.child[parentSlot] = node;
-    this.len++;
     return true;
   }
 
   private removeAt(id: Uint8Array): boolean {
-    if (this.root === NO_ROOT) return false;
+    const slot = slotOf(id, 0);
+    let r = this.slots[slot]!;
+    if (r === EMPTY) return false;
     const path: number[] = [];
-    let r = this.root;
     while (r < LEAF_TAG) {
       path.push(r);
       r = this.child[2 * r + bitAt(id, 0, this.bit[r]!)]!;
@@ -293,15 +327,16 @@ export class JsIdTrie implements IdTrie {
     if (!this.leafEquals(r, id, 0)) return false;
     this.freeKeys.push(r - LEAF_TAG);
     this.len--;
+    this.bumpLevels(slot, -1);
     if (path.length === 0) {
-      this.root = NO_ROOT;
+      this.slots[slot] = EMPTY;
       return true;
     }
     // Splice the parent out: the sibling takes its place.
     const parent = path[path.length - 1]!;
     const sibling = this.child[2 * parent + 1 - bitAt(id, 0, this.bit[parent]!)]!;
     if (path.length === 1) {
-      this.root = sibling;
+      this.slots[slot] = sibling;
     } else {
       const gp = path[path.length - 2]!;
       this.child[2 * gp + bitAt(id, 0, this.bit[gp]!)] = sibling;
@@ -312,9 +347,9 @@ export class JsIdTrie implements IdTrie {
   }
 
   private countPrefixRaw(prefix: Uint8Array, bits: number): number {
-    if (this.root === NO_ROOT) return 0;
-    if (bits === 0) return this.len;
-    let r = this.root;
+    if (bits <= TOP_BITS) return this.levels[2 ** bits + prefixBits(prefix, bits)]!;
+    let r = this.slots[slotOf(prefix, 0)]!;
+    if (r === EMPTY) return 0;
     while (r < LEAF_TAG && this.bit[r]! < bits) r = this.child[2 * r + bitAt(prefix, 0, this.bit[r]!)]!;
     // Everything under r shares the first `bits` bits, so one leaf decides.
     return prefixEq(this.keys, this.anyLeafOff(r), prefix, bits) ? this.countOf(r) : 0;

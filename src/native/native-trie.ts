@@ -4,7 +4,10 @@
 import { toTrieError } from './errors.js';
 import { DEFAULT_MIN_DISTANCE, type IdTrie, type TrieHole } from './types.js';
 
-/** The raw class exported by native/dhtscope.node (see native/src/binding.rs). */
+/**
+ * The object returned by the addon's createTrie(): its methods are functions
+ * bound to one Rust trie (see native/src/binding.rs for why not a class).
+ */
 export interface NativeTrieHandle {
   insert(id: Uint8Array): boolean;
   remove(id: Uint8Array): boolean;
@@ -21,7 +24,7 @@ export interface NativeTrieHandle {
 }
 
 export interface NativeAddon {
-  NativeTrie: new () => NativeTrieHandle;
+  createTrie(): NativeTrieHandle;
   /** Empty function: measures the bare cost of a Node-API call. */
   noop(): void;
 }
@@ -30,7 +33,7 @@ export class NativeIdTrie implements IdTrie {
   readonly #t: NativeTrieHandle;
 
   constructor(addon: NativeAddon) {
-    this.#t = new addon.NativeTrie();
+    this.#t = addon.createTrie();
   }
 
   insert(id: Uint8Array): boolean {

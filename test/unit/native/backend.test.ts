@@ -14,6 +14,12 @@ import { createIdTrie, loadNativeAddon, trieBackend } from '../../../src/native/
 const COMPILED_NATIVE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'native');
 const CHILD_TIMEOUT_MS = 10_000;
 
+const MiB = 1024 * 1024;
+/** 100 dropped tries of 20k ids would pin ~175 MiB if finalizers never freed them. */
+const LEAK_ROUNDS = 100;
+const LEAK_IDS = 20_000;
+const LEAK_LIMIT_BYTES = 80 * MiB;
+
 /** Imports the trie module in a fresh node, calls trieBackend() twice, prints the result. */
 function runChild(indexJs: string, env: NodeJS.ProcessEnv): { stdout: string; stderr: string } {
   const script = `
@@ -66,5 +72,35 @@ describe('trie backend selection', () => {
     const { stdout, stderr } = runChild(join(COMPILED_NATIVE_DIR, 'index.js'), { DHTSCOPE_NATIVE: '' });
     assert.deepEqual(JSON.parse(stdout), { a: 'native', b: 'native', ctor: 'NativeIdTrie', size: 1 });
     assert.equal(stderr, '');
+  });
+
+  it('frees dropped native tries (finalizers run, no double free)', { skip: loadNativeAddon().ok ? false : 'native addon not built' }, () => {
+    const script = `
+      const m = await import(${JSON.stringify(pathToFileURL(join(COMPILED_NATIVE_DIR, 'index.js')).href)});
+      const load = m.loadNativeAddon();
+      const ids = new Uint8Array(${LEAK_IDS} * 32);
+      for (let i = 0; i < ids.length; i++) ids[i] = (i * 2654435761) >>> 11;
+      const settle = async () => { for (let i = 0; i < 3; i++) { gc(); await new Promise((r) => setImmediate(r)); } };
+      await settle();
+      const before = process.memoryUsage().rss;
+      // Keep one detached method alive: it must stay usable after its object is gone.
+      let has = null;
+      for (let round = 0; round < ${LEAK_ROUNDS}; round++) {
+        const t = load.addon.createTrie();
+        t.insertBatch(ids);
+        if (round === 0) has = t.has;
+        if (round % 10 === 9) await settle();
+      }
+      await settle();
+      console.log(JSON.stringify({ grown: process.memoryUsage().rss - before, hit: has(ids.subarray(0, 32)) }));`;
+    const r = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: CHILD_TIMEOUT_MS,
+      env: { ...process.env, DHTSCOPE_NATIVE: '' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const { grown, hit } = JSON.parse(r.stdout) as { grown: number; hit: boolean };
+    assert.equal(hit, true);
+    assert.ok(grown < LEAK_LIMIT_BYTES, `RSS grew ${(grown / MiB).toFixed(1)} MiB over ${LEAK_ROUNDS} dropped tries`);
   });
 });
