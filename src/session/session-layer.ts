@@ -163,6 +163,8 @@ function sessionKey(id: Uint8Array, ip: string, port: number): string {
 }
 
 const EMPTY = new Uint8Array(0);
+/** One pool per process: thousands of simnet identities must not each hold 32 KiB. */
+const SHARED_RANDOM = new RandomPool();
 
 /**
  * discv5 v5.1 sessions over one transport: the handshake in both roles, request matching by
@@ -181,7 +183,7 @@ export class SessionLayer {
   private readonly byNonce = new Map<number, Request>();
   private readonly handshaking = new Map<string, Request[]>();
   private readonly wheel: TimerWheel;
-  private readonly rand = new RandomPool();
+  private readonly rand = SHARED_RANDOM;
   private handler: RequestHandler | null = null;
   private reqCounter = 0;
   private nonceCounter = 0;

@@ -1,0 +1,3 @@
+import { DhtscopeError } from '../util/errors.js';
+
+export class SimnetError extends DhtscopeError {}

@@ -1,0 +1,31 @@
+// Child-process entry of one simnet shard; talks to the coordinator over IPC.
+import { readFileSync } from 'node:fs';
+import { SimShard, type ShardConditions } from './shard.js';
+import { populationFromJson, type PopulationJson } from './population.js';
+
+interface StartMsg { type: 'start'; popFile: string; from: number; to: number; cond: ShardConditions }
+type Msg = StartMsg | { type: 'stats' } | { type: 'stop' };
+
+let shard: SimShard | null = null;
+
+process.on('message', (m: Msg) => {
+  void (async () => {
+    try {
+      if (m.type === 'start') {
+        const pop = populationFromJson(JSON.parse(readFileSync(m.popFile, 'utf8')) as PopulationJson[]);
+        shard = new SimShard(pop, m.from, m.to, m.cond);
+        const r = await shard.start();
+        process.send!({ type: 'ready', ...r });
+      } else if (m.type === 'stats') {
+        process.send!({ type: 'stats', stats: shard?.stats() ?? null });
+      } else if (m.type === 'stop') {
+        await shard?.stop();
+        process.send!({ type: 'stopped' }, () => process.exit(0));
+      }
+    } catch (e) {
+      process.send!({ type: 'error', message: (e as Error).message });
+    }
+  })();
+});
+// The coordinator died: do not linger holding thousands of sockets.
+process.on('disconnect', () => process.exit(0));

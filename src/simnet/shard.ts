@@ -1,0 +1,155 @@
+import { secp } from '../crypto/index.js';
+import { decodeEnr } from '../enr/enr.js';
+import { SessionLayer } from '../session/session-layer.js';
+import { makeResponder, PROFILES } from '../node/responder.js';
+import { UdpTransport, type DatagramHandler } from '../transport/udp.js';
+import type { DatagramTransport } from '../transport/types.js';
+import { TimerWheel, type WheelEntry } from '../util/timer-wheel.js';
+import { Prng } from '../util/prng.js';
+import { PopulationIndex, StaticTable } from './tables.js';
+import type { PopulationRecord } from './population.js';
+
+export interface ShardConditions {
+  /** Per-packet loss probability, applied once to every packet a node sends or receives. */
+  loss: number;
+  seed: number | string;
+  /** Socket buffer asked per simnet socket: small, thousands of them share the kernel's memory. */
+  socketBufferBytes: number;
+}
+
+export interface ShardStats {
+  nodes: number;
+  sockets: number;
+  handshakes: number;
+  requestsIn: number;
+  packetsIn: number;
+  packetsOut: number;
+  droppedByLoss: number;
+  malformed: number;
+  rssBytes: number;
+  heapUsedBytes: number;
+  cpuUserUs: number;
+  cpuSystemUs: number;
+}
+
+/** Delay-queue tick: replies leave within a millisecond of their due time. */
+const DELAY_TICK_MS = 1;
+const DELAY_SLOTS = 1024;
+
+class DelayedSend implements WheelEntry {
+  cancelled = false;
+  constructor(readonly deadlineMs: number, private readonly sock: UdpTransport, private readonly data: Uint8Array, private readonly ip: string, private readonly port: number) {}
+  fire(): void { this.sock.send(this.data, this.ip, this.port); }
+}
+
+/**
+ * One simulated endpoint: replies leave after the node's RTT plus the serialisation time of the
+ * packets queued before them (a train shows the link rate); loss drops packets both ways.
+ */
+class SimLink implements DatagramTransport {
+  private handler: DatagramHandler = () => {};
+  private linkFreeAtMs = 0;
+  constructor(private readonly shard: SimShard, private readonly sock: UdpTransport, private readonly rttMs: number, private readonly bytesPerMs: number) {}
+  onDatagram(h: DatagramHandler): void { this.handler = h; }
+  deliver(data: Uint8Array, ip: string, port: number, at: bigint): void {
+    if (this.shard.lose()) return;
+    this.handler(data, ip, port, at);
+  }
+  send(data: Uint8Array, ip: string, port: number): void {
+    if (this.shard.lose()) return;
+    const now = performance.now();
+    const start = Math.max(now + this.rttMs, this.linkFreeAtMs);
+    this.linkFreeAtMs = start + data.length / this.bytesPerMs;
+    this.shard.wheel.add(new DelayedSend(this.linkFreeAtMs, this.sock, Uint8Array.from(data), ip, port));
+  }
+}
+
+/** Runs the live nodes [from, to) of a population: one socket per ip:port, one session layer per ID. */
+export class SimShard {
+  readonly wheel = new TimerWheel(DELAY_TICK_MS, DELAY_SLOTS);
+  private readonly sockets: UdpTransport[] = [];
+  private readonly layers: SessionLayer[] = [];
+  private readonly lossRng: Prng;
+  private droppedByLoss = 0;
+
+  constructor(private readonly pop: PopulationRecord[], private readonly from: number, private readonly to: number, private readonly cond: ShardConditions) {
+    this.lossRng = new Prng(`${cond.seed}/loss/${from}`);
+  }
+
+  lose(): boolean {
+    if (this.cond.loss > 0 && this.lossRng.next() < this.cond.loss) { this.droppedByLoss++; return true; }
+    return false;
+  }
+
+  /** Builds tables and binds every socket; returns bind failures (address in use, fd limit). */
+  async start(): Promise<{ bound: number; errors: string[] }> {
+    const be = secp();
+    const index = new PopulationIndex(this.pop);
+    const raws = this.pop.map((r) => r.raw);
+    const sessionWheel = new TimerWheel(10, 512);
+    // Group co-hosted identities by endpoint.
+    const groups = new Map<string, number[]>();
+    for (let i = this.from; i < this.to; i++) {
+      const r = this.pop[i]!;
+      if (r.kind !== 'live') continue;
+      const k = `${r.ip}:${r.port}`;
+      const g = groups.get(k);
+      if (g) g.push(i); else groups.set(k, [i]);
+    }
+    const errors: string[] = [];
+    for (const [, members] of groups) {
+      const first = this.pop[members[0]!]!;
+      let sock: UdpTransport;
+      try {
+        sock = await UdpTransport.bind({ address: first.ip, port: first.port, bufferBytes: this.cond.socketBufferBytes });
+      } catch (e) {
+        errors.push((e as Error).message);
+        if (errors.length >= 5) break;
+        continue;
+      }
+      this.sockets.push(sock);
+      const shared = members.length > 1;
+      const links: SessionLayer[] = [];
+      const link = new SimLink(this, sock, first.rttMs, (first.bandwidthMbps * 1e6) / 8 / 1000);
+      for (const i of members) {
+        const r = this.pop[i]!;
+        const enr = decodeEnr(r.raw);
+        const { idx, dist } = index.tableOf(i, this.cond.seed);
+        const table = new StaticTable(raws, idx, dist);
+        const layer = new SessionLayer(link, { sk: r.sk!, id: r.nodeId, enr }, { sharedTransport: shared, collectNodes: false, maxSessions: 1024, maxChallenges: 1024 }, be, () => undefined, sessionWheel);
+        const rand = new Prng(`${this.cond.seed}/shuffle/${i}`);
+        layer.onRequest(makeResponder(() => enr, table, PROFILES[r.profile], () => rand.next()));
+        links.push(layer);
+        this.layers.push(layer);
+      }
+      if (shared) {
+        link.onDatagram((d, ip, port, at) => { for (const l of links) if (l.onDatagram(d, ip, port, at)) return; });
+      }
+      sock.onDatagram((d, ip, port, at) => link.deliver(d, ip, port, at));
+    }
+    return { bound: this.sockets.length, errors };
+  }
+
+  stats(): ShardStats {
+    let handshakes = 0, requestsIn = 0, malformed = 0;
+    for (const l of this.layers) {
+      handshakes += l.counters.handshakesIn;
+      requestsIn += l.counters.requestsIn;
+      for (const v of Object.values(l.counters.dropped)) malformed += v;
+    }
+    let packetsIn = 0, packetsOut = 0;
+    for (const s of this.sockets) { packetsIn += s.stats.packetsIn; packetsOut += s.stats.packetsOut; }
+    const mem = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    return {
+      nodes: this.layers.length, sockets: this.sockets.length, handshakes, requestsIn, packetsIn, packetsOut,
+      droppedByLoss: this.droppedByLoss, malformed, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
+    };
+  }
+
+  async stop(): Promise<void> {
+    for (const l of this.layers) l.close();
+    this.wheel.stop();
+    await Promise.all(this.sockets.map((s) => s.close()));
+  }
+}
