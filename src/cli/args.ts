@@ -82,3 +82,35 @@ export function formatHelp(usage: string, description: string, specs: FlagSpecs)
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;
   return `Usage: ${usage}\n\n${description}\n\nOptions:\n${rows.map(([l, r]) => `  ${l.padEnd(w)}${r}`).join('\n')}\n`;
 }
+
+/** "90", "90s", "500ms", "10m", "2h" -> milliseconds. */
+export function parseDurationMs(v: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
+  if (!m) throw new UsageError('ERR_USAGE_BAD_DURATION', `--${flag}: "${v}" is not a duration (e.g. 90s, 10m, 500ms)`);
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000));
+}
+
+/** "10-300" or "50" -> [min, max]. */
+export function parseRange(v: string, flag: string): [number, number] {
+  const m = /^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(v.trim());
+  if (!m) throw new UsageError('ERR_USAGE_BAD_VALUE', `--${flag}: "${v}" must be MIN-MAX or a single number`);
+  const lo = Number(m[1]);
+  const hi = m[2] !== undefined ? Number(m[2]) : lo;
+  if (hi < lo) throw new UsageError('ERR_USAGE_BAD_VALUE', `--${flag}: MAX is below MIN`);
+  return [lo, hi];
+}
+
+/** "geth=40,nim=25" -> weights; keys must be among `allowed`. */
+export function parseWeights<K extends string>(v: string, flag: string, allowed: readonly K[]): Record<K, number> {
+  const out = Object.fromEntries(allowed.map((k) => [k, 0])) as Record<K, number>;
+  for (const part of v.split(',')) {
+    const [k, w] = part.split(/[=:]/);
+    if (!k || !(allowed as readonly string[]).includes(k) || w === undefined || !(Number(w) >= 0)) {
+      throw new UsageError('ERR_USAGE_BAD_VALUE', `--${flag}: "${part}" must be NAME=WEIGHT with NAME one of ${allowed.join(', ')}`);
+    }
+    out[k as K] = Number(w);
+  }
+  return out;
+}

@@ -12,6 +12,7 @@ interface Command { summary: string; run: CommandFn }
 const COMMANDS: Record<string, Command> = {
   'enr decode': { summary: 'decode and verify node records', run: runEnrDecode },
   doctor: { summary: 'show which native backends are active', run: runDoctor },
+  simnet: { summary: 'run a local simulated discv5 network', run: lazy(() => import('./simnet.js'), 'runSimnet') },
 };
 
 function lazy(load: () => Promise<Record<string, unknown>>, name: string): CommandFn {

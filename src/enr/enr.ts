@@ -168,14 +168,14 @@ export type EnrValue = Uint8Array | RlpItem[] | string | number | bigint;
 
 /** Builds and signs a v4 record. Values: bytes/lists as-is, strings as UTF-8, numbers as RLP uints. */
 export function createEnr(sk: Uint8Array, seq: bigint, kv: Record<string, EnrValue>, backend: Secp256k1Backend = secp()): Enr {
-  const entries: [string, RlpItem][] = [['id', textEncoder.encode(ID_SCHEME_V4)], [PUBKEY_KEY, backend.publicKeyCreate(sk, true)]];
+  const entries: [Uint8Array, RlpItem][] = [[textEncoder.encode('id'), textEncoder.encode(ID_SCHEME_V4)], [textEncoder.encode(PUBKEY_KEY), backend.publicKeyCreate(sk, true)]];
   for (const [k, v] of Object.entries(kv)) {
     if (k === 'id' || k === PUBKEY_KEY) continue;
-    entries.push([k, toItem(v)]);
+    entries.push([textEncoder.encode(k), toItem(v)]);
   }
-  entries.sort((a, b) => compareBytes(textEncoder.encode(a[0]), textEncoder.encode(b[0])));
+  entries.sort((a, b) => compareBytes(a[0], b[0]));
   const content: RlpItem[] = [bigintToBytes(seq)];
-  for (const [k, v] of entries) content.push(textEncoder.encode(k), v);
+  for (const [k, v] of entries) content.push(k, v);
   const contentRlp = rlpEncode(content);
   const sig = backend.sign(keccak256(contentRlp), sk);
   const record: RlpItem[] = [sig, ...content];
