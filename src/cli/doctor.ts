@@ -8,7 +8,7 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
     io.out('Usage: dhtscope doctor [--json]\n\nShows whether crypto runs on libsecp256k1 or pure JS, and whether the native trie is loaded.\n');
     return 0;
   }
-  const { version } = await import('./main.js');
+  const { version } = await import('./version.js');
   const c = cryptoInfo();
   let trie = 'unavailable';
   try {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { version } from './version.js';
 import { DhtscopeError } from '../util/errors.js';
 import { runEnrDecode } from './enr.js';
 import { runDoctor } from './doctor.js';
@@ -13,16 +13,16 @@ const COMMANDS: Record<string, Command> = {
   'enr decode': { summary: 'decode and verify node records', run: runEnrDecode },
   doctor: { summary: 'show which native backends are active', run: runDoctor },
   simnet: { summary: 'run a local simulated discv5 network', run: lazy(() => import('./simnet.js'), 'runSimnet') },
+  crawl: { summary: 'crawl a discv5 network into DuckDB', run: lazy(() => import('./crawl.js'), 'runCrawl') },
+  demo: { summary: 'start a simnet, crawl it, and report against the truth', run: lazy(() => import('./demo.js'), 'runDemo') },
+  export: { summary: 'export a crawl as NDJSON, CSV, Parquet or nodes.json', run: lazy(() => import('./export.js'), 'runExport') },
 };
 
 function lazy(load: () => Promise<Record<string, unknown>>, name: string): CommandFn {
   return async (argv, io) => ((await load())[name] as CommandFn)(argv, io);
 }
 
-export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { version };
 
 function help(): string {
   const names = Object.keys(COMMANDS);

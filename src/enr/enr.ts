@@ -192,3 +192,37 @@ function toItem(v: EnrValue): RlpItem {
   if (typeof v === 'bigint') return bigintToBytes(v);
   return bigintToBytes(BigInt(v));
 }
+
+const PUBKEY_KEY_BYTES = textEncoder.encode(PUBKEY_KEY);
+
+/**
+ * Reads (seq, offset of the 33-byte public key) from a raw record by walking RLP headers only:
+ * no allocation, no hashing. Callers dedupe on it before paying for decode and verification.
+ * Returns null when the record is malformed (the full decoder then says why).
+ */
+export function peekEnrIdentity(raw: Uint8Array): { seq: bigint; pubkeyOffset: number } | null {
+  try {
+    if (raw.length > MAX_ENR_SIZE) return null;
+    const outer = rlpHeader(raw, 0);
+    if (!outer.list || outer.end !== raw.length) return null;
+    const sig = rlpHeader(raw, outer.start, outer.end);
+    const seqH = rlpHeader(raw, sig.end, outer.end);
+    if (seqH.list || seqH.end - seqH.start > 8) return null;
+    let seq = 0n;
+    for (let i = seqH.start; i < seqH.end; i++) seq = (seq << 8n) | BigInt(raw[i]!);
+    let p = seqH.end;
+    while (p < outer.end) {
+      const k = rlpHeader(raw, p, outer.end);
+      const v = rlpHeader(raw, k.end, outer.end);
+      if (!k.list && k.end - k.start === PUBKEY_KEY_BYTES.length && !v.list && v.end - v.start === COMPRESSED_PUBKEY_SIZE) {
+        let eq = true;
+        for (let i = 0; i < PUBKEY_KEY_BYTES.length; i++) if (raw[k.start + i] !== PUBKEY_KEY_BYTES[i]) { eq = false; break; }
+        if (eq) return { seq, pubkeyOffset: v.start };
+      }
+      p = v.end;
+    }
+    return null;
+  } catch {
+    return null;
+  }
+}

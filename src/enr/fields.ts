@@ -160,3 +160,20 @@ export function enrFields(enr: Enr): EnrFields {
   return f;
 }
 
+
+/** UDP endpoint of a record: ip/udp, else ip6 with udp6 (or udp when udp6 is absent, per EIP-778). */
+export function enrEndpoint(enr: Enr): { ip: string; port: number } | null {
+  const ip = enr.get('ip');
+  const udp = portValue(enr.get('udp'));
+  if (ip instanceof Uint8Array && ip.length === IPV4_SIZE && udp) return { ip: ipv4ToString(ip), port: udp };
+  const ip6 = enr.get('ip6');
+  const udp6 = portValue(enr.get('udp6')) ?? udp;
+  if (ip6 instanceof Uint8Array && ip6.length === IPV6_SIZE && udp6) return { ip: ipv6ToString(ip6), port: udp6 };
+  return null;
+}
+
+function portValue(v: RlpItem | undefined): number | null {
+  if (!(v instanceof Uint8Array) || v.length === 0 || v.length > 2) return null;
+  const p = v.length === 2 ? (v[0]! << 8) | v[1]! : v[0]!;
+  return p > 0 ? p : null;
+}

@@ -1,5 +1,5 @@
 import { secp, type Secp256k1Backend } from '../crypto/index.js';
-import { ipv6ToString } from '../enr/fields.js';
+import { enrEndpoint } from '../enr/fields.js';
 import { createEnr, type Enr, type EnrValue } from '../enr/enr.js';
 import { SessionLayer, type NodeAddress, type SessionLayerConfig } from '../session/session-layer.js';
 import { UdpTransport } from '../transport/udp.js';
@@ -88,22 +88,6 @@ export class Discv5Node {
 
 /** NodeAddress from a record with ip/udp (or ip6/udp6); null when it has no usable endpoint. */
 export function addressOf(enr: Enr, backend: Secp256k1Backend = secp()): NodeAddress | null {
-  const ip = enr.get('ip');
-  const udp = portOf(enr.get('udp'));
-  if (ip instanceof Uint8Array && ip.length === 4 && udp) {
-    return { id: enr.nodeId(backend), ip: `${ip[0]}.${ip[1]}.${ip[2]}.${ip[3]}`, port: udp, pubkey: enr.publicKey };
-  }
-  // IPv6-only records: udp6, or udp when udp6 is absent (EIP-778).
-  const ip6 = enr.get('ip6');
-  const udp6 = portOf(enr.get('udp6')) ?? udp;
-  if (ip6 instanceof Uint8Array && ip6.length === 16 && udp6) {
-    return { id: enr.nodeId(backend), ip: ipv6ToString(ip6), port: udp6, pubkey: enr.publicKey };
-  }
-  return null;
-}
-
-function portOf(v: unknown): number | null {
-  if (!(v instanceof Uint8Array) || v.length === 0 || v.length > 2) return null;
-  const p = v.length === 2 ? (v[0]! << 8) | v[1]! : v[0]!;
-  return p > 0 ? p : null;
+  const e = enrEndpoint(enr);
+  return e ? { id: enr.nodeId(backend), ip: e.ip, port: e.port, pubkey: enr.publicKey } : null;
 }

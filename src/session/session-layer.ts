@@ -137,6 +137,8 @@ class Request implements WheelEntry {
   cancelled = false;
   state = ReqState.Random;
   nonceNum = -1;
+  /** Nonces of earlier packets of this request (retransmits): a late WHOAREYOU to one still counts. */
+  oldNonces: number[] | null = null;
   sentAtNs = 0n;
   attempts = 0;
   received = 0;
@@ -165,6 +167,7 @@ function sessionKey(id: Uint8Array, ip: string, port: number): string {
 const EMPTY = new Uint8Array(0);
 /** One pool per process: thousands of simnet identities must not each hold 32 KiB. */
 const SHARED_RANDOM = new RandomPool();
+const NO_IDS = new LruMap<string, Uint8Array>(1);
 
 /**
  * discv5 v5.1 sessions over one transport: the handshake in both roles, request matching by
@@ -185,6 +188,8 @@ export class SessionLayer {
   private readonly wheel: TimerWheel;
   private readonly rand = SHARED_RANDOM;
   private handler: RequestHandler | null = null;
+  private recordCache: LruMap<string, Uint8Array> | null = null;
+  private recordIds: LruMap<string, Uint8Array> = NO_IDS;
   private reqCounter = 0;
   private nonceCounter = 0;
   private readonly noncePrefix: Uint8Array;
@@ -212,6 +217,15 @@ export class SessionLayer {
   private get shared(): boolean { return this.config.sharedTransport; }
 
   onRequest(h: RequestHandler): void { this.handler = h; }
+
+  /**
+   * Shares verified handshake records between identities of one process (the simnet): every node
+   * then verifies the crawler's record once instead of once per node. Keyed by the raw record bytes.
+   */
+  useRecordCache(pubkeys: LruMap<string, Uint8Array>, ids: LruMap<string, Uint8Array>): void {
+    this.recordCache = pubkeys;
+    this.recordIds = ids;
+  }
 
   get pendingCount(): number { return this.pending.size; }
   get sessionCount(): number { return this.sessions.size; }
@@ -277,7 +291,7 @@ export class SessionLayer {
   }
 
   private track(req: Request, num: number): void {
-    if (req.nonceNum >= 0) this.byNonce.delete(req.nonceNum);
+    if (req.nonceNum >= 0) (req.oldNonces ??= []).push(req.nonceNum);
     req.nonceNum = num;
     this.byNonce.set(num, req);
   }
@@ -309,6 +323,11 @@ export class SessionLayer {
     this.sendRaw(req, encodePacket(req.remote.id, iv, header, ct), req.remote.ip, req.remote.port);
   }
 
+  /** Pushes the deadline out; the wheel re-slots an entry whose deadline moved when its slot comes up. */
+  private restartTimer(req: Request): void {
+    req.deadlineMs = performance.now() + this.config.requestTimeoutMs;
+  }
+
   /** Timer wheel callback. */
   onTimeout(req: Request): void {
     if (req.state === ReqState.Done) return;
@@ -319,7 +338,8 @@ export class SessionLayer {
       this.wheel.add(req);
       if (req.state === ReqState.Queued) return;
       if (req.state === ReqState.Random) { this.sendRandom(req); return; }
-      if (req.state === ReqState.Handshake) this.sessions.delete(req.key);
+      // Handshake or session message lost (or its reply): resend on the session we hold. If the
+      // remote has no session it answers WHOAREYOU and we run a fresh handshake.
       this.dispatch(req);
       return;
     }
@@ -335,6 +355,7 @@ export class SessionLayer {
     req.cancelled = true;
     this.pending.delete(req.num);
     if (req.nonceNum >= 0 && this.byNonce.get(req.nonceNum) === req) this.byNonce.delete(req.nonceNum);
+    if (req.oldNonces) for (const n of req.oldNonces) if (this.byNonce.get(n) === req) this.byNonce.delete(n);
     const w = this.handshaking.get(req.key);
     if (w) {
       const i = w.indexOf(req);
@@ -407,6 +428,8 @@ export class SessionLayer {
     }
     req.stats.bytesIn += size; req.stats.packetsIn++;
     if (req.state === ReqState.Handshake) {
+      // A late answer to an earlier random packet of this request: the handshake is under way.
+      if (num !== req.nonceNum) { this.counters.whoareyouUnsolicited++; return; }
       // They challenged our handshake: they rejected it.
       this.sessions.delete(req.key);
       this.fail(req, 'bad-handshake');
@@ -414,6 +437,8 @@ export class SessionLayer {
       return;
     }
     if (req.state === ReqState.Random) req.stats.rtt1Ns = at - req.sentAtNs;
+    // A new round trip starts now: the timeout covers each stage, not the whole exchange.
+    this.restartTimer(req);
     const wa = p.whoareyou!;
     const challenge = messageAd(p.maskingIv, p.header);
     const hs = initiatorHandshake(this.local.sk, this.local.id, req.remote.id, req.remote.pubkey, challenge, this.backend);
@@ -472,10 +497,18 @@ export class SessionLayer {
     if (!ch) { this.counters.handshakeNoChallenge++; return; }
     let pubkey: Uint8Array | null = null;
     if (hs.record) {
-      try {
-        const e = decodeEnr(Uint8Array.from(hs.record));
-        if (verifyEnr(e, this.backend) && bytesEqual(e.nodeId(this.backend), hs.srcId)) pubkey = e.publicKey;
-      } catch { pubkey = null; }
+      const cacheKey = this.recordCache ? Buffer.from(hs.record.buffer, hs.record.byteOffset, hs.record.length).toString('latin1') : '';
+      pubkey = this.recordCache?.get(cacheKey) ?? null;
+      if (pubkey && !bytesEqual(this.recordIds.get(cacheKey) ?? EMPTY, hs.srcId)) pubkey = null;
+      if (!pubkey) {
+        try {
+          const e = decodeEnr(Uint8Array.from(hs.record));
+          if (verifyEnr(e, this.backend) && bytesEqual(e.nodeId(this.backend), hs.srcId)) {
+            pubkey = e.publicKey;
+            if (this.recordCache) { this.recordCache.set(cacheKey, pubkey); this.recordIds.set(cacheKey, e.nodeId(this.backend)); }
+          }
+        } catch { pubkey = null; }
+      }
     } else if (ch.knownEnr) {
       pubkey = ch.knownEnr.publicKey;
     }

@@ -6,6 +6,7 @@ import { UdpTransport, type DatagramHandler } from '../transport/udp.js';
 import type { DatagramTransport } from '../transport/types.js';
 import { TimerWheel, type WheelEntry } from '../util/timer-wheel.js';
 import { Prng } from '../util/prng.js';
+import { LruMap } from '../util/lru.js';
 import { PopulationIndex, StaticTable } from './tables.js';
 import type { PopulationRecord } from './population.js';
 
@@ -35,6 +36,7 @@ export interface ShardStats {
 /** Delay-queue tick: replies leave within a millisecond of their due time. */
 const DELAY_TICK_MS = 1;
 const DELAY_SLOTS = 1024;
+const VERIFIED_RECORDS = 4096;
 
 class DelayedSend implements WheelEntry {
   cancelled = false;
@@ -87,6 +89,9 @@ export class SimShard {
     const index = new PopulationIndex(this.pop);
     const raws = this.pop.map((r) => r.raw);
     const sessionWheel = new TimerWheel(10, 512);
+    // Crawlers present one record to every node: verify it once per shard (bounded: 4,096 records).
+    const verifiedPubkeys = new LruMap<string, Uint8Array>(VERIFIED_RECORDS);
+    const verifiedIds = new LruMap<string, Uint8Array>(VERIFIED_RECORDS);
     // Group co-hosted identities by endpoint.
     const groups = new Map<string, number[]>();
     for (let i = this.from; i < this.to; i++) {
@@ -117,6 +122,7 @@ export class SimShard {
         const { idx, dist } = index.tableOf(i, this.cond.seed);
         const table = new StaticTable(raws, idx, dist);
         const layer = new SessionLayer(link, { sk: r.sk!, id: r.nodeId, enr }, { sharedTransport: shared, collectNodes: false, maxSessions: 1024, maxChallenges: 1024 }, be, () => undefined, sessionWheel);
+        layer.useRecordCache(verifiedPubkeys, verifiedIds);
         const rand = new Prng(`${this.cond.seed}/shuffle/${i}`);
         layer.onRequest(makeResponder(() => enr, table, PROFILES[r.profile], () => rand.next()));
         links.push(layer);

@@ -1,0 +1,215 @@
+import { decodeEnrText, enrFields, type Enr, type EnrFields } from '../enr/index.js';
+import { lookupForkDigest } from '../enr/networks.js';
+import { secp } from '../crypto/index.js';
+import { keccak256 } from '../crypto/hash.js';
+import { SessionLayer, type NodeAddress } from '../session/session-layer.js';
+import { UdpTransport } from '../transport/udp.js';
+import { Crawler, type CrawlNode, type CrawlSink, type ProgressSample, type VisitRecord } from '../crawler/crawler.js';
+import { DEFAULT_CRAWL_CONFIG, validateCrawlConfig, type CrawlConfig } from '../crawler/config.js';
+import { createStrategy } from '../crawler/strategy.js';
+import { loadIdentity } from '../crawler/identity.js';
+import { Store } from '../store/index.js';
+import { fromHex, toHex } from '../util/bytes.js';
+import { DhtscopeError, UsageError } from '../util/errors.js';
+
+export class CrawlJobError extends DhtscopeError {}
+
+export interface CrawlJobOptions {
+  config: Partial<CrawlConfig>;
+  /** ENR texts or enode URLs. */
+  bootnodes: string[];
+  /** DuckDB file; null runs without a store (benchmarks of the crawler alone). */
+  dbPath: string | null;
+  keyFile: string | null;
+  freshIdentity: boolean;
+  version: string;
+  /** Extra parameters stored with the crawl (e.g. the simnet truth file). */
+  extraParams?: Record<string, unknown>;
+  /** Called every progress sample (for progress bars). */
+  onProgress?: (s: ProgressSample, reqPerSec: number) => void;
+  /** Called once the crawler is running, with a function that stops it cleanly (signals). */
+  onStart?: (stop: () => void) => void;
+}
+
+export interface CrawlSummary {
+  crawlId: number | null;
+  strategy: string;
+  discovered: number;
+  measured: number;
+  failed: number;
+  unvisited: number;
+  requests: number;
+  responses: number;
+  elapsedMs: number;
+  reqPerSec: number;
+  bytesIn: number;
+  bytesOut: number;
+  packetsIn: number;
+  packetsOut: number;
+  records: { new: number; updated: number; duplicate: number; bad: number; badSignature: number };
+  byNetwork: Record<string, number>;
+  failures: Record<string, number>;
+  cycles: number;
+  cpuUsPerRequest: number;
+  db: string | null;
+  dbRowsWritten: number;
+  dbRowsPerSec: number;
+  stopped: boolean;
+  /** Session-layer counters: drops by reason, unsolicited WHOAREYOUs, handshakes. */
+  session: Record<string, unknown>;
+}
+
+export interface CrawlJobResult {
+  summary: CrawlSummary;
+  crawler: Crawler;
+}
+
+/** Parses an `enr:` text or an `enode://<pubkey>@ip:port[?discport=N]` URL. */
+export function parseBootnode(s: string): Enr | NodeAddress {
+  const t = s.trim();
+  if (t.startsWith('enr:')) {
+    try { return decodeEnrText(t); } catch (e) {
+      throw new UsageError('ERR_USAGE_BAD_BOOTNODE', `bad bootnode record ${t.slice(0, 24)}…: ${(e as Error).message}`);
+    }
+  }
+  const m = /^enode:\/\/([0-9a-fA-F]{128})@([^:?#]+|\[[0-9a-fA-F:]+\]):(\d+)(?:\?discport=(\d+))?$/.exec(t);
+  if (!m) throw new UsageError('ERR_USAGE_BAD_BOOTNODE', `bad bootnode "${t.slice(0, 40)}": expected enr:… or enode://<128 hex>@ip:port`);
+  const xy = fromHex(m[1]!);
+  let pubkey: Uint8Array;
+  try { pubkey = secp().publicKeyConvert(Uint8Array.from([4, ...xy]), true); } catch {
+    throw new UsageError('ERR_USAGE_BAD_BOOTNODE', `bad bootnode "${t.slice(0, 40)}": public key is not on the curve`);
+  }
+  const port = Number(m[4] ?? m[3]);
+  if (!(port > 0 && port < 65536)) throw new UsageError('ERR_USAGE_BAD_BOOTNODE', `bad bootnode port ${port}`);
+  return { id: keccak256(xy), ip: m[2]!.replace(/^\[|\]$/g, ''), port, pubkey };
+}
+
+/** Network label of a record: the eth2 fork digest's network, else the kind of node it is. */
+export function networkOf(f: EnrFields): string {
+  if (f.eth2) return lookupForkDigest(f.eth2.forkDigest)?.network ?? `eth2:${f.eth2.forkDigest}`;
+  if (f.opstack) return `opstack:${f.opstack.chainId}`;
+  if (f.c !== undefined) return 'portal';
+  if (f.eth) return 'execution';
+  return 'other';
+}
+
+/** Maps crawler events to DuckDB rows; every call only buffers (the store flushes in batches). */
+class StoreSink implements CrawlSink {
+  constructor(private readonly store: Store, private readonly crawlId: number, private readonly networks: Map<string, string>) {}
+  record(node: CrawlNode, enr: Enr, seenAtMs: number): void {
+    const f = enrFields(enr);
+    const net = networkOf(f);
+    this.networks.set(toHex(node.id), net);
+    this.store.addRecord(this.crawlId, {
+      nodeId: node.id, seq: enr.seq, raw: enr.raw, enr: enr.toText(), ip: f.ip ?? null, udp: f.udp ?? null, tcp: f.tcp ?? null,
+      ip6: f.ip6 ?? null, udp6: f.udp6 ?? null, eth2ForkDigest: f.eth2?.forkDigest ?? null, eth2NextForkVersion: f.eth2?.nextForkVersion ?? null,
+      eth2NextForkEpoch: f.eth2?.nextForkEpoch ?? null, attnets: hexOf(enr.get('attnets')), syncnets: hexOf(enr.get('syncnets')),
+      client: f.client ? f.client.join('/') : null, c: f.c ?? null, opstackChainId: f.opstack?.chainId ?? null, opstackVersion: f.opstack?.version ?? null,
+      keys: f.keys, network: net, firstSeenMs: seenAtMs,
+    });
+    this.store.touchNode(node.id, seenAtMs);
+  }
+  visit(v: VisitRecord): void {
+    this.store.addVisit(this.crawlId, {
+      nodeId: v.node.id, ip: v.node.addr?.ip ?? null, udp: v.node.addr?.port ?? null, status: v.status, error: v.error,
+      rtt1Ms: v.rtt1Ms, rtt2Ms: v.rtt2Ms, bytesIn: v.bytesIn, bytesOut: v.bytesOut, packetsIn: v.packetsIn, packetsOut: v.packetsOut,
+      requests: v.requests, recordsReturned: v.recordsReturned, startedAtMs: v.startedAtMs, endedAtMs: v.endedAtMs, distances: v.distances.flat(),
+    });
+    if (v.status === 'measured') this.store.touchNode(v.node.id, v.endedAtMs);
+  }
+  packet(nodeId: Uint8Array, requestNo: number, packetIndex: number, arrivalNs: bigint, size: number): void {
+    this.store.addPacket(this.crawlId, { nodeId, requestNo, packetIndex, arrivalNs, size });
+  }
+  edge(from: Uint8Array, to: Uint8Array, seq: bigint): void { this.store.addEdge(this.crawlId, from, to, seq); }
+  progress(s: ProgressSample): void { this.store.addProgress(this.crawlId, s); }
+}
+
+function hexOf(v: unknown): string | null { return v instanceof Uint8Array ? toHex(v) : null; }
+
+/** Network counts without a store: decoded from the crawler's records. */
+function countNetworks(crawler: Crawler, known: Map<string, string>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const n of crawler.allNodes()) {
+    let net = known.get(toHex(n.id));
+    if (!net) net = n.enr ? networkOf(enrFields(n.enr)) : 'unknown';
+    out[net] = (out[net] ?? 0) + 1;
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
+}
+
+/**
+ * One crawl end to end: validates input, opens the store before any packet, binds, crawls,
+ * flushes and closes the store (also on stop), and returns the summary.
+ */
+export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
+  const config = validateCrawlConfig({ ...DEFAULT_CRAWL_CONFIG, ...o.config });
+  const strategy = createStrategy(config.strategy);
+  if (o.bootnodes.length === 0) throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');
+  const boots = o.bootnodes.map(parseBootnode);
+  // The store opens first: an unwritable or locked path fails before any packet is sent.
+  const store = o.dbPath ? await Store.open(o.dbPath) : null;
+  const identity = loadIdentity(o.keyFile, o.freshIdentity);
+  let transport: UdpTransport | null = null;
+  let session: SessionLayer | null = null;
+  try {
+    transport = await UdpTransport.bind({ address: config.bindAddress, port: config.bindPort });
+    session = new SessionLayer(transport, { sk: identity.sk, id: identity.id, enr: identity.enr }, {
+      requestTimeoutMs: config.requestTimeoutMs, retransmits: config.retransmits, collectNodes: false,
+      maxPendingRequests: Math.max(config.concurrency * 2, 1024), maxSessions: Math.min(config.maxNodes, 500_000),
+    });
+    const crawlId = store ? await store.beginCrawl({
+      params: { ...config, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, strategy: strategy.name,
+    }) : null;
+    const networks = new Map<string, string>();
+    const sink = store && crawlId !== null ? new StoreSink(store, crawlId, networks) : null;
+    const crawler = new Crawler(config, session, strategy, identity.id, sink);
+    for (const b of boots) crawler.addBootnode(b);
+    let lastReq = 0, lastT = 0;
+    const progressTimer = o.onProgress ? setInterval(() => {
+      const s = crawler.samples[crawler.samples.length - 1];
+      if (!s) return;
+      const rps = s.tMs > lastT ? ((s.requests - lastReq) * 1000) / (s.tMs - lastT) : 0;
+      lastReq = s.requests; lastT = s.tMs;
+      o.onProgress!(s, rps);
+    }, 250) : null;
+    let stopped = false;
+    const stop = () => { stopped = true; crawler.stop(); session!.close(); };
+    o.onStart?.(stop);
+    const cpu0 = process.cpuUsage();
+    await crawler.run();
+    const cpu = process.cpuUsage(cpu0);
+    if (progressTimer) clearInterval(progressTimer);
+    const c = crawler.counts;
+    const summary: CrawlSummary = {
+      crawlId, strategy: strategy.name, discovered: crawler.knownNodes, measured: c.measured, failed: c.failed,
+      unvisited: c.discovered + c.queued + c.pending, requests: crawler.counters.requests, responses: crawler.counters.responses,
+      elapsedMs: Math.round(crawler.elapsedMs), reqPerSec: Math.round((crawler.counters.requests * 1000) / Math.max(1, crawler.elapsedMs)),
+      bytesIn: transport.stats.bytesIn, bytesOut: transport.stats.bytesOut, packetsIn: transport.stats.packetsIn, packetsOut: transport.stats.packetsOut,
+      records: {
+        new: crawler.counters.newRecords, updated: crawler.counters.updatedRecords, duplicate: crawler.counters.duplicateRecords,
+        bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,
+      },
+      byNetwork: countNetworks(crawler, networks), failures: { ...crawler.failureReasons },
+      cycles: crawler.counters.cyclesDone,
+      cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, crawler.counters.requests)),
+      db: o.dbPath, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, session: { ...session.counters },
+    };
+    session.close();
+    if (store && crawlId !== null) {
+      await store.endCrawl(crawlId, summary);
+      await store.close();
+      const st = store.stats();
+      summary.dbRowsWritten = st.rowsWritten;
+      summary.dbRowsPerSec = Math.round(store.rowsPerSec());
+    }
+    if (summary.measured === 0 && !stopped) {
+      throw new CrawlJobError('ERR_CRAWL_NO_REACHABLE_BOOTNODE',
+        `no bootnode answered within ${config.requestTimeoutMs} ms x ${config.retransmits + 1} tries (${boots.length} tried); check the address and your network`);
+    }
+    return { summary, crawler };
+  } finally {
+    session?.close();
+    await transport?.close();
+    if (store) await store.close().catch(() => {});
+  }
+}

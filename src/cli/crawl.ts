@@ -1,0 +1,121 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from './args.js';
+import type { CliIo } from './io.js';
+import { toJson } from './json.js';
+import { runCrawlJob, type CrawlSummary } from './crawl-job.js';
+import { BOOTNODES, BUILTIN_NETWORKS, type BuiltinNetwork } from '../crawler/bootnodes.js';
+import { defaultKeyFile } from '../crawler/identity.js';
+import { DEFAULT_CRAWL_CONFIG, type CrawlConfig } from '../crawler/config.js';
+import { strategyNames } from '../crawler/strategy.js';
+import type { ProgressSample } from '../crawler/crawler.js';
+import { UsageError } from '../util/errors.js';
+import { version } from './version.js';
+
+const D = DEFAULT_CRAWL_CONFIG;
+
+export const CRAWL_FLAGS: FlagSpecs = {
+  bootnode: { type: 'list', help: 'bootnode as enr:… text or enode:// URL', valueName: 'enr' },
+  network: { type: 'string', help: `use built-in bootnodes: ${BUILTIN_NETWORKS.join('|')}`, valueName: 'name' },
+  simnet: { type: 'string', help: 'take bootnodes from a simnet truth file', valueName: 'truth.json' },
+  strategy: { type: 'string', help: 'target-distance strategy', default: D.strategy, valueName: 'name' },
+  rate: { type: 'number', help: 'global FINDNODE rate limit, requests/s', default: D.ratePerSec, min: 1 },
+  concurrency: { type: 'int', help: 'visits in flight at most', default: D.concurrency, min: 1 },
+  'timeout-ms': { type: 'int', help: 'per-request timeout', default: D.requestTimeoutMs, min: 1 },
+  retries: { type: 'int', help: 'extra FINDNODE visits for a node whose visit failed', default: D.retries, min: 0 },
+  retransmits: { type: 'int', help: 'resends of the same request packet on timeout (UDP loss)', default: D.retransmits, min: 0 },
+  duration: { type: 'string', help: 'stop after this long (e.g. 60s, 10m)', valueName: 'time' },
+  cycles: { type: 'int', help: 'repeat the crawl N times, keeping the accumulated records', default: D.cycles, min: 1 },
+  db: { type: 'string', help: 'DuckDB file', default: 'dhtscope.duckdb', valueName: 'file' },
+  out: { type: 'string', help: 'write the summary JSON here', valueName: 'file' },
+  'key-file': { type: 'string', help: 'crawler key (created with mode 0600)', default: defaultKeyFile(), valueName: 'file' },
+  'fresh-identity': { type: 'bool', help: 'use a new throwaway identity for this crawl' },
+  'progress-interval-ms': { type: 'int', help: 'progress-curve sampling period', default: D.progressIntervalMs, min: 10 },
+  bind: { type: 'string', help: 'local address to bind', default: D.bindAddress, valueName: 'ip' },
+  vantage: { type: 'string', help: 'label of where this crawl runs from', default: D.vantage },
+};
+
+export const CRAWL_HELP = formatHelp('dhtscope crawl (--bootnode ENR | --network NAME | --simnet TRUTH) [options]',
+  'Crawls a discv5 network: one FINDNODE per discovered node (more with --retries), acting on every\n' +
+  'NODES packet as it arrives, measuring RTT, bytes and the reply train, and storing it all in DuckDB.', CRAWL_FLAGS);
+
+export function bootnodesFromFlags(f: Record<string, unknown>): { bootnodes: string[]; extra: Record<string, unknown> } {
+  const out = [...(f.bootnode as string[])];
+  const extra: Record<string, unknown> = {};
+  if (f.network) {
+    const n = f.network as string;
+    if (!(BUILTIN_NETWORKS as readonly string[]).includes(n)) throw new UsageError('ERR_USAGE_BAD_NETWORK', `unknown --network "${n}" (one of ${BUILTIN_NETWORKS.join(', ')})`);
+    out.push(...BOOTNODES[n as BuiltinNetwork].enrs);
+    extra.network = n;
+  }
+  if (f.simnet) {
+    const file = f.simnet as string;
+    let truth: { bootnodes?: string[] };
+    try { truth = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
+      throw new UsageError('ERR_USAGE_BAD_TRUTH', `cannot read simnet truth file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    if (!Array.isArray(truth.bootnodes) || truth.bootnodes.length === 0) throw new UsageError('ERR_USAGE_BAD_TRUTH', `${file} lists no bootnodes`);
+    out.push(...truth.bootnodes);
+    extra.simnetTruth = file;
+  }
+  return { bootnodes: out, extra };
+}
+
+export function configFromFlags(f: Record<string, unknown>): Partial<CrawlConfig> {
+  const strategy = f.strategy as string;
+  if (!strategyNames().includes(strategy)) throw new UsageError('ERR_USAGE_BAD_STRATEGY', `unknown --strategy "${strategy}" (one of ${strategyNames().join(', ')})`);
+  return {
+    strategy, ratePerSec: f.rate as number, burst: Math.max(1, Math.round((f.rate as number) / 20)),
+    concurrency: f.concurrency as number, requestTimeoutMs: f['timeout-ms'] as number, retries: f.retries as number,
+    retransmits: f.retransmits as number, cycles: f.cycles as number, progressIntervalMs: f['progress-interval-ms'] as number,
+    durationMs: f.duration ? parseDurationMs(f.duration as string, 'duration') : null, bindAddress: f.bind as string, vantage: f.vantage as string,
+  };
+}
+
+export function progressLine(s: ProgressSample, rps: number): string {
+  return `discovered ${s.records}  queued ${s.queued}  pending ${s.pending}  measured ${s.measured}  failed ${s.failed}  | ${Math.round(rps)} req/s  ${(s.tMs / 1000).toFixed(1)}s`;
+}
+
+export function formatSummary(s: CrawlSummary): string {
+  const nets = Object.entries(s.byNetwork).slice(0, 8).map(([k, v]) => `${k} ${v}`).join(', ');
+  const fails = Object.entries(s.failures).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
+  return [
+    `crawl ${s.crawlId ?? '-'} (${s.strategy})${s.stopped ? ' stopped early' : ''}: ${s.discovered} nodes discovered, ${s.measured} measured, ${s.failed} failed${s.unvisited ? `, ${s.unvisited} not visited` : ''}`,
+    `  ${s.requests} requests in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.reqPerSec} req/s), ${fmtBytes(s.bytesOut)} out / ${fmtBytes(s.bytesIn)} in, ${s.cpuUsPerRequest} us CPU per request`,
+    `  records: ${s.records.new} new, ${s.records.updated} updated, ${s.records.duplicate} duplicate, ${s.records.bad + s.records.badSignature} bad`,
+    `  failures: ${fails}`,
+    `  networks: ${nets}`,
+    s.db ? `  stored in ${s.db} (${s.dbRowsWritten} rows)` : '',
+  ].filter(Boolean).join('\n');
+}
+
+function fmtBytes(n: number): string {
+  return n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
+}
+
+/** Installs SIGINT/SIGTERM handlers that stop the crawl cleanly; returns an uninstaller. */
+export function onSignals(stop: () => void): () => void {
+  const h = () => stop();
+  process.once('SIGINT', h);
+  process.once('SIGTERM', h);
+  return () => { process.off('SIGINT', h); process.off('SIGTERM', h); };
+}
+
+export async function runCrawl(argv: string[], io: CliIo): Promise<number> {
+  const { flags, positional } = parseArgs(argv, CRAWL_FLAGS);
+  if (flags.help) { io.out(CRAWL_HELP); return 0; }
+  if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
+  const config = configFromFlags(flags);
+  const { bootnodes, extra } = bootnodesFromFlags(flags);
+  const showProgress = io.isTty && !flags.json;
+  let off = () => {};
+  const { summary } = await runCrawlJob({
+    config, bootnodes, dbPath: flags.db as string, keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean,
+    version: version(), extraParams: extra,
+    onProgress: showProgress ? (s, rps) => process.stdout.write(`\r\x1b[2K${progressLine(s, rps)}`) : undefined,
+    onStart: (stop) => { off = onSignals(stop); },
+  }).finally(() => off());
+  if (showProgress) process.stdout.write('\n');
+  if (flags.out) writeFileSync(flags.out as string, JSON.stringify(summary, null, 2) + '\n');
+  io.out(flags.json ? toJson(summary) : formatSummary(summary));
+  return 0;
+}

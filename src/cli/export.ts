@@ -1,0 +1,51 @@
+import { writeFileSync } from 'node:fs';
+import { formatHelp, parseArgs, type FlagSpecs } from './args.js';
+import type { CliIo } from './io.js';
+import { Store, type ExportFormat, type ExportQuery } from '../store/index.js';
+import { UsageError } from '../util/errors.js';
+
+const WHAT = ['nodes', 'visits', 'edges'] as const;
+const FORMATS = ['ndjson', 'csv', 'parquet', 'nodes.json'] as const;
+
+const FLAGS: FlagSpecs = {
+  db: { type: 'string', help: 'DuckDB file', default: 'dhtscope.duckdb', valueName: 'file' },
+  crawl: { type: 'int', help: 'crawl id (default: the latest)', min: 1, valueName: 'id' },
+  what: { type: 'string', help: `table: ${WHAT.join('|')}`, default: 'nodes' },
+  format: { type: 'string', help: `output format: ${FORMATS.join('|')}`, default: 'ndjson' },
+  out: { type: 'string', help: 'output file (default: stdout for ndjson and nodes.json)', valueName: 'file' },
+};
+
+export const EXPORT_HELP = formatHelp('dhtscope export --db FILE [--crawl ID] --what nodes|visits|edges --format ndjson|csv|parquet|nodes.json [--out FILE]',
+  'Exports a crawl. nodes.json is go-ethereum\'s devp2p nodeset format (read by `devp2p nodeset`).', FLAGS);
+
+export async function runExport(argv: string[], io: CliIo): Promise<number> {
+  const { flags, positional } = parseArgs(argv, FLAGS);
+  if (flags.help) { io.out(EXPORT_HELP); return 0; }
+  if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
+  const what = flags.what as string, format = flags.format as string, out = flags.out as string | undefined;
+  if (!(WHAT as readonly string[]).includes(what)) throw new UsageError('ERR_USAGE_BAD_VALUE', `--what must be one of ${WHAT.join(', ')}`);
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError('ERR_USAGE_BAD_VALUE', `--format must be one of ${FORMATS.join(', ')}`);
+  if (format === 'nodes.json' && what !== 'nodes') throw new UsageError('ERR_USAGE_BAD_VALUE', 'nodes.json exports --what nodes only');
+  if (format === 'parquet' && !out) throw new UsageError('ERR_USAGE_BAD_VALUE', 'parquet needs --out FILE');
+  if (format === 'csv' && !out) throw new UsageError('ERR_USAGE_BAD_VALUE', 'csv needs --out FILE');
+  const store = await Store.open(flags.db as string);
+  try {
+    const crawlId = (flags.crawl as number | undefined) ?? (await store.latestCrawlId()) ?? undefined;
+    if (crawlId === undefined) throw new UsageError('ERR_USAGE_NO_CRAWL', `${flags.db} holds no crawl`);
+    if (format === 'nodes.json') {
+      const text = await store.nodesJson(crawlId);
+      if (out) writeFileSync(out, text); else io.out(text);
+      return 0;
+    }
+    if (out) {
+      const rows = await store.exportTable(what as ExportQuery, crawlId, format as ExportFormat, out);
+      io.err(`exported ${rows} ${what} rows of crawl ${crawlId} to ${out}`);
+      return 0;
+    }
+    const rows = what === 'nodes' ? await store.nodesForExport(crawlId) : what === 'visits' ? await store.visitsForExport(crawlId) : await store.edgesForExport(crawlId);
+    for (const r of rows) io.out(JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,368 @@
+import { decodeEnr, peekEnrIdentity, verifyEnr, type Enr } from '../enr/enr.js';
+import { enrEndpoint } from '../enr/fields.js';
+import type { NodeAddress, RequestEvents, RequestResult } from '../session/session-layer.js';
+import type { Nodes } from '../wire/messages.js';
+import { bytesEqual } from '../util/bytes.js';
+import { RingQueue } from '../util/ring.js';
+import { validateCrawlConfig, type CrawlConfig } from './config.js';
+import { TokenBucket } from './rate.js';
+import type { CrawlStrategy } from './strategy.js';
+
+/** Node states; at every moment each known node is in exactly one. */
+export const enum NodeState { Discovered = 0, Queued = 1, Pending = 2, Measured = 3, Failed = 4 }
+export const STATE_NAMES = ['discovered', 'queued', 'pending', 'measured', 'failed'] as const;
+
+export type VisitError = 'timeout' | 'no-whoareyou' | 'bad-handshake' | 'bad-reply' | 'aborted';
+
+export interface CrawlNode {
+  id: Uint8Array;
+  seq: bigint;
+  /** Raw record (own copy); null for a bootnode given as enode URL. */
+  raw: Uint8Array | null;
+  enr: Enr | null;
+  addr: NodeAddress | null;
+  state: NodeState;
+  visits: number;
+  /** Failed visits in the current cycle (for --retries). */
+  failures: number;
+  firstSeenMs: number;
+  /** ms since crawl start when first measured (for coverage curves), -1 if never. */
+  measuredAtMs: number;
+  rtt1Ms: number | null;
+}
+
+export interface VisitRecord {
+  node: CrawlNode;
+  status: 'measured' | 'failed';
+  error: VisitError | null;
+  rtt1Ms: number | null;
+  rtt2Ms: number | null;
+  bytesIn: number; bytesOut: number; packetsIn: number; packetsOut: number;
+  requests: number;
+  recordsReturned: number;
+  startedAtMs: number;
+  endedAtMs: number;
+  distances: number[][];
+}
+
+export interface ProgressSample {
+  tMs: number;
+  discovered: number; queued: number; pending: number; measured: number; failed: number;
+  requests: number; records: number;
+}
+
+/** Where crawl results go (the CLI wires DuckDB in); called on the hot path, so it must only buffer. */
+export interface CrawlSink {
+  record(node: CrawlNode, enr: Enr, seenAtMs: number): void;
+  visit(v: VisitRecord): void;
+  packet(nodeId: Uint8Array, requestNo: number, packetIndex: number, arrivalNs: bigint, size: number): void;
+  edge(from: Uint8Array, to: Uint8Array, seq: bigint): void;
+  progress(s: ProgressSample): void;
+}
+
+/** The session layer as the crawler uses it. */
+export interface FindNodeClient {
+  findNode(remote: NodeAddress, distances: number[], events?: RequestEvents): Promise<RequestResult>;
+}
+
+export interface CrawlCounters {
+  requests: number;
+  responses: number;
+  nodesPackets: number;
+  recordsReceived: number;
+  duplicateRecords: number;
+  newRecords: number;
+  updatedRecords: number;
+  badRecords: number;
+  badSignatures: number;
+  droppedNodes: number;
+  bytesIn: number;
+  bytesOut: number;
+  packetsIn: number;
+  packetsOut: number;
+  cyclesDone: number;
+}
+
+interface Visit {
+  node: CrawlNode;
+  plan: number[][];
+  next: number;
+  startedAtMs: number;
+  rtt1Ms: number | null;
+  rtt2Ms: number | null;
+  bytesIn: number; bytesOut: number; packetsIn: number; packetsOut: number;
+  records: number;
+  /** Records in the current request's reply (stopAfterEmpty looks at it). */
+  lastRecords: number;
+  packetIndex: number;
+  anyOk: boolean;
+  lastError: VisitError | null;
+  events: RequestEvents;
+}
+
+const NS_PER_MS = 1_000_000;
+/** The pump runs at least this often; completions also run it. */
+const PUMP_INTERVAL_MS = 1;
+
+function keyOf(b: Uint8Array, off: number, len: number): string {
+  return Buffer.from(b.buffer, b.byteOffset + off, len).toString('latin1');
+}
+
+/**
+ * The streaming crawler: one visit per discovered node (more only with retries), records acted on
+ * the moment each NODES packet arrives, deduplicated by (public key, seq) before any signature check.
+ */
+export class Crawler {
+  readonly config: CrawlConfig;
+  readonly counters: CrawlCounters = {
+    requests: 0, responses: 0, nodesPackets: 0, recordsReceived: 0, duplicateRecords: 0, newRecords: 0, updatedRecords: 0,
+    badRecords: 0, badSignatures: 0, droppedNodes: 0, bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, cyclesDone: 0,
+  };
+  /** Count of nodes per state. */
+  readonly stateCounts = [0, 0, 0, 0, 0];
+  readonly samples: ProgressSample[] = [];
+  /** Failed visits by reason. */
+  readonly failureReasons: Record<string, number> = {};
+  /** Keyed by the latin1 of the 33-byte compressed public key: it determines the node ID. */
+  private readonly nodes = new Map<string, CrawlNode>();
+  private readonly queue = new RingQueue<CrawlNode>(4096);
+  private readonly continuations = new RingQueue<Visit>(1024);
+  private readonly bucket: TokenBucket;
+  private inflight = 0;
+  private startMs = 0;
+  private startNs = 0n;
+  private pumpTimer: NodeJS.Timeout | null = null;
+  private sampleTimer: NodeJS.Timeout | null = null;
+  private durationTimer: NodeJS.Timeout | null = null;
+  private cycle = 0;
+  private stopping = false;
+  private done: (() => void) | null = null;
+  private endMs = 0;
+
+  constructor(
+    config: CrawlConfig,
+    private readonly client: FindNodeClient,
+    private readonly strategy: CrawlStrategy,
+    private readonly localId: Uint8Array,
+    private readonly sink: CrawlSink | null = null,
+  ) {
+    this.config = validateCrawlConfig({ ...config });
+    this.bucket = new TokenBucket(this.config.ratePerSec, this.config.burst);
+  }
+
+  get elapsedMs(): number { return (this.endMs || performance.now()) - this.startMs; }
+  get knownNodes(): number { return this.nodes.size; }
+  allNodes(): IterableIterator<CrawlNode> { return this.nodes.values(); }
+
+  private setState(n: CrawlNode, s: NodeState): void {
+    this.stateCounts[n.state]!--;
+    this.stateCounts[s]!++;
+    n.state = s;
+  }
+
+  /** Adds a starting node from its record (verified here) or a bare address (enode URL). */
+  addBootnode(b: Enr | NodeAddress): void {
+    if ('raw' in b) {
+      if (!verifyEnr(b)) return;
+      this.ingest(b.raw, null, 0n);
+      return;
+    }
+    const key = keyOf(b.pubkey, 0, b.pubkey.length);
+    if (this.nodes.has(key)) return;
+    const n: CrawlNode = { id: b.id, seq: 0n, raw: null, enr: null, addr: b, state: NodeState.Discovered, visits: 0, failures: 0, firstSeenMs: Date.now(), measuredAtMs: -1, rtt1Ms: null };
+    this.nodes.set(key, n);
+    this.stateCounts[NodeState.Discovered]!++;
+    this.enqueue(n);
+  }
+
+  private enqueue(n: CrawlNode): void {
+    if (!n.addr || bytesEqual(n.id, this.localId)) return;
+    this.setState(n, NodeState.Queued);
+    this.queue.push(n);
+  }
+
+  /** Handles one record from a NODES packet (or a bootnode); `from` is the node that returned it. */
+  private ingest(raw: Uint8Array, from: CrawlNode | null, _seqHint: bigint): void {
+    this.counters.recordsReceived++;
+    const peek = peekEnrIdentity(raw);
+    if (!peek) { this.counters.badRecords++; return; }
+    const key = keyOf(raw, peek.pubkeyOffset, 33);
+    const known = this.nodes.get(key);
+    if (known && peek.seq <= known.seq) {
+      this.counters.duplicateRecords++;
+      if (from) this.sink?.edge(from.id, known.id, peek.seq);
+      return;
+    }
+    // Only new records (or a higher seq) pay for decoding and the signature check.
+    const copy = raw.slice();
+    let enr: Enr;
+    try { enr = decodeEnr(copy); } catch { this.counters.badRecords++; return; }
+    if (!verifyEnr(enr)) { this.counters.badSignatures++; return; }
+    let id: Uint8Array;
+    try { id = enr.nodeId(); } catch { this.counters.badRecords++; return; }
+    const nowMs = Date.now();
+    if (known) {
+      known.seq = enr.seq; known.raw = copy; known.enr = enr;
+      this.counters.updatedRecords++;
+      const a = addressFromEnr(enr, id);
+      if (a) known.addr = a;
+      this.sink?.record(known, enr, nowMs);
+      if (from) this.sink?.edge(from.id, known.id, enr.seq);
+      return;
+    }
+    if (this.nodes.size >= this.config.maxNodes) { this.counters.droppedNodes++; return; }
+    const n: CrawlNode = {
+      id, seq: enr.seq, raw: copy, enr, addr: addressFromEnr(enr, id), state: NodeState.Discovered,
+      visits: 0, failures: 0, firstSeenMs: nowMs, measuredAtMs: -1, rtt1Ms: null,
+    };
+    this.nodes.set(key, n);
+    this.stateCounts[NodeState.Discovered]!++;
+    this.counters.newRecords++;
+    this.strategy.onDiscovered?.(id);
+    this.sink?.record(n, enr, nowMs);
+    if (from) this.sink?.edge(from.id, id, enr.seq);
+    this.enqueue(n);
+  }
+
+  /** Runs until every cycle is done, the duration passes, or stop() is called. */
+  run(): Promise<void> {
+    this.startMs = performance.now();
+    this.startNs = process.hrtime.bigint();
+    this.cycle = 1;
+    const p = new Promise<void>((resolve) => { this.done = resolve; });
+    this.pumpTimer = setInterval(() => this.pump(), PUMP_INTERVAL_MS);
+    this.sampleTimer = setInterval(() => this.sample(), this.config.progressIntervalMs);
+    if (this.config.durationMs !== null) this.durationTimer = setTimeout(() => this.stop(), this.config.durationMs);
+    this.sample();
+    this.pump();
+    return p;
+  }
+
+  /** Stops scheduling; in-flight visits finish or are aborted by the caller closing the session layer. */
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.maybeFinish();
+  }
+
+  private pump(): void {
+    if (this.stopping) { this.maybeFinish(); return; }
+    while (this.inflight < this.config.concurrency || this.continuations.length > 0) {
+      const cont = this.continuations.peek();
+      if (!cont && this.queue.length === 0) break;
+      if (!this.bucket.take()) break;
+      if (cont) { this.continuations.shift(); this.sendNext(cont); continue; }
+      this.startVisit(this.queue.shift()!);
+    }
+    this.maybeFinish();
+  }
+
+  private startVisit(n: CrawlNode): void {
+    this.setState(n, NodeState.Pending);
+    this.inflight++;
+    const plan = this.strategy.plan({ id: n.id, visits: n.visits });
+    n.visits++;
+    const v: Visit = {
+      node: n, plan, next: 0, startedAtMs: Date.now(), rtt1Ms: null, rtt2Ms: null, bytesIn: 0, bytesOut: 0,
+      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, packetIndex: 0, anyOk: false, lastError: null,
+      events: { onNodes: (m, at, size) => this.onNodes(v, m, at, size) },
+    };
+    this.sendNext(v);
+  }
+
+  private sendNext(v: Visit): void {
+    const distances = v.plan[v.next++]!;
+    v.lastRecords = 0;
+    this.counters.requests++;
+    this.client.findNode(v.node.addr!, distances, v.events).then((r) => this.onResult(v, r));
+  }
+
+  /** Streaming: every NODES packet is processed the moment it arrives. */
+  private onNodes(v: Visit, m: Nodes, at: bigint, size: number): void {
+    this.counters.nodesPackets++;
+    this.sink?.packet(v.node.id, v.next - 1, v.packetIndex++, at - this.startNs, size);
+    for (let i = 0; i < m.enrs.length; i++) this.ingest(m.enrs[i]!, v.node, 0n);
+    v.records += m.enrs.length;
+    v.lastRecords += m.enrs.length;
+  }
+
+  private onResult(v: Visit, r: RequestResult): void {
+    const s = r.stats;
+    v.bytesIn += s.bytesIn; v.bytesOut += s.bytesOut; v.packetsIn += s.packetsIn; v.packetsOut += s.packetsOut;
+    if (v.rtt1Ms === null && s.rtt1Ns !== null) v.rtt1Ms = Number(s.rtt1Ns) / NS_PER_MS;
+    if (v.rtt2Ms === null && s.rtt2Ns !== null) v.rtt2Ms = Number(s.rtt2Ns) / NS_PER_MS;
+    const emptyReply = r.ok && v.lastRecords === 0;
+    if (r.ok) { v.anyOk = true; this.counters.responses++; } else v.lastError = r.reason === 'closed' ? 'aborted' : r.reason;
+    const more = v.next < v.plan.length && r.ok && !(emptyReply && this.strategy.stopAfterEmpty) && !this.stopping;
+    if (more) { this.continuations.push(v); return; }
+    this.finishVisit(v);
+  }
+
+  private finishVisit(v: Visit): void {
+    this.inflight--;
+    const n = v.node;
+    const endedAtMs = Date.now();
+    this.counters.bytesIn += v.bytesIn; this.counters.bytesOut += v.bytesOut;
+    this.counters.packetsIn += v.packetsIn; this.counters.packetsOut += v.packetsOut;
+    if (v.anyOk) {
+      if (n.measuredAtMs < 0) n.measuredAtMs = performance.now() - this.startMs;
+      if (v.rtt1Ms !== null) n.rtt1Ms = v.rtt1Ms;
+      this.setState(n, NodeState.Measured);
+    } else {
+      n.failures++;
+      const why = v.lastError ?? 'timeout';
+      this.failureReasons[why] = (this.failureReasons[why] ?? 0) + 1;
+      if (n.state !== NodeState.Measured) this.setState(n, NodeState.Failed);
+      if (n.failures <= this.config.retries && !this.stopping) this.enqueue(n);
+    }
+    this.sink?.visit({
+      node: n, status: v.anyOk ? 'measured' : 'failed', error: v.anyOk ? null : v.lastError ?? 'timeout',
+      rtt1Ms: v.rtt1Ms, rtt2Ms: v.rtt2Ms, bytesIn: v.bytesIn, bytesOut: v.bytesOut, packetsIn: v.packetsIn, packetsOut: v.packetsOut,
+      requests: v.next, recordsReturned: v.records, startedAtMs: v.startedAtMs, endedAtMs, distances: v.plan.slice(0, v.next),
+    });
+    this.maybeFinish();
+  }
+
+  private maybeFinish(): void {
+    if (this.inflight > 0 || this.continuations.length > 0) return;
+    if (!this.stopping && this.queue.length > 0) return;
+    if (!this.stopping && this.cycle < this.config.cycles) {
+      this.counters.cyclesDone++;
+      this.cycle++;
+      // Next cycle: revisit every known node with an address, keeping the accumulated records.
+      for (const n of this.nodes.values()) { n.failures = 0; if (n.addr) this.enqueue(n); }
+      if (this.queue.length > 0) return;
+    }
+    if (!this.done) return;
+    if (!this.stopping) this.counters.cyclesDone++;
+    this.endMs = performance.now();
+    if (this.pumpTimer) clearInterval(this.pumpTimer);
+    if (this.sampleTimer) clearInterval(this.sampleTimer);
+    if (this.durationTimer) clearTimeout(this.durationTimer);
+    this.sample();
+    const d = this.done;
+    this.done = null;
+    d();
+  }
+
+  private sample(): void {
+    const c = this.stateCounts;
+    const s: ProgressSample = {
+      tMs: Math.round(performance.now() - this.startMs), discovered: c[0]!, queued: c[1]!, pending: c[2]!, measured: c[3]!, failed: c[4]!,
+      requests: this.counters.requests, records: this.nodes.size,
+    };
+    this.samples.push(s);
+    this.sink?.progress(s);
+  }
+
+  /** Measured and failed visits happen on the cycle's nodes; this counts nodes in a state now. */
+  get counts(): { discovered: number; queued: number; pending: number; measured: number; failed: number } {
+    const c = this.stateCounts;
+    return { discovered: c[0]!, queued: c[1]!, pending: c[2]!, measured: c[3]!, failed: c[4]! };
+  }
+}
+
+function addressFromEnr(enr: Enr, id: Uint8Array): NodeAddress | null {
+  const e = enrEndpoint(enr);
+  return e ? { id, ip: e.ip, port: e.port, pubkey: enr.publicKey } : null;
+}

@@ -1,0 +1,89 @@
+import { logDistance } from '../util/bytes.js';
+import { randomFillSync } from 'node:crypto';
+
+/** What a strategy sees of a node it plans requests for. */
+export interface StrategyNode {
+  id: Uint8Array;
+  /** Visits started so far (0 on the first). */
+  visits: number;
+}
+
+/**
+ * Chooses the FINDNODE distances for each request. The scheduler asks `plan` once per visit and
+ * sends the returned requests in order (stopping early when `stopAfterEmpty` and one comes back empty).
+ * A strategy may also learn from every discovered ID and rank queued nodes.
+ */
+export interface CrawlStrategy {
+  readonly name: string;
+  /** Distance lists, one per FINDNODE, for this visit. */
+  plan(node: StrategyNode): number[][];
+  /** Stop a visit's remaining requests after an empty NODES reply (deeper buckets are then empty too). */
+  readonly stopAfterEmpty: boolean;
+  /** Called for every newly discovered node ID. */
+  onDiscovered?(id: Uint8Array): void;
+  /** Lower first; nodes without a priority keep FIFO order. Optional, for hole-filling strategies. */
+  priority?(id: Uint8Array): number;
+}
+
+/** The 16 prefix depths the FastEthereumCrawler rotates through: 256 down to 241. */
+export const PREFIX_DISTANCES = 16;
+/** sweep reads buckets 256 down to 239, as Nebula does. */
+export const SWEEP_LOWEST = 239;
+
+/** FastEthereumCrawler: one FINDNODE per node, a single distance rotating 256..241 across requests. */
+export class PrefixStrategy implements CrawlStrategy {
+  readonly name = 'prefix';
+  readonly stopAfterEmpty = false;
+  private n = 0;
+  plan(): number[][] {
+    const d = 256 - (this.n++ % PREFIX_DISTANCES);
+    return [[d]];
+  }
+}
+
+/** Nebula-style: one request per distance 256..239, reading a node's whole table. */
+export class SweepStrategy implements CrawlStrategy {
+  readonly name = 'sweep';
+  readonly stopAfterEmpty = true;
+  plan(): number[][] {
+    const out: number[][] = [];
+    for (let d = 256; d >= SWEEP_LOWEST; d--) out.push([d]);
+    return out;
+  }
+}
+
+/** Random walk (go-libp2p-crawler style): the distances toward a random target, one request per node. */
+export class RandomStrategy implements CrawlStrategy {
+  readonly name = 'random';
+  readonly stopAfterEmpty = false;
+  private readonly target = new Uint8Array(32);
+  plan(node: StrategyNode): number[][] {
+    randomFillSync(this.target);
+    const d = Math.max(1, logDistance(node.id, this.target));
+    // A lookup asks the target's bucket and its neighbours, as geth's lookupDistances does.
+    const ds = [d];
+    if (d < 256) ds.push(d + 1);
+    if (d > 1) ds.push(d - 1);
+    return [ds];
+  }
+}
+
+export type StrategyName = 'prefix' | 'sweep' | 'random' | 'trie';
+export const STRATEGY_NAMES: StrategyName[] = ['prefix', 'sweep', 'random', 'trie'];
+
+const registry = new Map<string, () => CrawlStrategy>([
+  ['prefix', () => new PrefixStrategy()],
+  ['sweep', () => new SweepStrategy()],
+  ['random', () => new RandomStrategy()],
+]);
+
+/** Later strategies (trie) register here; the scheduler never changes. */
+export function registerStrategy(name: string, make: () => CrawlStrategy): void { registry.set(name, make); }
+
+export function createStrategy(name: string): CrawlStrategy {
+  const f = registry.get(name);
+  if (!f) throw new Error(`unknown strategy ${name}`);
+  return f();
+}
+
+export function strategyNames(): string[] { return [...registry.keys()]; }

@@ -1,0 +1,764 @@
+import { statSync } from 'node:fs';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import { StoreError, committedAnyway, isFatal, mapStoreError } from './errors.js';
+import { DDL, SCHEMA_VERSION, edgesExportSql, nodeSetSql, nodesExportSql, sqlString, visitsExportSql } from './schema.js';
+import type {
+  CrawlInfo, CrawlParams, EdgeExportRow, ExportFormat, ExportQuery, NodeExportRow, PacketRow, ProgressRow,
+  RecordRow, StoreOptions, StoreStats, VisitExportRow, VisitRow,
+} from './types.js';
+
+type SqlParam = string | number | bigint | boolean | null;
+
+// ---- appender helpers: nullable values and hex ids, all resolved at flush time ----
+
+function hex(id: Uint8Array): string {
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
+}
+function ts(ap: DuckDBAppender, ms: number): void {
+  ap.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(ms * 1000))));
+}
+function str(ap: DuckDBAppender, v: string | null | undefined): void {
+  if (v == null) ap.appendNull(); else ap.appendVarchar(v);
+}
+/** Rounds so a fractional ms or byte count is stored rather than refused by the appender. */
+function int(ap: DuckDBAppender, v: number | null | undefined): void {
+  if (v == null) ap.appendNull(); else ap.appendInteger(Math.round(v));
+}
+function dbl(ap: DuckDBAppender, v: number | null | undefined): void {
+  if (v == null) ap.appendNull(); else ap.appendDouble(v);
+}
+function u64(ap: DuckDBAppender, v: bigint | null | undefined): void {
+  if (v == null) ap.appendNull(); else ap.appendUBigInt(v);
+}
+function list(v: string | readonly (string | number)[]): string {
+  return typeof v === 'string' ? v : v.join(',');
+}
+function toJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) ?? 'null';
+}
+function num(v: unknown): number | null {
+  return v == null ? null : Number(v);
+}
+/** geth writes times truncated to the second, RFC 3339 UTC. */
+function rfc3339(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+// ---- row buffers ----
+
+/** Writes row `o` of a flat chunk; returns false if the row was skipped as a duplicate. */
+type Writer = (ap: DuckDBAppender, d: unknown[], o: number, s: Store) => boolean;
+
+interface TableSpec { table: string; width: number; write: Writer }
+
+interface Chunk { id: number; data: unknown[]; rows: number }
+
+/**
+ * Per-table queue of flat row chunks. Each chunk holds at most batchRows rows; the sum over all tables is
+ * bounded by maxBufferedRows (add* flushes synchronously past it).
+ */
+class RowBuffer {
+  /** Sealed chunks, oldest first. */
+  chunks: Chunk[] = [];
+  /** Open tail chunk that add* pushes into: width values per row. */
+  cur: unknown[] = [];
+  curRows = 0;
+  rows = 0;
+  nextId = 0;
+  constructor(readonly spec: TableSpec) {}
+  seal(): void {
+    if (this.curRows === 0) return;
+    this.chunks.push({ id: this.nextId++, data: this.cur, rows: this.curRows });
+    this.cur = [];
+    this.curRows = 0;
+  }
+}
+
+const RECORDS: TableSpec = {
+  table: 'records', width: 2,
+  write(ap, d, o, s) {
+    const crawlId = d[o] as number, r = d[o + 1] as RecordRow;
+    const id = hex(r.nodeId);
+    if (!s.claimRecord(crawlId, id, r.seq)) return false;
+    ap.appendInteger(crawlId); ap.appendVarchar(id); ap.appendUBigInt(r.seq);
+    if (r.raw == null) ap.appendNull(); else ap.appendBlob(r.raw);
+    str(ap, r.enr); str(ap, r.ip); int(ap, r.udp); int(ap, r.tcp); str(ap, r.ip6); int(ap, r.udp6);
+    str(ap, r.eth2ForkDigest); str(ap, r.eth2NextForkVersion); u64(ap, r.eth2NextForkEpoch);
+    str(ap, r.attnets); str(ap, r.syncnets); str(ap, r.client); str(ap, r.c);
+    u64(ap, r.opstackChainId); u64(ap, r.opstackVersion);
+    ap.appendVarchar(list(r.keys)); str(ap, r.network); ts(ap, r.firstSeenMs);
+    ap.endRow();
+    return true;
+  },
+};
+
+const VISITS: TableSpec = {
+  table: 'visits', width: 2,
+  write(ap, d, o) {
+    const v = d[o + 1] as VisitRow;
+    ap.appendInteger(d[o] as number); ap.appendVarchar(hex(v.nodeId)); str(ap, v.ip); int(ap, v.udp);
+    ap.appendVarchar(v.status); str(ap, v.error); dbl(ap, v.rtt1Ms); dbl(ap, v.rtt2Ms);
+    int(ap, v.bytesIn); int(ap, v.bytesOut); int(ap, v.packetsIn); int(ap, v.packetsOut);
+    int(ap, v.requests); int(ap, v.recordsReturned);
+    ts(ap, v.startedAtMs); ts(ap, v.endedAtMs); ap.appendVarchar(list(v.distances));
+    ap.endRow();
+    return true;
+  },
+};
+
+const PACKETS: TableSpec = {
+  table: 'packet_train', width: 2,
+  write(ap, d, o) {
+    const p = d[o + 1] as PacketRow;
+    ap.appendInteger(d[o] as number); ap.appendVarchar(hex(p.nodeId)); int(ap, p.requestNo);
+    int(ap, p.packetIndex); ap.appendUBigInt(p.arrivalNs); int(ap, p.size);
+    ap.endRow();
+    return true;
+  },
+};
+
+const EDGES: TableSpec = {
+  table: 'edges', width: 4,
+  write(ap, d, o) {
+    ap.appendInteger(d[o] as number); ap.appendVarchar(hex(d[o + 1] as Uint8Array)); ap.appendVarchar(hex(d[o + 2] as Uint8Array));
+    ap.appendUBigInt(d[o + 3] as bigint);
+    ap.endRow();
+    return true;
+  },
+};
+
+const PROGRESS: TableSpec = {
+  table: 'progress', width: 2,
+  write(ap, d, o) {
+    const p = d[o + 1] as ProgressRow;
+    ap.appendInteger(d[o] as number); int(ap, p.tMs); int(ap, p.discovered); int(ap, p.queued);
+    int(ap, p.pending); int(ap, p.measured); int(ap, p.failed); int(ap, p.requests);
+    int(ap, p.records);
+    ap.endRow();
+    return true;
+  },
+};
+
+const STAGING: TableSpec = {
+  table: 'nodes_staging', width: 2,
+  write(ap, d, o, s) {
+    ap.appendVarchar(hex(d[o] as Uint8Array)); ts(ap, d[o + 1] as number); ap.appendInteger(s.stageGen);
+    ap.endRow();
+    return true;
+  },
+};
+
+/** Longest stretch a background flush appends before yielding to the event loop. */
+const SLICE_MS = 8;
+/** Background flushes merge staged node sightings this often (or past MERGE_ROWS); explicit flush()/queries always do. */
+const MERGE_INTERVAL_MS = 5000;
+const MERGE_ROWS = 100_000;
+/** WAL size at which a background flush checkpoints (DuckDB's default autocheckpoint). */
+const CHECKPOINT_WAL_BYTES = 16 * 2 ** 20;
+const DEFAULTS = { batchRows: 2000, flushIntervalMs: 250, maxBufferedRows: 200_000 };
+/** The appender commits on its own once it holds 100 vectors (204,800 rows); a batch must stay below that to commit atomically. */
+const MAX_BATCH_ROWS = 100_000;
+
+function positiveInt(name: string, v: number, max: number): number {
+  if (!Number.isSafeInteger(v) || v < 1 || v > max) throw new StoreError('ERR_STORE_OPTIONS', `${name} must be an integer in 1..${max}, got ${v}`);
+  return v;
+}
+
+function badId(what: string): StoreError {
+  return new StoreError('ERR_STORE_BAD_ROW', `${what} must be a 32-byte Uint8Array`);
+}
+
+/**
+ * The crawler's embedded DuckDB store. add* calls only push onto in-memory buffers; a timer (or a full batch)
+ * appends them outside the caller, in slices of at most SLICE_MS so sockets keep being served.
+ * One Store per file: DuckDB allows one writer process.
+ */
+export class Store {
+  readonly path: string;
+  private readonly batchRows: number;
+  private readonly flushIntervalMs: number;
+  private readonly maxBufferedRows: number;
+
+  private instance: DuckDBInstance | null = null;
+  /** Appenders live on their own connection so a sync flush never touches the one a query is running on. */
+  private wconn: DuckDBConnection | null = null;
+  private qconn: DuckDBConnection | null = null;
+  private appenders = new Map<string, DuckDBAppender>();
+
+  private readonly records = new RowBuffer(RECORDS);
+  private readonly visits = new RowBuffer(VISITS);
+  private readonly packets = new RowBuffer(PACKETS);
+  private readonly edges = new RowBuffer(EDGES);
+  private readonly progress = new RowBuffer(PROGRESS);
+  private readonly staging = new RowBuffer(STAGING);
+  private readonly buffers = [this.records, this.visits, this.packets, this.edges, this.progress, this.staging];
+  private buffered = 0;
+
+  /** Record keys already written per open crawl, so each (node, seq) lands once; bounded by distinct records per crawl, freed by endCrawl. */
+  private readonly seenRecords = new Map<number, Set<string>>();
+  /** Keys claimed by the batch being written; committed to seenRecords only if that batch commits. */
+  private pendingRecords: Array<[Set<string>, string]> = [];
+  private pendingSet = new Set<string>();
+  /** Generation stamped on staged node rows; a merge folds in gens <= the value it read. */
+  stageGen = 1;
+  private stagedRows = 0;
+  private lastMerge = 0;
+
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private immediate = false;
+  private drainQueued = false;
+  private state: 'open' | 'closing' | 'closed' = 'open';
+  private closing: Promise<void> | null = null;
+  /** Set after a fatal DuckDB error: the next drain reopens the database before retrying. */
+  private broken = false;
+  /** An error a retry cannot fix (dropped bad rows); the next flush()/close() rejects with it once. */
+  private pendingError: StoreError | null = null;
+
+  private readonly st: StoreStats = {
+    rowsBuffered: 0, rowsWritten: 0, rowsRejected: 0, flushes: 0, syncFlushes: 0, syncFlushMs: 0, flushMs: 0, mergeMs: 0, flushErrors: 0, lastError: null,
+  };
+
+  private readonly threads: number;
+
+  private constructor(path: string, opts: StoreOptions) {
+    this.path = path;
+    this.batchRows = positiveInt('batchRows', opts.batchRows ?? DEFAULTS.batchRows, MAX_BATCH_ROWS);
+    this.flushIntervalMs = positiveInt('flushIntervalMs', opts.flushIntervalMs ?? DEFAULTS.flushIntervalMs, 3_600_000);
+    this.maxBufferedRows = positiveInt('maxBufferedRows', opts.maxBufferedRows ?? DEFAULTS.maxBufferedRows, 100_000_000);
+    this.threads = positiveInt('threads', opts.threads ?? 1, 256);
+  }
+
+  /**
+   * Opens (creating if needed) the database at `path` and proves it takes a committed write, so a bad path,
+   * a second crawler on the same file or a full disk fail here, before the crawler sends anything.
+   * Use ':memory:' for a throwaway store.
+   */
+  static async open(path: string, opts: StoreOptions = {}): Promise<Store> {
+    const s = new Store(path, opts);
+    try {
+      await s.connect(true);
+    } catch (e) {
+      s.disconnect();
+      throw mapStoreError(e, path, 'open database');
+    }
+    s.timer = setInterval(() => s.kick(), s.flushIntervalMs);
+    s.timer.unref();
+    return s;
+  }
+
+  private async connect(first: boolean): Promise<void> {
+    // One DuckDB thread: the store is a background writer and must not take cores from the crawl.
+    this.instance = await DuckDBInstance.create(this.path, { threads: String(this.threads) });
+    this.wconn = await this.instance.connect();
+    this.qconn = await this.instance.connect();
+    const q = this.qconn;
+    for (const ddl of DDL) await q.run(ddl);
+    const v = (await q.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`)).getRowsJS()[0]?.[0];
+    if (v == null) {
+      await q.run(`INSERT INTO meta VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`, [String(SCHEMA_VERSION)]);
+    } else if (Number(v) > SCHEMA_VERSION) {
+      throw new StoreError('ERR_STORE_INVALID', `${this.path} has schema version ${v}; this dhtscope understands up to ${SCHEMA_VERSION}`);
+    }
+    // A committed write (WAL append + fsync) is the only real proof the file is writable.
+    await q.run(`INSERT INTO meta VALUES ('last_opened_at', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, [new Date().toISOString()]);
+    // Safety net only; maybeCheckpoint() normally runs first, off the event loop.
+    await q.run(`SET wal_autocheckpoint = '256MB'`);
+    // Fold in node sightings a crashed run staged but never merged.
+    if (first) await this.mergeNodes(true);
+    for (const b of this.buffers) this.appenders.set(b.spec.table, await this.wconn.createAppender(b.spec.table));
+  }
+
+  private disconnect(): void {
+    for (const ap of this.appenders.values()) try { ap.closeSync(); } catch { /* appender state is moot once we drop the instance */ }
+    this.appenders.clear();
+    try { this.wconn?.closeSync(); } catch { /* ignore */ }
+    try { this.qconn?.closeSync(); } catch { /* ignore */ }
+    try { this.instance?.closeSync(); } catch { /* ignore */ }
+    this.wconn = this.qconn = null;
+    this.instance = null;
+  }
+
+  // ---- hot path: push only ----
+
+  private check(): void {
+    if (this.state !== 'open') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+    // Past the cap, write synchronously instead of dropping or growing; throws if the write fails (row not taken).
+    if (this.buffered >= this.maxBufferedRows) this.flushNow();
+  }
+
+  private pushed(b: RowBuffer): void {
+    b.rows++;
+    this.buffered++;
+    if (++b.curRows >= this.batchRows) {
+      b.seal();
+      if (!this.immediate) {
+        this.immediate = true;
+        setImmediate(() => { this.immediate = false; this.kick(); });
+      }
+    }
+  }
+
+  addRecord(crawlId: number, r: RecordRow): void {
+    this.check();
+    if (r.nodeId?.length !== 32) throw badId('record.nodeId');
+    this.records.cur.push(crawlId, r);
+    this.pushed(this.records);
+  }
+
+  addVisit(crawlId: number, v: VisitRow): void {
+    this.check();
+    if (v.nodeId?.length !== 32) throw badId('visit.nodeId');
+    this.visits.cur.push(crawlId, v);
+    this.pushed(this.visits);
+  }
+
+  addPacket(crawlId: number, p: PacketRow): void {
+    this.check();
+    if (p.nodeId?.length !== 32) throw badId('packet.nodeId');
+    this.packets.cur.push(crawlId, p);
+    this.pushed(this.packets);
+  }
+
+  addEdge(crawlId: number, fromId: Uint8Array, toId: Uint8Array, seq: bigint): void {
+    this.check();
+    if (fromId?.length !== 32) throw badId('edge fromId');
+    if (toId?.length !== 32) throw badId('edge toId');
+    this.edges.cur.push(crawlId, fromId, toId, seq);
+    this.pushed(this.edges);
+  }
+
+  addProgress(crawlId: number, s: ProgressRow): void {
+    this.check();
+    this.progress.cur.push(crawlId, s);
+    this.pushed(this.progress);
+  }
+
+  /** Records that a node was seen at `seenAtMs`; nodes.first_seen/last_seen keep the min/max over all crawls. */
+  touchNode(nodeId: Uint8Array, seenAtMs: number): void {
+    this.check();
+    if (nodeId?.length !== 32) throw badId('nodeId');
+    this.staging.cur.push(nodeId, seenAtMs);
+    this.pushed(this.staging);
+  }
+
+  // ---- flushing ----
+
+  /** @internal called by the records writer: true if (crawl, node, seq) is new. */
+  claimRecord(crawlId: number, nodeHex: string, seq: bigint): boolean {
+    let seen = this.seenRecords.get(crawlId);
+    if (!seen) this.seenRecords.set(crawlId, (seen = new Set()));
+    const key = nodeHex + ':' + seq.toString(16);
+    if (seen.has(key)) return false;
+    const pk = crawlId + '/' + key;
+    if (this.pendingSet.has(pk)) return false;
+    this.pendingSet.add(pk);
+    this.pendingRecords.push([seen, key]);
+    return true;
+  }
+
+  /** Appends and commits one chunk synchronously; on failure the chunk stays queued for a retry. */
+  private writeChunk(b: RowBuffer, chunk: Chunk): void {
+    const ap = this.appenders.get(b.spec.table);
+    if (!ap || this.broken) throw this.st.lastError ?? new StoreError('ERR_STORE_IO', `store ${this.path} needs a reopen`);
+    const t0 = performance.now();
+    const { width, write } = b.spec;
+    let bad: Set<number> | null = null;
+    let appended = 0;
+    try {
+      // A row the appender refuses (wrong JS type) would fail every retry, so drop it and redo the chunk without it.
+      for (;;) {
+        let i = 0;
+        appended = 0;
+        this.pendingRecords = [];
+        this.pendingSet.clear();
+        try {
+          for (; i < chunk.rows; i++) {
+            if (bad?.has(i)) continue;
+            if (write(ap, chunk.data, i * width, this)) appended++;
+          }
+          break;
+        } catch (e) {
+          if (isFatal(e)) throw e;
+          ap.clear();
+          (bad ??= new Set()).add(i);
+          const err = new StoreError('ERR_STORE_BAD_ROW', `dropped a ${b.spec.table} row the appender refused: ${e instanceof Error ? e.message : String(e)}`, e);
+          this.st.rowsRejected++;
+          this.st.lastError = err;
+          this.pendingError = err;
+        }
+      }
+      ap.flushSync();
+    } catch (e) {
+      try { ap.clear(); } catch { /* the reopen below replaces it */ }
+      if (isFatal(e)) this.broken = true;
+      if (!committedAnyway(e)) {
+        this.pendingRecords = [];
+        this.pendingSet.clear();
+        this.st.flushMs += performance.now() - t0;
+        throw e;
+      }
+      // The batch is durable; only the checkpoint after it failed. Count it written, then report the error.
+      this.chunkDone(b, chunk, appended, t0);
+      throw e;
+    }
+    this.chunkDone(b, chunk, appended, t0);
+  }
+
+  private chunkDone(b: RowBuffer, chunk: Chunk, appended: number, t0: number): void {
+    for (const [set, key] of this.pendingRecords) set.add(key);
+    this.pendingRecords = [];
+    this.pendingSet.clear();
+    if (b === this.staging) this.stagedRows += appended;
+    b.chunks.shift();
+    b.rows -= chunk.rows;
+    this.buffered -= chunk.rows;
+    this.st.rowsWritten += appended;
+    this.st.flushMs += performance.now() - t0;
+  }
+
+  private fail(e: unknown, doing: string): StoreError {
+    const err = mapStoreError(e, this.path, doing);
+    if (isFatal(e)) this.broken = true;
+    this.st.flushErrors++;
+    this.st.lastError = err;
+    return err;
+  }
+
+  /**
+   * Synchronous emergency flush from add* once the cap is hit: writes the biggest buffers' oldest batches until
+   * a few batches' room is free, so each stall stays short (~4 batches) and the producer is throttled to
+   * DuckDB's pace. Appends only; the nodes merge waits for the next drain.
+   */
+  private flushNow(): void {
+    this.st.syncFlushes++;
+    const t0 = performance.now();
+    const target = Math.max(0, this.maxBufferedRows - 4 * this.batchRows);
+    try {
+      while (this.buffered > target) {
+        let b = this.buffers[0]!;
+        for (const x of this.buffers) if (x.rows > b.rows) b = x;
+        if (b.chunks.length === 0) b.seal();
+        this.writeChunk(b, b.chunks[0]!);
+      }
+    } catch (e) {
+      throw this.fail(e, 'write database');
+    } finally {
+      this.st.syncFlushMs += performance.now() - t0;
+    }
+  }
+
+  /**
+   * Writes what was buffered when it started, yielding to the event loop every SLICE_MS, then merges staged
+   * nodes (if due) and checkpoints (if the WAL is big). Runs under the lock.
+   */
+  private async drain(mergeNow: boolean): Promise<void> {
+    const before = this.buffered + this.stagedRows;
+    if (before > 0 || this.broken) this.st.flushes++;
+    try {
+      if (this.broken) {
+        this.disconnect();
+        await this.connect(false);
+        this.broken = false;
+      }
+      let slice = performance.now();
+      for (const b of this.buffers) {
+        b.seal();
+        const upto = b.nextId - 1;
+        while (b.chunks.length > 0 && b.chunks[0]!.id <= upto) {
+          this.writeChunk(b, b.chunks[0]!);
+          // Hold the event loop for at most ~SLICE_MS at a time so the crawler's sockets keep being served.
+          if (this.state === 'open' && performance.now() - slice > SLICE_MS) {
+            await yieldToLoop();
+            slice = performance.now();
+          }
+        }
+      }
+      const due = mergeNow || this.stagedRows >= MERGE_ROWS || performance.now() - this.lastMerge >= MERGE_INTERVAL_MS;
+      if (this.stagedRows > 0 && due) await this.mergeNodes(false);
+      await this.maybeCheckpoint();
+    } catch (e) {
+      throw this.fail(e, 'write database');
+    }
+  }
+
+  /**
+   * DuckDB's own autocheckpoint runs inside whichever commit crosses the WAL limit, i.e. inside a synchronous
+   * appender flush on the event loop (100-300 ms stalls). So it is pushed far out at open and we checkpoint here,
+   * on the query connection, whose calls run on DuckDB's worker thread.
+   */
+  private async maybeCheckpoint(): Promise<void> {
+    if (this.path === ':memory:' || !this.qconn) return;
+    let walBytes = 0;
+    try { walBytes = statSync(this.path + '.wal').size; } catch { return; } // no WAL: nothing to fold in
+    if (walBytes < CHECKPOINT_WAL_BYTES) return;
+    try {
+      await this.qconn.run('CHECKPOINT');
+    } catch (e) {
+      // Skipped because another transaction was open (a forced flush): harmless, the next drain tries again.
+      if (isFatal(e) || !/other transactions|Cannot CHECKPOINT/i.test(e instanceof Error ? e.message : String(e))) throw e;
+    }
+  }
+
+  /** Folds staged sightings into nodes (first_seen = min, last_seen = max). `all` merges every gen (open time only). */
+  private async mergeNodes(all: boolean): Promise<void> {
+    const q = this.qconn!;
+    const g = all ? 2 ** 31 - 1 : this.stageGen++;
+    this.lastMerge = performance.now();
+    const n = this.stagedRows;
+    this.stagedRows = 0;
+    const t0 = performance.now();
+    try {
+      await q.run('BEGIN TRANSACTION');
+      await q.run(`INSERT INTO nodes SELECT node_id, min(seen_at), max(seen_at) FROM nodes_staging WHERE gen <= ${g} GROUP BY node_id
+        ON CONFLICT (node_id) DO UPDATE SET first_seen = least(first_seen, excluded.first_seen), last_seen = greatest(last_seen, excluded.last_seen)`);
+      await q.run(`DELETE FROM nodes_staging WHERE gen <= ${g}`);
+      await q.run('COMMIT');
+    } catch (e) {
+      this.stagedRows += n;
+      try { await q.run('ROLLBACK'); } catch { /* no transaction left to roll back */ }
+      throw e;
+    } finally {
+      this.st.mergeMs += performance.now() - t0;
+    }
+  }
+
+  private withLock<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Timer / full-batch trigger. Errors are kept in stats.lastError and resurface from flush()/close(). */
+  private kick(): void {
+    if (this.state !== 'open' || this.drainQueued) return;
+    if (this.buffered === 0 && this.stagedRows === 0 && !this.broken) return;
+    this.drainQueued = true;
+    this.withLock(() => { this.drainQueued = false; return this.drain(false); }).catch(() => undefined);
+  }
+
+  /**
+   * Writes everything buffered so far. Retries rows an earlier background flush failed on; rejects with a
+   * StoreError if the write still fails, or (once) if rows were dropped as unwritable since the last call.
+   */
+  async flush(): Promise<void> {
+    if (this.state === 'closed') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+    await this.withLock(() => this.drain(true));
+    const pe = this.pendingError;
+    if (pe) { this.pendingError = null; throw pe; }
+  }
+
+  /**
+   * Flushes, then closes appenders, connections and the database. Idempotent. If the final flush fails the store
+   * stays open (add* refused) so close() can be retried once the cause (e.g. disk space) is fixed.
+   */
+  close(): Promise<void> {
+    if (this.state === 'closed') return Promise.resolve();
+    if (this.closing) return this.closing;
+    this.state = 'closing';
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const p = this.withLock(async () => {
+      await this.drain(true);
+      this.disconnect();
+      this.state = 'closed';
+      this.seenRecords.clear();
+      const pe = this.pendingError;
+      if (pe) { this.pendingError = null; throw pe; }
+    });
+    this.closing = p.catch((e) => { if (this.state !== 'closed') this.closing = null; throw e; });
+    return this.closing;
+  }
+
+  stats(): StoreStats {
+    return { ...this.st, rowsBuffered: this.buffered };
+  }
+
+  /** DuckDB-side write throughput: rows committed per second of flush time. */
+  rowsPerSec(): number {
+    return this.st.flushMs > 0 ? (this.st.rowsWritten / this.st.flushMs) * 1000 : 0;
+  }
+
+  /** Last flush error (also in stats()). */
+  get lastError(): Error | null {
+    return this.st.lastError;
+  }
+
+  // ---- crawl lifecycle ----
+
+  async beginCrawl(p: CrawlParams): Promise<number> {
+    if (this.state !== 'open') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+    const ms = p.startedAtMs ?? Date.now();
+    return this.withLock(async () => {
+      try {
+        const r = await this.qconn!.runAndReadAll(
+          `INSERT INTO crawls (id, started_at, params, vantage, version, strategy)
+           SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5 FROM crawls RETURNING id`,
+          [BigInt(Math.round(ms)), toJson(p.params), p.vantage, p.version, p.strategy],
+        );
+        return Number(r.getRowsJS()[0]![0]);
+      } catch (e) {
+        throw mapStoreError(e, this.path, 'start a crawl in database');
+      }
+    });
+  }
+
+  /**
+   * Flushes, then stamps ended_at and the summary. A write failure rejects before the stamp (retry endCrawl);
+   * dropped bad rows are reported after it.
+   */
+  async endCrawl(crawlId: number, summary: object, endedAtMs = Date.now()): Promise<void> {
+    let dropped: StoreError | null = null;
+    try {
+      await this.flush();
+    } catch (e) {
+      if (!(e instanceof StoreError && e.code === 'ERR_STORE_BAD_ROW')) throw e;
+      dropped = e;
+    }
+    await this.withLock(async () => {
+      let rows;
+      try {
+        rows = (await this.qconn!.runAndReadAll(
+          `UPDATE crawls SET ended_at = epoch_ms($1::BIGINT), summary = $2::JSON WHERE id = $3 RETURNING id`,
+          [BigInt(Math.round(endedAtMs)), toJson(summary), crawlId],
+        )).getRowsJS();
+      } catch (e) {
+        throw mapStoreError(e, this.path, 'end a crawl in database');
+      }
+      if (rows.length === 0) throw new StoreError('ERR_STORE_NO_CRAWL', `no crawl ${crawlId} in ${this.path}`);
+    });
+    this.seenRecords.delete(crawlId);
+    if (dropped) throw dropped;
+  }
+
+  // ---- queries ----
+
+  /**
+   * Writes buffered rows before a read so it sees them. Best effort: if the write fails the read still runs on
+   * what is committed (a report should not die with the disk), and the error stays queued for flush()/close().
+   */
+  private async settle(): Promise<void> {
+    if (this.state === 'closed') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+    await this.withLock(() => this.drain(true)).catch(() => undefined);
+  }
+
+  /** Runs SQL on the store and returns plain row objects (BIGINT/UBIGINT as bigint, TIMESTAMP as Date, LIST as array). */
+  async query<T = Record<string, unknown>>(sql: string, params?: SqlParam[]): Promise<T[]> {
+    await this.settle();
+    return this.withLock(async () => {
+      if (!this.qconn) throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+      try {
+        return (await this.qconn.runAndReadAll(sql, params)).getRowObjectsJS() as T[];
+      } catch (e) {
+        throw mapStoreError(e, this.path, 'query database');
+      }
+    });
+  }
+
+  async listCrawls(): Promise<CrawlInfo[]> {
+    const rows = await this.query(`SELECT id, epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e, params::VARCHAR AS params,
+      vantage, version, strategy, summary::VARCHAR AS summary FROM crawls ORDER BY id`);
+    return rows.map((r) => ({
+      id: Number(r.id), startedAtMs: Number(r.s), endedAtMs: num(r.e),
+      params: r.params == null ? null : JSON.parse(r.params as string),
+      vantage: r.vantage as string, version: r.version as string, strategy: r.strategy as string,
+      summary: r.summary == null ? null : JSON.parse(r.summary as string),
+    }));
+  }
+
+  async latestCrawlId(): Promise<number | null> {
+    const rows = await this.query(`SELECT max(id) AS id FROM crawls`);
+    return num(rows[0]?.id);
+  }
+
+  /** Validates an explicit id or picks the latest crawl. */
+  private async crawlOrLatest(crawlId?: number): Promise<number> {
+    if (crawlId === undefined) {
+      const id = await this.latestCrawlId();
+      if (id === null) throw new StoreError('ERR_STORE_NO_CRAWL', `no crawls in ${this.path}`);
+      return id;
+    }
+    if (!Number.isSafeInteger(crawlId)) throw new StoreError('ERR_STORE_OPTIONS', `crawl id must be an integer, got ${crawlId}`);
+    const rows = await this.query(`SELECT 1 FROM crawls WHERE id = $1`, [crawlId]);
+    if (rows.length === 0) throw new StoreError('ERR_STORE_NO_CRAWL', `no crawl ${crawlId} in ${this.path}`);
+    return crawlId;
+  }
+
+  /** One row per node with a record or a visit in the crawl (default: latest), sorted by node id. */
+  async nodesForExport(crawlId?: number): Promise<NodeExportRow[]> {
+    const c = await this.crawlOrLatest(crawlId);
+    const rows = await this.query(`SELECT * REPLACE (epoch_ms(first_seen) AS first_seen, epoch_ms(last_seen) AS last_seen)
+      FROM (${nodesExportSql(c)}) ORDER BY node_id`);
+    return rows.map((r) => ({
+      nodeId: r.node_id as string, enr: r.enr as string | null, seq: r.seq as bigint | null,
+      ip: r.ip as string | null, udp: num(r.udp), tcp: num(r.tcp),
+      status: r.status as NodeExportRow['status'], error: r.error as string | null,
+      rttMs: num(r.rtt_ms), rtt2Ms: num(r.rtt2_ms),
+      eth2ForkDigest: r.eth2_fork_digest as string | null, network: r.network as string | null,
+      client: r.client as string | null, c: r.c as string | null, attnets: r.attnets as string | null,
+      keys: r.keys as string | null, firstSeenMs: num(r.first_seen), lastSeenMs: num(r.last_seen),
+    }));
+  }
+
+  async visitsForExport(crawlId?: number): Promise<VisitExportRow[]> {
+    const c = await this.crawlOrLatest(crawlId);
+    const rows = await this.query(`SELECT * REPLACE (epoch_ms(started_at) AS started_at, epoch_ms(ended_at) AS ended_at)
+      FROM (${visitsExportSql(c)}) ORDER BY started_at, node_id`);
+    return rows.map((r) => ({
+      nodeId: r.node_id as string, ip: r.ip as string | null, udp: num(r.udp),
+      status: r.status as VisitExportRow['status'], error: r.error as string | null,
+      rtt1Ms: num(r.rtt1_ms), rtt2Ms: num(r.rtt2_ms),
+      bytesIn: Number(r.bytes_in), bytesOut: Number(r.bytes_out), packetsIn: Number(r.packets_in), packetsOut: Number(r.packets_out),
+      requests: Number(r.requests), recordsReturned: Number(r.records_returned),
+      startedAtMs: Number(r.started_at), endedAtMs: Number(r.ended_at), distances: r.distances as string,
+    }));
+  }
+
+  async edgesForExport(crawlId?: number): Promise<EdgeExportRow[]> {
+    const c = await this.crawlOrLatest(crawlId);
+    const rows = await this.query(edgesExportSql(c));
+    return rows.map((r) => ({ fromNode: r.from_node as string, toNode: r.to_node as string, seq: r.seq as bigint }));
+  }
+
+  /** Writes a query's rows with DuckDB's COPY; ndjson is one JSON object per line. Returns the row count. */
+  async exportTable(query: ExportQuery, crawlId: number | undefined, format: ExportFormat, outPath: string): Promise<number> {
+    const c = await this.crawlOrLatest(crawlId);
+    const sql = query === 'nodes' ? nodesExportSql(c) : query === 'visits' ? visitsExportSql(c) : query === 'edges' ? edgesExportSql(c) : null;
+    const fmt = format === 'csv' ? 'FORMAT CSV, HEADER true' : format === 'parquet' ? 'FORMAT PARQUET' : format === 'ndjson' ? 'FORMAT JSON' : null;
+    if (sql === null) throw new StoreError('ERR_STORE_OPTIONS', `unknown export ${String(query)}`);
+    if (fmt === null) throw new StoreError('ERR_STORE_OPTIONS', `unknown export format ${String(format)}`);
+    await this.settle();
+    return this.withLock(async () => {
+      if (!this.qconn) throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+      try {
+        const r = await this.qconn.runAndReadAll(`COPY (${sql}) TO ${sqlString(outPath)} (${fmt})`);
+        return Number(r.getRowsJS()[0]?.[0] ?? 0);
+      } catch (e) {
+        throw mapStoreError(e, outPath, 'export to');
+      }
+    });
+  }
+
+  /**
+   * go-ethereum devp2p nodes.json for a crawl (default: latest): every node with a record in it, keyed by node id hex,
+   * keys sorted. score replays geth's rule over crawls <= this one (+1 per crawl with a measured visit, halved per
+   * crawl where all visits failed); times are visit start times, truncated to seconds like geth. Zero fields are omitted.
+   */
+  async nodesJson(crawlId?: number): Promise<string> {
+    const c = await this.crawlOrLatest(crawlId);
+    const rows = await this.query(nodeSetSql(c));
+    const out: string[] = [];
+    for (const r of rows) {
+      let score = 0;
+      for (const ok of (r.oks as boolean[] | null) ?? []) score = ok ? score + 1 : Math.floor(score / 2);
+      const f = [`    "seq": ${(r.seq as bigint).toString()}`, `    "record": ${JSON.stringify(r.enr ?? '')}`];
+      if (score > 0) f.push(`    "score": ${score}`);
+      if (r.first_ok_ms != null) f.push(`    "firstResponse": "${rfc3339(Number(r.first_ok_ms))}"`);
+      if (r.last_ok_ms != null) f.push(`    "lastResponse": "${rfc3339(Number(r.last_ok_ms))}"`);
+      if (r.checked_ms != null) f.push(`    "lastCheck": "${rfc3339(Number(r.checked_ms))}"`);
+      out.push(`  ${JSON.stringify(r.node_id)}: {\n${f.join(',\n')}\n  }`);
+    }
+    return out.length === 0 ? '{}\n' : `{\n${out.join(',\n')}\n}\n`;
+  }
+}

@@ -1,0 +1,363 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, existsSync, unlinkSync, openSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Store, StoreError, type RecordRow, type VisitRow } from '../../../src/store/index.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'dhtscope-store-'));
+process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
+
+/** Deterministic 32-byte id for node i. */
+function nid(i: number): Uint8Array {
+  const b = new Uint8Array(32);
+  new DataView(b.buffer).setUint32(0, i * 2654435761 >>> 0);
+  new DataView(b.buffer).setUint32(28, i);
+  return b;
+}
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const T0 = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
+
+function record(i: number, seq: bigint, atMs: number): RecordRow {
+  return {
+    nodeId: nid(i), seq, raw: Uint8Array.of(0xf8, i & 0xff, Number(seq & 0xffn)), enr: `enr:-node${i}-seq${seq}`,
+    ip: `10.0.${(i >> 8) & 255}.${i & 255}`, udp: 9000 + (i % 100), tcp: i % 3 === 0 ? null : 9000 + (i % 100),
+    ip6: i % 5 === 0 ? '2001:db8::1' : null, udp6: i % 5 === 0 ? 9001 : null,
+    eth2ForkDigest: 'b5303f2a', eth2NextForkVersion: '05000000', eth2NextForkEpoch: 18446744073709551615n,
+    attnets: 'ffffffffffffffff', syncnets: '0f', client: i % 2 ? 'lighthouse' : null, c: i % 2 ? null : 'teku',
+    opstackChainId: i % 7 === 0 ? 10n : null, opstackVersion: i % 7 === 0 ? 0n : null,
+    keys: ['eth2', 'id', 'ip', 'secp256k1', 'udp'], network: 'mainnet', firstSeenMs: atMs,
+  };
+}
+
+function visit(i: number, atMs: number, ok: boolean): VisitRow {
+  return {
+    nodeId: nid(i), ip: `10.0.${(i >> 8) & 255}.${i & 255}`, udp: 9000 + (i % 100),
+    status: ok ? 'measured' : 'failed', error: ok ? null : 'timeout', rtt1Ms: ok ? 12.5 + i : null, rtt2Ms: ok ? 30.25 : null,
+    bytesIn: 1200, bytesOut: 300, packetsIn: 4, packetsOut: 3, requests: 3, recordsReturned: ok ? 16 : 0,
+    startedAtMs: atMs, endedAtMs: atMs + 100.6, distances: [256, 255, 254],
+  };
+}
+
+interface CrawlShape { nodes: number; from: number; atMs: number; failEvery: number }
+
+/** Writes a crawl touching every table; returns the number of rows handed to the store per table. */
+async function writeCrawl(s: Store, shape: CrawlShape): Promise<{ id: number; counts: Record<string, number> }> {
+  const id = await s.beginCrawl({ params: { concurrency: 64, big: 2n ** 60n }, vantage: 'test-vm', version: '0.1.0', strategy: 'bfs', startedAtMs: shape.atMs });
+  const counts = { records: 0, visits: 0, packet_train: 0, edges: 0, progress: 0 };
+  for (let k = 0; k < shape.nodes; k++) {
+    const i = shape.from + k;
+    const at = shape.atMs + k;
+    s.touchNode(nid(i), at);
+    s.addRecord(id, record(i, 1n, at));
+    s.addRecord(id, record(i, 1n, at + 1)); // duplicate (node, seq): dropped
+    counts.records++;
+    if (k % 2 === 0) { s.addRecord(id, record(i, 2n, at + 2)); counts.records++; }
+    if (k % 10 === 9) continue; // discovered only, never visited
+    const ok = k % shape.failEvery !== 0;
+    s.addVisit(id, visit(i, at, ok));
+    counts.visits++;
+    if (!ok) continue;
+    for (let p = 0; p < 3; p++) { s.addPacket(id, { nodeId: nid(i), requestNo: 1, packetIndex: p, arrivalNs: BigInt(at) * 1_000_000n + BigInt(p), size: 1100 + p }); counts.packet_train++; }
+    for (let e = 1; e <= 16; e++) { s.addEdge(id, nid(i), nid(shape.from + ((k + e) % shape.nodes)), 1n); counts.edges++; }
+    if (k % 20 === 0) { s.addProgress(id, { tMs: k * 10.4, discovered: k, queued: 5, pending: 2, measured: k, failed: 0, requests: k * 3, records: k * 16 }); counts.progress++; }
+  }
+  return { id, counts };
+}
+
+async function count(s: Store, table: string, crawlId?: number): Promise<number> {
+  const rows = await s.query<{ n: bigint }>(`SELECT count(*) AS n FROM ${table}${crawlId === undefined ? '' : ` WHERE crawl_id = ${crawlId}`}`);
+  return Number(rows[0]!.n);
+}
+
+async function expectCode(p: Promise<unknown> | (() => unknown), code: string): Promise<StoreError> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    assert.ok(e instanceof StoreError, `expected StoreError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    return e;
+  }
+  assert.fail(`expected ${code}`);
+}
+
+test('crawl round-trips through close and reopen; nodes upsert across crawls', async () => {
+  const path = join(tmp, 'roundtrip.duckdb');
+  let s = await Store.open(path, { batchRows: 97, flushIntervalMs: 5 });
+  const c1 = await writeCrawl(s, { nodes: 300, from: 0, atMs: T0, failEvery: 7 });
+  await new Promise((r) => setTimeout(r, 30)); // let the background flusher run too
+  await s.endCrawl(c1.id, { discovered: 300 });
+  const st = s.stats();
+  await s.close();
+  await s.close(); // idempotent
+  assert.equal(st.rowsBuffered, 0);
+  assert.ok(st.flushes > 1 && st.rowsWritten > 5000, JSON.stringify(st));
+
+  s = await Store.open(path);
+  for (const [t, n] of Object.entries(c1.counts)) assert.equal(await count(s, t, c1.id), n, t);
+  assert.equal(await count(s, 'nodes'), 300);
+  assert.equal(await count(s, 'nodes_staging'), 0);
+
+  // second crawl overlaps nodes 200..299 and adds 300..449, seen later
+  const t2 = T0 + 86_400_000;
+  const c2 = await writeCrawl(s, { nodes: 250, from: 200, atMs: t2, failEvery: 3 });
+  s.touchNode(nid(250), T0 - 5000); // an earlier sighting must lower first_seen
+  await s.endCrawl(c2.id, { discovered: 250 });
+  assert.equal(c2.id, c1.id + 1);
+  for (const [t, n] of Object.entries(c2.counts)) assert.equal(await count(s, t, c2.id), n, t);
+  assert.equal(await count(s, 'nodes'), 450);
+
+  const nodes = await s.query<{ node_id: string; f: bigint; l: bigint }>(
+    `SELECT node_id, epoch_ms(first_seen) AS f, epoch_ms(last_seen) AS l FROM nodes WHERE node_id IN ($1, $2, $3)`,
+    [hex(nid(10)), hex(nid(210)), hex(nid(250))]);
+  const byId = new Map(nodes.map((r) => [r.node_id, [Number(r.f), Number(r.l)]]));
+  assert.deepEqual(byId.get(hex(nid(10))), [T0 + 10, T0 + 10]); // crawl 1 only
+  assert.deepEqual(byId.get(hex(nid(210))), [T0 + 210, t2 + 10]); // both crawls
+  assert.deepEqual(byId.get(hex(nid(250))), [T0 - 5000, t2 + 50]);
+
+  // every record column round-trips
+  const [r] = await s.query(`SELECT *, epoch_ms(first_seen) AS fs FROM records WHERE crawl_id = ${c1.id} AND node_id = '${hex(nid(14))}' AND seq = 2`);
+  const want = record(14, 2n, T0 + 16);
+  assert.ok(r);
+  assert.deepEqual(new Uint8Array(r.raw as Uint8Array), want.raw);
+  assert.equal(r.enr, want.enr); assert.equal(r.ip, want.ip); assert.equal(r.udp, want.udp); assert.equal(r.tcp, want.tcp);
+  assert.equal(r.ip6, null); assert.equal(r.udp6, null); assert.equal(r.eth2_fork_digest, 'b5303f2a');
+  assert.equal(r.eth2_next_fork_version, '05000000'); assert.equal(r.eth2_next_fork_epoch, 18446744073709551615n);
+  assert.equal(r.attnets, 'ffffffffffffffff'); assert.equal(r.syncnets, '0f'); assert.equal(r.client, null); assert.equal(r.c, 'teku');
+  assert.equal(r.opstack_chain_id, 10n); assert.equal(r.opstack_version, 0n); assert.equal(r.keys, 'eth2,id,ip,secp256k1,udp');
+  assert.equal(r.network, 'mainnet'); assert.equal(Number(r.fs), T0 + 16);
+  // duplicate (node, seq) kept the first sighting
+  const [dup] = await s.query(`SELECT count(*) AS n, epoch_ms(min(first_seen)) AS fs FROM records WHERE crawl_id = ${c1.id} AND node_id = '${hex(nid(3))}' AND seq = 1`);
+  assert.equal(dup!.n, 1n); assert.equal(Number(dup!.fs), T0 + 3);
+
+  const [v] = await s.query(`SELECT *, epoch_ms(started_at) AS sa, epoch_ms(ended_at) AS ea FROM visits WHERE crawl_id = ${c1.id} AND node_id = '${hex(nid(1))}'`);
+  assert.ok(v);
+  assert.equal(v.status, 'measured'); assert.equal(v.error, null); assert.equal(v.rtt1_ms, 13.5); assert.equal(v.rtt2_ms, 30.25);
+  assert.equal(v.bytes_in, 1200); assert.equal(v.records_returned, 16); assert.equal(v.distances, '256,255,254');
+  assert.equal(Number(v.sa), T0 + 1); assert.equal(Number(v.ea), T0 + 101); // TIMESTAMP keeps µs; 100.6 ms -> .600 ms
+  const [p] = await s.query(`SELECT * FROM packet_train WHERE crawl_id = ${c1.id} AND node_id = '${hex(nid(1))}' AND packet_index = 2`);
+  assert.equal(p!.arrival_ns, BigInt(T0 + 1) * 1_000_000n + 2n); assert.equal(p!.size, 1102);
+  const [pr] = await s.query(`SELECT * FROM progress WHERE crawl_id = ${c1.id} AND discovered = 20`);
+  assert.equal(pr!.t_ms, 208); // 20 * 10.4, rounded
+
+  const crawls = await s.listCrawls();
+  assert.equal(crawls.length, 2);
+  assert.deepEqual(crawls[0]!.params, { concurrency: 64, big: '1152921504606846976' });
+  assert.deepEqual(crawls[0]!.summary, { discovered: 300 });
+  assert.equal(crawls[0]!.startedAtMs, T0);
+  assert.ok(crawls[0]!.endedAtMs! >= T0);
+  assert.equal(crawls[1]!.strategy, 'bfs');
+  assert.equal(await s.latestCrawlId(), c2.id);
+  const meta = await s.query(`SELECT value FROM meta WHERE key = 'schema_version'`);
+  assert.equal(meta[0]!.value, '1');
+
+  // exports: JS helpers
+  const ex = await s.nodesForExport(c1.id);
+  assert.equal(ex.length, 300);
+  assert.deepEqual(ex.map((n) => n.nodeId), [...ex.map((n) => n.nodeId)].sort());
+  const n0 = ex.find((n) => n.nodeId === hex(nid(0)))!; // k=0: failed visit, seq 2 record
+  assert.equal(n0.status, 'failed'); assert.equal(n0.seq, 2n); assert.equal(n0.enr, 'enr:-node0-seq2'); assert.equal(n0.rttMs, null);
+  const n1 = ex.find((n) => n.nodeId === hex(nid(1)))!;
+  assert.equal(n1.status, 'measured'); assert.equal(n1.seq, 1n); assert.equal(n1.rttMs, 13.5); assert.equal(n1.rtt2Ms, 30.25);
+  assert.equal(n1.client, 'lighthouse'); assert.equal(n1.eth2ForkDigest, 'b5303f2a'); assert.equal(n1.firstSeenMs, T0 + 1);
+  assert.equal(ex.find((n) => n.nodeId === hex(nid(9)))!.status, 'discovered');
+  assert.equal(ex.filter((n) => n.status === 'discovered').length, 30);
+  const vx = await s.visitsForExport(c1.id);
+  assert.equal(vx.length, c1.counts.visits);
+  assert.equal(vx[0]!.startedAtMs, T0);
+  const ed = await s.edgesForExport(); // latest crawl
+  assert.equal(ed.length, c2.counts.edges);
+  assert.equal(typeof ed[0]!.seq, 'bigint');
+
+  // exports: files through COPY, read back with DuckDB
+  for (const q of ['nodes', 'visits', 'edges'] as const) {
+    const want = q === 'nodes' ? 300 : q === 'visits' ? c1.counts.visits : c1.counts.edges;
+    for (const [fmt, reader] of [['csv', 'read_csv_auto'], ['parquet', 'read_parquet'], ['ndjson', 'read_json_auto']] as const) {
+      const out = join(tmp, `it's-${q}.${fmt}`); // quote in the name on purpose
+      assert.equal(await s.exportTable(q, c1.id, fmt, out), want, `${q} ${fmt}`);
+      const back = await s.query<{ n: bigint }>(`SELECT count(*) AS n FROM ${reader}('${out.replaceAll("'", "''")}')`);
+      assert.equal(Number(back[0]!.n), want, `${q} ${fmt} read back`);
+    }
+  }
+  const csvHead = readFileSync(join(tmp, `it's-nodes.csv`), 'utf8').split('\n')[0];
+  assert.equal(csvHead, 'node_id,enr,seq,ip,udp,tcp,status,error,rtt_ms,rtt2_ms,eth2_fork_digest,network,client,c,attnets,keys,first_seen,last_seen');
+  const nd = readFileSync(join(tmp, `it's-visits.ndjson`), 'utf8').trim().split('\n');
+  assert.equal(JSON.parse(nd[0]!).status, 'failed');
+
+  // nodes.json: geth nodeset
+  const text = await s.nodesJson(c2.id);
+  assert.equal(text, await s.nodesJson(c2.id)); // deterministic
+  const set = JSON.parse(text) as Record<string, Record<string, unknown>>;
+  const keys = Object.keys(set);
+  assert.equal(keys.length, 250);
+  assert.deepEqual(keys, [...keys].sort());
+  assert.match(keys[0]!, /^[0-9a-f]{64}$/);
+  const sec = (ms: number) => new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+  // node 201: measured in crawl 1 (k=201) and crawl 2 (k=1) -> score 2, responses span both crawls
+  const e201 = set[hex(nid(201))]!;
+  assert.deepEqual(e201, { seq: 1, record: 'enr:-node201-seq1', score: 2, firstResponse: sec(T0 + 201), lastResponse: sec(t2 + 1), lastCheck: sec(t2 + 1) });
+  assert.deepEqual(Object.keys(e201), ['seq', 'record', 'score', 'firstResponse', 'lastResponse', 'lastCheck']);
+  // node 206: measured in crawl 1, failed in crawl 2 -> score 1 halved to 0 (omitted), responses kept
+  assert.deepEqual(set[hex(nid(206))], { seq: 2, record: 'enr:-node206-seq2', firstResponse: sec(T0 + 206), lastResponse: sec(T0 + 206), lastCheck: sec(t2 + 6) });
+  // node 203: failed in both -> only lastCheck
+  assert.deepEqual(set[hex(nid(203))], { seq: 1, record: 'enr:-node203-seq1', lastCheck: sec(t2 + 3) });
+  // node 210: failed then measured -> score 1
+  assert.equal(set[hex(nid(210))]!.score, 1);
+  assert.equal(set[hex(nid(210))]!.firstResponse, sec(t2 + 10));
+  // node 449 (k=249): discovered only, never checked
+  assert.deepEqual(set[hex(nid(449))], { seq: 1, record: 'enr:-node449-seq1' });
+  assert.match(text, /^\{\n  "[0-9a-f]{64}": \{\n    "seq": /);
+
+  await s.close();
+});
+
+test('closed store refuses writes; queries reject; close is idempotent', async () => {
+  const s = await Store.open(join(tmp, 'closed.duckdb'));
+  const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  s.addEdge(id, nid(1), nid(2), 3n);
+  await s.close();
+  await expectCode(() => s.addEdge(id, nid(1), nid(2), 3n), 'ERR_STORE_CLOSED');
+  await expectCode(() => s.touchNode(nid(1), 1), 'ERR_STORE_CLOSED');
+  await expectCode(s.flush(), 'ERR_STORE_CLOSED');
+  await expectCode(s.nodesForExport(), 'ERR_STORE_CLOSED');
+  await expectCode(s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' }), 'ERR_STORE_CLOSED');
+  await s.close();
+  const again = await Store.open(join(tmp, 'closed.duckdb'));
+  assert.equal((await again.edgesForExport(id)).length, 1);
+  await expectCode(again.nodesForExport(99), 'ERR_STORE_NO_CRAWL');
+  const bad = await expectCode(again.exportTable('edges', id, 'csv', join(tmp, 'no', 'such', 'dir.csv')), 'ERR_STORE_UNWRITABLE');
+  assert.match(bad.message, /^cannot export to .*dir\.csv: /);
+  await again.close();
+});
+
+test('bad ids are refused at add time; rows the appender refuses are dropped and reported', async () => {
+  const s = await Store.open(':memory:');
+  const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  await expectCode(() => s.addEdge(id, new Uint8Array(31), nid(2), 1n), 'ERR_STORE_BAD_ROW');
+  s.addEdge(id, nid(1), nid(2), 1n);
+  s.addEdge(id, nid(1), nid(3), 5 as unknown as bigint); // wrong JS type: the appender throws at flush
+  s.addEdge(id, nid(1), nid(4), 1n);
+  await expectCode(s.flush(), 'ERR_STORE_BAD_ROW');
+  await s.flush(); // reported once
+  assert.equal((await s.edgesForExport(id)).length, 2);
+  assert.equal(s.stats().rowsRejected, 1);
+  await s.close();
+});
+
+test('buffer is bounded: past maxBufferedRows add* flushes synchronously', async () => {
+  const s = await Store.open(':memory:', { batchRows: 10, flushIntervalMs: 3_600_000, maxBufferedRows: 50 });
+  const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  let peak = 0;
+  for (let i = 0; i < 1000; i++) {
+    s.addEdge(id, nid(i), nid(i + 1), 1n);
+    peak = Math.max(peak, s.stats().rowsBuffered);
+  }
+  assert.ok(peak <= 50, `peak ${peak}`);
+  assert.ok(s.stats().syncFlushes > 0);
+  await s.close();
+  assert.equal(s.stats().rowsWritten, 1000);
+});
+
+test('a failed flush keeps its rows and a retry writes them', async () => {
+  const s = await Store.open(join(tmp, 'retry.duckdb'), { flushIntervalMs: 3_600_000 });
+  const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  await s.query('ALTER TABLE progress RENAME TO progress_away'); // the appender's table vanishes
+  for (let i = 0; i < 5; i++) s.addProgress(id, { tMs: i, discovered: i, queued: 0, pending: 0, measured: 0, failed: 0, requests: 0, records: 0 });
+  s.addEdge(id, nid(1), nid(2), 1n);
+  await assert.rejects(s.flush(), StoreError);
+  assert.ok(s.lastError instanceof StoreError);
+  assert.equal(s.stats().rowsBuffered, 5);
+  await assert.rejects(s.close(), StoreError); // close fails too and leaves the store open for a retry
+  await s.query('ALTER TABLE progress_away RENAME TO progress');
+  await s.close();
+  const again = await Store.open(join(tmp, 'retry.duckdb'));
+  assert.equal(await count(again, 'progress', id), 5);
+  assert.equal(await count(again, 'edges', id), 1);
+  await again.close();
+});
+
+test('open errors: locked, unwritable, not a database', async () => {
+  const path = join(tmp, 'locked.duckdb');
+  const storeUrl = new URL('../../../src/store/index.js', import.meta.url).href;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    const { Store } = await import(${JSON.stringify(storeUrl)});
+    const s = await Store.open(${JSON.stringify(path)});
+    process.stdout.write('ready\\n');
+    process.stdin.on('end', async () => { await s.close(); process.exit(0); });
+    process.stdin.resume();
+  `], { stdio: ['pipe', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => { if (d.toString().includes('ready')) resolve(); });
+      child.on('exit', (code) => reject(new Error(`child exited ${code}`)));
+    });
+    const e = await expectCode(Store.open(path), 'ERR_STORE_LOCKED');
+    assert.ok(e.message.includes(path) && !e.message.includes('\n'), e.message);
+    assert.match(e.message, new RegExp(`pid ${child.pid}`));
+  } finally {
+    child.stdin.end();
+    await new Promise((r) => child.once('exit', r));
+  }
+  const s = await Store.open(path); // lock released with the child
+  await s.close();
+
+  const file = join(tmp, 'plain-file');
+  writeFileSync(file, 'not a directory');
+  const e1 = await expectCode(Store.open(join(file, 'x.duckdb')), 'ERR_STORE_UNWRITABLE');
+  assert.ok(e1.message.includes(join(file, 'x.duckdb')), e1.message);
+  await expectCode(Store.open(join(tmp, 'missing', 'dir', 'x.duckdb')), 'ERR_STORE_UNWRITABLE');
+  await expectCode(Store.open(file), 'ERR_STORE_INVALID');
+  await expectCode(Store.open(join(tmp, 'o.duckdb'), { batchRows: 0 }), 'ERR_STORE_OPTIONS');
+});
+
+/** Writes to `file` until the filesystem is full. */
+function fillUp(file: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (;;) writeSync(fd, Buffer.alloc(4096));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+// Needs root and a tmpfs mount, so it only runs when asked: DHTSCOPE_TEST_DISKFULL=1.
+test('disk full: flush and open report ERR_STORE_DISK_FULL; kept rows land exactly once after space returns', { skip: process.env.DHTSCOPE_TEST_DISKFULL !== '1' }, async (t) => {
+  const mnt = join(tmp, 'small');
+  mkdirSync(mnt);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
+  try {
+    // 'wal': the WAL append itself fails (nothing committed, batch retried).
+    // 'checkpoint': a tiny autocheckpoint makes DuckDB fail after a durable commit and invalidate itself (batch kept, instance reopened).
+    for (const mode of ['wal', 'checkpoint'] as const) {
+      const path = join(mnt, `${mode}.duckdb`);
+      const filler = join(mnt, 'filler');
+      const s = await Store.open(path, { flushIntervalMs: 3_600_000, maxBufferedRows: 10_000_000 });
+      if (mode === 'checkpoint') await s.query(`SET wal_autocheckpoint = '64KB'`);
+      const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+      if (mode === 'wal') fillUp(filler);
+      let added = 0;
+      let err: unknown = null;
+      for (let round = 0; round < 200 && !err; round++) {
+        for (let i = 0; i < 1000; i++) { s.addEdge(id, nid(added), nid(added + 1), BigInt(added)); added++; }
+        err = await s.flush().then(() => null, (e: unknown) => e);
+      }
+      assert.ok(err instanceof StoreError && err.code === 'ERR_STORE_DISK_FULL', String(err));
+      t.diagnostic(`${mode}: ${String((err.cause as Error).message).slice(0, 90)}`);
+      rmSync(filler, { force: true });
+      rmSync(join(mnt, mode === 'wal' ? 'x' : 'wal.duckdb'), { force: true }); // free the first DB's space for the second run
+      await s.close(); // retries (reopening if DuckDB invalidated itself) and writes the kept rows
+      const again = await Store.open(path);
+      assert.equal(await count(again, 'edges', id), added);
+      assert.equal(Number((await again.query<{ n: bigint }>('SELECT count(DISTINCT seq) AS n FROM edges'))[0]!.n), added);
+      await again.close();
+    }
+    fillUp(join(mnt, 'filler'));
+    await expectCode(Store.open(join(mnt, 'new.duckdb')), 'ERR_STORE_DISK_FULL');
+  } finally {
+    execFileSync('umount', [mnt]);
+    if (existsSync(mnt)) rmSync(mnt, { recursive: true, force: true });
+  }
+});
