@@ -1,4 +1,4 @@
-import { decodeEnrText, enrFields, type Enr, type EnrFields } from '../enr/index.js';
+import { decodeEnr, decodeEnrText, enrFields, type Enr, type EnrFields } from '../enr/index.js';
 import { lookupForkDigest } from '../enr/networks.js';
 import { secp } from '../crypto/index.js';
 import { keccak256 } from '../crypto/hash.js';
@@ -131,7 +131,7 @@ function countNetworks(crawler: Crawler, known: Map<string, string>): Record<str
   const out: Record<string, number> = {};
   for (const n of crawler.allNodes()) {
     let net = known.get(toHex(n.id));
-    if (!net) net = n.enr ? networkOf(enrFields(n.enr)) : 'unknown';
+    if (!net) net = n.raw ? networkOf(enrFields(decodeEnr(n.raw))) : 'unknown';
     out[net] = (out[net] ?? 0) + 1;
   }
   return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));

@@ -17,9 +17,8 @@ export type VisitError = 'timeout' | 'no-whoareyou' | 'bad-handshake' | 'bad-rep
 export interface CrawlNode {
   id: Uint8Array;
   seq: bigint;
-  /** Raw record (own copy); null for a bootnode given as enode URL. */
+  /** Raw record (own copy); null for a bootnode given as enode URL. Decoded forms are not kept: 50k+ nodes. */
   raw: Uint8Array | null;
-  enr: Enr | null;
   addr: NodeAddress | null;
   state: NodeState;
   visits: number;
@@ -169,7 +168,7 @@ export class Crawler {
     }
     const key = keyOf(b.pubkey, 0, b.pubkey.length);
     if (this.nodes.has(key)) return;
-    const n: CrawlNode = { id: b.id, seq: 0n, raw: null, enr: null, addr: b, state: NodeState.Discovered, visits: 0, failures: 0, firstSeenMs: Date.now(), measuredAtMs: -1, rtt1Ms: null };
+    const n: CrawlNode = { id: b.id, seq: 0n, raw: null, addr: b, state: NodeState.Discovered, visits: 0, failures: 0, firstSeenMs: Date.now(), measuredAtMs: -1, rtt1Ms: null };
     this.nodes.set(key, n);
     this.stateCounts[NodeState.Discovered]!++;
     this.enqueue(n);
@@ -202,7 +201,7 @@ export class Crawler {
     try { id = enr.nodeId(); } catch { this.counters.badRecords++; return; }
     const nowMs = Date.now();
     if (known) {
-      known.seq = enr.seq; known.raw = copy; known.enr = enr;
+      known.seq = enr.seq; known.raw = copy;
       this.counters.updatedRecords++;
       const a = addressFromEnr(enr, id);
       if (a) known.addr = a;
@@ -212,7 +211,7 @@ export class Crawler {
     }
     if (this.nodes.size >= this.config.maxNodes) { this.counters.droppedNodes++; return; }
     const n: CrawlNode = {
-      id, seq: enr.seq, raw: copy, enr, addr: addressFromEnr(enr, id), state: NodeState.Discovered,
+      id, seq: enr.seq, raw: copy, addr: addressFromEnr(enr, id), state: NodeState.Discovered,
       visits: 0, failures: 0, firstSeenMs: nowMs, measuredAtMs: -1, rtt1Ms: null,
     };
     this.nodes.set(key, n);

@@ -174,6 +174,9 @@ function badId(what: string): StoreError {
  * appends them outside the caller, in slices of at most SLICE_MS so sockets keep being served.
  * One Store per file: DuckDB allows one writer process.
  */
+/** DuckDB's own cache cap: the crawler's RSS budget (500 MB at 250k records) has to hold both. */
+const DUCKDB_MEMORY_LIMIT = '192MB';
+
 export class Store {
   readonly path: string;
   private readonly batchRows: number;
@@ -250,7 +253,7 @@ export class Store {
 
   private async connect(first: boolean): Promise<void> {
     // One DuckDB thread: the store is a background writer and must not take cores from the crawl.
-    this.instance = await DuckDBInstance.create(this.path, { threads: String(this.threads) });
+    this.instance = await DuckDBInstance.create(this.path, { threads: String(this.threads), memory_limit: DUCKDB_MEMORY_LIMIT });
     this.wconn = await this.instance.connect();
     this.qconn = await this.instance.connect();
     const q = this.qconn;

@@ -1,0 +1,41 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Truth } from '../src/simnet/simnet.js';
+
+const BIN = fileURLToPath(new URL('../../bin/dhtscope.js', import.meta.url));
+
+export interface SimnetProcess { truth: Truth; truthFile: string; child: ChildProcess; stop(): Promise<void> }
+
+/** Runs `dhtscope simnet` in its own process tree and waits for its truth file (= ready). */
+export async function spawnSimnet(args: string[], readyTimeoutMs = 600_000): Promise<SimnetProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'dhtscope-bench-'));
+  const truthFile = join(dir, 'truth.json');
+  const child = spawn(process.execPath, [BIN, 'simnet', '--truth', truthFile, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const t0 = Date.now();
+  while (!existsSync(truthFile)) {
+    if (child.exitCode !== null) throw new Error(`simnet exited with ${child.exitCode}`);
+    if (Date.now() - t0 > readyTimeoutMs) { child.kill('SIGKILL'); throw new Error('simnet did not become ready'); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const truth = JSON.parse(readFileSync(truthFile, 'utf8')) as Truth;
+  return {
+    truth, truthFile, child,
+    stop: () => new Promise<void>((resolve) => {
+      if (child.exitCode !== null) { resolve(); return; }
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
+    }),
+  };
+}
+
+/** Samples this process's RSS every `ms` and keeps the peak. */
+export function rssPeak(ms = 100): { stop(): number } {
+  let peak = process.memoryUsage().rss;
+  const t = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, ms);
+  t.unref();
+  return { stop() { clearInterval(t); return Math.max(peak, process.memoryUsage().rss); } };
+}
