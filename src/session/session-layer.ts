@@ -442,8 +442,9 @@ export class SessionLayer {
     const wa = p.whoareyou!;
     const challenge = messageAd(p.maskingIv, p.header);
     const hs = initiatorHandshake(this.local.sk, this.local.id, req.remote.id, req.remote.pubkey, challenge, this.backend);
-    // Send our record when they hold none or an older one.
-    const record = wa.enrSeq < this.local.enr.seq || wa.enrSeq === 0n ? this.local.enr.raw : null;
+    // Send our record unless they hold exactly our seq (chainsafe 11 encodes enr-seq in the wrong
+    // byte order, so "lower than ours" is not a safe test; a peer cannot hold a newer one).
+    const record = wa.enrSeq !== this.local.enr.seq ? this.local.enr.raw : null;
     const { nonce, num: nn } = this.nextNonce();
     this.track(req, nn);
     const iv = this.rand.take(MASKING_IV_SIZE);
@@ -543,7 +544,9 @@ export class SessionLayer {
       if (replies) for (const r of replies) this.reply(s, srcId, ip, port, { ...r, reqId: msg.reqId } as Message);
       return;
     }
-    const num = msg.reqId.length === REQ_ID_SIZE ? new DataView(msg.reqId.buffer, msg.reqId.byteOffset, REQ_ID_SIZE).getUint32(0) : -1;
+    // Some clients (chainsafe) echo the request-id as a number, dropping leading zero bytes.
+    let num = -1;
+    if (msg.reqId.length <= REQ_ID_SIZE) { num = 0; for (let i = 0; i < msg.reqId.length; i++) num = num * 256 + msg.reqId[i]!; }
     const req = this.pending.get(num);
     if (!req || req.key !== key || req.expect !== msg.type) { this.counters.unmatchedResponses++; return; }
     req.stats.bytesIn += size; req.stats.packetsIn++;
