@@ -6,7 +6,7 @@ import { bytesEqual } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
 import { validateCrawlConfig, type CrawlConfig } from './config.js';
 import { TokenBucket } from './rate.js';
-import type { CrawlStrategy } from './strategy.js';
+import { EMPTY_STREAK_TO_STOP, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
 
 /** Node states; at every moment each known node is in exactly one. */
 export const enum NodeState { Discovered = 0, Queued = 1, Pending = 2, Measured = 3, Failed = 4 }
@@ -93,6 +93,8 @@ interface Visit {
   records: number;
   /** Records in the current request's reply (stopAfterEmpty looks at it). */
   lastRecords: number;
+  /** Empty replies in a row (for the strategy's early stop). */
+  emptyStreak: number;
   packetIndex: number;
   anyOk: boolean;
   lastError: VisitError | null;
@@ -263,7 +265,7 @@ export class Crawler {
     n.visits++;
     const v: Visit = {
       node: n, plan, next: 0, startedAtMs: Date.now(), rtt1Ms: null, rtt2Ms: null, bytesIn: 0, bytesOut: 0,
-      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, packetIndex: 0, anyOk: false, lastError: null,
+      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, emptyStreak: 0, packetIndex: 0, anyOk: false, lastError: null,
       events: { onNodes: (m, at, size) => this.onNodes(v, m, at, size) },
     };
     this.sendNext(v);
@@ -290,9 +292,11 @@ export class Crawler {
     v.bytesIn += s.bytesIn; v.bytesOut += s.bytesOut; v.packetsIn += s.packetsIn; v.packetsOut += s.packetsOut;
     if (v.rtt1Ms === null && s.rtt1Ns !== null) v.rtt1Ms = Number(s.rtt1Ns) / NS_PER_MS;
     if (v.rtt2Ms === null && s.rtt2Ns !== null) v.rtt2Ms = Number(s.rtt2Ns) / NS_PER_MS;
-    const emptyReply = r.ok && v.lastRecords === 0;
+    v.emptyStreak = r.ok && v.lastRecords === 0 ? v.emptyStreak + 1 : 0;
     if (r.ok) { v.anyOk = true; this.counters.responses++; } else v.lastError = r.reason === 'closed' ? 'aborted' : r.reason;
-    const more = v.next < v.plan.length && r.ok && !(emptyReply && this.strategy.stopAfterEmpty) && !this.stopping;
+    const asked = v.plan[v.next - 1]!;
+    const dry = this.strategy.stopAfterEmpty && v.emptyStreak >= EMPTY_STREAK_TO_STOP && Math.max(...asked) <= STOP_BELOW_DISTANCE;
+    const more = v.next < v.plan.length && r.ok && !dry && !this.stopping;
     if (more) { this.continuations.push(v); return; }
     this.finishVisit(v);
   }

@@ -17,13 +17,21 @@ export interface CrawlStrategy {
   readonly name: string;
   /** Distance lists, one per FINDNODE, for this visit. */
   plan(node: StrategyNode): number[][];
-  /** Stop a visit's remaining requests after an empty NODES reply (deeper buckets are then empty too). */
+  /**
+   * End a visit early once replies run dry: after EMPTY_STREAK_TO_STOP empty replies in a row at
+   * distances of STOP_BELOW_DISTANCE or less (deeper buckets are then empty too in a large network).
+   */
   readonly stopAfterEmpty: boolean;
   /** Called for every newly discovered node ID. */
   onDiscovered?(id: Uint8Array): void;
   /** Lower first; nodes without a priority keep FIFO order. Optional, for hole-filling strategies. */
   priority?(id: Uint8Array): number;
 }
+
+/** Empty replies in a row that end a visit (one empty bucket alone proves little in a small network). */
+export const EMPTY_STREAK_TO_STOP = 3;
+/** Buckets this far out are full in any network big enough to need early stops. */
+export const STOP_BELOW_DISTANCE = 250;
 
 /** The 16 prefix depths the FastEthereumCrawler rotates through: 256 down to 241. */
 export const PREFIX_DISTANCES = 16;

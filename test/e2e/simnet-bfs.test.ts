@@ -13,7 +13,7 @@ const PORT = 20000 + Math.floor(Math.random() * 20000);
 describe('simnet: 1,000 live nodes crawled breadth-first over the session layer', () => {
   let net: Simnet;
   before(async () => {
-    net = await startSimnet({ nodes: 1000, dead: 1500, seed: 7, rttMs: [1, 5], port: PORT, shards: 0 });
+    net = await startSimnet({ nodes: 1000, dead: 1500, seed: 7, rttMs: [1, 5], port: PORT, shards: 1 });
   });
   after(async () => { await net?.stop(); });
 
@@ -31,7 +31,7 @@ describe('simnet: 1,000 live nodes crawled breadth-first over the session layer'
     const sk = be.generatePrivateKey();
     const enr = createEnr(sk, 1n, {});
     const t = await UdpTransport.bind({ address: '127.0.0.1' });
-    const s = new SessionLayer(t, { sk, id: enr.nodeId(), enr }, { requestTimeoutMs: 250, retransmits: 1 });
+    const s = new SessionLayer(t, { sk, id: enr.nodeId(), enr }, { requestTimeoutMs: 500, retransmits: 2 });
     const seen = new Map<string, ReturnType<typeof decodeEnr>>();
     const queue: ReturnType<typeof decodeEnr>[] = [];
     const answered = new Set<string>();
