@@ -21,6 +21,7 @@ const { flags } = parseArgs(process.argv.slice(2), {
   port: { type: 'int', help: '', default: 30303 },
   seed: { type: 'string', help: '', default: '50' },
   concurrency: { type: 'int', help: '', default: 4000 },
+  threads: { type: 'int', help: '', default: 1 },
 });
 
 const sim = await spawnSimnet(['--nodes', String(flags.nodes), '--dead', String(flags.dead), '--rtt', String(flags.rtt), '--loss', String(flags.loss),
@@ -33,7 +34,7 @@ try {
   const rss = rssPeak();
   const rate = flags.rate as number;
   const { summary, crawler } = await runCrawlJob({
-    config: { strategy: flags.strategy as string, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)), concurrency: flags.concurrency as number, bindAddress: '127.0.0.1' },
+    config: { strategy: flags.strategy as string, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)), concurrency: flags.concurrency as number, threads: flags.threads as number, bindAddress: '127.0.0.1' },
     bootnodes: sim.truth.bootnodes.slice(0, 1), dbPath: join(dir, 'bench.duckdb'), keyFile: null, freshIdentity: true, version: 'bench',
   });
   const peakRssMB = Math.round(rss.stop() / 2 ** 20);

@@ -9,6 +9,7 @@ import { DEFAULT_CRAWL_CONFIG, validateCrawlConfig, type CrawlConfig } from '../
 import { createStrategy } from '../crawler/strategy.js';
 import { loadIdentity } from '../crawler/identity.js';
 import { Store } from '../store/index.js';
+import { createCryptoOffload, type CryptoOffload } from '../work/pool.js';
 import { fromHex, toHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 
@@ -50,6 +51,7 @@ export interface CrawlSummary {
   byNetwork: Record<string, number>;
   failures: Record<string, number>;
   cycles: number;
+  threads: number;
   cpuUsPerRequest: number;
   db: string | null;
   dbRowsWritten: number;
@@ -151,6 +153,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
   const identity = loadIdentity(o.keyFile, o.freshIdentity);
   let transport: UdpTransport | null = null;
   let session: SessionLayer | null = null;
+  let offload: CryptoOffload | null = null;
   try {
     transport = await UdpTransport.bind({ address: config.bindAddress, port: config.bindPort });
     session = new SessionLayer(transport, { sk: identity.sk, id: identity.id, enr: identity.enr }, {
@@ -162,7 +165,9 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
     }) : null;
     const networks = new Map<string, string>();
     const sink = store && crawlId !== null ? new StoreSink(store, crawlId, networks) : null;
-    const crawler = new Crawler(config, session, strategy, identity.id, sink);
+    offload = config.threads > 1 ? createCryptoOffload(config.threads) : null;
+    session.useOffload(offload);
+    const crawler = new Crawler(config, session, strategy, identity.id, sink, offload);
     for (const b of boots) crawler.addBootnode(b);
     let lastReq = 0, lastT = 0;
     const progressTimer = o.onProgress ? setInterval(() => {
@@ -190,7 +195,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
         bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,
       },
       byNetwork: countNetworks(crawler, networks), failures: { ...crawler.failureReasons },
-      cycles: crawler.counters.cyclesDone,
+      cycles: crawler.counters.cyclesDone, threads: config.threads,
       cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, crawler.counters.requests)),
       db: o.dbPath, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, session: { ...session.counters },
     };
@@ -209,6 +214,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
     return { summary, crawler };
   } finally {
     session?.close();
+    await offload?.close();
     await transport?.close();
     if (store) await store.close().catch(() => {});
   }

@@ -32,6 +32,7 @@ export const CRAWL_FLAGS: FlagSpecs = {
   'progress-interval-ms': { type: 'int', help: 'progress-curve sampling period', default: D.progressIntervalMs, min: 10 },
   bind: { type: 'string', help: 'local address to bind', default: D.bindAddress, valueName: 'ip' },
   vantage: { type: 'string', help: 'label of where this crawl runs from', default: D.vantage },
+  threads: { type: 'int', help: 'crypto threads (1 = main thread only; N > 1 = worker pool of N for handshakes and record checks)', default: D.threads, min: 1, max: 256 },
 };
 
 export const CRAWL_HELP = formatHelp('dhtscope crawl (--bootnode ENR | --network NAME | --simnet TRUTH) [options]',
@@ -67,7 +68,7 @@ export function configFromFlags(f: Record<string, unknown>): Partial<CrawlConfig
     strategy, ratePerSec: f.rate as number, burst: Math.max(1, Math.round((f.rate as number) / 20)),
     concurrency: f.concurrency as number, requestTimeoutMs: f['timeout-ms'] as number, retries: f.retries as number,
     retransmits: f.retransmits as number, cycles: f.cycles as number, progressIntervalMs: f['progress-interval-ms'] as number,
-    durationMs: f.duration ? parseDurationMs(f.duration as string, 'duration') : null, bindAddress: f.bind as string, vantage: f.vantage as string,
+    durationMs: f.duration ? parseDurationMs(f.duration as string, 'duration') : null, bindAddress: f.bind as string, vantage: f.vantage as string, threads: f.threads as number,
   };
 }
 

@@ -29,6 +29,8 @@ export interface CrawlConfig {
   bindPort: number;
   /** Label of where the crawl runs from, stored with the crawl. */
   vantage: string;
+  /** Crypto threads: 1 runs handshakes and record checks on the main thread, N > 1 on a worker pool of N. */
+  threads: number;
 }
 
 export const DEFAULT_CRAWL_CONFIG: CrawlConfig = {
@@ -46,6 +48,7 @@ export const DEFAULT_CRAWL_CONFIG: CrawlConfig = {
   bindAddress: '0.0.0.0',
   bindPort: 0,
   vantage: 'local',
+  threads: 1,
 };
 
 export function validateCrawlConfig(c: CrawlConfig): CrawlConfig {
@@ -56,7 +59,7 @@ export function validateCrawlConfig(c: CrawlConfig): CrawlConfig {
   };
   if (!(c.ratePerSec > 0)) bad('ratePerSec must be > 0');
   posInt('burst'); posInt('concurrency'); posInt('requestTimeoutMs'); posInt('cycles'); posInt('progressIntervalMs'); posInt('maxNodes');
-  posInt('retries', 0); posInt('retransmits', 0); posInt('bindPort', 0);
+  posInt('threads'); posInt('retries', 0); posInt('retransmits', 0); posInt('bindPort', 0);
   if (c.durationMs !== null && !(c.durationMs > 0)) bad('durationMs must be > 0');
   return c;
 }

@@ -59,6 +59,11 @@ export interface CrawlSink {
   progress(s: ProgressSample): void;
 }
 
+/** Batch record verification on worker threads (src/work/pool.ts implements it). */
+export interface RecordVerifier {
+  verifyRecord(raw: Uint8Array): Promise<{ ok: boolean; nodeId: Uint8Array | null }>;
+}
+
 /** The session layer as the crawler uses it. */
 export interface FindNodeClient {
   findNode(remote: NodeAddress, distances: number[], events?: RequestEvents): Promise<RequestResult>;
@@ -129,6 +134,8 @@ export class Crawler {
   private readonly queue = new RingQueue<CrawlNode>(4096);
   private readonly continuations = new RingQueue<Visit>(1024);
   private readonly bucket: TokenBucket;
+  /** Records out for verification on worker threads, by public key; bounded by the records in flight. */
+  private readonly verifying = new Map<string, { seq: bigint; froms: Uint8Array[] }>();
   private inflight = 0;
   private startMs = 0;
   private startNs = 0n;
@@ -146,6 +153,8 @@ export class Crawler {
     private readonly strategy: CrawlStrategy,
     private readonly localId: Uint8Array,
     private readonly sink: CrawlSink | null = null,
+    /** Verifies records off the main thread; null verifies inline. */
+    private readonly verifier: RecordVerifier | null = null,
   ) {
     this.config = validateCrawlConfig({ ...config });
     this.bucket = new TokenBucket(this.config.ratePerSec, this.config.burst);
@@ -165,7 +174,7 @@ export class Crawler {
   addBootnode(b: Enr | NodeAddress): void {
     if ('raw' in b) {
       if (!verifyEnr(b)) return;
-      this.ingest(b.raw, null, 0n);
+      this.ingest(b.raw, null);
       return;
     }
     const key = keyOf(b.pubkey, 0, b.pubkey.length);
@@ -183,7 +192,7 @@ export class Crawler {
   }
 
   /** Handles one record from a NODES packet (or a bootnode); `from` is the node that returned it. */
-  private ingest(raw: Uint8Array, from: CrawlNode | null, _seqHint: bigint): void {
+  private ingest(raw: Uint8Array, from: CrawlNode | null): void {
     this.counters.recordsReceived++;
     const peek = peekEnrIdentity(raw);
     if (!peek) { this.counters.badRecords++; return; }
@@ -196,19 +205,41 @@ export class Crawler {
     }
     // Only new records (or a higher seq) pay for decoding and the signature check.
     const copy = raw.slice();
+    if (this.verifier) {
+      const pending = this.verifying.get(key);
+      if (pending && peek.seq <= pending.seq) { this.counters.duplicateRecords++; if (from) pending.froms.push(from.id); return; }
+      this.verifying.set(key, { seq: peek.seq, froms: from ? [from.id] : [] });
+      this.verifier.verifyRecord(copy).then((r) => {
+        const p = this.verifying.get(key);
+        this.verifying.delete(key);
+        if (!r.ok) { this.counters.badSignatures++; }
+        else this.accept(key, copy, r.nodeId!, p ? p.froms : []);
+        this.maybeFinish();
+      });
+      return;
+    }
     let enr: Enr;
     try { enr = decodeEnr(copy); } catch { this.counters.badRecords++; return; }
     if (!verifyEnr(enr)) { this.counters.badSignatures++; return; }
     let id: Uint8Array;
     try { id = enr.nodeId(); } catch { this.counters.badRecords++; return; }
+    this.accept(key, copy, id, from ? [from.id] : [], enr);
+  }
+
+  /** A verified record: a new node, or a higher seq of a known one. `froms` returned it (edges). */
+  private accept(key: string, copy: Uint8Array, id: Uint8Array, froms: Uint8Array[], decoded?: Enr): void {
+    let enr: Enr;
+    try { enr = decoded ?? decodeEnr(copy); } catch { this.counters.badRecords++; return; }
+    const known = this.nodes.get(key);
     const nowMs = Date.now();
     if (known) {
+      if (enr.seq <= known.seq) { this.counters.duplicateRecords++; return; }
       known.seq = enr.seq; known.raw = copy;
       this.counters.updatedRecords++;
       const a = addressFromEnr(enr, id);
       if (a) known.addr = a;
       this.sink?.record(known, enr, nowMs);
-      if (from) this.sink?.edge(from.id, known.id, enr.seq);
+      for (const f of froms) this.sink?.edge(f, known.id, enr.seq);
       return;
     }
     if (this.nodes.size >= this.config.maxNodes) { this.counters.droppedNodes++; return; }
@@ -221,7 +252,7 @@ export class Crawler {
     this.counters.newRecords++;
     this.strategy.onDiscovered?.(id);
     this.sink?.record(n, enr, nowMs);
-    if (from) this.sink?.edge(from.id, id, enr.seq);
+    for (const f of froms) this.sink?.edge(f, id, enr.seq);
     this.enqueue(n);
   }
 
@@ -282,7 +313,7 @@ export class Crawler {
   private onNodes(v: Visit, m: Nodes, at: bigint, size: number): void {
     this.counters.nodesPackets++;
     this.sink?.packet(v.node.id, v.next - 1, v.packetIndex++, at - this.startNs, size);
-    for (let i = 0; i < m.enrs.length; i++) this.ingest(m.enrs[i]!, v.node, 0n);
+    for (let i = 0; i < m.enrs.length; i++) this.ingest(m.enrs[i]!, v.node);
     v.records += m.enrs.length;
     v.lastRecords += m.enrs.length;
   }
@@ -327,7 +358,7 @@ export class Crawler {
   }
 
   private maybeFinish(): void {
-    if (this.inflight > 0 || this.continuations.length > 0) return;
+    if (this.inflight > 0 || this.continuations.length > 0 || this.verifying.size > 0) return;
     if (!this.stopping && this.queue.length > 0) return;
     if (!this.stopping && this.cycle < this.config.cycles) {
       this.counters.cyclesDone++;

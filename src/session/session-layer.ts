@@ -106,6 +106,12 @@ export interface SessionCounters {
 
 export class SessionError extends DhtscopeError {}
 
+/** The part of a crypto worker pool the session layer uses (implemented in src/work). */
+export interface HandshakeOffload {
+  handshake(staticKey: Uint8Array, localId: Uint8Array, remoteId: Uint8Array, remotePubkey: Uint8Array, challenge: Uint8Array):
+    Promise<{ ephemeralPubkey: Uint8Array; keys: { initiatorKey: Uint8Array; recipientKey: Uint8Array }; idSignature: Uint8Array } | null>;
+}
+
 interface Session {
   id: Uint8Array;
   writeKey: Uint8Array;
@@ -118,7 +124,8 @@ interface Challenge {
   knownEnr: Enr | undefined;
 }
 
-const enum ReqState { Random, Queued, Handshake, Session, Done }
+/** Computing: the handshake crypto runs on a worker; WHOAREYOUs meanwhile are duplicates. */
+const enum ReqState { Random, Queued, Computing, Handshake, Session, Done }
 
 /** Response type each request type expects. */
 const RESPONSE_OF: Record<number, MessageType> = {
@@ -188,6 +195,7 @@ export class SessionLayer {
   private readonly wheel: TimerWheel;
   private readonly rand = SHARED_RANDOM;
   private handler: RequestHandler | null = null;
+  private offload: HandshakeOffload | null = null;
   private recordCache: LruMap<string, Uint8Array> | null = null;
   private recordIds: LruMap<string, Uint8Array> = NO_IDS;
   private reqCounter = 0;
@@ -217,6 +225,9 @@ export class SessionLayer {
   private get shared(): boolean { return this.config.sharedTransport; }
 
   onRequest(h: RequestHandler): void { this.handler = h; }
+
+  /** Runs the initiator's handshake crypto on worker threads (see src/work/pool.ts). */
+  useOffload(o: HandshakeOffload | null): void { this.offload = o; }
 
   /**
    * Shares verified handshake records between identities of one process (the simnet): every node
@@ -336,7 +347,7 @@ export class SessionLayer {
       req.attempts++;
       req.deadlineMs = performance.now() + this.config.requestTimeoutMs;
       this.wheel.add(req);
-      if (req.state === ReqState.Queued) return;
+      if (req.state === ReqState.Queued || req.state === ReqState.Computing) return;
       if (req.state === ReqState.Random) { this.sendRandom(req); return; }
       // Handshake or session message lost (or its reply): resend on the session we hold. If the
       // remote has no session it answers WHOAREYOU and we run a fresh handshake.
@@ -427,6 +438,7 @@ export class SessionLayer {
       return;
     }
     req.stats.bytesIn += size; req.stats.packetsIn++;
+    if (req.state === ReqState.Computing) { this.counters.whoareyouUnsolicited++; return; }
     if (req.state === ReqState.Handshake) {
       // A late answer to an earlier random packet of this request: the handshake is under way.
       if (num !== req.nonceNum) { this.counters.whoareyouUnsolicited++; return; }
@@ -441,10 +453,23 @@ export class SessionLayer {
     this.restartTimer(req);
     const wa = p.whoareyou!;
     const challenge = messageAd(p.maskingIv, p.header);
-    const hs = initiatorHandshake(this.local.sk, this.local.id, req.remote.id, req.remote.pubkey, challenge, this.backend);
     // Send our record unless they hold exactly our seq (chainsafe 11 encodes enr-seq in the wrong
     // byte order, so "lower than ours" is not a safe test; a peer cannot hold a newer one).
     const record = wa.enrSeq !== this.local.enr.seq ? this.local.enr.raw : null;
+    if (this.offload) {
+      // Worker threads do the key generation, ECDH, HKDF and signature; the packet is built here.
+      req.state = ReqState.Computing;
+      void this.offload.handshake(this.local.sk, this.local.id, req.remote.id, req.remote.pubkey, challenge).then((hs) => {
+        if (req.state !== ReqState.Computing || this.closed) return;
+        if (!hs) { this.fail(req, 'bad-handshake'); this.failWaiting(req.key, 'bad-handshake'); return; }
+        this.sendHandshake(req, hs, record);
+      });
+      return;
+    }
+    this.sendHandshake(req, initiatorHandshake(this.local.sk, this.local.id, req.remote.id, req.remote.pubkey, challenge, this.backend), record);
+  }
+
+  private sendHandshake(req: Request, hs: { ephemeralPubkey: Uint8Array; keys: { initiatorKey: Uint8Array; recipientKey: Uint8Array }; idSignature: Uint8Array }, record: Uint8Array | null): void {
     const { nonce, num: nn } = this.nextNonce();
     this.track(req, nn);
     const iv = this.rand.take(MASKING_IV_SIZE);
@@ -456,7 +481,7 @@ export class SessionLayer {
     req.stats.handshake = true;
     this.counters.handshakesOut++;
     req.sentAtNs = process.hrtime.bigint();
-    this.sendRaw(req, encodePacket(req.remote.id, iv, header, ct), ip, port);
+    this.sendRaw(req, encodePacket(req.remote.id, iv, header, ct), req.remote.ip, req.remote.port);
     // Everything queued behind the handshake goes out on the new session.
     const w = this.handshaking.get(req.key);
     if (w) {

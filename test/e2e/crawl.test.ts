@@ -62,7 +62,7 @@ describe('e2e: crawl a simnet into DuckDB and check coverage against the truth',
     const db = join(dir, 'prefix.duckdb');
     const out = join(dir, 'summary.json');
     const io = capture();
-    const code = await main(['crawl', '--simnet', truthFile, '--db', db, '--out', out, '--json', '--rate', '1500', '--timeout-ms', '1000', '--retransmits', '2', '--fresh-identity', '--bind', '127.0.0.1'], io);
+    const code = await main(['crawl', '--simnet', truthFile, '--db', db, '--out', out, '--json', '--rate', '1500', '--timeout-ms', '1000', '--retransmits', '2', '--retries', '1', '--fresh-identity', '--bind', '127.0.0.1'], io);
     assert.equal(code, 0, io.errs.join('\n'));
     const s = JSON.parse(io.outs[0]!);
     // One prefix pass asks each node one distance; a few records are never asked for (see BENCHMARKS.md).

@@ -1,0 +1,141 @@
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Piscina } from 'piscina';
+import {
+  handshakeBatch, unpackHandshake, unpackVerify, verifyBatch, type HandshakeResult, type VerifyResult,
+} from './batch.js';
+import type { SessionKeys } from '../crypto/discv5.js';
+
+export interface VerifiedRecord { ok: boolean; nodeId: Uint8Array | null }
+export interface HandshakeOutput { ephemeralPubkey: Uint8Array; keys: SessionKeys; idSignature: Uint8Array }
+
+/**
+ * The CPU-heavy steps of a crawl: record verification and the initiator's handshake crypto.
+ * One interface, two implementations: inline on the main thread, or batched over worker threads.
+ */
+export interface CryptoOffload {
+  readonly threads: number;
+  verifyRecord(raw: Uint8Array): Promise<VerifiedRecord>;
+  handshake(staticKey: Uint8Array, localId: Uint8Array, remoteId: Uint8Array, remotePubkey: Uint8Array, challenge: Uint8Array): Promise<HandshakeOutput | null>;
+  close(): Promise<void>;
+}
+
+/** Items per worker task: large enough to amortise the ~30 us message cost, small enough to keep latency low. */
+export const MAX_BATCH = 64;
+
+interface Pending<T> { args: T; resolve: (v: never) => void }
+
+/** Collects items until MAX_BATCH or the end of the current macrotask, then runs them as one batch. */
+class Batcher<T, R> {
+  private items: Pending<T>[] = [];
+  private scheduled = false;
+  constructor(private readonly run: (items: T[]) => Promise<R[]>) {}
+  push(args: T): Promise<R> {
+    return new Promise<R>((resolve) => {
+      this.items.push({ args, resolve: resolve as (v: never) => void });
+      if (this.items.length >= MAX_BATCH) this.flush();
+      else if (!this.scheduled) { this.scheduled = true; setImmediate(() => this.flush()); }
+    });
+  }
+  private flush(): void {
+    this.scheduled = false;
+    if (this.items.length === 0) return;
+    const batch = this.items;
+    this.items = [];
+    void this.run(batch.map((b) => b.args)).then((rs) => { for (let i = 0; i < batch.length; i++) batch[i]!.resolve(rs[i] as never); });
+  }
+}
+
+type HsArgs = [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+
+function packVerify(raws: Uint8Array[]): { buf: Uint8Array; offsets: Uint32Array } {
+  const offsets = new Uint32Array(raws.length + 1);
+  let n = 0;
+  raws.forEach((r, i) => { offsets[i] = n; n += r.length; });
+  offsets[raws.length] = n;
+  const buf = new Uint8Array(n);
+  raws.forEach((r, i) => buf.set(r, offsets[i]!));
+  return { buf, offsets };
+}
+
+function packHandshakes(items: HsArgs[]) {
+  const n = items.length;
+  const remoteIds = new Uint8Array(n * 32), remotePubkeys = new Uint8Array(n * 33);
+  const offsets = new Uint32Array(n + 1);
+  let len = 0;
+  items.forEach((it, i) => { remoteIds.set(it[2], i * 32); remotePubkeys.set(it[3], i * 33); offsets[i] = len; len += it[4].length; });
+  offsets[n] = len;
+  const challenges = new Uint8Array(len);
+  items.forEach((it, i) => challenges.set(it[4], offsets[i]!));
+  return { staticKey: items[0]![0], localId: items[0]![1], remoteIds, remotePubkeys, challenges, offsets };
+}
+
+function toVerified(r: VerifyResult, n: number): VerifiedRecord[] {
+  const out: VerifiedRecord[] = [];
+  for (let i = 0; i < n; i++) out.push(r.ok[i] ? { ok: true, nodeId: r.ids.slice(i * 32, i * 32 + 32) } : { ok: false, nodeId: null });
+  return out;
+}
+
+function toHandshakes(r: HandshakeResult, n: number): (HandshakeOutput | null)[] {
+  const out: (HandshakeOutput | null)[] = [];
+  for (let i = 0; i < n; i++) {
+    if (!r.ok[i]) { out.push(null); continue; }
+    out.push({
+      ephemeralPubkey: r.ephPubkeys.slice(i * 33, i * 33 + 33),
+      keys: { initiatorKey: r.keys.slice(i * 32, i * 32 + 16), recipientKey: r.keys.slice(i * 32 + 16, i * 32 + 32) },
+      idSignature: r.sigs.slice(i * 64, i * 64 + 64),
+    });
+  }
+  return out;
+}
+
+/** Main-thread implementation: same batching and result shapes, no threads. */
+export class InlineCrypto implements CryptoOffload {
+  readonly threads = 1;
+  verifyRecord(raw: Uint8Array): Promise<VerifiedRecord> {
+    return Promise.resolve(toVerified(verifyBatch(packVerify([raw])), 1)[0]!);
+  }
+  handshake(...a: HsArgs): Promise<HandshakeOutput | null> {
+    return Promise.resolve(toHandshakes(handshakeBatch(packHandshakes([a])), 1)[0]!);
+  }
+  async close(): Promise<void> {}
+}
+
+/** Worker-thread implementation over piscina: batches of up to MAX_BATCH, input and output buffers transferred. */
+export class PooledCrypto implements CryptoOffload {
+  private readonly pool: Piscina;
+  private readonly verifier: Batcher<Uint8Array, VerifiedRecord>;
+  private readonly handshaker: Batcher<HsArgs, HandshakeOutput | null>;
+
+  constructor(readonly threads: number) {
+    this.pool = new Piscina({
+      filename: fileURLToPath(new URL('./worker.js', import.meta.url)),
+      minThreads: threads, maxThreads: threads,
+      // Keep workers busy with a few batches queued each, not a deep backlog.
+      concurrentTasksPerWorker: 1,
+    });
+    this.verifier = new Batcher(async (raws) => {
+      const b = packVerify(raws);
+      const out = await this.pool.run({ kind: 'verify', batch: b }, { transferList: [b.buf.buffer as ArrayBuffer, b.offsets.buffer as ArrayBuffer] }) as Uint8Array;
+      return toVerified(unpackVerify(out, raws.length), raws.length);
+    });
+    this.handshaker = new Batcher(async (items) => {
+      const b = packHandshakes(items);
+      const out = await this.pool.run({ kind: 'handshake', batch: b }, {
+        transferList: [b.remoteIds.buffer, b.remotePubkeys.buffer, b.challenges.buffer, b.offsets.buffer] as ArrayBuffer[],
+      }) as Uint8Array;
+      return toHandshakes(unpackHandshake(out, items.length), items.length);
+    });
+  }
+
+  verifyRecord(raw: Uint8Array): Promise<VerifiedRecord> { return this.verifier.push(raw); }
+  handshake(...a: HsArgs): Promise<HandshakeOutput | null> { return this.handshaker.push(a); }
+  async close(): Promise<void> { await this.pool.destroy(); }
+}
+
+export function defaultThreads(): number { return availableParallelism(); }
+
+/** `threads` <= 1 runs inline on the main thread; more uses a worker pool of that size. */
+export function createCryptoOffload(threads: number): CryptoOffload {
+  return threads <= 1 ? new InlineCrypto() : new PooledCrypto(threads);
+}
