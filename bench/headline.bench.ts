@@ -1,0 +1,115 @@
+// npm run bench:headline — dhtscope multi-threaded vs single-threaded vs a crawler built only on
+// @chainsafe/discv5's public API, on the S-50k simnet (own processes), medians of interleaved runs.
+// Flags: --nodes --dead --runs --rates 1000,1500,2000,3000 --baseline-concurrency 64,256 --threads N
+import { execFile } from 'node:child_process';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { parseArgs } from '../src/cli/args.js';
+import { machine, median } from './util.js';
+import { spawnSimnet } from './harness.js';
+import { runBaselineCrawl, timeToFraction, measuredLive, type BaselineResult } from './baseline-chainsafe.js';
+
+const run = promisify(execFile);
+const { flags } = parseArgs(process.argv.slice(2), {
+  nodes: { type: 'int', help: '', default: 20_000 },
+  dead: { type: 'int', help: '', default: 30_000 },
+  runs: { type: 'int', help: '', default: 3 },
+  rates: { type: 'string', help: '', default: '1000,1500,2000,3000' },
+  'baseline-concurrency': { type: 'string', help: '', default: '64,256' },
+  threads: { type: 'int', help: '', default: availableParallelism() },
+  port: { type: 'int', help: '', default: 30403 },
+  'baseline-max-ms': { type: 'int', help: '', default: 600_000 },
+});
+
+interface CrawlRun {
+  reqPerSec: number; requests: number; elapsedMs: number; t90Ms: number | null; t99Ms: number | null; coverageLive: number; coverageDead: number;
+  cpuUsPerReq: number; peakRssMB: number; eventLoopP99Ms: number;
+}
+const CHILD = fileURLToPath(new URL('./crawl-child.js', import.meta.url));
+
+async function dhtscope(truthFile: string, threads: number, rate: number): Promise<CrawlRun> {
+  const cfg = { truthFile, db: join(tmpdir(), `dhtscope-headline-${process.pid}-${Date.now()}.duckdb`), config: { threads, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)) } };
+  const { stdout } = await run(process.execPath, [CHILD, JSON.stringify(cfg)], { maxBuffer: 1 << 24, timeout: 900_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as CrawlRun;
+}
+
+function fromBaseline(r: BaselineResult, live: string[]): CrawlRun {
+  const cov = measuredLive(r, live) / live.length;
+  return {
+    reqPerSec: Math.round((r.requests * 1000) / Math.max(1, r.elapsedMs)), requests: r.requests, elapsedMs: r.elapsedMs,
+    t90Ms: timeToFraction(r, live, 0.9), t99Ms: timeToFraction(r, live, 0.99), coverageLive: cov, coverageDead: NaN,
+    cpuUsPerReq: Math.round(r.cpuUs / Math.max(1, r.requests)), peakRssMB: Math.round(r.peakRssBytes / 2 ** 20), eventLoopP99Ms: r.eventLoopP99Ms,
+  };
+}
+
+const log = (s: string) => console.error(`bench:headline: ${s}`);
+const sim = await spawnSimnet(['--nodes', String(flags.nodes), '--dead', String(flags.dead), '--rtt', '10-300', '--loss', '0.01', '--seed', 'headline', '--port', String(flags.port), '--json']);
+const live = sim.truth.live.map((n) => n.nodeId);
+log(`simnet ready: ${live.length} live, ${sim.truth.dead.length} dead (${(sim.truth.startupMs / 1000).toFixed(1)} s)`);
+try {
+  const threads = flags.threads as number;
+  // 1. Raise the multi-threaded rate until coverage degrades.
+  const sweep: { rate: number; run: CrawlRun }[] = [];
+  for (const rate of (flags.rates as string).split(',').map(Number)) {
+    const r = await dhtscope(sim.truthFile, threads, rate);
+    sweep.push({ rate, run: r });
+    log(`rate sweep ${rate} req/s, ${threads} threads: coverage ${(r.coverageLive * 100).toFixed(2)}%, t99 ${r.t99Ms} ms, sustained ${r.reqPerSec} req/s`);
+    if (r.coverageLive < 0.99) break;
+  }
+  const ok = sweep.filter((s) => s.run.coverageLive >= 0.99);
+  const bestRate = ok.length ? ok.reduce((a, b) => ((a.run.t99Ms ?? Infinity) <= (b.run.t99Ms ?? Infinity) ? a : b)).rate : sweep[0]!.rate;
+  // 2. Tune the baseline's concurrency once.
+  let bestConc = 0, bestT = Infinity, bestCov = -1;
+  for (const c of (flags['baseline-concurrency'] as string).split(',').map(Number)) {
+    const r = await runBaselineCrawl({ bootnodes: sim.truth.bootnodes.slice(0, 1), concurrency: c, maxDurationMs: flags['baseline-max-ms'] as number });
+    const b = fromBaseline(r, live);
+    log(`baseline concurrency ${c}: coverage ${(b.coverageLive * 100).toFixed(2)}%, t99 ${b.t99Ms} ms, ${b.reqPerSec} req/s`);
+    const t = b.t99Ms ?? Infinity;
+    if (t < bestT || (t === bestT && b.coverageLive > bestCov)) { bestT = t; bestCov = b.coverageLive; bestConc = c; }
+  }
+  // 3. Interleaved runs.
+  const results: Record<'mt' | 'st' | 'baseline', CrawlRun[]> = { mt: [], st: [], baseline: [] };
+  const order: ('mt' | 'st' | 'baseline')[] = ['mt', 'st', 'baseline'];
+  for (let i = 0; i < (flags.runs as number); i++) {
+    for (let j = 0; j < order.length; j++) {
+      const which = order[(i + j) % order.length]!;
+      const r = which === 'mt' ? await dhtscope(sim.truthFile, threads, bestRate)
+        : which === 'st' ? await dhtscope(sim.truthFile, 1, 1000)
+        : fromBaseline(await runBaselineCrawl({ bootnodes: sim.truth.bootnodes.slice(0, 1), concurrency: bestConc, maxDurationMs: flags['baseline-max-ms'] as number }), live);
+      results[which].push(r);
+      log(`run ${i + 1} ${which}: t99 ${r.t99Ms} ms, coverage ${(r.coverageLive * 100).toFixed(2)}%, ${r.reqPerSec} req/s`);
+    }
+  }
+  const med = (rs: CrawlRun[], k: keyof CrawlRun) => {
+    const xs = rs.map((r) => r[k] as number | null).filter((x): x is number => x !== null && !Number.isNaN(x));
+    return xs.length === rs.length ? Math.round(median(xs) * 1000) / 1000 : null;
+  };
+  const table = Object.fromEntries(Object.entries(results).map(([k, rs]) => [k, {
+    t90Ms: med(rs, 't90Ms'), t99Ms: med(rs, 't99Ms'), coverageLive: med(rs, 'coverageLive'), reqPerSec: med(rs, 'reqPerSec'),
+    cpuUsPerReq: med(rs, 'cpuUsPerReq'), peakRssMB: med(rs, 'peakRssMB'), eventLoopP99Ms: med(rs, 'eventLoopP99Ms'),
+  }]));
+  const mt = table.mt!, st = table.st!, bl = table.baseline!;
+  const speedup = mt.t99Ms && bl.t99Ms ? Number((bl.t99Ms / mt.t99Ms).toFixed(1)) : null;
+  const speedup90 = mt.t90Ms && bl.t90Ms ? Number((bl.t90Ms / mt.t90Ms).toFixed(1)) : null;
+  console.log(`headline benchmark on ${machine()}; S-50k: ${live.length} live + ${sim.truth.dead.length} dead, RTT 10-300 ms, 1% loss, simnet sharing the cores`);
+  console.log(`rate sweep (${threads} threads): ${sweep.map((s) => `${s.rate} -> ${(s.run.coverageLive * 100).toFixed(1)}% / t99 ${s.run.t99Ms ?? '-'} ms`).join('; ')}`);
+  console.log(`medians of ${flags.runs} interleaved runs:`);
+  console.log('crawler'.padEnd(34), 't90 ms'.padStart(8), 't99 ms'.padStart(8), 'live %'.padStart(8), 'req/s'.padStart(7), 'CPU us/req'.padStart(11), 'RSS MB'.padStart(7), 'loop p99'.padStart(9));
+  const row = (name: string, t: typeof mt) => console.log(name.padEnd(34), String(t.t90Ms ?? '-').padStart(8), String(t.t99Ms ?? '-').padStart(8),
+    (t.coverageLive === null ? '-' : (t.coverageLive * 100).toFixed(2)).padStart(8), String(t.reqPerSec ?? '-').padStart(7), String(t.cpuUsPerReq ?? '-').padStart(11),
+    String(t.peakRssMB ?? '-').padStart(7), String(t.eventLoopP99Ms ?? '-').padStart(9));
+  row(`dhtscope ${threads} threads @ ${bestRate} req/s`, mt);
+  row('dhtscope 1 thread @ 1000 req/s', st);
+  row(`chainsafe baseline, concurrency ${bestConc}`, bl);
+  console.log(`speed-up to 99%: ${speedup ?? 'n/a (baseline did not reach 99%)'}; to 90%: ${speedup90 ?? 'n/a'}`);
+  console.log(JSON.stringify({
+    bench: 'headline', machine: machine(), threads, bestRate, baselineConcurrency: bestConc,
+    reqPerSec: mt.reqPerSec, t90Ms: mt.t90Ms, t99Ms: mt.t99Ms, coverageLive: mt.coverageLive, cpuUsPerReq: mt.cpuUsPerReq, peakRssMB: mt.peakRssMB,
+    eventLoopP99Ms: mt.eventLoopP99Ms, baselineT90Ms: bl.t90Ms, baselineT99Ms: bl.t99Ms, baselineCoverageLive: bl.coverageLive,
+    speedupVsBaseline: speedup, speedupVsBaselineT90: speedup90, singleThread: st, sweep: sweep.map((s) => ({ rate: s.rate, ...s.run })), runs: results,
+  }));
+} finally {
+  await sim.stop();
+}
