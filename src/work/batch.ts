@@ -1,6 +1,7 @@
 import { decodeEnr, verifyEnr } from '../enr/enr.js';
 import { initiatorHandshake } from '../crypto/discv5.js';
 import { secp } from '../crypto/index.js';
+import { concatBytes } from '../util/bytes.js';
 
 /** Node ID size and the sizes of the handshake outputs packed per item. */
 const ID = 32, PUB = 33, KEYS = 32, SIG = 64;
@@ -59,13 +60,7 @@ export function runTask(t: CryptoTask): CryptoTaskResult {
 
 /** Packs a result into one buffer so a worker can transfer it whole (one `move`). */
 export function packResult(r: CryptoTaskResult): Uint8Array {
-  const parts = 'ids' in r ? [r.ok, r.ids] : [r.ok, r.ephPubkeys, r.keys, r.sigs];
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
+  return 'ids' in r ? concatBytes(r.ok, r.ids) : concatBytes(r.ok, r.ephPubkeys, r.keys, r.sigs);
 }
 
 export function unpackVerify(buf: Uint8Array, n: number): VerifyResult {
