@@ -47,10 +47,17 @@ export async function runSimnet(argv: string[], io: CliIo): Promise<number> {
   if (flags.json) io.out(toJson(summary));
   else io.err(`simnet: ${summary.live} live nodes answering (${summary.dead} dead, ${summary.nat} NAT'd) after ${summary.startupMs} ms; bootnode ${net.truth.bootnodes[0]}${flags.truth ? `; truth in ${flags.truth}` : ''}`);
   await new Promise<void>((resolve) => {
-    const done = () => resolve();
+    let timer: NodeJS.Timeout | null = null;
+    const done = () => {
+      // Leave nothing behind that keeps the process alive once the shards are down.
+      if (timer) clearTimeout(timer);
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
-    if (durationMs !== null) setTimeout(done, durationMs);
+    if (durationMs !== null) timer = setTimeout(done, durationMs);
   });
   const stats = await net.stats().catch(() => []);
   await net.stop();
