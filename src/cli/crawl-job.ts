@@ -157,7 +157,8 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
   let session: SessionLayer | null = null;
   let offload: CryptoOffload | null = null;
   try {
-    transport = await UdpTransport.bind({ address: config.bindAddress, port: config.bindPort });
+    // A second, IPv6 socket serves records that only offer ip6/udp6 (skipped if the host has no IPv6).
+    transport = await UdpTransport.bind({ address: config.bindAddress, port: config.bindPort, ip6Address: config.bindAddress === '127.0.0.1' ? '::1' : '::' });
     session = new SessionLayer(transport, { sk: identity.sk, id: identity.id, enr: identity.enr }, {
       requestTimeoutMs: config.requestTimeoutMs, retransmits: config.retransmits, collectNodes: false,
       maxPendingRequests: Math.max(config.concurrency * 2, 1024), maxSessions: Math.min(config.maxNodes, 500_000),
