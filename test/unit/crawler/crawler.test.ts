@@ -1,0 +1,109 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { Crawler, type CrawlSink, type FindNodeClient } from '../../../src/crawler/crawler.js';
+import { DEFAULT_CRAWL_CONFIG } from '../../../src/crawler/config.js';
+import { PrefixStrategy, SweepStrategy } from '../../../src/crawler/strategy.js';
+import { createEnr, type Enr } from '../../../src/enr/enr.js';
+import { secp } from '../../../src/crypto/index.js';
+import { MessageType, type Nodes } from '../../../src/wire/messages.js';
+import type { NodeAddress, RequestResult, RequestEvents } from '../../../src/session/session-layer.js';
+import { toHex } from '../../../src/util/bytes.js';
+
+const be = secp();
+const N = 120;
+// Node i lives at 127.50.0.(i+1); nodes with i % 10 === 9 never answer.
+const enrs: Enr[] = Array.from({ length: N }, (_, i) => createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 50, 0, i + 1), udp: 30303 }));
+const byPort = new Map(enrs.map((e, i) => [`127.50.0.${i + 1}`, i]));
+const dead = (i: number) => i % 10 === 9;
+const stats = () => ({ bytesOut: 100, bytesIn: 200, packetsOut: 1, packetsIn: 2, rtt1Ns: 1_000_000n, rtt2Ns: 2_000_000n, handshake: true });
+
+/** A fake network: node i returns records i+1..i+4 (mod N) in two NODES packets, streamed before the result. */
+class FakeClient implements FindNodeClient {
+  calls: { ip: string; distances: number[] }[] = [];
+  async findNode(remote: NodeAddress, distances: number[], events?: RequestEvents): Promise<RequestResult> {
+    this.calls.push({ ip: remote.ip, distances });
+    const i = byPort.get(remote.ip)!;
+    await new Promise((r) => setTimeout(r, 1));
+    if (dead(i)) return { ok: false, reason: 'no-whoareyou', nodes: null, stats: stats() };
+    const recs = [1, 2, 3, 4].map((k) => enrs[(i + k) % N]!.raw);
+    const p1: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: 2, enrs: recs.slice(0, 2) };
+    const p2: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: 2, enrs: recs.slice(2) };
+    events?.onNodes?.(p1, process.hrtime.bigint(), 500);
+    events?.onNodes?.(p2, process.hrtime.bigint(), 500);
+    return { ok: true, response: p2, nodes: [], complete: true, stats: stats() };
+  }
+}
+
+class CountingSink implements CrawlSink {
+  records = 0; visits = 0; packets = 0; edges = 0; samples = 0;
+  record(): void { this.records++; }
+  visit(): void { this.visits++; }
+  packet(): void { this.packets++; }
+  edge(): void { this.edges++; }
+  progress(): void { this.samples++; }
+}
+
+const local = new Uint8Array(32);
+
+describe('crawler scheduler', () => {
+  it('visits every discovered node exactly once, streams records, and ends in measured/failed', async () => {
+    const client = new FakeClient();
+    const sink = new CountingSink();
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 50 }, client, new PrefixStrategy(), local, sink);
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    const ips = client.calls.map((x) => x.ip);
+    assert.equal(ips.length, N, 'one FINDNODE per node');
+    assert.equal(new Set(ips).size, N);
+    const counts = c.counts;
+    assert.equal(counts.measured, N - N / 10);
+    assert.equal(counts.failed, N / 10);
+    assert.equal(counts.discovered + counts.queued + counts.pending, 0);
+    assert.equal(c.counters.newRecords, N);
+    assert.equal(c.counters.duplicateRecords, c.counters.recordsReceived - N); // the bootnode record counts as received
+    assert.equal(sink.records, N);
+    assert.equal(sink.visits, N);
+    assert.equal(sink.packets, 2 * (N - N / 10));
+    assert.equal(sink.edges, 4 * (N - N / 10));
+    // prefix rotates one distance 256..241 across requests
+    assert.deepEqual(client.calls.slice(0, 3).map((x) => x.distances), [[256], [255], [254]]);
+    assert.equal(c.failureReasons['no-whoareyou'], N / 10);
+  });
+
+  it('respects the rate limit', async () => {
+    const client = new FakeClient();
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 400, burst: 5 }, client, new PrefixStrategy(), local);
+    c.addBootnode(enrs[0]!);
+    const t0 = performance.now();
+    await c.run();
+    const ms = performance.now() - t0;
+    // 120 requests at 400/s with a burst of 5 take at least (120 - 5) / 400 s.
+    assert.ok(ms >= ((N - 5) / 400) * 1000 * 0.95, `took ${ms} ms`);
+  });
+
+  it('retries failed nodes with --retries, and sweep sends several requests per visit', async () => {
+    const client = new FakeClient();
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 20000, retries: 1 }, client, new SweepStrategy(), local);
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    const perIp = new Map<string, number>();
+    for (const x of client.calls) perIp.set(x.ip, (perIp.get(x.ip) ?? 0) + 1);
+    for (const [ip, n] of perIp) {
+      const i = byPort.get(ip)!;
+      if (dead(i)) assert.equal(n, 2, `dead node ${i} tried twice`);
+      else assert.equal(n, 18, `live node ${i} swept 256..239`);
+    }
+  });
+
+  it('stops cleanly mid-crawl', async () => {
+    const client = new FakeClient();
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 100, burst: 1 }, client, new PrefixStrategy(), local);
+    c.addBootnode(enrs[0]!);
+    const p = c.run();
+    setTimeout(() => c.stop(), 100);
+    await p;
+    assert.ok(client.calls.length < N);
+    assert.ok(c.counts.queued > 0);
+    assert.equal(toHex(enrs[0]!.nodeId()).length, 64);
+  });
+});

@@ -1,0 +1,83 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { TimerWheel, type WheelEntry } from '../../../src/util/timer-wheel.js';
+import { LruMap } from '../../../src/util/lru.js';
+import { RingQueue } from '../../../src/util/ring.js';
+import { TokenBucket } from '../../../src/crawler/rate.js';
+import { logDistance } from '../../../src/util/bytes.js';
+
+describe('timer wheel', () => {
+  it('fires entries at or after their deadline, skips cancelled ones, and re-slots moved deadlines', () => {
+    let now = 0;
+    const w = new TimerWheel(10, 8, () => now);
+    const fired: string[] = [];
+    const mk = (name: string, at: number): WheelEntry => ({ deadlineMs: at, cancelled: false, fire: () => fired.push(name) });
+    const a = mk('a', 25), b = mk('b', 25), c = mk('c', 500), d = mk('d', 40);
+    for (const e of [a, b, c, d]) w.add(e);
+    b.cancelled = true;
+    d.deadlineMs = 90; // pushed out after it was added
+    now = 30; w.tick();
+    assert.deepEqual(fired, ['a']);
+    now = 60; w.tick();
+    assert.deepEqual(fired, ['a']);
+    now = 100; w.tick();
+    assert.deepEqual(fired, ['a', 'd']);
+    now = 510; w.tick(); // beyond one round of 8 slots: catches up in one call
+    assert.deepEqual(fired, ['a', 'd', 'c']);
+    assert.equal(w.size, 0);
+    w.stop();
+  });
+});
+
+describe('LRU map', () => {
+  it('evicts the least recently used past its bound and expires by age', () => {
+    let now = 0;
+    const m = new LruMap<string, number>(2, 100, () => now);
+    m.set('a', 1); m.set('b', 2);
+    assert.equal(m.get('a'), 1); // a is now most recent
+    m.set('c', 3);
+    assert.equal(m.get('b'), undefined);
+    assert.equal(m.get('a'), 1);
+    now = 250;
+    assert.equal(m.get('c'), undefined);
+    assert.ok(m.size <= 2);
+  });
+});
+
+describe('ring queue', () => {
+  it('is FIFO across growth and refuses past its bound', () => {
+    const q = new RingQueue<number>(2, 5);
+    for (let i = 0; i < 5; i++) assert.ok(q.push(i));
+    assert.equal(q.push(5), false);
+    assert.deepEqual([q.shift(), q.shift()], [0, 1]);
+    q.push(6); q.push(7);
+    const rest: number[] = [];
+    while (q.length) rest.push(q.shift()!);
+    assert.deepEqual(rest, [2, 3, 4, 6, 7]);
+  });
+});
+
+describe('token bucket', () => {
+  it('allows the burst, then the rate', () => {
+    let now = 0;
+    const b = new TokenBucket(1000, 10, () => now);
+    let n = 0;
+    now = 50; // 50 ms of refill, capped at the burst
+    while (b.take()) n++;
+    assert.equal(n, 10);
+    now = 55;
+    n = 0;
+    while (b.take()) n++;
+    assert.equal(n, 5);
+  });
+});
+
+describe('log-distance', () => {
+  it('is the bit length of a XOR b', () => {
+    const a = new Uint8Array(32), b = new Uint8Array(32);
+    assert.equal(logDistance(a, b), 0);
+    b[31] = 1; assert.equal(logDistance(a, b), 1);
+    b[0] = 0x80; assert.equal(logDistance(a, b), 256);
+    b[0] = 0x01; assert.equal(logDistance(a, b), 249);
+  });
+});
