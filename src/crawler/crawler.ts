@@ -28,6 +28,8 @@ export interface CrawlNode {
   /** ms since crawl start when first measured (for coverage curves), -1 if never. */
   measuredAtMs: number;
   rtt1Ms: number | null;
+  /** Moved to the front queue once (strategies with promoteOnRepeat). */
+  promoted?: boolean;
 }
 
 export interface VisitRecord {
@@ -132,6 +134,8 @@ export class Crawler {
   /** Keyed by the latin1 of the 33-byte compressed public key: it determines the node ID. */
   private readonly nodes = new Map<string, CrawlNode>();
   private readonly queue = new RingQueue<CrawlNode>(4096);
+  /** Nodes whose record came back again while they waited: served first (promoteOnRepeat strategies). Stale entries are skipped. */
+  private readonly hot = new RingQueue<CrawlNode>(1024);
   private readonly continuations = new RingQueue<Visit>(1024);
   private readonly bucket: TokenBucket;
   /** Records out for verification on worker threads, by public key; bounded by the records in flight. */
@@ -200,6 +204,8 @@ export class Crawler {
     const known = this.nodes.get(key);
     if (known && peek.seq <= known.seq) {
       this.counters.duplicateRecords++;
+      // A record several tables hold is likelier live: visit it before the rest of the queue.
+      if (this.strategy.promoteOnRepeat && known.state === NodeState.Queued && !known.promoted) { known.promoted = true; this.hot.push(known); }
       if (from) this.sink?.edge(from.id, known.id, peek.seq);
       return;
     }
@@ -281,10 +287,16 @@ export class Crawler {
     if (this.stopping) { this.maybeFinish(); return; }
     while (this.inflight < this.config.concurrency || this.continuations.length > 0) {
       const cont = this.continuations.peek();
-      if (!cont && this.queue.length === 0) break;
+      if (!cont && this.queue.length === 0 && this.hot.length === 0) break;
+      if (!cont) {
+        // Drop entries that were visited through the other queue.
+        while (this.hot.length > 0 && this.hot.peek()!.state !== NodeState.Queued) this.hot.shift();
+        while (this.hot.length === 0 && this.queue.length > 0 && this.queue.peek()!.state !== NodeState.Queued) this.queue.shift();
+        if (this.hot.length === 0 && this.queue.length === 0) break;
+      }
       if (!this.bucket.take()) break;
       if (cont) { this.continuations.shift(); this.sendNext(cont); continue; }
-      this.startVisit(this.queue.shift()!);
+      this.startVisit(this.hot.length > 0 ? this.hot.shift()! : this.queue.shift()!);
     }
     this.maybeFinish();
   }
@@ -359,7 +371,7 @@ export class Crawler {
 
   private maybeFinish(): void {
     if (this.inflight > 0 || this.continuations.length > 0 || this.verifying.size > 0) return;
-    if (!this.stopping && this.queue.length > 0) return;
+    if (!this.stopping && (this.queue.length > 0 || this.hot.length > 0)) return;
     if (!this.stopping && this.cycle < this.config.cycles) {
       this.counters.cyclesDone++;
       this.cycle++;

@@ -22,6 +22,11 @@ export interface CrawlStrategy {
    * distances of STOP_BELOW_DISTANCE or less (deeper buckets are then empty too in a large network).
    */
   readonly stopAfterEmpty: boolean;
+  /**
+   * Visit a queued node as soon as its record is returned a second time, ahead of the FIFO queue:
+   * records that several tables hold are likelier live (tables evict dead entries over time).
+   */
+  readonly promoteOnRepeat?: boolean;
   /** Called for every newly discovered node ID. */
   onDiscovered?(id: Uint8Array): void;
   /** Lower first; nodes without a priority keep FIFO order. Optional, for hole-filling strategies. */

@@ -43,6 +43,8 @@ export interface TrieStrategyOptions {
 export class TrieStrategy implements CrawlStrategy {
   readonly name = 'trie';
   readonly stopAfterEmpty = false;
+  /** Visit records seen again first: they are likelier live (see CrawlStrategy.promoteOnRepeat). */
+  readonly promoteOnRepeat = true;
   readonly trie: IdTrie;
   private readonly minExpected: number;
   private readonly enumBelow: number;

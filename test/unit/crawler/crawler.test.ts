@@ -95,6 +95,31 @@ describe('crawler scheduler', () => {
     }
   });
 
+  it('with promoteOnRepeat, visits a queued node whose record came back again before the FIFO rest', async () => {
+    // Node 0 returns 1..4; node 1 returns 5,6,7 and 4 again: 4 jumps ahead of 2 and 3.
+    const table: Record<number, number[]> = { 0: [1, 2, 3, 4], 1: [5, 6, 7, 4] };
+    class Scripted implements FindNodeClient {
+      order: number[] = [];
+      async findNode(remote: NodeAddress, _d: number[], events?: RequestEvents): Promise<RequestResult> {
+        const i = byPort.get(remote.ip)!;
+        this.order.push(i);
+        const m: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: 1, enrs: (table[i] ?? []).map((k) => enrs[k]!.raw) };
+        events?.onNodes?.(m, process.hrtime.bigint(), 300);
+        return { ok: true, response: m, nodes: [], complete: true, stats: stats() };
+      }
+    }
+    const run = async (promote: boolean) => {
+      const client = new Scripted();
+      const strategy = Object.assign(new PrefixStrategy(), { promoteOnRepeat: promote });
+      const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 1, concurrency: 1 }, client, strategy, local);
+      c.addBootnode(enrs[0]!);
+      await c.run();
+      return client.order;
+    };
+    assert.deepEqual(await run(false), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(await run(true), [0, 1, 4, 2, 3, 5, 6, 7]);
+  });
+
   it('stops cleanly mid-crawl', async () => {
     const client = new FakeClient();
     const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 100, burst: 1 }, client, new PrefixStrategy(), local);
