@@ -55,6 +55,8 @@ export interface CrawlSummary {
   cycles: number;
   threads: number;
   cpuUsPerRequest: number;
+  /** Adaptive rate: lowest rate set and time spent below the configured one (null when fixed). */
+  throttle: { minRatePerSec: number; throttledMs: number } | null;
   db: string | null;
   dbRowsWritten: number;
   dbRowsPerSec: number;
@@ -198,7 +200,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
         bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,
       },
       byNetwork: countNetworks(crawler, networks), failures: { ...crawler.failureReasons },
-      cycles: crawler.counters.cyclesDone, threads: config.threads,
+      cycles: crawler.counters.cyclesDone, threads: config.threads, throttle: crawler.throttle,
       cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, crawler.counters.requests)),
       db: o.dbPath, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, session: { ...session.counters },
     };

@@ -19,6 +19,7 @@ export const CRAWL_FLAGS: FlagSpecs = {
   simnet: { type: 'string', help: 'take bootnodes from a simnet truth file', valueName: 'truth.json' },
   strategy: { type: 'string', help: 'target-distance strategy', default: D.strategy, valueName: 'name' },
   rate: { type: 'number', help: 'global FINDNODE rate limit, requests/s', default: D.ratePerSec, min: 1 },
+  'fixed-rate': { type: 'bool', help: 'hold --rate even when the event loop saturates (default: back off, see README)' },
   concurrency: { type: 'int', help: 'visits in flight at most', default: D.concurrency, min: 1 },
   'timeout-ms': { type: 'int', help: 'per-request timeout', default: D.requestTimeoutMs, min: 1 },
   retries: { type: 'int', help: 'extra FINDNODE visits for a node whose visit failed', default: D.retries, min: 0 },
@@ -65,7 +66,7 @@ export function configFromFlags(f: Record<string, unknown>): Partial<CrawlConfig
   const strategy = f.strategy as string;
   if (!strategyNames().includes(strategy)) throw new UsageError('ERR_USAGE_BAD_STRATEGY', `unknown --strategy "${strategy}" (one of ${strategyNames().join(', ')})`);
   return {
-    strategy, ratePerSec: f.rate as number, burst: Math.max(1, Math.round((f.rate as number) / 20)),
+    strategy, ratePerSec: f.rate as number, adaptiveRate: !f['fixed-rate'], burst: Math.max(1, Math.round((f.rate as number) / 20)),
     concurrency: f.concurrency as number, requestTimeoutMs: f['timeout-ms'] as number, retries: f.retries as number,
     retransmits: f.retransmits as number, cycles: f.cycles as number, progressIntervalMs: f['progress-interval-ms'] as number,
     durationMs: f.duration ? parseDurationMs(f.duration as string, 'duration') : null, bindAddress: f.bind as string, vantage: f.vantage as string, threads: f.threads as number,
@@ -82,6 +83,9 @@ export function formatSummary(s: CrawlSummary): string {
   return [
     `crawl ${s.crawlId ?? '-'} (${s.strategy})${s.stopped ? ' stopped early' : ''}: ${s.discovered} nodes discovered, ${s.measured} measured, ${s.failed} failed${s.unvisited ? `, ${s.unvisited} not visited` : ''}`,
     `  ${s.requests} requests in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.reqPerSec} req/s), ${fmtBytes(s.bytesOut)} out / ${fmtBytes(s.bytesIn)} in, ${s.cpuUsPerRequest} us CPU per request`,
+    s.throttle && s.throttle.throttledMs > 0
+      ? `  rate backed off for ${(s.throttle.throttledMs / 1000).toFixed(1)} s (down to ${s.throttle.minRatePerSec} req/s) while the event loop was saturated; --fixed-rate disables this`
+      : '',
     `  records: ${s.records.new} new, ${s.records.updated} updated, ${s.records.duplicate} duplicate, ${s.records.bad + s.records.badSignature} bad`,
     `  failures: ${fails}`,
     `  networks: ${nets}`,

@@ -6,6 +6,8 @@ export class CrawlConfigError extends DhtscopeError {}
 export interface CrawlConfig {
   /** Global FINDNODE rate limit (token bucket). */
   ratePerSec: number;
+  /** Lower the rate while the event loop is saturated (see AdaptiveRate); false holds ratePerSec fixed. */
+  adaptiveRate: boolean;
   /** Token bucket depth: how many requests may go out at once after an idle spell. */
   burst: number;
   /** Visits in flight at most (each holds a session slot until it answers or times out). */
@@ -35,6 +37,7 @@ export interface CrawlConfig {
 
 export const DEFAULT_CRAWL_CONFIG: CrawlConfig = {
   ratePerSec: 1000,
+  adaptiveRate: true,
   burst: 50, // 50 ms worth at the default rate
   concurrency: 4000, // rate x (timeout x (1 + retransmits)) with headroom: dead nodes hold slots until they time out
   requestTimeoutMs: 1000,

@@ -5,7 +5,7 @@ import type { Nodes } from '../wire/messages.js';
 import { bytesEqual } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
 import { validateCrawlConfig, type CrawlConfig } from './config.js';
-import { TokenBucket } from './rate.js';
+import { ADAPT_INTERVAL_MS, AdaptiveRate, TokenBucket, eventLoopProbe, type LoadProbe } from './rate.js';
 import { EMPTY_STREAK_TO_STOP, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
 
 /** Node states; at every moment each known node is in exactly one. */
@@ -138,6 +138,9 @@ export class Crawler {
   private readonly hot = new RingQueue<CrawlNode>(1024);
   private readonly continuations = new RingQueue<Visit>(1024);
   private readonly bucket: TokenBucket;
+  private readonly adaptive: AdaptiveRate | null;
+  private probe: LoadProbe | null = null;
+  private adaptTimer: NodeJS.Timeout | null = null;
   /** Records out for verification on worker threads, by public key; bounded by the records in flight. */
   private readonly verifying = new Map<string, { seq: bigint; froms: Uint8Array[] }>();
   private inflight = 0;
@@ -159,9 +162,24 @@ export class Crawler {
     private readonly sink: CrawlSink | null = null,
     /** Verifies records off the main thread; null verifies inline. */
     private readonly verifier: RecordVerifier | null = null,
+    /** Load signal for the adaptive rate (tests inject one); default the event-loop utilisation. */
+    private readonly load: LoadProbe | null = null,
   ) {
     this.config = validateCrawlConfig({ ...config });
     this.bucket = new TokenBucket(this.config.ratePerSec, this.config.burst);
+    this.adaptive = this.config.adaptiveRate ? new AdaptiveRate(this.config.ratePerSec) : null;
+  }
+
+  /** Current request rate limit (below ratePerSec while the adaptive rate backs off). */
+  get rateLimit(): number { return this.bucket.ratePerSec; }
+  /** Lowest rate the adaptive control set and the time it spent below ratePerSec. */
+  get throttle(): { minRatePerSec: number; throttledMs: number } | null {
+    return this.adaptive ? { minRatePerSec: Math.round(this.adaptive.minRate), throttledMs: this.adaptive.throttledMs } : null;
+  }
+
+  private adapt(): void {
+    if (!this.adaptive || !this.probe) return;
+    this.bucket.setRate(this.adaptive.update(this.probe.utilization()));
   }
 
   get elapsedMs(): number { return (this.endMs || performance.now()) - this.startMs; }
@@ -270,6 +288,11 @@ export class Crawler {
     const p = new Promise<void>((resolve) => { this.done = resolve; });
     this.pumpTimer = setInterval(() => this.pump(), PUMP_INTERVAL_MS);
     this.sampleTimer = setInterval(() => this.sample(), this.config.progressIntervalMs);
+    if (this.adaptive) {
+      this.probe = this.load ?? eventLoopProbe();
+      this.probe.utilization(); // start the first window now
+      this.adaptTimer = setInterval(() => this.adapt(), ADAPT_INTERVAL_MS);
+    }
     if (this.config.durationMs !== null) this.durationTimer = setTimeout(() => this.stop(), this.config.durationMs);
     this.sample();
     this.pump();
@@ -384,6 +407,7 @@ export class Crawler {
     this.endMs = performance.now();
     if (this.pumpTimer) clearInterval(this.pumpTimer);
     if (this.sampleTimer) clearInterval(this.sampleTimer);
+    if (this.adaptTimer) clearInterval(this.adaptTimer);
     if (this.durationTimer) clearTimeout(this.durationTimer);
     this.sample();
     const d = this.done;

@@ -96,6 +96,8 @@ export interface SessionCounters {
   /** Handshakes accepted on a record we already held (theirs carried none). */
   handshakesInKnownRecord: number;
   handshakeBadSignature: number;
+  /** Handshakes redone because a WHOAREYOU to our latest random packet superseded the one answered. */
+  handshakesRedone: number;
   handshakeNoChallenge: number;
   handshakeUnknownKey: number;
   decryptFailures: number;
@@ -146,6 +148,12 @@ class Request implements WheelEntry {
   nonceNum = -1;
   /** Nonces of earlier packets of this request (retransmits): a late WHOAREYOU to one still counts. */
   oldNonces: number[] | null = null;
+  /** Nonce of the latest random packet: the remote keeps only the challenge it sent for that one. */
+  randomNum = -1;
+  /** Nonce of the WHOAREYOU our handshake answers (-1 before any). */
+  answeredNum = -1;
+  /** Bumped per handshake started, so a superseded offloaded computation is discarded. */
+  hsGen = 0;
   sentAtNs = 0n;
   attempts = 0;
   received = 0;
@@ -184,7 +192,7 @@ export class SessionLayer {
   readonly config: SessionLayerConfig;
   readonly counters: SessionCounters = {
     packetsIn: 0, dropped: {}, whoareyouSent: 0, whoareyouUnsolicited: 0, handshakesOut: 0, handshakesIn: 0, handshakesInKnownRecord: 0,
-    handshakeBadSignature: 0, handshakeNoChallenge: 0, handshakeUnknownKey: 0, decryptFailures: 0,
+    handshakeBadSignature: 0, handshakesRedone: 0, handshakeNoChallenge: 0, handshakeUnknownKey: 0, decryptFailures: 0,
     unmatchedResponses: 0, requestsIn: 0, requestsOut: 0,
   };
   private readonly sessions: LruMap<string, Session>;
@@ -317,6 +325,7 @@ export class SessionLayer {
     req.state = ReqState.Random;
     const { nonce, num } = this.nextNonce();
     this.track(req, num);
+    req.randomNum = num;
     const header = encodeHeader(Flag.Message, nonce, this.local.id);
     const pkt = encodePacket(req.remote.id, this.rand.take(MASKING_IV_SIZE), header, this.rand.take(RANDOM_MESSAGE_SIZE));
     req.sentAtNs = process.hrtime.bigint();
@@ -438,8 +447,13 @@ export class SessionLayer {
       return;
     }
     req.stats.bytesIn += size; req.stats.packetsIn++;
-    if (req.state === ReqState.Computing) { this.counters.whoareyouUnsolicited++; return; }
-    if (req.state === ReqState.Handshake) {
+    // A remote keeps only the challenge it sent last. When a WHOAREYOU to an earlier random packet came
+    // late (after our retransmit) and we answered it, the one to the latest packet supersedes it: the
+    // remote would reject a handshake over the old challenge, so redo the handshake.
+    const supersedes = num === req.randomNum && num !== req.answeredNum && req.answeredNum >= 0;
+    if (supersedes) this.counters.handshakesRedone++;
+    else if (req.state === ReqState.Computing) { this.counters.whoareyouUnsolicited++; return; }
+    else if (req.state === ReqState.Handshake) {
       // A late answer to an earlier random packet of this request: the handshake is under way.
       if (num !== req.nonceNum) { this.counters.whoareyouUnsolicited++; return; }
       // They challenged our handshake: they rejected it.
@@ -456,11 +470,13 @@ export class SessionLayer {
     // Send our record unless they hold exactly our seq (chainsafe 11 encodes enr-seq in the wrong
     // byte order, so "lower than ours" is not a safe test; a peer cannot hold a newer one).
     const record = wa.enrSeq !== this.local.enr.seq ? this.local.enr.raw : null;
+    req.answeredNum = num;
+    const gen = ++req.hsGen;
     if (this.offload) {
       // Worker threads do the key generation, ECDH, HKDF and signature; the packet is built here.
       req.state = ReqState.Computing;
       void this.offload.handshake(this.local.sk, this.local.id, req.remote.id, req.remote.pubkey, challenge).then((hs) => {
-        if (req.state !== ReqState.Computing || this.closed) return;
+        if (req.state !== ReqState.Computing || req.hsGen !== gen || this.closed) return;
         if (!hs) { this.fail(req, 'bad-handshake'); this.failWaiting(req.key, 'bad-handshake'); return; }
         this.sendHandshake(req, hs, record);
       });

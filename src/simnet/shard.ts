@@ -27,6 +27,8 @@ export interface ShardStats {
   packetsOut: number;
   droppedByLoss: number;
   malformed: number;
+  /** Session-layer counters summed over the shard's nodes (dropped reasons flattened as dropped.<reason>). */
+  session: Record<string, number>;
   rssBytes: number;
   heapUsedBytes: number;
   cpuUserUs: number;
@@ -138,10 +140,14 @@ export class SimShard {
 
   stats(): ShardStats {
     let handshakes = 0, requestsIn = 0, malformed = 0;
+    const session: Record<string, number> = {};
     for (const l of this.layers) {
       handshakes += l.counters.handshakesIn;
       requestsIn += l.counters.requestsIn;
-      for (const v of Object.values(l.counters.dropped)) malformed += v;
+      for (const [k, v] of Object.entries(l.counters)) {
+        if (typeof v === 'number') session[k] = (session[k] ?? 0) + v;
+        else for (const [r, n] of Object.entries(v as Record<string, number>)) { malformed += n; session[`dropped.${r}`] = (session[`dropped.${r}`] ?? 0) + n; }
+      }
     }
     let packetsIn = 0, packetsOut = 0;
     for (const s of this.sockets) { packetsIn += s.stats.packetsIn; packetsOut += s.stats.packetsOut; }
@@ -149,7 +155,7 @@ export class SimShard {
     const cpu = process.cpuUsage();
     return {
       nodes: this.layers.length, sockets: this.sockets.length, handshakes, requestsIn, packetsIn, packetsOut,
-      droppedByLoss: this.droppedByLoss, malformed, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
+      droppedByLoss: this.droppedByLoss, malformed, session, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
     };
   }
 

@@ -72,13 +72,38 @@ describe('crawler scheduler', () => {
 
   it('respects the rate limit', async () => {
     const client = new FakeClient();
-    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 400, burst: 5 }, client, new PrefixStrategy(), local);
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 400, burst: 5, adaptiveRate: false }, client, new PrefixStrategy(), local);
     c.addBootnode(enrs[0]!);
     const t0 = performance.now();
     await c.run();
     const ms = performance.now() - t0;
     // 120 requests at 400/s with a burst of 5 take at least (120 - 5) / 400 s.
     assert.ok(ms >= ((N - 5) / 400) * 1000 * 0.95, `took ${ms} ms`);
+  });
+
+  it('backs the rate off while the load probe reports a saturated loop, and still visits every node', async () => {
+    const client = new FakeClient();
+    let reads = 0;
+    const saturated = { utilization: () => { reads++; return 1; } };
+    // 120 requests at 400/s take ~300 ms: long enough for a few 100 ms control intervals.
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 400, burst: 5 }, client, new PrefixStrategy(), local, null, null, saturated);
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    assert.equal(client.calls.length, N);
+    assert.ok(reads >= 2, 'the probe was read by the control loop');
+    assert.ok(c.rateLimit < 400, `rate ${c.rateLimit}`);
+    assert.ok(c.throttle!.minRatePerSec < 400 && c.throttle!.throttledMs > 0);
+  });
+
+  it('keeps the configured rate when the loop has headroom, and reports no throttle with --fixed-rate', async () => {
+    const idle = { utilization: () => 0.1 };
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 2000, burst: 5 }, new FakeClient(), new PrefixStrategy(), local, null, null, idle);
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    assert.equal(c.rateLimit, 2000);
+    assert.deepEqual(c.throttle, { minRatePerSec: 2000, throttledMs: 0 });
+    const fixed = new Crawler({ ...DEFAULT_CRAWL_CONFIG, adaptiveRate: false }, new FakeClient(), new PrefixStrategy(), local);
+    assert.equal(fixed.throttle, null);
   });
 
   it('retries failed nodes with --retries, and sweep sends several requests per visit', async () => {

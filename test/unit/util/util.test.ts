@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TimerWheel, type WheelEntry } from '../../../src/util/timer-wheel.js';
 import { LruMap } from '../../../src/util/lru.js';
 import { RingQueue } from '../../../src/util/ring.js';
-import { TokenBucket } from '../../../src/crawler/rate.js';
+import { AdaptiveRate, TokenBucket } from '../../../src/crawler/rate.js';
 import { logDistance } from '../../../src/util/bytes.js';
 
 describe('timer wheel', () => {
@@ -69,6 +69,37 @@ describe('token bucket', () => {
     n = 0;
     while (b.take()) n++;
     assert.equal(n, 5);
+  });
+
+  it('setRate changes the refill rate from that moment on', () => {
+    let now = 0;
+    const b = new TokenBucket(1000, 100, () => now);
+    while (b.take()) { /* drain */ }
+    b.setRate(100);
+    now = 50; // 50 ms at 100/s = 5 tokens
+    assert.equal(b.available(), 5);
+  });
+});
+
+describe('adaptive rate (AIMD on event-loop utilisation)', () => {
+  it('backs off multiplicatively while saturated, down to a 10% floor', () => {
+    const a = new AdaptiveRate(1000);
+    assert.equal(a.update(0.99), 800);
+    assert.equal(a.update(1), 640);
+    for (let i = 0; i < 50; i++) a.update(1);
+    assert.equal(a.rate, 100);
+    assert.equal(a.minRate, 100);
+  });
+
+  it('holds between the thresholds, climbs back additively with headroom, never above the limit', () => {
+    const a = new AdaptiveRate(1000);
+    a.update(1); // 800
+    assert.equal(a.update(0.93), 800, 'hold between 0.9 and 0.98');
+    assert.equal(a.update(0.5), 850);
+    for (let i = 0; i < 10; i++) a.update(0.2);
+    assert.equal(a.rate, 1000);
+    // Throttled for the intervals that started below the limit: 800 (x2), 850, 900, 950.
+    assert.equal(a.throttledMs, 5 * 100);
   });
 });
 
