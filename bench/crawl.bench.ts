@@ -1,15 +1,16 @@
 // npm run bench:crawl — the S-50k reference crawl: 20,000 live nodes + 30,000 dead records,
 // RTT 10-300 ms, 1% loss, simnet in its own processes, one bootnode, single-threaded crawler.
-// Flags: --nodes N --dead N --rate R --strategy S --loss L --port P (defaults: S-50k at 1,000 req/s).
+// The crawler runs in its own process too (bench/crawl-child), so its CPU and RSS are its alone.
+// Flags: --nodes N --dead N --rate R --strategy S --loss L --port P --fixed-rate (defaults: S-50k at 1,000 req/s).
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { runCrawlJob } from '../src/cli/crawl-job.js';
-import { compareWithTruth } from '../src/cli/truth-compare.js';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { parseArgs } from '../src/cli/args.js';
 import { machine } from './util.js';
-import { rssPeak, spawnSimnet } from './harness.js';
+import { spawnSimnet } from './harness.js';
 
 const { flags } = parseArgs(process.argv.slice(2), {
   nodes: { type: 'int', help: '', default: 20_000 },
@@ -22,50 +23,45 @@ const { flags } = parseArgs(process.argv.slice(2), {
   seed: { type: 'string', help: '', default: '50' },
   concurrency: { type: 'int', help: '', default: 4000 },
   threads: { type: 'int', help: '', default: 1 },
+  'fixed-rate': { type: 'bool', help: '' },
 });
 
+const CHILD = fileURLToPath(new URL('./crawl-child.js', import.meta.url));
 const sim = await spawnSimnet(['--nodes', String(flags.nodes), '--dead', String(flags.dead), '--rtt', String(flags.rtt), '--loss', String(flags.loss),
   '--seed', String(flags.seed), '--port', String(flags.port), '--json']);
 console.error(`bench:crawl: simnet ready (${sim.truth.live.length} live, ${sim.truth.dead.length} dead) in ${(sim.truth.startupMs / 1000).toFixed(1)} s`);
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-bench-crawl-'));
 try {
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
-  const rss = rssPeak();
   const rate = flags.rate as number;
-  const { summary, crawler } = await runCrawlJob({
-    config: { strategy: flags.strategy as string, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)), concurrency: flags.concurrency as number, threads: flags.threads as number, bindAddress: '127.0.0.1' },
-    bootnodes: sim.truth.bootnodes.slice(0, 1), dbPath: join(dir, 'bench.duckdb'), keyFile: null, freshIdentity: true, version: 'bench',
-  });
-  const peakRssMB = Math.round(rss.stop() / 2 ** 20);
-  lag.disable();
-  const cov = compareWithTruth(crawler, sim.truth);
-  // Sustained rate: requests over the span in which the scheduler had work (first to last request).
-  const samples = crawler.samples;
-  const busy = samples.filter((s) => s.queued > 0);
-  const sustained = busy.length > 1 ? Math.round(((busy[busy.length - 1]!.requests - busy[0]!.requests) * 1000) / Math.max(1, busy[busy.length - 1]!.tMs - busy[0]!.tMs)) : summary.reqPerSec;
+  const cfg = {
+    truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(dir, 'bench.duckdb'),
+    config: {
+      strategy: flags.strategy as string, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)), concurrency: flags.concurrency as number,
+      threads: flags.threads as number, adaptiveRate: !flags['fixed-rate'],
+    },
+  };
+  const { stdout } = await promisify(execFile)(process.execPath, [CHILD, JSON.stringify(cfg)], { maxBuffer: 1 << 24, timeout: 1_800_000 });
+  const r = JSON.parse(stdout.trim().split('\n').pop()!);
   const result = {
     bench: 'crawl', machine: machine(), network: `${sim.truth.live.length} live + ${sim.truth.dead.length} dead, rtt ${flags.rtt} ms, loss ${flags.loss}`,
-    strategy: summary.strategy, rateLimit: rate,
-    reqPerSec: sustained, avgReqPerSec: summary.reqPerSec, requests: summary.requests, elapsedMs: summary.elapsedMs,
-    t50Ms: cov.t50Ms, t90Ms: cov.t90Ms, t99Ms: cov.t99Ms,
-    coverageLive: Number(cov.coverageLive.toFixed(4)), coverageDead: Number(cov.coverageDead.toFixed(4)),
-    liveRecordsFound: cov.liveDiscovered, liveTotal: cov.liveTotal, natFound: cov.natDiscovered,
-    cpuUsPerReq: summary.cpuUsPerRequest, peakRssMB, eventLoopP99Ms: Number((lag.percentile(99) / 1e6).toFixed(1)),
-    dbRowsPerSec: summary.dbRowsPerSec, dbRows: summary.dbRowsWritten, failures: summary.failures, session: summary.session,
+    rateLimit: rate, adaptiveRate: !flags['fixed-rate'], ...r,
+    coverageLive: Number(r.coverageLive.toFixed(4)), coverageDead: Number(r.coverageDead.toFixed(4)),
   };
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-  console.log(`S-50k crawl on ${result.machine}`);
+  const th = r.throttle && r.throttle.throttledMs > 0 ? `; backed off ${(r.throttle.throttledMs / 1000).toFixed(1)} s, down to ${r.throttle.minRatePerSec} req/s` : '';
+  console.log(`crawl benchmark on ${result.machine}`);
   console.log(`  network               ${result.network}`);
-  console.log(`  strategy / rate limit ${result.strategy} / ${rate} req/s`);
-  console.log(`  sustained req/s       ${result.reqPerSec} (average over the whole crawl ${result.avgReqPerSec})`);
-  console.log(`  time to 50/90/99%     ${result.t50Ms} / ${result.t90Ms} / ${result.t99Ms} ms of live nodes measured`);
-  console.log(`  crawl finished in     ${result.elapsedMs} ms (${result.requests} requests)`);
-  console.log(`  coverage live / dead  ${pct(cov.coverageLive)} / ${pct(cov.coverageDead)} (live records found ${cov.liveDiscovered}/${cov.liveTotal})`);
-  console.log(`  crawler CPU           ${result.cpuUsPerReq} us per FINDNODE`);
-  console.log(`  crawler peak RSS      ${peakRssMB} MB; event-loop p99 ${result.eventLoopP99Ms} ms`);
-  console.log(`  DuckDB ingest         ${result.dbRowsPerSec} rows/s (${result.dbRows} rows)`);
-  console.log(JSON.stringify(result));
+  console.log(`  strategy / rate limit ${r.strategy} / ${rate} req/s${result.adaptiveRate ? ' (adaptive)' : ' (fixed)'}`);
+  console.log(`  sustained req/s       ${r.reqPerSec} (average over the whole crawl ${r.avgReqPerSec})${th}`);
+  console.log(`  time to 50/90/99%     ${r.t50Ms} / ${r.t90Ms} / ${r.t99Ms} ms of live nodes measured`);
+  console.log(`  crawl finished in     ${r.elapsedMs} ms (${r.requests} requests)`);
+  console.log(`  coverage live / dead  ${pct(r.coverageLive)} / ${pct(r.coverageDead)} (live records found ${r.liveRecordsFound}/${r.liveTotal})`);
+  console.log(`  failures              ${JSON.stringify(r.failures)}`);
+  console.log(`  crawler CPU           ${r.cpuUsPerReq} us per FINDNODE`);
+  console.log(`  crawler peak RSS      ${r.peakRssMB} MB (${Object.entries(r.memoryAtPeakMB).map(([k, v]) => `${k} ${v}`).join(', ')} MB); event-loop p99 ${r.eventLoopP99Ms} ms`);
+  console.log(`  DuckDB ingest         ${r.dbRowsPerSec} rows/s (${r.dbRows} rows)`);
+  const { session: _s, ...line } = result;
+  console.log(JSON.stringify(line));
 } finally {
   await sim.stop();
   rmSync(dir, { recursive: true, force: true });

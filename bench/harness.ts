@@ -33,9 +33,13 @@ export async function spawnSimnet(args: string[], readyTimeoutMs = 600_000): Pro
 }
 
 /** Samples this process's RSS every `ms` and keeps the peak. */
-export function rssPeak(ms = 100): { stop(): number } {
-  let peak = process.memoryUsage().rss;
-  const t = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, ms);
+export function rssPeak(ms = 100): { stop(): number; atPeak(): NodeJS.MemoryUsage } {
+  let at = process.memoryUsage();
+  const t = setInterval(() => { const m = process.memoryUsage(); if (m.rss > at.rss) at = m; }, ms);
   t.unref();
-  return { stop() { clearInterval(t); return Math.max(peak, process.memoryUsage().rss); } };
+  return {
+    stop() { clearInterval(t); const m = process.memoryUsage(); if (m.rss > at.rss) at = m; return at.rss; },
+    /** The whole memoryUsage() sample taken at the peak: JS heap, external buffers, and the rest (native: DuckDB). */
+    atPeak() { return at; },
+  };
 }

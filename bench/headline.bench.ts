@@ -30,7 +30,7 @@ interface CrawlRun {
 const CHILD = fileURLToPath(new URL('./crawl-child.js', import.meta.url));
 
 async function dhtscope(truthFile: string, threads: number, rate: number): Promise<CrawlRun> {
-  const cfg = { truthFile, db: join(tmpdir(), `dhtscope-headline-${process.pid}-${Date.now()}.duckdb`), config: { threads, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)) } };
+  const cfg = { truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(tmpdir(), `dhtscope-headline-${process.pid}-${Date.now()}.duckdb`), config: { threads, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)) } };
   const { stdout } = await run(process.execPath, [CHILD, JSON.stringify(cfg)], { maxBuffer: 1 << 24, timeout: 900_000 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as CrawlRun;
 }
