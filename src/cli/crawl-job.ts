@@ -99,15 +99,26 @@ export function networkOf(f: EnrFields): string {
   return 'other';
 }
 
+/** Distinct network names kept for sharing (forks and chains seen in practice number in the dozens). */
+const MAX_INTERNED_NAMES = 4096;
+
 /** Maps crawler events to DuckDB rows; every call only buffers (the store flushes in batches). */
 class StoreSink implements CrawlSink {
-  constructor(private readonly store: Store, private readonly crawlId: number, private readonly networks: Map<string, string>) {}
+  /** One string per network name for the node labels; bounded, past it labels are simply not shared. */
+  private readonly names = new Map<string, string>();
+  constructor(private readonly store: Store, private readonly crawlId: number) {}
+  private intern(s: string): string {
+    const k = this.names.get(s);
+    if (k !== undefined) return k;
+    if (this.names.size < MAX_INTERNED_NAMES) this.names.set(s, s);
+    return s;
+  }
   record(node: CrawlNode, enr: Enr, seenAtMs: number): void {
     const f = enrFields(enr);
     const net = networkOf(f);
-    this.networks.set(toHex(node.id), net);
+    node.label = this.intern(net);
     this.store.addRecord(this.crawlId, {
-      nodeId: node.id, seq: enr.seq, raw: enr.raw, enr: enr.toText(), ip: f.ip ?? null, udp: f.udp ?? null, tcp: f.tcp ?? null,
+      nodeId: node.id, seq: enr.seq, raw: node.raw ?? enr.raw, enr: enr.toText(), ip: f.ip ?? null, udp: f.udp ?? null, tcp: f.tcp ?? null,
       ip6: f.ip6 ?? null, udp6: f.udp6 ?? null, eth2ForkDigest: f.eth2?.forkDigest ?? null, eth2NextForkVersion: f.eth2?.nextForkVersion ?? null,
       eth2NextForkEpoch: f.eth2?.nextForkEpoch ?? null, attnets: hexOf(enr.get('attnets')), syncnets: hexOf(enr.get('syncnets')),
       client: f.client ? f.client.join('/') : null, c: f.c ?? null, opstackChainId: f.opstack?.chainId ?? null, opstackVersion: f.opstack?.version ?? null,
@@ -133,10 +144,10 @@ class StoreSink implements CrawlSink {
 function hexOf(v: unknown): string | null { return v instanceof Uint8Array ? toHex(v) : null; }
 
 /** Network counts without a store: decoded from the crawler's records. */
-function countNetworks(crawler: Crawler, known: Map<string, string>): Record<string, number> {
+function countNetworks(crawler: Crawler): Record<string, number> {
   const out: Record<string, number> = {};
   for (const n of crawler.allNodes()) {
-    let net = known.get(toHex(n.id));
+    let net = n.label;
     if (!net) net = n.raw ? networkOf(enrFields(decodeEnr(n.raw))) : 'unknown';
     out[net] = (out[net] ?? 0) + 1;
   }
@@ -168,8 +179,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
     const crawlId = store ? await store.beginCrawl({
       params: { ...config, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, strategy: strategy.name,
     }) : null;
-    const networks = new Map<string, string>();
-    const sink = store && crawlId !== null ? new StoreSink(store, crawlId, networks) : null;
+    const sink = store && crawlId !== null ? new StoreSink(store, crawlId) : null;
     offload = config.threads > 1 ? createCryptoOffload(config.threads) : null;
     session.useOffload(offload);
     const crawler = new Crawler(config, session, strategy, identity.id, sink, offload);
@@ -199,7 +209,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
         new: crawler.counters.newRecords, updated: crawler.counters.updatedRecords, duplicate: crawler.counters.duplicateRecords,
         bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,
       },
-      byNetwork: countNetworks(crawler, networks), failures: { ...crawler.failureReasons },
+      byNetwork: countNetworks(crawler), failures: { ...crawler.failureReasons },
       cycles: crawler.counters.cyclesDone, threads: config.threads, throttle: crawler.throttle,
       cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, crawler.counters.requests)),
       db: o.dbPath, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, session: { ...session.counters },

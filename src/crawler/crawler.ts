@@ -4,6 +4,7 @@ import type { NodeAddress, RequestEvents, RequestResult } from '../session/sessi
 import type { Nodes } from '../wire/messages.js';
 import { bytesEqual } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
+import { ByteArena } from '../util/arena.js';
 import { validateCrawlConfig, type CrawlConfig } from './config.js';
 import { ADAPT_INTERVAL_MS, AdaptiveRate, TokenBucket, eventLoopProbe, type LoadProbe } from './rate.js';
 import { EMPTY_STREAK_TO_STOP, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
@@ -30,6 +31,8 @@ export interface CrawlNode {
   rtt1Ms: number | null;
   /** Moved to the front queue once (strategies with promoteOnRepeat). */
   promoted?: boolean;
+  /** Free for the sink (e.g. the network name, an interned string), so it keeps no per-node map of its own. */
+  label?: string;
 }
 
 export interface VisitRecord {
@@ -133,6 +136,8 @@ export class Crawler {
   readonly failureReasons: Record<string, number> = {};
   /** Keyed by the latin1 of the 33-byte compressed public key: it determines the node ID. */
   private readonly nodes = new Map<string, CrawlNode>();
+  /** Node IDs and records live here as views (bounded by maxNodes records). */
+  private readonly arena = new ByteArena();
   private readonly queue = new RingQueue<CrawlNode>(4096);
   /** Nodes whose record came back again while they waited: served first (promoteOnRepeat strategies). Stale entries are skipped. */
   private readonly hot = new RingQueue<CrawlNode>(1024);
@@ -228,8 +233,9 @@ export class Crawler {
       return;
     }
     // Only new records (or a higher seq) pay for decoding and the signature check.
-    const copy = raw.slice();
     if (this.verifier) {
+      // Off-thread verification is asynchronous: keep a copy of the record until it comes back.
+      const copy = raw.slice();
       const pending = this.verifying.get(key);
       if (pending && peek.seq <= pending.seq) { this.counters.duplicateRecords++; if (from) pending.froms.push(from.id); return; }
       this.verifying.set(key, { seq: peek.seq, froms: from ? [from.id] : [] });
@@ -243,32 +249,36 @@ export class Crawler {
       return;
     }
     let enr: Enr;
-    try { enr = decodeEnr(copy); } catch { this.counters.badRecords++; return; }
+    try { enr = decodeEnr(raw); } catch { this.counters.badRecords++; return; }
     if (!verifyEnr(enr)) { this.counters.badSignatures++; return; }
     let id: Uint8Array;
     try { id = enr.nodeId(); } catch { this.counters.badRecords++; return; }
-    this.accept(key, copy, id, from ? [from.id] : [], enr);
+    this.accept(key, raw, id, from ? [from.id] : [], enr);
   }
 
   /** A verified record: a new node, or a higher seq of a known one. `froms` returned it (edges). */
-  private accept(key: string, copy: Uint8Array, id: Uint8Array, froms: Uint8Array[], decoded?: Enr): void {
+  private accept(key: string, raw: Uint8Array, id: Uint8Array, froms: Uint8Array[], decoded?: Enr): void {
     let enr: Enr;
-    try { enr = decoded ?? decodeEnr(copy); } catch { this.counters.badRecords++; return; }
+    try { enr = decoded ?? decodeEnr(raw); } catch { this.counters.badRecords++; return; }
     const known = this.nodes.get(key);
     const nowMs = Date.now();
     if (known) {
       if (enr.seq <= known.seq) { this.counters.duplicateRecords++; return; }
-      known.seq = enr.seq; known.raw = copy;
+      const stored = this.arena.copy(raw);
+      known.seq = enr.seq; known.raw = stored;
       this.counters.updatedRecords++;
-      const a = addressFromEnr(enr, id);
+      const a = addressFromEnr(enr, known.id, pubkeyIn(enr, raw, stored));
       if (a) known.addr = a;
       this.sink?.record(known, enr, nowMs);
       for (const f of froms) this.sink?.edge(f, known.id, enr.seq);
       return;
     }
     if (this.nodes.size >= this.config.maxNodes) { this.counters.droppedNodes++; return; }
+    // Kept views point into the arena, never into the datagram (that would pin a 1,280-byte packet per node).
+    const stored = this.arena.copy(raw);
+    const storedId = this.arena.copy(id);
     const n: CrawlNode = {
-      id, seq: enr.seq, raw: copy, addr: addressFromEnr(enr, id), state: NodeState.Discovered,
+      id: storedId, seq: enr.seq, raw: stored, addr: addressFromEnr(enr, storedId, pubkeyIn(enr, raw, stored)), state: NodeState.Discovered,
       visits: 0, failures: 0, firstSeenMs: nowMs, measuredAtMs: -1, rtt1Ms: null,
     };
     this.nodes.set(key, n);
@@ -432,7 +442,15 @@ export class Crawler {
   }
 }
 
-function addressFromEnr(enr: Enr, id: Uint8Array): NodeAddress | null {
+function addressFromEnr(enr: Enr, id: Uint8Array, pubkey: Uint8Array = enr.publicKey): NodeAddress | null {
   const e = enrEndpoint(enr);
-  return e ? { id, ip: e.ip, port: e.port, pubkey: enr.publicKey } : null;
+  return e ? { id, ip: e.ip, port: e.port, pubkey } : null;
+}
+
+/** The record's public key as a view into `stored` (the kept copy of `raw`), else an own copy. */
+function pubkeyIn(enr: Enr, raw: Uint8Array, stored: Uint8Array): Uint8Array {
+  const pk = enr.publicKey;
+  const off = pk.byteOffset - raw.byteOffset;
+  if (pk.buffer === raw.buffer && off >= 0 && off + pk.length <= stored.length) return stored.subarray(off, off + pk.length);
+  return pk.slice();
 }

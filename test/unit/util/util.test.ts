@@ -112,3 +112,27 @@ describe('log-distance', () => {
     b[0] = 0x01; assert.equal(logDistance(a, b), 249);
   });
 });
+
+describe('byte arena', () => {
+  it('copies into shared chunks, keeps every copy intact across chunk boundaries, and gives oversized input its own buffer', async () => {
+    const { ByteArena } = await import('../../../src/util/arena.js');
+    const a = new ByteArena(1024);
+    const copies: Uint8Array[] = [];
+    const srcs: Uint8Array[] = [];
+    for (let i = 0; i < 100; i++) {
+      const src = Uint8Array.from({ length: 10 + (i % 50) }, (_, k) => (i * 7 + k) & 0xff);
+      srcs.push(src);
+      copies.push(a.copy(src));
+      src.fill(0); // the arena holds its own bytes
+    }
+    for (let i = 0; i < 100; i++) {
+      const want = Uint8Array.from({ length: 10 + (i % 50) }, (_, k) => (i * 7 + k) & 0xff);
+      assert.deepEqual(copies[i], want);
+    }
+    assert.equal(copies[0]!.buffer, copies[1]!.buffer, 'small copies share a chunk');
+    const big = a.copy(new Uint8Array(200));
+    assert.equal(big.byteOffset, 0);
+    assert.equal(big.buffer.byteLength, 200, 'oversized input is not placed in a chunk');
+    assert.equal(a.bytes, copies.reduce((n, c) => n + c.length, 0));
+  });
+});
