@@ -33,6 +33,11 @@ export interface CrawlNode {
   promoted?: boolean;
   /** Free for the sink (e.g. the network name, an interned string), so it keeps no per-node map of its own. */
   label?: string;
+  /**
+   * Nodes whose record signature is not checked yet (inline path): IDs of the nodes that returned it,
+   * whose edges are written once it verifies. Undefined once verified.
+   */
+  unverifiedFroms?: Uint8Array[];
 }
 
 export interface VisitRecord {
@@ -201,7 +206,7 @@ export class Crawler {
   addBootnode(b: Enr | NodeAddress): void {
     if ('raw' in b) {
       if (!verifyEnr(b)) return;
-      this.ingest(b.raw, null);
+      this.ingest(b.raw, null, true);
       return;
     }
     const key = keyOf(b.pubkey, 0, b.pubkey.length);
@@ -219,7 +224,7 @@ export class Crawler {
   }
 
   /** Handles one record from a NODES packet (or a bootnode); `from` is the node that returned it. */
-  private ingest(raw: Uint8Array, from: CrawlNode | null): void {
+  private ingest(raw: Uint8Array, from: CrawlNode | null, verified = false): void {
     this.counters.recordsReceived++;
     const peek = peekEnrIdentity(raw);
     if (!peek) { this.counters.badRecords++; return; }
@@ -229,7 +234,10 @@ export class Crawler {
       this.counters.duplicateRecords++;
       // A record several tables hold is likelier live: visit it before the rest of the queue.
       if (this.strategy.promoteOnRepeat && known.state === NodeState.Queued && !known.promoted) { known.promoted = true; this.hot.push(known); }
-      if (from) this.sink?.edge(from.id, known.id, peek.seq);
+      if (from) {
+        if (known.unverifiedFroms) known.unverifiedFroms.push(from.id);
+        else this.sink?.edge(from.id, known.id, peek.seq);
+      }
       return;
     }
     // Only new records (or a higher seq) pay for decoding and the signature check.
@@ -250,14 +258,48 @@ export class Crawler {
     }
     let enr: Enr;
     try { enr = decodeEnr(raw); } catch { this.counters.badRecords++; return; }
-    if (!verifyEnr(enr)) { this.counters.badSignatures++; return; }
+    // A new node's signature is checked when it is visited (verifyBeforeVisit): the rate limiter then spreads
+    // the checks evenly, instead of a reply's 16 new records costing ~1 ms at once while the early replies
+    // flood in. An update of a known node is checked now: an unchecked higher seq could replace a good record.
+    const deferred = !verified && !known;
+    if (!deferred && !verified && !verifyEnr(enr)) { this.counters.badSignatures++; return; }
     let id: Uint8Array;
     try { id = enr.nodeId(); } catch { this.counters.badRecords++; return; }
-    this.accept(key, raw, id, from ? [from.id] : [], enr);
+    this.accept(key, raw, id, from ? [from.id] : [], enr, deferred);
+  }
+
+  /**
+   * Checks a deferred record's signature. A good one is written to the sink now (with the edges seen so
+   * far); a bad one is dropped from the crawl as if it had never arrived. Returns false for a bad one.
+   */
+  private verifyDeferred(n: CrawlNode): boolean {
+    const froms = n.unverifiedFroms;
+    if (!froms) return true;
+    n.unverifiedFroms = undefined;
+    let enr: Enr | null = null;
+    try { enr = decodeEnr(n.raw!); } catch { enr = null; }
+    if (!enr || !verifyEnr(enr)) {
+      this.counters.badSignatures++;
+      this.counters.newRecords--;
+      this.nodes.delete(keyOf(n.addr?.pubkey ?? enr?.publicKey ?? new Uint8Array(0), 0, 33));
+      this.stateCounts[n.state]!--;
+      // Out of every state: an entry left in the other queue is skipped (it is not Queued any more).
+      n.state = NodeState.Discovered;
+      n.addr = null;
+      return false;
+    }
+    this.sink?.record(n, enr, n.firstSeenMs);
+    for (const f of froms) this.sink?.edge(f, n.id, n.seq);
+    return true;
+  }
+
+  /** Checks every record still deferred (nodes never visited: no address, stopped early). */
+  private verifyRemaining(): void {
+    for (const n of [...this.nodes.values()]) if (n.unverifiedFroms) this.verifyDeferred(n);
   }
 
   /** A verified record: a new node, or a higher seq of a known one. `froms` returned it (edges). */
-  private accept(key: string, raw: Uint8Array, id: Uint8Array, froms: Uint8Array[], decoded?: Enr): void {
+  private accept(key: string, raw: Uint8Array, id: Uint8Array, froms: Uint8Array[], decoded?: Enr, deferred = false): void {
     let enr: Enr;
     try { enr = decoded ?? decodeEnr(raw); } catch { this.counters.badRecords++; return; }
     const known = this.nodes.get(key);
@@ -284,9 +326,12 @@ export class Crawler {
     this.nodes.set(key, n);
     this.stateCounts[NodeState.Discovered]!++;
     this.counters.newRecords++;
-    this.strategy.onDiscovered?.(id);
-    this.sink?.record(n, enr, nowMs);
-    for (const f of froms) this.sink?.edge(f, id, enr.seq);
+    this.strategy.onDiscovered?.(storedId);
+    if (deferred) n.unverifiedFroms = froms;
+    else {
+      this.sink?.record(n, enr, nowMs);
+      for (const f of froms) this.sink?.edge(f, storedId, enr.seq);
+    }
     this.enqueue(n);
   }
 
@@ -335,6 +380,7 @@ export class Crawler {
   }
 
   private startVisit(n: CrawlNode): void {
+    if (n.unverifiedFroms && !this.verifyDeferred(n)) { this.maybeFinish(); return; }
     this.setState(n, NodeState.Pending);
     this.inflight++;
     const plan = this.strategy.plan({ id: n.id, visits: n.visits });
@@ -413,6 +459,7 @@ export class Crawler {
       if (this.queue.length > 0) return;
     }
     if (!this.done) return;
+    this.verifyRemaining();
     if (!this.stopping) this.counters.cyclesDone++;
     this.endMs = performance.now();
     if (this.pumpTimer) clearInterval(this.pumpTimer);

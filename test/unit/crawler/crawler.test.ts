@@ -81,6 +81,38 @@ describe('crawler scheduler', () => {
     assert.ok(ms >= ((N - 5) / 400) * 1000 * 0.95, `took ${ms} ms`);
   });
 
+  it('checks a new record\'s signature before visiting it: a forged one is never visited, stored or linked', async () => {
+    // A record for 127.50.1.1 whose signature is corrupted; node 0's replies carry it along.
+    const forged = createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 50, 1, 1), udp: 30303 }).raw.slice();
+    forged[5]! ^= 0xff; // inside the 64-byte signature (after the list and string headers)
+    class ForgingClient extends FakeClient {
+      override async findNode(remote: NodeAddress, distances: number[], events?: RequestEvents): Promise<RequestResult> {
+        if (remote.ip === '127.50.1.1') throw new Error('visited the forged record');
+        const r = await super.findNode(remote, distances, {
+          onNodes: (m, at, size) => events?.onNodes?.({ ...m, enrs: [...m.enrs, forged] }, at, size),
+        });
+        return r;
+      }
+    }
+    const recorded: string[] = [];
+    const linked: string[] = [];
+    const sink: CrawlSink = {
+      record: (n) => { recorded.push(toHex(n.id)); }, visit() {}, packet() {}, progress() {},
+      edge: (_f, to) => { linked.push(toHex(to)); },
+    };
+    const client = new ForgingClient();
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 50 }, client, new PrefixStrategy(), local, sink);
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    assert.equal(client.calls.length, N, 'every real node visited once, the forged one never');
+    assert.ok(c.counters.badSignatures >= 1, 'counted (once per time it reached the front of the queue)');
+    assert.equal(c.knownNodes, N);
+    assert.equal(recorded.length, N, 'each real record stored once');
+    const realIds = new Set(enrs.map((e) => toHex(e.nodeId())));
+    assert.ok(recorded.every((id) => realIds.has(id)));
+    assert.ok(linked.length > 0 && linked.every((id) => realIds.has(id)), 'no edge to the forged record');
+  });
+
   it('backs the rate off while the load probe reports a saturated loop, and still visits every node', async () => {
     const client = new FakeClient();
     let reads = 0;
