@@ -9,13 +9,13 @@ import { compareWithTruth } from '../src/cli/truth-compare.js';
 import type { Truth } from '../src/simnet/simnet.js';
 import { rssPeak } from './harness.js';
 
-const args = JSON.parse(process.argv[2]!) as { truthFile: string; bootnodes: string[]; config: Record<string, unknown>; db: string | null };
+const args = JSON.parse(process.argv[2]!) as { truthFile: string; bootnodes: string[]; config: Record<string, unknown>; db: string | null; dbMemoryMB?: number };
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 const rss = rssPeak();
 const cpu0 = process.cpuUsage();
 const { summary, crawler } = await runCrawlJob({
-  config: { bindAddress: '127.0.0.1', ...args.config }, bootnodes: args.bootnodes, dbPath: args.db,
+  config: { bindAddress: '127.0.0.1', ...args.config }, bootnodes: args.bootnodes, dbPath: args.db, dbMemoryMB: args.dbMemoryMB,
   keyFile: null, freshIdentity: true, version: 'bench',
 });
 const cpu = process.cpuUsage(cpu0);

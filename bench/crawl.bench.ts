@@ -1,7 +1,7 @@
 // npm run bench:crawl — the S-50k reference crawl: 20,000 live nodes + 30,000 dead records,
 // RTT 10-300 ms, 1% loss, simnet in its own processes, one bootnode, single-threaded crawler.
 // The crawler runs in its own process too (bench/crawl-child), so its CPU and RSS are its alone.
-// Flags: --nodes N --dead N --rate R --strategy S --loss L --port P --fixed-rate (defaults: S-50k at 1,000 req/s).
+// Flags: --nodes N --dead N --rate R --strategy S --loss L --port P --fixed-rate --db-memory-mb M (defaults: S-50k at 1,000 req/s).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ const { flags } = parseArgs(process.argv.slice(2), {
   concurrency: { type: 'int', help: '', default: 4000 },
   threads: { type: 'int', help: '', default: 1 },
   'fixed-rate': { type: 'bool', help: '' },
+  'db-memory-mb': { type: 'int', help: '', default: 64 },
 });
 
 const CHILD = fileURLToPath(new URL('./crawl-child.js', import.meta.url));
@@ -34,7 +35,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dhtscope-bench-crawl-'));
 try {
   const rate = flags.rate as number;
   const cfg = {
-    truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(dir, 'bench.duckdb'),
+    truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(dir, 'bench.duckdb'), dbMemoryMB: flags['db-memory-mb'] as number,
     config: {
       strategy: flags.strategy as string, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)), concurrency: flags.concurrency as number,
       threads: flags.threads as number, adaptiveRate: !flags['fixed-rate'],

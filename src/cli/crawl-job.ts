@@ -23,6 +23,8 @@ export interface CrawlJobOptions {
   bootnodes: string[];
   /** DuckDB file; null runs without a store (benchmarks of the crawler alone). */
   dbPath: string | null;
+  /** DuckDB buffer-pool cap (MB); default DEFAULT_DUCKDB_MEMORY_MB. */
+  dbMemoryMB?: number;
   keyFile: string | null;
   freshIdentity: boolean;
   version: string;
@@ -164,7 +166,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
   if (o.bootnodes.length === 0) throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');
   const boots = o.bootnodes.map(parseBootnode);
   // The store opens first: an unwritable or locked path fails before any packet is sent.
-  const store = o.dbPath ? await Store.open(o.dbPath) : null;
+  const store = o.dbPath ? await Store.open(o.dbPath, { memoryLimitMB: o.dbMemoryMB }) : null;
   const identity = loadIdentity(o.keyFile, o.freshIdentity);
   let transport: UdpTransport | null = null;
   let session: SessionLayer | null = null;

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { DEFAULT_DUCKDB_MEMORY_MB } from '../store/index.js';
 import { formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from './args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
@@ -27,6 +28,7 @@ export const CRAWL_FLAGS: FlagSpecs = {
   duration: { type: 'string', help: 'stop after this long (e.g. 60s, 10m)', valueName: 'time' },
   cycles: { type: 'int', help: 'repeat the crawl N times, keeping the accumulated records', default: D.cycles, min: 1 },
   db: { type: 'string', help: 'DuckDB file', default: 'dhtscope.duckdb', valueName: 'file' },
+  'db-memory-mb': { type: 'int', help: 'DuckDB buffer-pool cap in MB (more: fewer evictions, more RSS)', default: DEFAULT_DUCKDB_MEMORY_MB, min: 16 },
   out: { type: 'string', help: 'write the summary JSON here', valueName: 'file' },
   'key-file': { type: 'string', help: 'crawler key (created with mode 0600)', default: defaultKeyFile(), valueName: 'file' },
   'fresh-identity': { type: 'bool', help: 'use a new throwaway identity for this crawl' },
@@ -114,7 +116,7 @@ export async function runCrawl(argv: string[], io: CliIo): Promise<number> {
   const showProgress = io.isTty && !flags.json;
   let off = () => {};
   const { summary } = await runCrawlJob({
-    config, bootnodes, dbPath: flags.db as string, keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean,
+    config, bootnodes, dbPath: flags.db as string, dbMemoryMB: flags['db-memory-mb'] as number, keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean,
     version: version(), extraParams: extra,
     onProgress: showProgress ? (s, rps) => process.stdout.write(`\r\x1b[2K${progressLine(s, rps)}`) : undefined,
     onStart: (stop) => { off = onSignals(stop); },

@@ -160,6 +160,8 @@ export interface StoreOptions {
   maxBufferedRows?: number;
   /** DuckDB worker threads. Default 1: ingest must not compete with the crawl for cores. */
   threads?: number;
+  /** DuckDB buffer-pool cap in MB (10^6 bytes, as DuckDB counts). Default 64 (DEFAULT_DUCKDB_MEMORY_MB). */
+  memoryLimitMB?: number;
 }
 
 export interface StoreStats {

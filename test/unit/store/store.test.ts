@@ -4,7 +4,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, existsSync, unlinkSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Store, StoreError, type RecordRow, type VisitRow } from '../../../src/store/index.js';
+import { DEFAULT_DUCKDB_MEMORY_MB, Store, StoreError, type RecordRow, type VisitRow } from '../../../src/store/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dhtscope-store-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -309,6 +309,14 @@ test('open errors: locked, unwritable, not a database', async () => {
   await expectCode(Store.open(join(tmp, 'missing', 'dir', 'x.duckdb')), 'ERR_STORE_UNWRITABLE');
   await expectCode(Store.open(file), 'ERR_STORE_INVALID');
   await expectCode(Store.open(join(tmp, 'o.duckdb'), { batchRows: 0 }), 'ERR_STORE_OPTIONS');
+  await expectCode(Store.open(join(tmp, 'o.duckdb'), { memoryLimitMB: 0 }), 'ERR_STORE_OPTIONS');
+  // The buffer-pool cap reaches DuckDB (default 64 MB, --db-memory-mb overrides).
+  for (const [opts, want] of [[{}, DEFAULT_DUCKDB_MEMORY_MB], [{ memoryLimitMB: 96 }, 96]] as const) {
+    const m = await Store.open(join(tmp, `m${want}.duckdb`), opts);
+    const [row] = await m.query<{ v: string }>(`SELECT current_setting('memory_limit') AS v`);
+    await m.close();
+    assert.equal(row!.v, `${(Math.floor((want * 1e7) / 2 ** 20) / 10).toFixed(1)} MiB`); // DuckDB: MB = 10^6 bytes, shown in MiB, truncated
+  }
 });
 
 /** Writes to `file` until the filesystem is full. */
