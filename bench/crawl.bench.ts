@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseArgs } from '../src/cli/args.js';
+import { DEFAULT_DUCKDB_MEMORY_MB } from '../src/store/index.js';
 import { machine } from './util.js';
 import { spawnSimnet } from './harness.js';
 
@@ -24,7 +25,7 @@ const { flags } = parseArgs(process.argv.slice(2), {
   concurrency: { type: 'int', help: '', default: 4000 },
   threads: { type: 'int', help: '', default: 1 },
   'fixed-rate': { type: 'bool', help: '' },
-  'db-memory-mb': { type: 'int', help: '', default: 64 },
+  'db-memory-mb': { type: 'int', help: '', default: DEFAULT_DUCKDB_MEMORY_MB },
 });
 
 const CHILD = fileURLToPath(new URL('./crawl-child.js', import.meta.url));

@@ -29,8 +29,8 @@ interface CrawlRun {
 }
 const CHILD = fileURLToPath(new URL('./crawl-child.js', import.meta.url));
 
-async function dhtscope(truthFile: string, threads: number, rate: number): Promise<CrawlRun> {
-  const cfg = { truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(tmpdir(), `dhtscope-headline-${process.pid}-${Date.now()}.duckdb`), config: { threads, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)) } };
+async function dhtscope(threads: number, rate: number): Promise<CrawlRun> {
+  const cfg = { truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(tmpdir(), `dhtscope-headline-${process.pid}-${Date.now()}.duckdb`), config: { threads, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)) } };
   const { stdout } = await run(process.execPath, [CHILD, JSON.stringify(cfg)], { maxBuffer: 1 << 24, timeout: 900_000 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as CrawlRun;
 }
@@ -53,7 +53,7 @@ try {
   // 1. Raise the multi-threaded rate until coverage degrades.
   const sweep: { rate: number; run: CrawlRun }[] = [];
   for (const rate of (flags.rates as string).split(',').map(Number)) {
-    const r = await dhtscope(sim.truthFile, threads, rate);
+    const r = await dhtscope(threads, rate);
     sweep.push({ rate, run: r });
     log(`rate sweep ${rate} req/s, ${threads} threads: coverage ${(r.coverageLive * 100).toFixed(2)}%, t99 ${r.t99Ms} ms, sustained ${r.reqPerSec} req/s`);
     if (r.coverageLive < 0.99) break;
@@ -75,8 +75,8 @@ try {
   for (let i = 0; i < (flags.runs as number); i++) {
     for (let j = 0; j < order.length; j++) {
       const which = order[(i + j) % order.length]!;
-      const r = which === 'mt' ? await dhtscope(sim.truthFile, threads, bestRate)
-        : which === 'st' ? await dhtscope(sim.truthFile, 1, 1000)
+      const r = which === 'mt' ? await dhtscope(threads, bestRate)
+        : which === 'st' ? await dhtscope(1, 1000)
         : fromBaseline(await runBaselineCrawl({ bootnodes: sim.truth.bootnodes.slice(0, 1), concurrency: bestConc, maxDurationMs: flags['baseline-max-ms'] as number }), live);
       results[which].push(r);
       log(`run ${i + 1} ${which}: t99 ${r.t99Ms} ms, coverage ${(r.coverageLive * 100).toFixed(2)}%, ${r.reqPerSec} req/s`);

@@ -1,4 +1,4 @@
-import { decodeEnr, peekEnrIdentity, verifyEnr, type Enr } from '../enr/enr.js';
+import { COMPRESSED_PUBKEY_SIZE, decodeEnr, peekEnrIdentity, verifyEnr, type Enr } from '../enr/enr.js';
 import { enrEndpoint } from '../enr/fields.js';
 import type { NodeAddress, RequestEvents, RequestResult } from '../session/session-layer.js';
 import type { Nodes } from '../wire/messages.js';
@@ -228,7 +228,7 @@ export class Crawler {
     this.counters.recordsReceived++;
     const peek = peekEnrIdentity(raw);
     if (!peek) { this.counters.badRecords++; return; }
-    const key = keyOf(raw, peek.pubkeyOffset, 33);
+    const key = keyOf(raw, peek.pubkeyOffset, COMPRESSED_PUBKEY_SIZE);
     const known = this.nodes.get(key);
     if (known && peek.seq <= known.seq) {
       this.counters.duplicateRecords++;
@@ -251,21 +251,20 @@ export class Crawler {
         const p = this.verifying.get(key);
         this.verifying.delete(key);
         if (!r.ok) { this.counters.badSignatures++; }
-        else this.accept(key, copy, r.nodeId!, p ? p.froms : []);
+        else this.accept(key, copy, peek.pubkeyOffset, r.nodeId!, p ? p.froms : []);
         this.maybeFinish();
       });
       return;
     }
     let enr: Enr;
     try { enr = decodeEnr(raw); } catch { this.counters.badRecords++; return; }
-    // A new node's signature is checked when it is visited (verifyBeforeVisit): the rate limiter then spreads
+    // A new node's signature is checked when it is visited (verifyDeferred): the rate limiter then spreads
     // the checks evenly, instead of a reply's 16 new records costing ~1 ms at once while the early replies
     // flood in. An update of a known node is checked now: an unchecked higher seq could replace a good record.
-    const deferred = !verified && !known;
-    if (!deferred && !verified && !verifyEnr(enr)) { this.counters.badSignatures++; return; }
+    if (!verified && known && !verifyEnr(enr)) { this.counters.badSignatures++; return; }
     let id: Uint8Array;
     try { id = enr.nodeId(); } catch { this.counters.badRecords++; return; }
-    this.accept(key, raw, id, from ? [from.id] : [], enr, deferred);
+    this.accept(key, raw, peek.pubkeyOffset, id, from ? [from.id] : [], enr, !verified && !known);
   }
 
   /**
@@ -281,7 +280,8 @@ export class Crawler {
     if (!enr || !verifyEnr(enr)) {
       this.counters.badSignatures++;
       this.counters.newRecords--;
-      this.nodes.delete(keyOf(n.addr?.pubkey ?? enr?.publicKey ?? new Uint8Array(0), 0, 33));
+      // Keyed as in ingest: the record's compressed public key (it decoded on arrival, so peek succeeds).
+      this.nodes.delete(keyOf(n.raw!, peekEnrIdentity(n.raw!)!.pubkeyOffset, COMPRESSED_PUBKEY_SIZE));
       this.stateCounts[n.state]!--;
       // Out of every state: an entry left in the other queue is skipped (it is not Queued any more).
       n.state = NodeState.Discovered;
@@ -295,11 +295,12 @@ export class Crawler {
 
   /** Checks every record still deferred (nodes never visited: no address, stopped early). */
   private verifyRemaining(): void {
-    for (const n of [...this.nodes.values()]) if (n.unverifiedFroms) this.verifyDeferred(n);
+    // Deleting the current entry while iterating a Map is safe: iteration continues with the next one.
+    for (const n of this.nodes.values()) if (n.unverifiedFroms) this.verifyDeferred(n);
   }
 
   /** A verified record: a new node, or a higher seq of a known one. `froms` returned it (edges). */
-  private accept(key: string, raw: Uint8Array, id: Uint8Array, froms: Uint8Array[], decoded?: Enr, deferred = false): void {
+  private accept(key: string, raw: Uint8Array, pubkeyOffset: number, id: Uint8Array, froms: Uint8Array[], decoded?: Enr, deferred = false): void {
     let enr: Enr;
     try { enr = decoded ?? decodeEnr(raw); } catch { this.counters.badRecords++; return; }
     const known = this.nodes.get(key);
@@ -309,7 +310,7 @@ export class Crawler {
       const stored = this.arena.copy(raw);
       known.seq = enr.seq; known.raw = stored;
       this.counters.updatedRecords++;
-      const a = addressFromEnr(enr, known.id, pubkeyIn(enr, raw, stored));
+      const a = addressFromEnr(enr, known.id, stored.subarray(pubkeyOffset, pubkeyOffset + COMPRESSED_PUBKEY_SIZE));
       if (a) known.addr = a;
       this.sink?.record(known, enr, nowMs);
       for (const f of froms) this.sink?.edge(f, known.id, enr.seq);
@@ -320,7 +321,8 @@ export class Crawler {
     const stored = this.arena.copy(raw);
     const storedId = this.arena.copy(id);
     const n: CrawlNode = {
-      id: storedId, seq: enr.seq, raw: stored, addr: addressFromEnr(enr, storedId, pubkeyIn(enr, raw, stored)), state: NodeState.Discovered,
+      id: storedId, seq: enr.seq, raw: stored, addr: addressFromEnr(enr, storedId, stored.subarray(pubkeyOffset, pubkeyOffset + COMPRESSED_PUBKEY_SIZE)),
+      state: NodeState.Discovered,
       visits: 0, failures: 0, firstSeenMs: nowMs, measuredAtMs: -1, rtt1Ms: null,
     };
     this.nodes.set(key, n);
@@ -489,15 +491,8 @@ export class Crawler {
   }
 }
 
-function addressFromEnr(enr: Enr, id: Uint8Array, pubkey: Uint8Array = enr.publicKey): NodeAddress | null {
+/** `pubkey` is a view into the node's kept record, so the address pins no datagram. */
+function addressFromEnr(enr: Enr, id: Uint8Array, pubkey: Uint8Array): NodeAddress | null {
   const e = enrEndpoint(enr);
   return e ? { id, ip: e.ip, port: e.port, pubkey } : null;
-}
-
-/** The record's public key as a view into `stored` (the kept copy of `raw`), else an own copy. */
-function pubkeyIn(enr: Enr, raw: Uint8Array, stored: Uint8Array): Uint8Array {
-  const pk = enr.publicKey;
-  const off = pk.byteOffset - raw.byteOffset;
-  if (pk.buffer === raw.buffer && off >= 0 && off + pk.length <= stored.length) return stored.subarray(off, off + pk.length);
-  return pk.slice();
 }

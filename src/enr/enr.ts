@@ -9,7 +9,7 @@ export const ENR_SIGNATURE_SIZE = 64;
 export const ENR_TEXT_PREFIX = 'enr:';
 const ID_SCHEME_V4 = 'v4';
 const PUBKEY_KEY = 'secp256k1';
-const COMPRESSED_PUBKEY_SIZE = 33;
+export const COMPRESSED_PUBKEY_SIZE = 33;
 const textDecoder = new TextDecoder('utf-8', { fatal: false });
 const textEncoder = new TextEncoder();
 

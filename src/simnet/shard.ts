@@ -139,16 +139,15 @@ export class SimShard {
   }
 
   stats(): ShardStats {
-    let handshakes = 0, requestsIn = 0, malformed = 0;
+    let malformed = 0;
     const session: Record<string, number> = {};
     for (const l of this.layers) {
-      handshakes += l.counters.handshakesIn;
-      requestsIn += l.counters.requestsIn;
       for (const [k, v] of Object.entries(l.counters)) {
         if (typeof v === 'number') session[k] = (session[k] ?? 0) + v;
         else for (const [r, n] of Object.entries(v as Record<string, number>)) { malformed += n; session[`dropped.${r}`] = (session[`dropped.${r}`] ?? 0) + n; }
       }
     }
+    const handshakes = session.handshakesIn ?? 0, requestsIn = session.requestsIn ?? 0;
     let packetsIn = 0, packetsOut = 0;
     for (const s of this.sockets) { packetsIn += s.stats.packetsIn; packetsOut += s.stats.packetsOut; }
     const mem = process.memoryUsage();

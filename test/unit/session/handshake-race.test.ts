@@ -41,12 +41,18 @@ function layer(net: MemNet, ip: string, config: ConstructorParameters<typeof Ses
   return { s, addr };
 }
 
+/** Initiator A (short timeout, one retransmit) and responder B answering PING, on one in-memory network. */
+function pair(ipA: string, ipB: string) {
+  const net = new MemNet();
+  const a = layer(net, ipA, { requestTimeoutMs: 150, retransmits: 1 });
+  const b = layer(net, ipB);
+  b.s.onRequest((m) => (m.type === MessageType.Ping ? [{ type: MessageType.Pong, reqId: m.reqId, enrSeq: 1n, ip: new Uint8Array(4), port: 0 }] : null));
+  return { net, a, b };
+}
+
 describe('handshake when a WHOAREYOU arrives after our retransmit', () => {
   it('redoes the handshake over the latest challenge instead of timing out on the stale one', async () => {
-    const net = new MemNet();
-    const a = layer(net, '127.60.0.1', { requestTimeoutMs: 150, retransmits: 1 });
-    const b = layer(net, '127.60.0.2');
-    b.s.onRequest((m) => (m.type === MessageType.Ping ? [{ type: MessageType.Pong, reqId: m.reqId, enrSeq: 1n, ip: new Uint8Array(4), port: 0 }] : null));
+    const { net, a, b } = pair('127.60.0.1', '127.60.0.2');
     // Hold B's first two WHOAREYOUs: the first one is "late", it reaches A only after A resent its random packet.
     const held: Uint8Array[] = [];
     net.hold = (d, from) => from.startsWith('127.60.0.2') && d.length === WHOAREYOU_BYTES && held.length < 2 && held.push(d) > 0;
@@ -65,10 +71,7 @@ describe('handshake when a WHOAREYOU arrives after our retransmit', () => {
   });
 
   it('a late WHOAREYOU alone (retransmit lost) still completes the handshake', async () => {
-    const net = new MemNet();
-    const a = layer(net, '127.60.0.3', { requestTimeoutMs: 150, retransmits: 1 });
-    const b = layer(net, '127.60.0.4');
-    b.s.onRequest((m) => (m.type === MessageType.Ping ? [{ type: MessageType.Pong, reqId: m.reqId, enrSeq: 1n, ip: new Uint8Array(4), port: 0 }] : null));
+    const { net, a, b } = pair('127.60.0.3', '127.60.0.4');
     const held: Uint8Array[] = [];
     let dropped = 0;
     net.hold = (d, from) => {
