@@ -53,6 +53,7 @@ try {
   let addNs = 0n;
   let peakBuffered = 0;
   const wall0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   for (let start = 0; start < nodes; start += YIELD_EVERY) {
     const a = process.hrtime.bigint();
     const end = Math.min(nodes, start + YIELD_EVERY);
@@ -75,6 +76,8 @@ try {
   }
   await store.endCrawl(crawl, { rows });
   const ingestDone = process.hrtime.bigint();
+  const cpuD = process.cpuUsage(cpu0);
+  const cpuUs = cpuD.user + cpuD.system;
   await store.close();
   loop.disable();
   const wallMs = Number(ingestDone - wall0) / 1e6;
@@ -91,6 +94,8 @@ try {
     pushUsPerRow: Number(((Number(addNs) / 1e6 - st.syncFlushMs) * 1000 / rows).toFixed(3)),
     addMsTotal: Math.round(Number(addNs) / 1e6),
     flushMs: Math.round(st.flushMs),
+    commitMs: Math.round(st.commitMs),
+    cpuUsPerRow: Number((cpuUs / rows).toFixed(2)),
     mergeMs: Math.round(st.mergeMs),
     duckdbRowsPerSec: Math.round(store.rowsPerSec()),
     flushes: st.flushes,
@@ -105,7 +110,8 @@ try {
   console.log(`store ingest on ${result.machine}`);
   console.log(`  ${rows} rows (${nodes} visited nodes) in ${result.wallMs} ms: ${result.ingestRowsPerSec} rows/s end to end`);
   console.log(`  hot path add*: ${result.addUsPerRow} us/row (${result.addMsTotal} ms total, of which ${result.syncFlushMs} ms forced flushes; ${result.pushUsPerRow} us/row without them)`);
-  console.log(`  flush: ${result.flushMs} ms over ${result.flushes} flushes (${result.syncFlushes} forced) = ${result.duckdbRowsPerSec} rows/s in DuckDB; nodes merge ${result.mergeMs} ms`);
+  console.log(`  flush: ${result.flushMs} ms on the event loop + ${result.commitMs} ms of COMMIT on DuckDB's thread over ${result.flushes} flushes (${result.syncFlushes} forced) = ${result.duckdbRowsPerSec} rows/s in DuckDB; nodes merge ${result.mergeMs} ms`);
+  console.log(`  process CPU ${result.cpuUsPerRow} us/row (all threads)`);
   console.log(`  peak buffered ${peakBuffered} rows; event-loop delay p99 ${result.loopDelayP99Ms} ms, max ${result.loopDelayMaxMs} ms; db ${(result.dbBytes / 2 ** 20).toFixed(1)} MiB`);
   console.log(JSON.stringify(result));
 } finally {

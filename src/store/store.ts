@@ -1,6 +1,9 @@
 import { statSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { DuckDBInstance, DuckDBTimestampValue, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
+import {
+  BLOB, DOUBLE, DuckDBBlobValue, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, INTEGER, TIMESTAMP, UBIGINT, VARCHAR,
+  type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue,
+} from '@duckdb/node-api';
 import { StoreError, committedAnyway, isFatal, mapStoreError } from './errors.js';
 import { DDL, SCHEMA_VERSION, edgesExportSql, nodeSetSql, nodesExportSql, sqlString, visitsExportSql } from './schema.js';
 import type {
@@ -10,26 +13,19 @@ import type {
 
 type SqlParam = string | number | bigint | boolean | null;
 
-// ---- appender helpers: nullable values and hex ids, all resolved at flush time ----
+// ---- row values: nullable values and hex ids, resolved at flush time into column arrays ----
 
 function hex(id: Uint8Array): string {
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex');
 }
-function ts(ap: DuckDBAppender, ms: number): void {
-  ap.appendTimestamp(new DuckDBTimestampValue(BigInt(Math.round(ms * 1000))));
+function ts(ms: number): DuckDBTimestampValue {
+  return new DuckDBTimestampValue(BigInt(Math.round(ms * 1000)));
 }
-function str(ap: DuckDBAppender, v: string | null | undefined): void {
-  if (v == null) ap.appendNull(); else ap.appendVarchar(v);
-}
-/** Rounds so a fractional ms or byte count is stored rather than refused by the appender. */
-function int(ap: DuckDBAppender, v: number | null | undefined): void {
-  if (v == null) ap.appendNull(); else ap.appendInteger(Math.round(v));
-}
-function dbl(ap: DuckDBAppender, v: number | null | undefined): void {
-  if (v == null) ap.appendNull(); else ap.appendDouble(v);
-}
-function u64(ap: DuckDBAppender, v: bigint | null | undefined): void {
-  if (v == null) ap.appendNull(); else ap.appendUBigInt(v);
+/** Rounds so a fractional ms or byte count is stored rather than refused; non-finite values are refused (bad row). */
+function int(v: number | null | undefined): number | null {
+  if (v == null) return null;
+  if (!Number.isFinite(v)) throw new TypeError(`not a finite integer: ${v}`);
+  return Math.round(v);
 }
 function list(v: string | readonly (string | number)[]): string {
   return typeof v === 'string' ? v : v.join(',');
@@ -47,10 +43,13 @@ function rfc3339(ms: number): string {
 
 // ---- row buffers ----
 
-/** Writes row `o` of a flat chunk; returns false if the row was skipped as a duplicate. */
-type Writer = (ap: DuckDBAppender, d: unknown[], o: number, s: Store) => boolean;
+/**
+ * Puts row `o` of a flat chunk into `out[c][r]` for each column c; returns false if the row was skipped as a
+ * duplicate. Throws if a value cannot be stored (the row is then dropped as bad).
+ */
+type Filler = (out: unknown[][], r: number, d: unknown[], o: number, s: Store) => boolean;
 
-interface TableSpec { table: string; width: number; write: Writer }
+interface TableSpec { table: string; width: number; types: readonly DuckDBType[]; fill: Filler }
 
 interface Chunk { id: number; data: unknown[]; rows: number }
 
@@ -66,6 +65,8 @@ class RowBuffer {
   curRows = 0;
   rows = 0;
   nextId = 0;
+  /** Chunks at the front of `chunks` already appended in the open drain transaction (kept until it commits). */
+  inTxn = 0;
   constructor(readonly spec: TableSpec) {}
   seal(): void {
     if (this.curRows === 0) return;
@@ -75,79 +76,100 @@ class RowBuffer {
   }
 }
 
+/** NOT NULL columns: a missing value is a bad row here, not a constraint error at commit that would fail every retry. */
+function required<T>(v: T | null | undefined, what: string): T {
+  if (v == null) throw new TypeError(`${what} is missing`);
+  return v;
+}
+
+const blob = (b: Uint8Array | null | undefined): DuckDBBlobValue | null => (b == null ? null : new DuckDBBlobValue(b));
+
 const RECORDS: TableSpec = {
   table: 'records', width: 2,
-  write(ap, d, o, s) {
+  types: [INTEGER, VARCHAR, UBIGINT, BLOB, VARCHAR, VARCHAR, INTEGER, INTEGER, VARCHAR, INTEGER, VARCHAR, VARCHAR, UBIGINT,
+    VARCHAR, VARCHAR, VARCHAR, VARCHAR, UBIGINT, UBIGINT, VARCHAR, VARCHAR, TIMESTAMP],
+  fill(c, i, d, o, s) {
     const crawlId = d[o] as number, r = d[o + 1] as RecordRow;
     const id = hex(r.nodeId);
-    if (!s.claimRecord(crawlId, id, r.seq)) return false;
-    ap.appendInteger(crawlId); ap.appendVarchar(id); ap.appendUBigInt(r.seq);
-    if (r.raw == null) ap.appendNull(); else ap.appendBlob(r.raw);
-    str(ap, r.enr); str(ap, r.ip); int(ap, r.udp); int(ap, r.tcp); str(ap, r.ip6); int(ap, r.udp6);
-    str(ap, r.eth2ForkDigest); str(ap, r.eth2NextForkVersion); u64(ap, r.eth2NextForkEpoch);
-    str(ap, r.attnets); str(ap, r.syncnets); str(ap, r.client); str(ap, r.c);
-    u64(ap, r.opstackChainId); u64(ap, r.opstackVersion);
-    ap.appendVarchar(list(r.keys)); str(ap, r.network); ts(ap, r.firstSeenMs);
-    ap.endRow();
-    return true;
+    c[0]![i] = crawlId; c[1]![i] = id; c[2]![i] = required(r.seq, 'record.seq'); c[3]![i] = blob(r.raw);
+    c[4]![i] = r.enr ?? null; c[5]![i] = r.ip ?? null; c[6]![i] = int(r.udp); c[7]![i] = int(r.tcp); c[8]![i] = r.ip6 ?? null; c[9]![i] = int(r.udp6);
+    c[10]![i] = r.eth2ForkDigest ?? null; c[11]![i] = r.eth2NextForkVersion ?? null; c[12]![i] = r.eth2NextForkEpoch ?? null;
+    c[13]![i] = r.attnets ?? null; c[14]![i] = r.syncnets ?? null; c[15]![i] = r.client ?? null; c[16]![i] = r.c ?? null;
+    c[17]![i] = r.opstackChainId ?? null; c[18]![i] = r.opstackVersion ?? null;
+    c[19]![i] = list(r.keys); c[20]![i] = r.network ?? null; c[21]![i] = ts(r.firstSeenMs);
+    // Claimed last: a row that threw above is dropped without marking its (node, seq) as written.
+    return s.claimRecord(crawlId, id, required(r.seq, 'record.seq'));
   },
 };
 
 const VISITS: TableSpec = {
   table: 'visits', width: 2,
-  write(ap, d, o) {
+  types: [INTEGER, VARCHAR, VARCHAR, INTEGER, VARCHAR, VARCHAR, DOUBLE, DOUBLE, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER,
+    TIMESTAMP, TIMESTAMP, VARCHAR],
+  fill(c, i, d, o) {
     const v = d[o + 1] as VisitRow;
-    ap.appendInteger(d[o] as number); ap.appendVarchar(hex(v.nodeId)); str(ap, v.ip); int(ap, v.udp);
-    ap.appendVarchar(v.status); str(ap, v.error); dbl(ap, v.rtt1Ms); dbl(ap, v.rtt2Ms);
-    int(ap, v.bytesIn); int(ap, v.bytesOut); int(ap, v.packetsIn); int(ap, v.packetsOut);
-    int(ap, v.requests); int(ap, v.recordsReturned);
-    ts(ap, v.startedAtMs); ts(ap, v.endedAtMs); ap.appendVarchar(list(v.distances));
-    ap.endRow();
+    c[0]![i] = d[o]; c[1]![i] = hex(v.nodeId); c[2]![i] = v.ip ?? null; c[3]![i] = int(v.udp);
+    c[4]![i] = required(v.status, 'visit.status'); c[5]![i] = v.error ?? null; c[6]![i] = v.rtt1Ms ?? null; c[7]![i] = v.rtt2Ms ?? null;
+    c[8]![i] = int(v.bytesIn); c[9]![i] = int(v.bytesOut); c[10]![i] = int(v.packetsIn); c[11]![i] = int(v.packetsOut);
+    c[12]![i] = int(v.requests); c[13]![i] = int(v.recordsReturned);
+    c[14]![i] = ts(v.startedAtMs); c[15]![i] = ts(v.endedAtMs); c[16]![i] = list(v.distances);
     return true;
   },
 };
 
 const PACKETS: TableSpec = {
   table: 'packet_train', width: 2,
-  write(ap, d, o) {
+  types: [INTEGER, VARCHAR, INTEGER, INTEGER, UBIGINT, INTEGER],
+  fill(c, i, d, o) {
     const p = d[o + 1] as PacketRow;
-    ap.appendInteger(d[o] as number); ap.appendVarchar(hex(p.nodeId)); int(ap, p.requestNo);
-    int(ap, p.packetIndex); ap.appendUBigInt(p.arrivalNs); int(ap, p.size);
-    ap.endRow();
+    c[0]![i] = d[o]; c[1]![i] = hex(p.nodeId); c[2]![i] = int(p.requestNo);
+    c[3]![i] = int(p.packetIndex); c[4]![i] = p.arrivalNs; c[5]![i] = int(p.size);
     return true;
   },
 };
 
 const EDGES: TableSpec = {
   table: 'edges', width: 4,
-  write(ap, d, o) {
-    ap.appendInteger(d[o] as number); ap.appendVarchar(hex(d[o + 1] as Uint8Array)); ap.appendVarchar(hex(d[o + 2] as Uint8Array));
-    ap.appendUBigInt(d[o + 3] as bigint);
-    ap.endRow();
+  types: [INTEGER, VARCHAR, VARCHAR, UBIGINT],
+  fill(c, i, d, o) {
+    c[0]![i] = d[o]; c[1]![i] = hex(d[o + 1] as Uint8Array); c[2]![i] = hex(d[o + 2] as Uint8Array); c[3]![i] = d[o + 3];
     return true;
   },
 };
 
 const PROGRESS: TableSpec = {
   table: 'progress', width: 2,
-  write(ap, d, o) {
+  types: [INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER, INTEGER],
+  fill(c, i, d, o) {
     const p = d[o + 1] as ProgressRow;
-    ap.appendInteger(d[o] as number); int(ap, p.tMs); int(ap, p.discovered); int(ap, p.queued);
-    int(ap, p.pending); int(ap, p.measured); int(ap, p.failed); int(ap, p.requests);
-    int(ap, p.records);
-    ap.endRow();
+    c[0]![i] = d[o]; c[1]![i] = int(p.tMs); c[2]![i] = int(p.discovered); c[3]![i] = int(p.queued);
+    c[4]![i] = int(p.pending); c[5]![i] = int(p.measured); c[6]![i] = int(p.failed); c[7]![i] = int(p.requests);
+    c[8]![i] = int(p.records);
     return true;
   },
 };
 
 const STAGING: TableSpec = {
   table: 'nodes_staging', width: 2,
-  write(ap, d, o, s) {
-    ap.appendVarchar(hex(d[o] as Uint8Array)); ts(ap, d[o + 1] as number); ap.appendInteger(s.stageGen);
-    ap.endRow();
+  types: [VARCHAR, TIMESTAMP, INTEGER],
+  fill(c, i, d, o, s) {
+    c[0]![i] = hex(d[o] as Uint8Array); c[1]![i] = ts(d[o + 1] as number); c[2]![i] = s.stageGen;
     return true;
   },
 };
+
+/** DuckDB's vector size: a data chunk holds at most this many rows. */
+const VECTOR_ROWS = 2048;
+
+/** Appends rows [from, to) of the column arrays, one data chunk per VECTOR_ROWS. */
+function appendRows(ap: DuckDBAppender, types: readonly DuckDBType[], cols: unknown[][], from: number, to: number): void {
+  for (let off = from; off < to; off += VECTOR_ROWS) {
+    const k = Math.min(VECTOR_ROWS, to - off);
+    const dc = DuckDBDataChunk.create(types);
+    dc.setColumns(off === 0 && k === cols[0]!.length ? (cols as DuckDBValue[][]) : cols.map((c) => c.slice(off, off + k) as DuckDBValue[]));
+    ap.appendDataChunk(dc);
+  }
+}
 
 /** Longest stretch a background flush appends before yielding to the event loop. */
 const SLICE_MS = 8;
@@ -203,9 +225,15 @@ export class Store {
 
   /** Record keys already written per open crawl, so each (node, seq) lands once; bounded by distinct records per crawl, freed by endCrawl. */
   private readonly seenRecords = new Map<number, Set<string>>();
-  /** Keys claimed by the batch being written; committed to seenRecords only if that batch commits. */
+  /** Keys claimed by the rows being written; committed to seenRecords only if their transaction commits. */
   private pendingRecords: Array<[Set<string>, string]> = [];
   private pendingSet = new Set<string>();
+  /**
+   * A drain appends inside one explicit transaction and commits it with an async COMMIT, so DuckDB's heavy part
+   * (moving rows into the table, the WAL write) runs on its worker thread instead of the event loop.
+   * Appended chunks stay queued (RowBuffer.inTxn) until the commit succeeds, so a failed commit loses nothing.
+   */
+  private txn: { appended: Array<[RowBuffer, Chunk, number]>; rows: number; committing: boolean } | null = null;
   /** Generation stamped on staged node rows; a merge folds in gens <= the value it read. */
   stageGen = 1;
   private stagedRows = 0;
@@ -223,7 +251,7 @@ export class Store {
   private pendingError: StoreError | null = null;
 
   private readonly st: StoreStats = {
-    rowsBuffered: 0, rowsWritten: 0, rowsRejected: 0, flushes: 0, syncFlushes: 0, syncFlushMs: 0, flushMs: 0, mergeMs: 0, flushErrors: 0, lastError: null,
+    rowsBuffered: 0, rowsWritten: 0, rowsRejected: 0, flushes: 0, syncFlushes: 0, syncFlushMs: 0, flushMs: 0, commitMs: 0, mergeMs: 0, flushErrors: 0, lastError: null,
   };
 
   private readonly threads: number;
@@ -293,7 +321,9 @@ export class Store {
   private check(): void {
     if (this.state !== 'open') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
     // Past the cap, write synchronously instead of dropping or growing; throws if the write fails (row not taken).
-    if (this.buffered >= this.maxBufferedRows) this.flushNow();
+    // While a COMMIT runs on DuckDB's thread the connection is busy: the buffer may then pass the cap by what
+    // arrives during one commit (~100 ms of rows) before the next add* past the cap writes.
+    if (this.buffered - (this.txn?.rows ?? 0) >= this.maxBufferedRows && !this.txn?.committing) this.flushNow();
   }
 
   private pushed(b: RowBuffer): void {
@@ -371,36 +401,51 @@ export class Store {
     const ap = this.appenders.get(b.spec.table);
     if (!ap || this.broken) throw this.st.lastError ?? new StoreError('ERR_STORE_IO', `store ${this.path} needs a reopen`);
     const t0 = performance.now();
-    const { width, write } = b.spec;
-    let bad: Set<number> | null = null;
+    const { width, fill, types } = b.spec;
     let appended = 0;
+    const txn = this.txn;
     try {
-      // A row the appender refuses (wrong JS type) would fail every retry, so drop it and redo the chunk without it.
-      for (;;) {
-        let i = 0;
-        appended = 0;
+      if (!txn) {
         this.pendingRecords = [];
         this.pendingSet.clear();
+      }
+      // Column arrays, then one data chunk per DuckDB vector: a native call per string value and one per column
+      // for numbers, instead of one per value.
+      const cols = types.map(() => new Array<unknown>(chunk.rows));
+      let n = 0;
+      for (let i = 0; i < chunk.rows; i++) {
         try {
-          for (; i < chunk.rows; i++) {
-            if (bad?.has(i)) continue;
-            if (write(ap, chunk.data, i * width, this)) appended++;
-          }
-          break;
+          if (fill(cols, n, chunk.data, i * width, this)) n++;
         } catch (e) {
           if (isFatal(e)) throw e;
-          ap.clear();
-          (bad ??= new Set()).add(i);
-          const err = new StoreError('ERR_STORE_BAD_ROW', `dropped a ${b.spec.table} row the appender refused: ${e instanceof Error ? e.message : String(e)}`, e);
-          this.st.rowsRejected++;
-          this.st.lastError = err;
-          this.pendingError = err;
+          this.rejectRow(b, e);
         }
       }
+      for (const col of cols) col.length = n;
+      try {
+        appendRows(ap, types, cols, 0, n);
+        appended = n;
+      } catch (e) {
+        if (isFatal(e)) throw e;
+        // A value the vectors refused: a retry would fail the same way, so find it row by row and drop it.
+        ap.clear();
+        appended = 0;
+        for (let r = 0; r < n; r++) {
+          try {
+            appendRows(ap, types, cols, r, r + 1);
+            appended++;
+          } catch (e2) {
+            if (isFatal(e2)) throw e2;
+            this.rejectRow(b, e2);
+          }
+        }
+      }
+      // Inside a drain transaction this only hands the rows to DuckDB's transaction-local storage.
       ap.flushSync();
     } catch (e) {
       try { ap.clear(); } catch { /* the reopen below replaces it */ }
       if (isFatal(e)) this.broken = true;
+      if (txn) throw e; // the drain rolls the whole transaction back
       if (!committedAnyway(e)) {
         this.pendingRecords = [];
         this.pendingSet.clear();
@@ -411,19 +456,61 @@ export class Store {
       this.chunkDone(b, chunk, appended, t0);
       throw e;
     }
-    this.chunkDone(b, chunk, appended, t0);
+    if (txn) {
+      txn.appended.push([b, chunk, appended]);
+      txn.rows += chunk.rows;
+      b.inTxn++;
+      this.st.flushMs += performance.now() - t0;
+    } else {
+      this.chunkDone(b, chunk, appended, t0);
+    }
+  }
+
+  private rejectRow(b: RowBuffer, e: unknown): void {
+    const err = new StoreError('ERR_STORE_BAD_ROW', `dropped a ${b.spec.table} row the appender refused: ${e instanceof Error ? e.message : String(e)}`, e);
+    this.st.rowsRejected++;
+    this.st.lastError = err;
+    this.pendingError = err;
   }
 
   private chunkDone(b: RowBuffer, chunk: Chunk, appended: number, t0: number): void {
+    this.claimsDone();
+    this.rowsDone(b, chunk, appended);
+    this.st.flushMs += performance.now() - t0;
+  }
+
+  private claimsDone(): void {
     for (const [set, key] of this.pendingRecords) set.add(key);
     this.pendingRecords = [];
     this.pendingSet.clear();
+  }
+
+  private rowsDone(b: RowBuffer, chunk: Chunk, appended: number): void {
     if (b === this.staging) this.stagedRows += appended;
     b.chunks.shift();
     b.rows -= chunk.rows;
     this.buffered -= chunk.rows;
     this.st.rowsWritten += appended;
-    this.st.flushMs += performance.now() - t0;
+  }
+
+  /** The drain transaction committed: its chunks leave the queues and its record keys count as written. */
+  private txnCommitted(): void {
+    const txn = this.txn!;
+    this.txn = null;
+    this.claimsDone();
+    for (const [b, chunk, appended] of txn.appended) {
+      b.inTxn--;
+      this.rowsDone(b, chunk, appended);
+    }
+  }
+
+  /** The drain transaction failed: its chunks stay queued for the next drain and its claims are forgotten. */
+  private txnFailed(): void {
+    this.txn = null;
+    this.pendingRecords = [];
+    this.pendingSet.clear();
+    for (const b of this.buffers) b.inTxn = 0;
+    for (const ap of this.appenders.values()) try { ap.clear(); } catch { /* the reopen replaces it */ }
   }
 
   private fail(e: unknown, doing: string): StoreError {
@@ -444,11 +531,14 @@ export class Store {
     const t0 = performance.now();
     const target = Math.max(0, this.maxBufferedRows - 4 * this.batchRows);
     try {
-      while (this.buffered > target) {
+      // Inside an open drain transaction the written chunks join it (and leave the queues at its commit).
+      const open = (x: RowBuffer) => x.rows - this.txnRowsOf(x);
+      while (this.buffered - (this.txn?.rows ?? 0) > target) {
         let b = this.buffers[0]!;
-        for (const x of this.buffers) if (x.rows > b.rows) b = x;
-        if (b.chunks.length === 0) b.seal();
-        this.writeChunk(b, b.chunks[0]!);
+        for (const x of this.buffers) if (open(x) > open(b)) b = x;
+        if (b.chunks.length === b.inTxn) b.seal();
+        if (b.chunks.length === b.inTxn) break;
+        this.writeChunk(b, b.chunks[b.inTxn]!);
       }
     } catch (e) {
       throw this.fail(e, 'write database');
@@ -470,12 +560,28 @@ export class Store {
         await this.connect(false);
         this.broken = false;
       }
+      for (const b of this.buffers) b.seal();
+      if (this.buffers.some((b) => b.chunks.length > 0)) await this.writeInTransaction();
+      const due = mergeNow || this.stagedRows >= MERGE_ROWS || performance.now() - this.lastMerge >= MERGE_INTERVAL_MS;
+      if (this.stagedRows > 0 && due) await this.mergeNodes(false);
+      await this.maybeCheckpoint();
+    } catch (e) {
+      throw this.fail(e, 'write database');
+    }
+  }
+
+  /** Appends every chunk queued when it starts inside one transaction, then commits it off the event loop. */
+  private async writeInTransaction(): Promise<void> {
+    const w = this.wconn!;
+    const upto = this.buffers.map((b) => b.nextId - 1);
+    await w.run('BEGIN TRANSACTION');
+    this.txn = { appended: [], rows: 0, committing: false };
+    try {
       let slice = performance.now();
-      for (const b of this.buffers) {
-        b.seal();
-        const upto = b.nextId - 1;
-        while (b.chunks.length > 0 && b.chunks[0]!.id <= upto) {
-          this.writeChunk(b, b.chunks[0]!);
+      for (let i = 0; i < this.buffers.length; i++) {
+        const b = this.buffers[i]!;
+        while (b.chunks.length > b.inTxn && b.chunks[b.inTxn]!.id <= upto[i]!) {
+          this.writeChunk(b, b.chunks[b.inTxn]!);
           // Hold the event loop for at most ~SLICE_MS at a time so the crawler's sockets keep being served.
           if (this.state === 'open' && performance.now() - slice > SLICE_MS) {
             await yieldToLoop();
@@ -483,12 +589,32 @@ export class Store {
           }
         }
       }
-      const due = mergeNow || this.stagedRows >= MERGE_ROWS || performance.now() - this.lastMerge >= MERGE_INTERVAL_MS;
-      if (this.stagedRows > 0 && due) await this.mergeNodes(false);
-      await this.maybeCheckpoint();
+      this.txn.committing = true;
+      const c0 = performance.now();
+      try {
+        await w.run('COMMIT');
+      } catch (e) {
+        if (!committedAnyway(e)) throw e;
+        this.txnCommitted();
+        throw e;
+      } finally {
+        this.st.commitMs += performance.now() - c0;
+      }
+      this.txnCommitted();
     } catch (e) {
-      throw this.fail(e, 'write database');
+      if (this.txn) {
+        if (isFatal(e)) this.broken = true;
+        try { await w.run('ROLLBACK'); } catch { /* nothing left to roll back, or the reopen replaces it */ }
+        this.txnFailed();
+      }
+      throw e;
     }
+  }
+
+  private txnRowsOf(b: RowBuffer): number {
+    let n = 0;
+    for (let i = 0; i < b.inTxn; i++) n += b.chunks[i]!.rows;
+    return n;
   }
 
   /**
@@ -583,9 +709,10 @@ export class Store {
     return { ...this.st, rowsBuffered: this.buffered };
   }
 
-  /** DuckDB-side write throughput: rows committed per second of flush time. */
+  /** DuckDB-side write throughput: rows committed per second of append plus commit time. */
   rowsPerSec(): number {
-    return this.st.flushMs > 0 ? (this.st.rowsWritten / this.st.flushMs) * 1000 : 0;
+    const ms = this.st.flushMs + this.st.commitMs;
+    return ms > 0 ? (this.st.rowsWritten / ms) * 1000 : 0;
   }
 
   /** Last flush error (also in stats()). */

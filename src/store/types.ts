@@ -156,7 +156,10 @@ export interface StoreOptions {
   batchRows?: number;
   /** Background flush period. Default 250 ms. */
   flushIntervalMs?: number;
-  /** Hard cap on buffered rows across all tables; past it add* flushes synchronously. Default 200,000. */
+  /**
+   * Cap on queued rows across all tables; past it add* flushes synchronously. Default 200,000. Rows a drain has
+   * handed to DuckDB stay held until its transaction commits, so at most 2x this many rows are held in JS.
+   */
   maxBufferedRows?: number;
   /** DuckDB worker threads. Default 1: ingest must not compete with the crawl for cores. */
   threads?: number;
@@ -174,8 +177,10 @@ export interface StoreStats {
   syncFlushes: number;
   /** Part of flushMs spent in those forced flushes, i.e. inside add* calls. */
   syncFlushMs: number;
-  /** Time the event loop spent appending and committing batches (background and forced); rowsWritten / flushMs is DuckDB's ingest rate. */
+  /** Time the event loop spent appending batches (background and forced; forced ones outside a drain also commit there). */
   flushMs: number;
+  /** Time the drains' COMMITs took on DuckDB's thread, while the event loop was free. rowsWritten / (flushMs + commitMs) is DuckDB's ingest rate. */
+  commitMs: number;
   /** Time spent merging staged node sightings into `nodes` (async, mostly on DuckDB's threads). */
   mergeMs: number;
   flushErrors: number;

@@ -245,6 +245,26 @@ test('bad ids are refused at add time; rows the appender refuses are dropped and
   await s.close();
 });
 
+test('a batch over one DuckDB vector (2,048 rows) lands whole; rows missing a NOT NULL value are dropped, not retried forever', async () => {
+  const s = await Store.open(':memory:', { batchRows: 5000, flushIntervalMs: 3_600_000 });
+  const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  for (let i = 0; i < 4500; i++) s.addRecord(id, record(i, 1n, T0 + i));
+  s.addRecord(id, { ...record(4500, 1n, T0), seq: undefined as unknown as bigint });
+  s.addRecord(id, record(4501, 1n, T0)); // after the bad row: still written
+  s.addVisit(id, { ...visit(1, T0, true), status: null as unknown as VisitRow['status'] });
+  s.addVisit(id, visit(2, T0, true));
+  await expectCode(s.flush(), 'ERR_STORE_BAD_ROW');
+  assert.equal(await count(s, 'records', id), 4501);
+  assert.equal(await count(s, 'visits', id), 1);
+  assert.equal(s.stats().rowsRejected, 2);
+  const [r] = await s.query<{ n: bigint; udp: number; epoch: bigint }>(
+    `SELECT count(DISTINCT node_id) AS n, max(udp) AS udp, max(eth2_next_fork_epoch) AS epoch FROM records WHERE crawl_id = ${id}`);
+  assert.equal(Number(r!.n), 4501);
+  assert.equal(r!.udp, 9099);
+  assert.equal(r!.epoch, 18446744073709551615n);
+  await s.close();
+});
+
 test('buffer is bounded: past maxBufferedRows add* flushes synchronously', async () => {
   const s = await Store.open(':memory:', { batchRows: 10, flushIntervalMs: 3_600_000, maxBufferedRows: 50 });
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
@@ -259,7 +279,7 @@ test('buffer is bounded: past maxBufferedRows add* flushes synchronously', async
   assert.equal(s.stats().rowsWritten, 1000);
 });
 
-test('a failed flush keeps its rows and a retry writes them', async () => {
+test('a failed flush keeps its rows (a drain is one transaction: all of it) and a retry writes them', async () => {
   const s = await Store.open(join(tmp, 'retry.duckdb'), { flushIntervalMs: 3_600_000 });
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
   await s.query('ALTER TABLE progress RENAME TO progress_away'); // the appender's table vanishes
@@ -267,7 +287,7 @@ test('a failed flush keeps its rows and a retry writes them', async () => {
   s.addEdge(id, nid(1), nid(2), 1n);
   await assert.rejects(s.flush(), StoreError);
   assert.ok(s.lastError instanceof StoreError);
-  assert.equal(s.stats().rowsBuffered, 5);
+  assert.equal(s.stats().rowsBuffered, 6); // the edge shared the failed transaction, so it waits too
   await assert.rejects(s.close(), StoreError); // close fails too and leaves the store open for a retry
   await s.query('ALTER TABLE progress_away RENAME TO progress');
   await s.close();
