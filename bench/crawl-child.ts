@@ -4,6 +4,7 @@
 // and at 250k records it would add ~100 MB to the peak RSS being measured.
 import { readFileSync, rmSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeHeapSnapshot } from 'node:v8';
 import { runCrawlJob } from '../src/cli/crawl-job.js';
 import { compareWithTruth } from '../src/cli/truth-compare.js';
 import type { Truth } from '../src/simnet/simnet.js';
@@ -14,13 +15,18 @@ const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 const rss = rssPeak();
 const cpu0 = process.cpuUsage();
+const job0 = performance.now();
 const { summary, crawler } = await runCrawlJob({
   config: { bindAddress: '127.0.0.1', ...args.config }, bootnodes: args.bootnodes, dbPath: args.db, dbMemoryMB: args.dbMemoryMB,
   keyFile: null, freshIdentity: true, version: 'bench',
 });
 const cpu = process.cpuUsage(cpu0);
+const jobMs = performance.now() - job0;
+// Diagnosis: BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot once the crawl is done (its nodes are still held).
+if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
 const peakRssMB = Math.round(rss.stop() / 2 ** 20);
 const pk = rss.atPeak();
+const peakAtMs = rss.peakAtMs();
 const MB = (b: number) => Math.round(b / 2 ** 20);
 // At the peak: V8 heap, ArrayBuffer backing stores and other external memory, and the rest (DuckDB, code, stacks).
 const memoryAtPeakMB = { heapUsed: MB(pk.heapUsed), heapTotal: MB(pk.heapTotal), arrayBuffers: MB(pk.arrayBuffers), external: MB(pk.external), native: MB(pk.rss - pk.heapTotal - pk.external) };
@@ -35,7 +41,7 @@ console.log(JSON.stringify({
   strategy: summary.strategy, reqPerSec: Math.round(sustained), avgReqPerSec: summary.reqPerSec, requests: summary.requests, elapsedMs: summary.elapsedMs,
   t50Ms: cov.t50Ms, t90Ms: cov.t90Ms, t99Ms: cov.t99Ms, coverageLive: cov.coverageLive, coverageDead: cov.coverageDead,
   liveRecordsFound: cov.liveDiscovered, liveTotal: cov.liveTotal, natFound: cov.natDiscovered,
-  cpuUsPerReq: Math.round((cpu.user + cpu.system) / Math.max(1, summary.requests)), peakRssMB, memoryAtPeakMB,
+  cpuUsPerReq: Math.round((cpu.user + cpu.system) / Math.max(1, summary.requests)), peakRssMB, memoryAtPeakMB, peakAtMs, jobMs: Math.round(jobMs),
   eventLoopP99Ms: Number((lag.percentile(99) / 1e6).toFixed(1)), dbRowsPerSec: summary.dbRowsPerSec, dbRows: summary.dbRowsWritten,
   throttle: summary.throttle, failures: summary.failures, session: summary.session,
 }));

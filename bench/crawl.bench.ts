@@ -1,7 +1,7 @@
 // npm run bench:crawl — the S-50k reference crawl: 20,000 live nodes + 30,000 dead records,
 // RTT 10-300 ms, 1% loss, simnet in its own processes, one bootnode, single-threaded crawler.
 // The crawler runs in its own process too (bench/crawl-child), so its CPU and RSS are its alone.
-// Flags: --nodes N --dead N --rate R --strategy S --loss L --port P --fixed-rate --db-memory-mb M (defaults: S-50k at 1,000 req/s).
+// Flags: --nodes N --dead N --rate R --strategy S --loss L --port P --fixed-rate --no-db --db-memory-mb M (defaults: S-50k at 1,000 req/s).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,7 @@ const { flags } = parseArgs(process.argv.slice(2), {
   concurrency: { type: 'int', help: '', default: 4000 },
   threads: { type: 'int', help: '', default: 1 },
   'fixed-rate': { type: 'bool', help: '' },
+  'no-db': { type: 'bool', help: '' },
   'db-memory-mb': { type: 'int', help: '', default: DEFAULT_DUCKDB_MEMORY_MB },
 });
 
@@ -38,7 +39,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dhtscope-bench-crawl-'));
 try {
   const rate = flags.rate as number;
   const cfg = {
-    truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(dir, 'bench.duckdb'), dbMemoryMB: flags['db-memory-mb'] as number,
+    truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: flags['no-db'] ? null : join(dir, 'bench.duckdb'), dbMemoryMB: flags['db-memory-mb'] as number,
     config: {
       strategy: flags.strategy as string, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)), concurrency: flags.concurrency as number,
       threads: flags.threads as number, adaptiveRate: !flags['fixed-rate'],
@@ -62,7 +63,7 @@ try {
   console.log(`  coverage live / dead  ${pct(r.coverageLive)} / ${pct(r.coverageDead)} (live records found ${r.liveRecordsFound}/${r.liveTotal})`);
   console.log(`  failures              ${JSON.stringify(r.failures)}`);
   console.log(`  crawler CPU           ${r.cpuUsPerReq} us per FINDNODE`);
-  console.log(`  crawler peak RSS      ${r.peakRssMB} MB (${Object.entries(r.memoryAtPeakMB).map(([k, v]) => `${k} ${v}`).join(', ')} MB); event-loop p99 ${r.eventLoopP99Ms} ms`);
+  console.log(`  crawler peak RSS      ${r.peakRssMB} MB (${Object.entries(r.memoryAtPeakMB).map(([k, v]) => `${k} ${v}`).join(', ')} MB) at ${(r.peakAtMs / 1000).toFixed(1)} s of the ${(r.jobMs / 1000).toFixed(1)} s job (crawl ${(r.elapsedMs / 1000).toFixed(1)} s, then flush and close); event-loop p99 ${r.eventLoopP99Ms} ms`);
   console.log(`  DuckDB ingest         ${r.dbRowsPerSec} rows/s (${r.dbRows} rows)`);
   const { session: _s, ...line } = result;
   console.log(JSON.stringify(line));

@@ -33,12 +33,17 @@ export async function spawnSimnet(args: string[], readyTimeoutMs = 600_000): Pro
 }
 
 /** Samples this process's RSS every `ms` and keeps the peak. */
-export function rssPeak(ms = 100): { stop(): number; atPeak(): NodeJS.MemoryUsage } {
+export function rssPeak(ms = 100): { stop(): number; atPeak(): NodeJS.MemoryUsage; peakAtMs(): number } {
+  const t0 = performance.now();
   let at = process.memoryUsage();
-  const t = setInterval(() => { const m = process.memoryUsage(); if (m.rss > at.rss) at = m; }, ms);
+  let atMs = 0;
+  const sample = () => { const m = process.memoryUsage(); if (m.rss > at.rss) { at = m; atMs = performance.now() - t0; } };
+  const t = setInterval(sample, ms);
   t.unref();
   return {
-    stop() { clearInterval(t); const m = process.memoryUsage(); if (m.rss > at.rss) at = m; return at.rss; },
+    stop() { clearInterval(t); sample(); return at.rss; },
+    /** When the peak was sampled, in ms since rssPeak() was called. */
+    peakAtMs() { return Math.round(atMs); },
     /** The whole memoryUsage() sample taken at the peak: JS heap, external buffers, and the rest (native: DuckDB). */
     atPeak() { return at; },
   };
