@@ -2,7 +2,7 @@
 // Builds the Rust Node-API addon into native/dhtscope.node.
 // A missing or failing cargo is not fatal: src/native falls back to TypeScript.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -23,4 +23,7 @@ if (r.error || r.status !== 0 || !existsSync(built)) {
   console.warn(`dhtscope: native build failed (${why}); the TypeScript fallback will be used`);
   process.exit(0);
 }
-copyFileSync(built, out);
+// Copy then rename: a running dhtscope has the old file mapped, and rewriting it in place crashes that process.
+const tmp = `${out}.${process.pid}.tmp`;
+copyFileSync(built, tmp);
+renameSync(tmp, out);

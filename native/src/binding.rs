@@ -1,5 +1,7 @@
 //! JS glue: `createTrie()` returns a plain object of methods over one
-//! `trie::Trie`, plus `noop()` for measuring the bare Node-API call cost.
+//! `trie::Trie`, plus `noop()` for measuring the bare Node-API call cost, and
+//! stateless crypto functions (`aes128Ctr`, `aesGcmSeal`, `aesGcmOpen`,
+//! `sha256`, `hkdfSha256`, `cryptoSupported`).
 //! Every input is validated here and reported as a JS Error with a stable
 //! `code` (panic=abort must never fire).
 //!
@@ -10,7 +12,9 @@
 //! released by its finalizer. A callable function is alive, so its pointer is
 //! valid; no foreign object can be passed in place of ours.
 
+use crate::aes::{self, Aes128, Gcm};
 use crate::napi::*;
+use crate::sha256::{self, Sha256};
 use crate::trie::{InsertError, Trie, ID_BITS, ID_BYTES, MAX_HIST_DEPTH};
 use std::cell::{Cell, UnsafeCell};
 use std::ffi::{c_void, CStr, CString};
@@ -32,8 +36,22 @@ const ERR_FULL: &CStr = c"ERR_TRIE_FULL";
 const ERR_BAD_THIS: &CStr = c"ERR_TRIE_BAD_THIS";
 const ERR_NAPI: &CStr = c"ERR_TRIE_NAPI";
 
-/// Most arguments any method takes.
+// Crypto error codes. src/crypto/hash.ts only calls with valid sizes, so
+// these report misuse of the addon itself.
+const ERR_CRYPTO_BAD_KEY: &CStr = c"ERR_CRYPTO_BAD_KEY";
+const ERR_CRYPTO_BAD_IV: &CStr = c"ERR_CRYPTO_BAD_IV";
+const ERR_CRYPTO_BAD_NONCE: &CStr = c"ERR_CRYPTO_BAD_NONCE";
+const ERR_CRYPTO_BAD_ARG: &CStr = c"ERR_CRYPTO_BAD_ARG";
+const ERR_CRYPTO_BAD_LENGTH: &CStr = c"ERR_CRYPTO_BAD_LENGTH";
+const ERR_CRYPTO_UNSUPPORTED: &CStr = c"ERR_CRYPTO_UNSUPPORTED";
+const ERR_CRYPTO_NAPI: &CStr = c"ERR_CRYPTO_NAPI";
+
+/// Most arguments any trie method takes.
 const MAX_ARGS: usize = 3;
+/// key, iv/nonce, data, ad.
+const CRYPTO_ARGS: usize = 4;
+/// sha256(...parts) hashes up to this many arguments without a JS-side concat.
+const SHA256_MAX_PARTS: usize = 8;
 
 struct JsError {
     code: &'static CStr,
@@ -70,17 +88,18 @@ unsafe fn throw(env: napi_env, e: JsError) {
     napi_throw_error(env, e.code.as_ptr(), msg.as_ptr());
 }
 
-struct Call {
+/// One call's arguments; N is how many are fetched (napi fills each slot).
+struct Call<const N: usize = MAX_ARGS> {
     env: napi_env,
     data: *mut c_void,
     argc: usize,
-    argv: [napi_value; MAX_ARGS],
+    argv: [napi_value; N],
 }
 
-impl Call {
+impl<const N: usize> Call<N> {
     unsafe fn new(env: napi_env, info: napi_callback_info) -> JsResult<Self> {
-        let mut argc = MAX_ARGS;
-        let mut argv = [ptr::null_mut(); MAX_ARGS];
+        let mut argc = N;
+        let mut argv = [ptr::null_mut(); N];
         let mut data = ptr::null_mut();
         check(
             napi_get_cb_info(
@@ -102,8 +121,8 @@ impl Call {
     }
 
     fn arg(&self, i: usize) -> Option<napi_value> {
-        // argc reports the real count, which may exceed MAX_ARGS.
-        (i < self.argc.min(MAX_ARGS)).then(|| self.argv[i])
+        // argc reports the real count, which may exceed N.
+        (i < self.argc.min(N)).then(|| self.argv[i])
     }
 
     /// The trie this method function was created for. Methods never call back
@@ -142,6 +161,20 @@ impl Call {
             return Ok(&[]);
         }
         Ok(std::slice::from_raw_parts(data as *const u8, len))
+    }
+
+    /// A Uint8Array argument of exactly L bytes.
+    unsafe fn array<const L: usize>(
+        &self,
+        i: usize,
+        code: &'static CStr,
+        what: &str,
+    ) -> JsResult<&[u8; L]> {
+        let b = self.bytes(i, code, what)?;
+        match b.try_into() {
+            Ok(a) => Ok(a),
+            Err(_) => err(code, format!("{what} must be {L} bytes, got {}", b.len())),
+        }
     }
 
     unsafe fn id(&self, i: usize, what: &str) -> JsResult<&[u8; ID_BYTES]> {
@@ -241,7 +274,16 @@ unsafe fn run(
     info: napi_callback_info,
     f: impl FnOnce(&Call) -> JsResult<napi_value>,
 ) -> napi_value {
-    match Call::new(env, info).and_then(|c| f(&c)) {
+    run_n(env, info, f)
+}
+
+/// `run` fetching N arguments.
+unsafe fn run_n<const N: usize>(
+    env: napi_env,
+    info: napi_callback_info,
+    f: impl FnOnce(&Call<N>) -> JsResult<napi_value>,
+) -> napi_value {
+    match Call::<N>::new(env, info).and_then(|c| f(&c)) {
         Ok(v) => v,
         Err(e) => {
             throw(env, e);
@@ -470,6 +512,135 @@ unsafe extern "C" fn f_noop(env: napi_env, _info: napi_callback_info) -> napi_va
     v
 }
 
+/// A fresh Uint8Array of `len` bytes (one ArrayBuffer) and its memory.
+unsafe fn out_bytes<'a>(env: napi_env, len: usize) -> JsResult<(napi_value, &'a mut [u8])> {
+    let (ta, data) = js_typed(env, NAPI_UINT8_ARRAY, 1, len).map_err(|e| JsError {
+        code: ERR_CRYPTO_NAPI,
+        msg: e.msg,
+    })?;
+    if len == 0 {
+        // An empty ArrayBuffer may have no memory at all.
+        return Ok((ta, &mut []));
+    }
+    if data.is_null() {
+        return err(
+            ERR_CRYPTO_NAPI,
+            "napi_create_arraybuffer returned no memory",
+        );
+    }
+    Ok((ta, std::slice::from_raw_parts_mut(data, len)))
+}
+
+fn unsupported<T>() -> JsResult<T> {
+    err(
+        ERR_CRYPTO_UNSUPPORTED,
+        "this CPU lacks AES-NI/PCLMULQDQ (check cryptoSupported())",
+    )
+}
+
+/// `cryptoSupported()`: whether the AES functions can run here. The hashes always can.
+unsafe extern "C" fn f_crypto_supported(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |_| js_bool(env, aes::supported()))
+}
+
+/// `aes128Ctr(key, iv, data)`: data ^ AES-128-CTR keystream (128-bit big-endian counter).
+unsafe extern "C" fn f_aes128_ctr(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let key = c.array::<{ aes::KEY_SIZE }>(0, ERR_CRYPTO_BAD_KEY, "key")?;
+        let iv = c.array::<{ aes::CTR_IV_SIZE }>(1, ERR_CRYPTO_BAD_IV, "iv")?;
+        let data = c.bytes(2, ERR_CRYPTO_BAD_ARG, "data")?;
+        let Some(cipher) = Aes128::new(key) else {
+            return unsupported();
+        };
+        let (ta, out) = out_bytes(env, data.len())?;
+        cipher.ctr_xor(iv, data, out);
+        Ok(ta)
+    })
+}
+
+/// `aesGcmSeal(key, nonce, pt, ad)`: ciphertext || 16-byte tag.
+unsafe extern "C" fn f_aes_gcm_seal(env: napi_env, info: napi_callback_info) -> napi_value {
+    run_n::<CRYPTO_ARGS>(env, info, |c| {
+        let key = c.array::<{ aes::KEY_SIZE }>(0, ERR_CRYPTO_BAD_KEY, "key")?;
+        let nonce = c.array::<{ aes::GCM_NONCE_SIZE }>(1, ERR_CRYPTO_BAD_NONCE, "nonce")?;
+        let pt = c.bytes(2, ERR_CRYPTO_BAD_ARG, "plaintext")?;
+        let ad = c.bytes(3, ERR_CRYPTO_BAD_ARG, "ad")?;
+        let Some(gcm) = Gcm::new(key) else {
+            return unsupported();
+        };
+        let (ta, out) = out_bytes(env, pt.len() + aes::GCM_TAG_SIZE)?;
+        gcm.seal(nonce, pt, ad, out);
+        Ok(ta)
+    })
+}
+
+/// `aesGcmOpen(key, nonce, ctWithTag, ad)`: the plaintext, or null when the
+/// tag does not verify (or the input is shorter than a tag). The output is
+/// allocated only after the tag checks out.
+unsafe extern "C" fn f_aes_gcm_open(env: napi_env, info: napi_callback_info) -> napi_value {
+    run_n::<CRYPTO_ARGS>(env, info, |c| {
+        let key = c.array::<{ aes::KEY_SIZE }>(0, ERR_CRYPTO_BAD_KEY, "key")?;
+        let nonce = c.array::<{ aes::GCM_NONCE_SIZE }>(1, ERR_CRYPTO_BAD_NONCE, "nonce")?;
+        let sealed = c.bytes(2, ERR_CRYPTO_BAD_ARG, "ciphertext")?;
+        let ad = c.bytes(3, ERR_CRYPTO_BAD_ARG, "ad")?;
+        let Some(gcm) = Gcm::new(key) else {
+            return unsupported();
+        };
+        let Some(ct) = gcm.verify_sealed(nonce, sealed, ad) else {
+            let mut v = ptr::null_mut();
+            check(napi_get_null(env, &mut v), "napi_get_null")?;
+            return Ok(v);
+        };
+        let (ta, out) = out_bytes(env, ct.len())?;
+        gcm.apply(nonce, ct, out);
+        Ok(ta)
+    })
+}
+
+/// `sha256(...parts)`: digest of the concatenated parts (at most 8).
+unsafe extern "C" fn f_sha256(env: napi_env, info: napi_callback_info) -> napi_value {
+    run_n::<SHA256_MAX_PARTS>(env, info, |c| {
+        if c.argc > SHA256_MAX_PARTS {
+            return err(
+                ERR_CRYPTO_BAD_ARG,
+                format!(
+                    "sha256 takes at most {SHA256_MAX_PARTS} parts, got {}",
+                    c.argc
+                ),
+            );
+        }
+        let mut h = Sha256::new();
+        for i in 0..c.argc {
+            h.update(c.bytes(i, ERR_CRYPTO_BAD_ARG, "part")?);
+        }
+        let (ta, out) = out_bytes(env, sha256::DIGEST_SIZE)?;
+        out.copy_from_slice(&h.finalize());
+        Ok(ta)
+    })
+}
+
+/// `hkdfSha256(ikm, salt, info, length)`: RFC 5869 extract + expand.
+unsafe extern "C" fn f_hkdf_sha256(env: napi_env, info: napi_callback_info) -> napi_value {
+    run_n::<CRYPTO_ARGS>(env, info, |c| {
+        let ikm = c.bytes(0, ERR_CRYPTO_BAD_ARG, "ikm")?;
+        let salt = c.bytes(1, ERR_CRYPTO_BAD_ARG, "salt")?;
+        let hkdf_info = c.bytes(2, ERR_CRYPTO_BAD_ARG, "info")?;
+        let len = c.int(
+            3,
+            0,
+            sha256::HKDF_MAX_OUTPUT as u32,
+            ERR_CRYPTO_BAD_LENGTH,
+            "length",
+        )?;
+        let (ta, out) = out_bytes(env, len as usize)?;
+        // The length was range-checked above, so expand cannot refuse it.
+        if sha256::hkdf(ikm, salt, hkdf_info, out).is_err() {
+            return err(ERR_CRYPTO_BAD_LENGTH, "hkdf output too long");
+        }
+        Ok(ta)
+    })
+}
+
 /// `NAPI_AUTO_LENGTH`: the name is NUL-terminated.
 const AUTO_LENGTH: usize = usize::MAX;
 
@@ -495,6 +666,12 @@ unsafe fn export_fn(env: napi_env, exports: napi_value, name: &CStr, cb: Method)
 unsafe fn init(env: napi_env, exports: napi_value) -> JsResult<napi_value> {
     export_fn(env, exports, c"createTrie", f_create_trie)?;
     export_fn(env, exports, c"noop", f_noop)?;
+    export_fn(env, exports, c"cryptoSupported", f_crypto_supported)?;
+    export_fn(env, exports, c"aes128Ctr", f_aes128_ctr)?;
+    export_fn(env, exports, c"aesGcmSeal", f_aes_gcm_seal)?;
+    export_fn(env, exports, c"aesGcmOpen", f_aes_gcm_open)?;
+    export_fn(env, exports, c"sha256", f_sha256)?;
+    export_fn(env, exports, c"hkdfSha256", f_hkdf_sha256)?;
     Ok(exports)
 }
 

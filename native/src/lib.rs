@@ -1,7 +1,10 @@
 //! dhtscope native core: a Node-API addon exposing a crit-bit trie of
-//! 256-bit node IDs. Zero dependencies (crates.io is unreachable), so the
-//! Node-API surface is declared by hand in `napi.rs`.
+//! 256-bit node IDs and the symmetric crypto discv5 runs per packet (AES-CTR,
+//! AES-GCM, SHA-256, HKDF). Zero dependencies (crates.io is unreachable), so
+//! the Node-API surface is declared by hand in `napi.rs`.
 
+pub mod aes;
+pub mod sha256;
 pub mod trie;
 
 // The binding references Node-API symbols that only exist inside a node

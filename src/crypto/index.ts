@@ -1,10 +1,10 @@
 import { loadLibsecp } from './libsecp.js';
 import { loadNoble } from './noble.js';
 import type { Secp256k1Backend } from './types.js';
-import { keccakBackend } from './hash.js';
+import { aesBackend, keccakBackend, shaBackend } from './hash.js';
 
 export * from './types.js';
-export { keccak256, keccakBackend, sha256, hkdfSha256, aes128Ctr, aesGcmEncrypt, aesGcmDecrypt } from './hash.js';
+export { keccak256, keccakBackend, aesBackend, shaBackend, sha256, hkdfSha256, aes128Ctr, aesGcmEncrypt, aesGcmDecrypt } from './hash.js';
 
 let selected: Secp256k1Backend | null = null;
 let fallbackReason: string | null = null;
@@ -37,7 +37,7 @@ export function allSecpBackends(): { libsecp: Secp256k1Backend | null; noble: Se
   return { libsecp, noble: loadNoble() };
 }
 
-export function cryptoInfo(): { secp256k1: string; keccak: string; fallbackReason: string | null } {
+export function cryptoInfo(): { secp256k1: string; keccak: string; aes: string; sha256: string; fallbackReason: string | null } {
   const s = secp();
-  return { secp256k1: s.name, keccak: keccakBackend(), fallbackReason };
+  return { secp256k1: s.name, keccak: keccakBackend(), aes: aesBackend(), sha256: shaBackend(), fallbackReason };
 }

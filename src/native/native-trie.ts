@@ -23,7 +23,28 @@ export interface NativeTrieHandle {
   memoryBytes(): number;
 }
 
-export interface NativeAddon {
+/**
+ * Stateless crypto exports (native/src/binding.rs). Sizes are validated in
+ * Rust (key 16, iv 16, nonce 12; errors coded ERR_CRYPTO_*); every result is
+ * a fresh Uint8Array over its own ArrayBuffer.
+ */
+export interface NativeCrypto {
+  /** Whether the AES functions can run on this CPU (AES-NI + PCLMULQDQ); the hashes always can. */
+  cryptoSupported(): boolean;
+  /** data ^ AES-128-CTR keystream, the whole iv being a 128-bit big-endian counter. */
+  aes128Ctr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array;
+  /** ciphertext || 16-byte tag. */
+  aesGcmSeal(key: Uint8Array, nonce: Uint8Array, pt: Uint8Array, ad: Uint8Array): Uint8Array;
+  /** The plaintext, or null when the tag does not verify or the input is shorter than a tag. */
+  aesGcmOpen(key: Uint8Array, nonce: Uint8Array, ctWithTag: Uint8Array, ad: Uint8Array): Uint8Array | null;
+  /** Digest of the concatenated parts; at most 8 parts. */
+  sha256(...parts: Uint8Array[]): Uint8Array;
+  /** RFC 5869 extract + expand; length in [0, 8160]. */
+  hkdfSha256(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length: number): Uint8Array;
+}
+
+/** The crypto exports are optional: an addon built before them still loads (crypto falls back to node:crypto). */
+export interface NativeAddon extends Partial<NativeCrypto> {
   createTrie(): NativeTrieHandle;
   /** Empty function: measures the bare cost of a Node-API call. */
   noop(): void;

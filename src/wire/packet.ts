@@ -1,4 +1,4 @@
-import { createCipheriv } from 'node:crypto';
+import { aes128Ctr } from '../crypto/hash.js';
 import { WireError } from '../util/errors.js';
 import {
   ENR_SEQ_SIZE, Flag, GCM_TAG_SIZE, HANDSHAKE_AUTHDATA_HEAD_SIZE, ID_NONCE_SIZE, MASKING_IV_SIZE, MASKING_KEY_SIZE,
@@ -85,9 +85,7 @@ export function encodePacket(destId: Uint8Array, maskingIv: Uint8Array, header: 
   if (total > MAX_PACKET_SIZE) throw new WireError('ERR_PACKET_TOO_LARGE', `packet of ${total} bytes exceeds ${MAX_PACKET_SIZE}`);
   const out = new Uint8Array(total);
   out.set(maskingIv, 0);
-  const c = createCipheriv('aes-128-ctr', destId.subarray(0, MASKING_KEY_SIZE), maskingIv);
-  const masked = c.update(header);
-  out.set(masked, MASKING_IV_SIZE);
+  out.set(aes128Ctr(destId.subarray(0, MASKING_KEY_SIZE), maskingIv, header), MASKING_IV_SIZE);
   out.set(message, MASKING_IV_SIZE + header.length);
   return out;
 }
@@ -97,9 +95,10 @@ export function decodePacket(buf: Uint8Array, localId: Uint8Array): Packet {
   if (buf.length < MIN_PACKET_SIZE) throw new WireError('ERR_PACKET_TOO_SHORT', `packet of ${buf.length} bytes is below ${MIN_PACKET_SIZE}`);
   if (buf.length > MAX_PACKET_SIZE) throw new WireError('ERR_PACKET_TOO_LARGE', `packet of ${buf.length} bytes exceeds ${MAX_PACKET_SIZE}`);
   const maskingIv = buf.subarray(0, MASKING_IV_SIZE);
-  // One CTR stream: unmask the static header first to learn how much authdata follows.
-  const c = createCipheriv('aes-128-ctr', localId.subarray(0, MASKING_KEY_SIZE), maskingIv);
-  const sh = c.update(buf.subarray(MASKING_IV_SIZE, MASKING_IV_SIZE + STATIC_HEADER_SIZE));
+  // Unmask the static header first to learn how much authdata follows, then the whole header from the
+  // stream's start (one more short CTR call is cheaper than keeping a cipher object to continue it).
+  const maskKey = localId.subarray(0, MASKING_KEY_SIZE);
+  const sh = aes128Ctr(maskKey, maskingIv, buf.subarray(MASKING_IV_SIZE, MASKING_IV_SIZE + STATIC_HEADER_SIZE));
   for (let i = 0; i < PROTOCOL_ID.length; i++) {
     if (sh[i] !== PROTOCOL_ID[i]) throw new WireError('ERR_PACKET_BAD_PROTOCOL', 'not a discv5 packet (protocol-id mismatch)');
   }
@@ -110,9 +109,7 @@ export function decodePacket(buf: Uint8Array, localId: Uint8Array): Packet {
   const authSize = (sh[21]! << 8) | sh[22]!;
   const authStart = MASKING_IV_SIZE + STATIC_HEADER_SIZE;
   if (authStart + authSize > buf.length) throw new WireError('ERR_PACKET_BAD_AUTHDATA_SIZE', 'authdata-size exceeds packet');
-  const header = new Uint8Array(STATIC_HEADER_SIZE + authSize);
-  header.set(sh, 0);
-  if (authSize > 0) header.set(c.update(buf.subarray(authStart, authStart + authSize)), STATIC_HEADER_SIZE);
+  const header = authSize > 0 ? aes128Ctr(maskKey, maskingIv, buf.subarray(MASKING_IV_SIZE, authStart + authSize)) : sh;
   const authdata = header.subarray(STATIC_HEADER_SIZE);
   const nonce = header.subarray(9, 9 + NONCE_SIZE);
   const message = buf.subarray(authStart + authSize);
