@@ -211,7 +211,10 @@ export class Crawler {
     }
     const key = keyOf(b.pubkey, 0, b.pubkey.length);
     if (this.nodes.has(key)) return;
-    const n: CrawlNode = { id: b.id, seq: 0n, raw: null, addr: b, state: NodeState.Discovered, visits: 0, failures: 0, firstSeenMs: Date.now(), measuredAtMs: -1, rtt1Ms: null };
+    const n: CrawlNode = {
+      id: b.id, seq: 0n, raw: null, addr: b, state: NodeState.Discovered, visits: 0, failures: 0, firstSeenMs: Date.now(), measuredAtMs: -1, rtt1Ms: null,
+      promoted: false, label: undefined, unverifiedFroms: undefined,
+    };
     this.nodes.set(key, n);
     this.stateCounts[NodeState.Discovered]!++;
     this.enqueue(n);
@@ -310,7 +313,7 @@ export class Crawler {
       const stored = this.arena.copy(raw);
       known.seq = enr.seq; known.raw = stored;
       this.counters.updatedRecords++;
-      const a = addressFromEnr(enr, known.id, stored.subarray(pubkeyOffset, pubkeyOffset + COMPRESSED_PUBKEY_SIZE));
+      const a = addressFromEnr(enr, known.id, stored, pubkeyOffset);
       if (a) known.addr = a;
       this.sink?.record(known, enr, nowMs);
       for (const f of froms) this.sink?.edge(f, known.id, enr.seq);
@@ -321,16 +324,17 @@ export class Crawler {
     const stored = this.arena.copy(raw);
     const storedId = this.arena.copy(id);
     const n: CrawlNode = {
-      id: storedId, seq: enr.seq, raw: stored, addr: addressFromEnr(enr, storedId, stored.subarray(pubkeyOffset, pubkeyOffset + COMPRESSED_PUBKEY_SIZE)),
+      id: storedId, seq: enr.seq, raw: stored, addr: addressFromEnr(enr, storedId, stored, pubkeyOffset),
       state: NodeState.Discovered,
       visits: 0, failures: 0, firstSeenMs: nowMs, measuredAtMs: -1, rtt1Ms: null,
+      // Every field up front: ones added later would give each of 250k+ nodes an out-of-object property array.
+      promoted: false, label: undefined, unverifiedFroms: deferred ? froms : undefined,
     };
     this.nodes.set(key, n);
     this.stateCounts[NodeState.Discovered]!++;
     this.counters.newRecords++;
     this.strategy.onDiscovered?.(storedId);
-    if (deferred) n.unverifiedFroms = froms;
-    else {
+    if (!deferred) {
       this.sink?.record(n, enr, nowMs);
       for (const f of froms) this.sink?.edge(f, storedId, enr.seq);
     }
@@ -432,7 +436,8 @@ export class Crawler {
     this.counters.bytesIn += v.bytesIn; this.counters.bytesOut += v.bytesOut;
     this.counters.packetsIn += v.packetsIn; this.counters.packetsOut += v.packetsOut;
     if (v.anyOk) {
-      if (n.measuredAtMs < 0) n.measuredAtMs = performance.now() - this.startMs;
+      // Whole ms: a small integer is stored in the object, a fraction as a separate heap number per node.
+      if (n.measuredAtMs < 0) n.measuredAtMs = Math.round(performance.now() - this.startMs);
       if (v.rtt1Ms !== null) n.rtt1Ms = v.rtt1Ms;
       this.setState(n, NodeState.Measured);
     } else {
@@ -492,7 +497,16 @@ export class Crawler {
 }
 
 /** `pubkey` is a view into the node's kept record, so the address pins no datagram. */
-function addressFromEnr(enr: Enr, id: Uint8Array, pubkey: Uint8Array): NodeAddress | null {
+/**
+ * A node's address whose public key is read from its stored record when used. Only a handshake needs it, and a
+ * kept view per node would cost ~90 B of heap each (a typed-array object), i.e. ~23 MB at 250k records.
+ */
+class RecordAddress implements NodeAddress {
+  constructor(readonly id: Uint8Array, readonly ip: string, readonly port: number, private readonly raw: Uint8Array, private readonly pubkeyOffset: number) {}
+  get pubkey(): Uint8Array { return this.raw.subarray(this.pubkeyOffset, this.pubkeyOffset + COMPRESSED_PUBKEY_SIZE); }
+}
+
+function addressFromEnr(enr: Enr, id: Uint8Array, raw: Uint8Array, pubkeyOffset: number): NodeAddress | null {
   const e = enrEndpoint(enr);
-  return e ? { id, ip: e.ip, port: e.port, pubkey } : null;
+  return e ? new RecordAddress(id, e.ip, e.port, raw, pubkeyOffset) : null;
 }

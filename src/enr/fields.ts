@@ -36,8 +36,15 @@ export interface EnrFields {
   invalid: Record<string, string>;
 }
 
+/** Byte values as decimal text, so an address is built without number formatting. */
+const DECIMAL = Array.from({ length: 256 }, (_, i) => String(i));
+
+/**
+ * Dotted quad. Built by join, which yields one flat string: a template or `+` makes a cons-string tree
+ * (three extra heap objects) for addresses of 13+ characters, and crawls keep one address per node.
+ */
 export function ipv4ToString(b: Uint8Array): string {
-  return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+  return [DECIMAL[b[0]!], DECIMAL[b[1]!], DECIMAL[b[2]!], DECIMAL[b[3]!]].join('.');
 }
 
 export function ipv6ToString(b: Uint8Array): string {

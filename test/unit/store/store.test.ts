@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, existsSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_DUCKDB_MEMORY_MB, Store, StoreError, type RecordRow, type VisitRow } from '../../../src/store/index.js';
+import { DUCKDB_ALLOCATOR_CONF } from '../../../src/store/allocator.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dhtscope-store-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -388,4 +389,14 @@ test('disk full: flush and open report ERR_STORE_DISK_FULL; kept rows land exact
     execFileSync('umount', [mnt]);
     if (existsSync(mnt)) rmSync(mnt, { recursive: true, force: true });
   }
+});
+
+test("DuckDB's allocator options are in place before its library loads, and a user's own setting is kept", () => {
+  const storeUrl = new URL('../../../src/store/index.js', import.meta.url).href;
+  // The library reads DUCKDB_JE_MALLOC_CONF once, at load: what matters is what the process sees right after importing the store.
+  const probe = `await import(${JSON.stringify(storeUrl)}); process.stdout.write(String(process.env.DUCKDB_JE_MALLOC_CONF));`;
+  const run = (env: NodeJS.ProcessEnv) => execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env, encoding: 'utf8' });
+  const { DUCKDB_JE_MALLOC_CONF: _unset, ...clean } = process.env;
+  assert.equal(run(clean), DUCKDB_ALLOCATOR_CONF);
+  assert.equal(run({ ...clean, DUCKDB_JE_MALLOC_CONF: 'dirty_decay_ms:5000' }), 'dirty_decay_ms:5000');
 });
