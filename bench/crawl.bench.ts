@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parseArgs } from '../src/cli/args.js';
 import { DEFAULT_DUCKDB_MEMORY_MB } from '../src/store/index.js';
+import { CLI_NODE_FLAGS } from '../src/cli/runtime.js';
 import { machine } from './util.js';
 import { spawnSimnet } from './harness.js';
 
@@ -29,7 +30,7 @@ const { flags } = parseArgs(process.argv.slice(2), {
   'db-memory-mb': { type: 'int', help: '', default: DEFAULT_DUCKDB_MEMORY_MB },
 });
 
-// BENCH_CHILD_NODE_ARGS passes node flags to the crawler process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+// The crawler runs with the CLI's node flags; BENCH_CHILD_NODE_ARGS adds node flags to the crawler process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
 const childNodeArgs = () => (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const CHILD = fileURLToPath(new URL('./crawl-child.js', import.meta.url));
 const sim = await spawnSimnet(['--nodes', String(flags.nodes), '--dead', String(flags.dead), '--rtt', String(flags.rtt), '--loss', String(flags.loss),
@@ -45,7 +46,7 @@ try {
       threads: flags.threads as number, adaptiveRate: !flags['fixed-rate'],
     },
   };
-  const { stdout } = await promisify(execFile)(process.execPath, [...childNodeArgs(), CHILD, JSON.stringify(cfg)], { maxBuffer: 1 << 24, timeout: 1_800_000 });
+  const { stdout } = await promisify(execFile)(process.execPath, [...CLI_NODE_FLAGS, ...childNodeArgs(), CHILD, JSON.stringify(cfg)], { maxBuffer: 1 << 24, timeout: 1_800_000 });
   const r = JSON.parse(stdout.trim().split('\n').pop()!);
   const result = {
     bench: 'crawl', machine: machine(), network: `${sim.truth.live.length} live + ${sim.truth.dead.length} dead, rtt ${flags.rtt} ms, loss ${flags.loss}`,

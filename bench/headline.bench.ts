@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from '../src/cli/args.js';
 import { machine, median } from './util.js';
 import { spawnSimnet } from './harness.js';
+import { CLI_NODE_FLAGS } from '../src/cli/runtime.js';
 import { runBaselineCrawl, timeToFraction, measuredLive, type BaselineResult } from './baseline-chainsafe.js';
 
 const run = promisify(execFile);
@@ -31,7 +32,7 @@ const CHILD = fileURLToPath(new URL('./crawl-child.js', import.meta.url));
 
 async function dhtscope(threads: number, rate: number): Promise<CrawlRun> {
   const cfg = { truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(tmpdir(), `dhtscope-headline-${process.pid}-${Date.now()}.duckdb`), config: { threads, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)) } };
-  const { stdout } = await run(process.execPath, [CHILD, JSON.stringify(cfg)], { maxBuffer: 1 << 24, timeout: 900_000 });
+  const { stdout } = await run(process.execPath, [...CLI_NODE_FLAGS, CHILD, JSON.stringify(cfg)], { maxBuffer: 1 << 24, timeout: 900_000 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as CrawlRun;
 }
 

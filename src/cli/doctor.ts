@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { cryptoInfo } from '../crypto/index.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
@@ -15,7 +16,8 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
     const m = (await import('../native/index.js')) as { trieBackend?: () => string };
     if (m.trieBackend) trie = m.trieBackend();
   } catch { trie = 'unavailable'; }
-  const info = { version: version(), node: process.version, secp256k1: c.secp256k1, keccak: c.keccak, aes: c.aes, sha256: c.sha256, trie, cryptoFallbackReason: c.fallbackReason };
+  const info = { version: version(), node: process.version, secp256k1: c.secp256k1, keccak: c.keccak, aes: c.aes, sha256: c.sha256, trie,
+    heapLimitMB: Math.round(getHeapStatistics().heap_size_limit / 2 ** 20), cryptoFallbackReason: c.fallbackReason };
   if (argv.includes('--json')) { io.out(toJson(info)); return 0; }
   if (argv.includes('--version-line')) { io.out(`dhtscope ${info.version} (node ${info.node}; secp256k1: ${info.secp256k1}; keccak: ${info.keccak}; aes: ${info.aes}; sha256: ${info.sha256}; trie: ${info.trie})`); return 0; }
   io.out(`dhtscope ${info.version} on node ${info.node}`);
@@ -24,5 +26,6 @@ export async function runDoctor(argv: string[], io: CliIo): Promise<number> {
   io.out(`  aes/gcm    ${info.aes}`);
   io.out(`  sha256     ${info.sha256}`);
   io.out(`  trie       ${info.trie}`);
+  io.out(`  JS heap    ${info.heapLimitMB} MB limit`);
   return 0;
 }
