@@ -160,6 +160,15 @@ const STAGING: TableSpec = {
   },
 };
 
+/** Record keys a write claimed, pending its commit. */
+interface Claims { records: Array<[Set<string>, string]>; set: Set<string> }
+const newClaims = (): Claims => ({ records: [], set: new Set() });
+function claimsDone(c: Claims): void {
+  for (const [set, key] of c.records) set.add(key);
+  c.records.length = 0;
+  c.set.clear();
+}
+
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const VECTOR_ROWS = 2048;
 
@@ -173,6 +182,8 @@ function appendRows(ap: DuckDBAppender, types: readonly DuckDBType[], cols: unkn
   }
 }
 
+/** Rows one forced write commits at most: well below the appender's own 204,800-row auto-commit, and a short stall. */
+const FORCED_MAX_ROWS = 50_000;
 /** Longest stretch a background flush appends before yielding to the event loop. */
 const SLICE_MS = 8;
 /** Background flushes merge staged node sightings this often (or past MERGE_ROWS); explicit flush()/queries always do. */
@@ -213,6 +224,12 @@ export class Store {
   private instance: DuckDBInstance | null = null;
   /** Appenders live on their own connection so a sync flush never touches the one a query is running on. */
   private wconn: DuckDBConnection | null = null;
+  /**
+   * Forced flushes (add* past the cap) write here, each chunk its own autocommit, so they never wait for or join
+   * the drain's transaction on wconn, whose COMMIT may be running on DuckDB's thread at that moment.
+   */
+  private fconn: DuckDBConnection | null = null;
+  private forcedAppenders = new Map<string, DuckDBAppender>();
   private qconn: DuckDBConnection | null = null;
   private appenders = new Map<string, DuckDBAppender>();
 
@@ -227,15 +244,14 @@ export class Store {
 
   /** Record keys already written per open crawl, so each (node, seq) lands once; bounded by distinct records per crawl, freed by endCrawl. */
   private readonly seenRecords = new Map<number, Set<string>>();
-  /** Keys claimed by the rows being written; committed to seenRecords only if their transaction commits. */
-  private pendingRecords: Array<[Set<string>, string]> = [];
-  private pendingSet = new Set<string>();
+  /** Keys claimed by the rows being written (one set per transaction); added to seenRecords only once it commits. */
+  private claims: Claims = newClaims();
   /**
    * A drain appends inside one explicit transaction and commits it with an async COMMIT, so DuckDB's heavy part
    * (moving rows into the table, the WAL write) runs on its worker thread instead of the event loop.
    * Appended chunks stay queued (RowBuffer.inTxn) until the commit succeeds, so a failed commit loses nothing.
    */
-  private txn: { appended: Array<[RowBuffer, Chunk, number]>; rows: number; committing: boolean } | null = null;
+  private txn: { appended: Array<[RowBuffer, Chunk, number]>; rows: number; committing: boolean; claims: Claims } | null = null;
   /** Generation stamped on staged node rows; a merge folds in gens <= the value it read. */
   stageGen = 1;
   private stagedRows = 0;
@@ -290,6 +306,7 @@ export class Store {
     // One DuckDB thread: the store is a background writer and must not take cores from the crawl.
     this.instance = await DuckDBInstance.create(this.path, { threads: String(this.threads), memory_limit: `${this.memoryLimitMB}MB` });
     this.wconn = await this.instance.connect();
+    this.fconn = await this.instance.connect();
     this.qconn = await this.instance.connect();
     const q = this.qconn;
     for (const ddl of DDL) await q.run(ddl);
@@ -305,13 +322,19 @@ export class Store {
     await q.run(`SET wal_autocheckpoint = '256MB'`);
     // Fold in node sightings a crashed run staged but never merged.
     if (first) await this.mergeNodes(true);
-    for (const b of this.buffers) this.appenders.set(b.spec.table, await this.wconn.createAppender(b.spec.table));
+    for (const b of this.buffers) {
+      this.appenders.set(b.spec.table, await this.wconn.createAppender(b.spec.table));
+      this.forcedAppenders.set(b.spec.table, await this.fconn.createAppender(b.spec.table));
+    }
   }
 
   private disconnect(): void {
-    for (const ap of this.appenders.values()) try { ap.closeSync(); } catch { /* appender state is moot once we drop the instance */ }
+    for (const ap of [...this.appenders.values(), ...this.forcedAppenders.values()]) try { ap.closeSync(); } catch { /* appender state is moot once we drop the instance */ }
     this.appenders.clear();
+    this.forcedAppenders.clear();
     try { this.wconn?.closeSync(); } catch { /* ignore */ }
+    try { this.fconn?.closeSync(); } catch { /* ignore */ }
+    this.fconn = null;
     try { this.qconn?.closeSync(); } catch { /* ignore */ }
     try { this.instance?.closeSync(); } catch { /* ignore */ }
     this.wconn = this.qconn = null;
@@ -323,9 +346,8 @@ export class Store {
   private check(): void {
     if (this.state !== 'open') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
     // Past the cap, write synchronously instead of dropping or growing; throws if the write fails (row not taken).
-    // While a COMMIT runs on DuckDB's thread the connection is busy: the buffer may then pass the cap by what
-    // arrives during one commit (~100 ms of rows) before the next add* past the cap writes.
-    if (this.buffered - (this.txn?.rows ?? 0) >= this.maxBufferedRows && !this.txn?.committing) this.flushNow();
+    // Rows in the drain's open transaction are DuckDB's already; the cap counts the rest.
+    if (this.buffered - (this.txn?.rows ?? 0) >= this.maxBufferedRows) this.flushNow();
   }
 
   private pushed(b: RowBuffer): void {
@@ -394,25 +416,25 @@ export class Store {
     const key = [Buffer.from(nodeId.buffer, nodeId.byteOffset, nodeId.length).toString('latin1'), seq.toString(16)].join(':');
     if (seen.has(key)) return false;
     const pk = crawlId + '/' + key;
-    if (this.pendingSet.has(pk)) return false;
-    this.pendingSet.add(pk);
-    this.pendingRecords.push([seen, key]);
+    // A forced write must not repeat a record the open drain transaction already holds.
+    if (this.claims.set.has(pk) || (this.txn !== null && this.txn.claims !== this.claims && this.txn.claims.set.has(pk))) return false;
+    this.claims.set.add(pk);
+    this.claims.records.push([seen, key]);
     return true;
   }
 
   /** Appends and commits one chunk synchronously; on failure the chunk stays queued for a retry. */
-  private writeChunk(b: RowBuffer, chunk: Chunk): void {
-    const ap = this.appenders.get(b.spec.table);
+  private writeChunk(b: RowBuffer, chunk: Chunk, forced: boolean): void {
+    const ap = (forced ? this.forcedAppenders : this.appenders).get(b.spec.table);
     if (!ap || this.broken) throw this.st.lastError ?? new StoreError('ERR_STORE_IO', `store ${this.path} needs a reopen`);
     const t0 = performance.now();
     const { width, fill, types } = b.spec;
     let appended = 0;
-    const txn = this.txn;
+    // Forced writes commit chunk by chunk on their own connection; the others join the drain's transaction.
+    const txn = forced ? null : this.txn;
+    if (!forced && !txn) throw new StoreError('ERR_STORE_IO', 'internal: a background write outside its transaction');
+    this.claims = txn ? txn.claims : newClaims();
     try {
-      if (!txn) {
-        this.pendingRecords = [];
-        this.pendingSet.clear();
-      }
       // Column arrays, then one data chunk per DuckDB vector: a native call per string value and one per column
       // for numbers, instead of one per value.
       const cols = types.map(() => new Array<unknown>(chunk.rows));
@@ -451,8 +473,6 @@ export class Store {
       if (isFatal(e)) this.broken = true;
       if (txn) throw e; // the drain rolls the whole transaction back
       if (!committedAnyway(e)) {
-        this.pendingRecords = [];
-        this.pendingSet.clear();
         this.st.flushMs += performance.now() - t0;
         throw e;
       }
@@ -477,21 +497,18 @@ export class Store {
     this.pendingError = err;
   }
 
+  /** A forced chunk committed: its rows leave the queue and its record keys count as written. */
   private chunkDone(b: RowBuffer, chunk: Chunk, appended: number, t0: number): void {
-    this.claimsDone();
+    claimsDone(this.claims);
     this.rowsDone(b, chunk, appended);
     this.st.flushMs += performance.now() - t0;
   }
 
-  private claimsDone(): void {
-    for (const [set, key] of this.pendingRecords) set.add(key);
-    this.pendingRecords = [];
-    this.pendingSet.clear();
-  }
-
   private rowsDone(b: RowBuffer, chunk: Chunk, appended: number): void {
     if (b === this.staging) this.stagedRows += appended;
-    b.chunks.shift();
+    // Forced writes take the first chunk past the transaction's, so not always the head.
+    const at = b.chunks.indexOf(chunk);
+    if (at >= 0) b.chunks.splice(at, 1);
     b.rows -= chunk.rows;
     this.buffered -= chunk.rows;
     this.st.rowsWritten += appended;
@@ -501,7 +518,7 @@ export class Store {
   private txnCommitted(): void {
     const txn = this.txn!;
     this.txn = null;
-    this.claimsDone();
+    claimsDone(txn.claims);
     for (const [b, chunk, appended] of txn.appended) {
       b.inTxn--;
       this.rowsDone(b, chunk, appended);
@@ -511,8 +528,6 @@ export class Store {
   /** The drain transaction failed: its chunks stay queued for the next drain and its claims are forgotten. */
   private txnFailed(): void {
     this.txn = null;
-    this.pendingRecords = [];
-    this.pendingSet.clear();
     for (const b of this.buffers) b.inTxn = 0;
     for (const ap of this.appenders.values()) try { ap.clear(); } catch { /* the reopen replaces it */ }
   }
@@ -535,14 +550,14 @@ export class Store {
     const t0 = performance.now();
     const target = Math.max(0, this.maxBufferedRows - 4 * this.batchRows);
     try {
-      // Inside an open drain transaction the written chunks join it (and leave the queues at its commit).
+      // Chunks already in the drain's open transaction stay there; the rest commit here, chunk by chunk.
       const open = (x: RowBuffer) => x.rows - this.txnRowsOf(x);
       while (this.buffered - (this.txn?.rows ?? 0) > target) {
         let b = this.buffers[0]!;
         for (const x of this.buffers) if (open(x) > open(b)) b = x;
         if (b.chunks.length === b.inTxn) b.seal();
         if (b.chunks.length === b.inTxn) break;
-        this.writeChunk(b, b.chunks[b.inTxn]!);
+        this.writeChunk(b, this.mergeOpenChunks(b, Math.min(4 * this.batchRows, this.buffered - (this.txn?.rows ?? 0) - target)), true);
       }
     } catch (e) {
       throw this.fail(e, 'write database');
@@ -579,13 +594,13 @@ export class Store {
     const w = this.wconn!;
     const upto = this.buffers.map((b) => b.nextId - 1);
     await w.run('BEGIN TRANSACTION');
-    this.txn = { appended: [], rows: 0, committing: false };
+    this.txn = { appended: [], rows: 0, committing: false, claims: newClaims() };
     try {
       let slice = performance.now();
       for (let i = 0; i < this.buffers.length; i++) {
         const b = this.buffers[i]!;
         while (b.chunks.length > b.inTxn && b.chunks[b.inTxn]!.id <= upto[i]!) {
-          this.writeChunk(b, b.chunks[b.inTxn]!);
+          this.writeChunk(b, b.chunks[b.inTxn]!, false);
           // Hold the event loop for at most ~SLICE_MS at a time so the crawler's sockets keep being served.
           if (this.state === 'open' && performance.now() - slice > SLICE_MS) {
             await yieldToLoop();
@@ -613,6 +628,21 @@ export class Store {
       }
       throw e;
     }
+  }
+
+  /**
+   * Joins the queued chunks past the transaction's into one of about `rows` rows (at most FORCED_MAX_ROWS), so a
+   * forced write is one commit instead of one per batch.
+   */
+  private mergeOpenChunks(b: RowBuffer, rows: number): Chunk {
+    const first = b.chunks[b.inTxn]!;
+    let end = b.inTxn + 1, n = first.rows;
+    while (end < b.chunks.length && n < rows && n + b.chunks[end]!.rows <= FORCED_MAX_ROWS) n += b.chunks[end++]!.rows;
+    if (end === b.inTxn + 1) return first;
+    const parts = b.chunks.slice(b.inTxn, end);
+    const merged: Chunk = { id: parts[parts.length - 1]!.id, data: parts.flatMap((c) => c.data), rows: n };
+    b.chunks.splice(b.inTxn, parts.length, merged);
+    return merged;
   }
 
   private txnRowsOf(b: RowBuffer): number {
