@@ -6,7 +6,7 @@ import { bytesEqual } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
 import { ByteArena } from '../util/arena.js';
 import { validateCrawlConfig, type CrawlConfig } from './config.js';
-import { ADAPT_INTERVAL_MS, AdaptiveRate, TokenBucket, eventLoopProbe, type LoadProbe } from './rate.js';
+import { ADAPT_INTERVAL_MS, AdaptiveRate, TokenBucket, defaultLoadProbe, type LoadProbe } from './rate.js';
 import { EMPTY_STREAK_TO_STOP, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
 
 /** Node states; at every moment each known node is in exactly one. */
@@ -172,7 +172,7 @@ export class Crawler {
     private readonly sink: CrawlSink | null = null,
     /** Verifies records off the main thread; null verifies inline. */
     private readonly verifier: RecordVerifier | null = null,
-    /** Load signal for the adaptive rate (tests inject one); default the event-loop utilisation. */
+    /** Load signal for the adaptive rate (tests inject one); default the busier of event-loop and machine CPU utilisation. */
     private readonly load: LoadProbe | null = null,
   ) {
     this.config = validateCrawlConfig({ ...config });
@@ -350,7 +350,7 @@ export class Crawler {
     this.pumpTimer = setInterval(() => this.pump(), PUMP_INTERVAL_MS);
     this.sampleTimer = setInterval(() => this.sample(), this.config.progressIntervalMs);
     if (this.adaptive) {
-      this.probe = this.load ?? eventLoopProbe();
+      this.probe = this.load ?? defaultLoadProbe();
       this.probe.utilization(); // start the first window now
       this.adaptTimer = setInterval(() => this.adapt(), ADAPT_INTERVAL_MS);
     }

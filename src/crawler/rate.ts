@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 /** Token bucket: `ratePerSec` sustained, `burst` tokens at most (so a stall is not followed by a flood). */
@@ -24,7 +25,7 @@ export class TokenBucket {
   }
 }
 
-/** How busy the event loop was since the previous call, 0..1 (sampled every ADAPT_INTERVAL_MS). */
+/** How busy something the crawl depends on was since the previous call, 0..1 (sampled every ADAPT_INTERVAL_MS). */
 export interface LoadProbe {
   utilization(): number;
 }
@@ -42,6 +43,48 @@ export function eventLoopProbe(): LoadProbe {
   };
 }
 
+/** CPU time summed over all cores, busy and total (ms), from the kernel's counters. */
+export type CpuTimes = () => { busy: number; total: number };
+
+function osCpuTimes(): { busy: number; total: number } {
+  let busy = 0, total = 0;
+  for (const c of cpus()) {
+    const t = c.times;
+    const all = t.user + t.nice + t.sys + t.idle + t.irq;
+    total += all;
+    busy += all - t.idle;
+  }
+  return { busy, total };
+}
+
+/**
+ * The whole machine's CPU utilisation. The event loop alone misses saturation once work runs on other
+ * threads (DuckDB's commits, the crypto pool) or other processes: the peers' replies and our own reads are
+ * then late although the loop looks idle, and RTTs measured under CPU contention are wrong anyway.
+ */
+export function systemCpuProbe(times: CpuTimes = osCpuTimes): LoadProbe {
+  let prev = times();
+  return {
+    utilization() {
+      const cur = times();
+      const total = cur.total - prev.total;
+      const u = total > 0 ? (cur.busy - prev.busy) / total : 0;
+      prev = cur;
+      return u;
+    },
+  };
+}
+
+/** The busiest of several signals. */
+export function maxProbe(...probes: LoadProbe[]): LoadProbe {
+  return { utilization: () => probes.reduce((m, p) => Math.max(m, p.utilization()), 0) };
+}
+
+/** What the crawler watches by default: its event loop and the machine's CPUs. */
+export function defaultLoadProbe(): LoadProbe {
+  return maxProbe(eventLoopProbe(), systemCpuProbe());
+}
+
 /** Period of the adaptive-rate control loop: a few round trips, so it reacts before requests time out. */
 export const ADAPT_INTERVAL_MS = 100;
 /** Above this utilisation the loop cannot drain its socket: back off. */
@@ -56,7 +99,7 @@ const INCREASE_SHARE = 0.05;
 const FLOOR_SHARE = 0.1;
 
 /**
- * AIMD on event-loop utilisation. A crawler whose loop is saturated (typically verifying the flood of new
+ * AIMD on load (default: the busier of event-loop and machine CPU utilisation). A crawler whose loop is saturated (typically verifying the flood of new
  * records early in a crawl) lets replies queue in the kernel; their round trips then include that wait
  * and pass the request timeout, and a handshake answering a stale challenge fails. Sending slower loses
  * nothing: the same nodes are reached a little later and measured correctly.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { TimerWheel, type WheelEntry } from '../../../src/util/timer-wheel.js';
 import { LruMap } from '../../../src/util/lru.js';
 import { RingQueue } from '../../../src/util/ring.js';
-import { AdaptiveRate, TokenBucket } from '../../../src/crawler/rate.js';
+import { AdaptiveRate, TokenBucket, maxProbe, systemCpuProbe, type LoadProbe } from '../../../src/crawler/rate.js';
 import { logDistance } from '../../../src/util/bytes.js';
 
 describe('timer wheel', () => {
@@ -81,7 +81,7 @@ describe('token bucket', () => {
   });
 });
 
-describe('adaptive rate (AIMD on event-loop utilisation)', () => {
+describe('adaptive rate (AIMD on load)', () => {
   it('backs off multiplicatively while saturated, down to a 10% floor', () => {
     const a = new AdaptiveRate(1000);
     assert.equal(a.update(0.99), 800);
@@ -100,6 +100,27 @@ describe('adaptive rate (AIMD on event-loop utilisation)', () => {
     assert.equal(a.rate, 1000);
     // Throttled for the intervals that started below the limit: 800 (x2), 850, 900, 950.
     assert.equal(a.throttledMs, 5 * 100);
+  });
+});
+
+describe('load probes', () => {
+  it('machine CPU: busy share of all cores since the last reading, from cumulative counters', () => {
+    const readings = [{ busy: 100, total: 1000 }, { busy: 290, total: 1200 }, { busy: 290, total: 1200 }, { busy: 690, total: 1600 }];
+    let i = 0;
+    const p = systemCpuProbe(() => readings[i++]!);
+    assert.equal(p.utilization(), 190 / 200);
+    assert.equal(p.utilization(), 0, 'no time passed: no load');
+    assert.equal(p.utilization(), 1);
+  });
+
+  it('the busiest signal wins, and every probe is read each time (their windows stay aligned)', () => {
+    let reads = 0;
+    const fixed = (u: number): LoadProbe => ({ utilization: () => { reads++; return u; } });
+    assert.equal(maxProbe(fixed(0.3), fixed(0.99), fixed(0.5)).utilization(), 0.99);
+    assert.equal(reads, 3);
+    const real = systemCpuProbe();
+    const u = real.utilization();
+    assert.ok(u >= 0 && u <= 1, `utilisation ${u}`);
   });
 });
 
