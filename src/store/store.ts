@@ -225,7 +225,7 @@ export class Store {
   /** Appenders live on their own connection so a sync flush never touches the one a query is running on. */
   private wconn: DuckDBConnection | null = null;
   /**
-   * Forced flushes (add* past the cap) write here, each chunk its own autocommit, so they never wait for or join
+   * Forced flushes (add* past the cap) write here, each write its own autocommit, so they never wait for or join
    * the drain's transaction on wconn, whose COMMIT may be running on DuckDB's thread at that moment.
    */
   private fconn: DuckDBConnection | null = null;
