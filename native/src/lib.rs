@@ -5,6 +5,8 @@
 
 pub mod aes;
 pub mod sha256;
+#[cfg(test)]
+mod test_vectors;
 pub mod trie;
 
 // The binding references Node-API symbols that only exist inside a node
