@@ -100,7 +100,7 @@ const RECORDS: TableSpec = {
     c[17]![i] = r.opstackChainId ?? null; c[18]![i] = r.opstackVersion ?? null;
     c[19]![i] = list(r.keys); c[20]![i] = r.network ?? null; c[21]![i] = ts(r.firstSeenMs);
     // Claimed last: a row that threw above is dropped without marking its (node, seq) as written.
-    return s.claimRecord(crawlId, r.nodeId, required(r.seq, 'record.seq'));
+    return s.claimRecord(crawlId, r.nodeId, c[2]![i] as bigint); // the seq checked above
   },
 };
 
