@@ -13,7 +13,9 @@ export interface SimnetProcess { truth: Truth; truthFile: string; child: ChildPr
 export async function spawnSimnet(args: string[], readyTimeoutMs = 600_000): Promise<SimnetProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'dhtscope-bench-'));
   const truthFile = join(dir, 'truth.json');
-  const child = spawn(process.execPath, [BIN, 'simnet', '--truth', truthFile, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_SIMNET_NODE_ARGS adds node flags to the simnet and (through fork's execArgv) its shards, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = (process.env.BENCH_SIMNET_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'simnet', '--truth', truthFile, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
   const t0 = Date.now();
   while (!existsSync(truthFile)) {
     if (child.exitCode !== null) throw new Error(`simnet exited with ${child.exitCode}`);

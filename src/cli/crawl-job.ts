@@ -139,7 +139,12 @@ class StoreSink implements CrawlSink {
   packet(nodeId: Uint8Array, requestNo: number, packetIndex: number, arrivalNs: bigint, size: number): void {
     this.store.addPacket(this.crawlId, { nodeId, requestNo, packetIndex, arrivalNs, size });
   }
-  edge(from: Uint8Array, to: Uint8Array, seq: bigint): void { this.store.addEdge(this.crawlId, from, to, seq); }
+  edge(from: CrawlNode, to: CrawlNode, seq: bigint): void {
+    // The store numbers each node once per crawl; the node keeps its number, so an edge costs no lookup.
+    if (from.sinkRef < 0) from.sinkRef = this.store.nodeRef(this.crawlId, from.id);
+    if (to.sinkRef < 0) to.sinkRef = this.store.nodeRef(this.crawlId, to.id);
+    this.store.addEdgeRefs(this.crawlId, from.sinkRef, to.sinkRef, seq);
+  }
   progress(s: ProgressSample): void { this.store.addProgress(this.crawlId, s); }
 }
 

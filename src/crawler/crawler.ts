@@ -6,7 +6,9 @@ import { bytesEqual } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
 import { ByteArena } from '../util/arena.js';
 import { validateCrawlConfig, type CrawlConfig } from './config.js';
-import { ADAPT_INTERVAL_MS, AdaptiveRate, TokenBucket, defaultLoadProbe, type LoadProbe } from './rate.js';
+import {
+  ADAPT_INTERVAL_MS, AdaptiveRate, RttInflationProbe, TokenBucket, defaultLoadProbe, queueDelayProbe, type LoadProbe, type QueueDelaySource,
+} from './rate.js';
 import { EMPTY_STREAK_TO_STOP, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
 
 /** Node states; at every moment each known node is in exactly one. */
@@ -33,11 +35,13 @@ export interface CrawlNode {
   promoted?: boolean;
   /** Free for the sink (e.g. the network name, an interned string), so it keeps no per-node map of its own. */
   label?: string;
+  /** Free for the sink: a number it gave the node (the store's edge end), -1 until then. */
+  sinkRef: number;
   /**
    * Nodes whose record signature is not checked yet (inline path): IDs of the nodes that returned it,
    * whose edges are written once it verifies. Undefined once verified.
    */
-  unverifiedFroms?: Uint8Array[];
+  unverifiedFroms?: CrawlNode[];
 }
 
 export interface VisitRecord {
@@ -65,13 +69,16 @@ export interface CrawlSink {
   record(node: CrawlNode, enr: Enr, seenAtMs: number): void;
   visit(v: VisitRecord): void;
   packet(nodeId: Uint8Array, requestNo: number, packetIndex: number, arrivalNs: bigint, size: number): void;
-  edge(from: Uint8Array, to: Uint8Array, seq: bigint): void;
+  /** `from` returned `to`'s record with this seq. */
+  edge(from: CrawlNode, to: CrawlNode, seq: bigint): void;
   progress(s: ProgressSample): void;
 }
 
 /** Batch record verification on worker threads (src/work/pool.ts implements it). */
 export interface RecordVerifier {
   verifyRecord(raw: Uint8Array): Promise<{ ok: boolean; nodeId: Uint8Array | null }>;
+  /** A worker pool says how long its queue makes work wait; the adaptive rate watches it. */
+  queueDelayMs?(): number;
 }
 
 /** The session layer as the crawler uses it. */
@@ -150,9 +157,11 @@ export class Crawler {
   private readonly bucket: TokenBucket;
   private readonly adaptive: AdaptiveRate | null;
   private probe: LoadProbe | null = null;
+  /** Fed with every request's first round trip; part of the default load signal. */
+  private readonly rtt = new RttInflationProbe();
   private adaptTimer: NodeJS.Timeout | null = null;
   /** Records out for verification on worker threads, by public key; bounded by the records in flight. */
-  private readonly verifying = new Map<string, { seq: bigint; froms: Uint8Array[] }>();
+  private readonly verifying = new Map<string, { seq: bigint; froms: CrawlNode[] }>();
   private inflight = 0;
   private startMs = 0;
   private startNs = 0n;
@@ -172,7 +181,7 @@ export class Crawler {
     private readonly sink: CrawlSink | null = null,
     /** Verifies records off the main thread; null verifies inline. */
     private readonly verifier: RecordVerifier | null = null,
-    /** Load signal for the adaptive rate (tests inject one); default the busier of event-loop and machine CPU utilisation. */
+    /** Load signal for the adaptive rate (tests inject one); default: event loop, RTT inflation and the pool's queue (defaultLoadProbe). */
     private readonly load: LoadProbe | null = null,
   ) {
     this.config = validateCrawlConfig({ ...config });
@@ -213,7 +222,7 @@ export class Crawler {
     if (this.nodes.has(key)) return;
     const n: CrawlNode = {
       id: b.id, seq: 0n, raw: null, addr: b, state: NodeState.Discovered, visits: 0, failures: 0, firstSeenMs: Date.now(), measuredAtMs: -1, rtt1Ms: null,
-      promoted: false, label: undefined, unverifiedFroms: undefined,
+      promoted: false, label: undefined, sinkRef: -1, unverifiedFroms: undefined,
     };
     this.nodes.set(key, n);
     this.stateCounts[NodeState.Discovered]!++;
@@ -238,8 +247,8 @@ export class Crawler {
       // A record several tables hold is likelier live: visit it before the rest of the queue.
       if (this.strategy.promoteOnRepeat && known.state === NodeState.Queued && !known.promoted) { known.promoted = true; this.hot.push(known); }
       if (from) {
-        if (known.unverifiedFroms) known.unverifiedFroms.push(from.id);
-        else this.sink?.edge(from.id, known.id, peek.seq);
+        if (known.unverifiedFroms) known.unverifiedFroms.push(from);
+        else this.sink?.edge(from, known, peek.seq);
       }
       return;
     }
@@ -248,8 +257,8 @@ export class Crawler {
       // Off-thread verification is asynchronous: keep a copy of the record until it comes back.
       const copy = raw.slice();
       const pending = this.verifying.get(key);
-      if (pending && peek.seq <= pending.seq) { this.counters.duplicateRecords++; if (from) pending.froms.push(from.id); return; }
-      this.verifying.set(key, { seq: peek.seq, froms: from ? [from.id] : [] });
+      if (pending && peek.seq <= pending.seq) { this.counters.duplicateRecords++; if (from) pending.froms.push(from); return; }
+      this.verifying.set(key, { seq: peek.seq, froms: from ? [from] : [] });
       this.verifier.verifyRecord(copy).then((r) => {
         const p = this.verifying.get(key);
         this.verifying.delete(key);
@@ -267,7 +276,7 @@ export class Crawler {
     if (!verified && known && !verifyEnr(enr)) { this.counters.badSignatures++; return; }
     let id: Uint8Array;
     try { id = enr.nodeId(); } catch { this.counters.badRecords++; return; }
-    this.accept(key, raw, peek.pubkeyOffset, id, from ? [from.id] : [], enr, !verified && !known);
+    this.accept(key, raw, peek.pubkeyOffset, id, from ? [from] : [], enr, !verified && !known);
   }
 
   /**
@@ -292,7 +301,7 @@ export class Crawler {
       return false;
     }
     this.sink?.record(n, enr, n.firstSeenMs);
-    for (const f of froms) this.sink?.edge(f, n.id, n.seq);
+    for (const f of froms) this.sink?.edge(f, n, n.seq);
     return true;
   }
 
@@ -303,7 +312,7 @@ export class Crawler {
   }
 
   /** A verified record: a new node, or a higher seq of a known one. `froms` returned it (edges). */
-  private accept(key: string, raw: Uint8Array, pubkeyOffset: number, id: Uint8Array, froms: Uint8Array[], decoded?: Enr, deferred = false): void {
+  private accept(key: string, raw: Uint8Array, pubkeyOffset: number, id: Uint8Array, froms: CrawlNode[], decoded?: Enr, deferred = false): void {
     let enr: Enr;
     try { enr = decoded ?? decodeEnr(raw); } catch { this.counters.badRecords++; return; }
     const known = this.nodes.get(key);
@@ -316,7 +325,7 @@ export class Crawler {
       const a = addressFromEnr(enr, known.id, stored, pubkeyOffset);
       if (a) known.addr = a;
       this.sink?.record(known, enr, nowMs);
-      for (const f of froms) this.sink?.edge(f, known.id, enr.seq);
+      for (const f of froms) this.sink?.edge(f, known, enr.seq);
       return;
     }
     if (this.nodes.size >= this.config.maxNodes) { this.counters.droppedNodes++; return; }
@@ -328,7 +337,7 @@ export class Crawler {
       state: NodeState.Discovered,
       visits: 0, failures: 0, firstSeenMs: nowMs, measuredAtMs: -1, rtt1Ms: null,
       // Every field up front: ones added later would give each of 250k+ nodes an out-of-object property array.
-      promoted: false, label: undefined, unverifiedFroms: deferred ? froms : undefined,
+      promoted: false, label: undefined, sinkRef: -1, unverifiedFroms: deferred ? froms : undefined,
     };
     this.nodes.set(key, n);
     this.stateCounts[NodeState.Discovered]!++;
@@ -336,7 +345,7 @@ export class Crawler {
     this.strategy.onDiscovered?.(storedId);
     if (!deferred) {
       this.sink?.record(n, enr, nowMs);
-      for (const f of froms) this.sink?.edge(f, storedId, enr.seq);
+      for (const f of froms) this.sink?.edge(f, n, enr.seq);
     }
     this.enqueue(n);
   }
@@ -350,7 +359,8 @@ export class Crawler {
     this.pumpTimer = setInterval(() => this.pump(), PUMP_INTERVAL_MS);
     this.sampleTimer = setInterval(() => this.sample(), this.config.progressIntervalMs);
     if (this.adaptive) {
-      this.probe = this.load ?? defaultLoadProbe();
+      const pool = this.verifier?.queueDelayMs ? [queueDelayProbe(this.verifier as QueueDelaySource)] : [];
+      this.probe = this.load ?? defaultLoadProbe(this.rtt, ...pool);
       this.probe.utilization(); // start the first window now
       this.adaptTimer = setInterval(() => this.adapt(), ADAPT_INTERVAL_MS);
     }
@@ -418,7 +428,11 @@ export class Crawler {
   private onResult(v: Visit, r: RequestResult): void {
     const s = r.stats;
     v.bytesIn += s.bytesIn; v.bytesOut += s.bytesOut; v.packetsIn += s.packetsIn; v.packetsOut += s.packetsOut;
-    if (v.rtt1Ms === null && s.rtt1Ns !== null) v.rtt1Ms = Number(s.rtt1Ns) / NS_PER_MS;
+    if (s.rtt1Ns !== null) {
+      const ms = Number(s.rtt1Ns) / NS_PER_MS;
+      if (v.rtt1Ms === null) v.rtt1Ms = ms;
+      if (this.adaptive) this.rtt.add(ms);
+    }
     if (v.rtt2Ms === null && s.rtt2Ns !== null) v.rtt2Ms = Number(s.rtt2Ns) / NS_PER_MS;
     v.emptyStreak = r.ok && v.lastRecords === 0 ? v.emptyStreak + 1 : 0;
     if (r.ok) { v.anyOk = true; this.counters.responses++; } else v.lastError = r.reason === 'closed' ? 'aborted' : r.reason;

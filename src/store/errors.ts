@@ -10,6 +10,7 @@ export type StoreErrorCode =
   | 'ERR_STORE_BAD_ROW' // a row the appender refused (wrong JS type); the row is dropped
   | 'ERR_STORE_OPTIONS' // bad open() options or arguments
   | 'ERR_STORE_NO_CRAWL' // the crawl id asked for does not exist (or the store has no crawls)
+  | 'ERR_STORE_LIMIT' // a per-file limit was reached (2^32 edge node numbers)
   | 'ERR_STORE_IO'; // anything else DuckDB threw
 
 /** Every failure of the store; `cause` keeps DuckDB's original error. */

@@ -1,8 +1,9 @@
 // DDL for the crawl store. Column order matters: the appenders in store.ts write positionally.
 // No indexes or foreign keys besides the two primary keys: they would slow the appenders, and DuckDB's
-// zone maps are enough for the per-crawl scans the exports do. SCHEMA.md documents every column.
+// zone maps are enough for the per-crawl scans the exports do. The README documents every column.
 
-export const SCHEMA_VERSION = 1;
+/** 2: edges became a view over edge_ix + crawl_nodes (integer ends; v1 files are migrated on open). */
+export const SCHEMA_VERSION = 2;
 
 export const DDL: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS meta (
@@ -82,10 +83,18 @@ export const DDL: readonly string[] = [
     arrival_ns UBIGINT,
     size INTEGER
   )`,
-  `CREATE TABLE IF NOT EXISTS edges (
+  // Edges are the bulk of a crawl's rows (one per record in every NODES reply, ~16 per live node). Stored with
+  // integer ends, they cost a quarter of two 64-character hex IDs per row to append and compress; the edges
+  // view below gives them their IDs back. ix is unique per file (per crawl is enough for the join).
+  `CREATE TABLE IF NOT EXISTS crawl_nodes (
     crawl_id INTEGER NOT NULL,
-    from_node VARCHAR NOT NULL,
-    to_node VARCHAR NOT NULL,
+    ix UINTEGER NOT NULL,
+    node_id VARCHAR NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS edge_ix (
+    crawl_id INTEGER NOT NULL,
+    from_ix UINTEGER NOT NULL,
+    to_ix UINTEGER NOT NULL,
     seq UBIGINT
   )`,
   `CREATE TABLE IF NOT EXISTS progress (
@@ -99,6 +108,25 @@ export const DDL: readonly string[] = [
     requests INTEGER,
     records INTEGER
   )`,
+];
+
+/** Views, created after the tables (and after migrating a v1 file, whose edges was a table). */
+export const EDGES_VIEW = `CREATE VIEW IF NOT EXISTS edges AS
+  SELECT e.crawl_id, f.node_id AS from_node, t.node_id AS to_node, e.seq
+  FROM edge_ix e
+  JOIN crawl_nodes f ON f.crawl_id = e.crawl_id AND f.ix = e.from_ix
+  JOIN crawl_nodes t ON t.crawl_id = e.crawl_id AND t.ix = e.to_ix`;
+
+/** v1 -> v2: number the node IDs of each crawl's edges, move the edges over, and replace the table by the view. */
+export const MIGRATE_EDGES_V1: readonly string[] = [
+  `INSERT INTO crawl_nodes
+    SELECT crawl_id, (row_number() OVER (ORDER BY crawl_id, node_id) - 1)::UINTEGER, node_id
+    FROM (SELECT crawl_id, from_node AS node_id FROM edges UNION SELECT crawl_id, to_node FROM edges)`,
+  `INSERT INTO edge_ix
+    SELECT e.crawl_id, f.ix, t.ix, e.seq FROM edges e
+    JOIN crawl_nodes f ON f.crawl_id = e.crawl_id AND f.node_id = e.from_node
+    JOIN crawl_nodes t ON t.crawl_id = e.crawl_id AND t.node_id = e.to_node`,
+  `DROP TABLE edges`,
 ];
 
 /** Quote a string literal for SQL that cannot take bound parameters (COPY ... TO 'file'). */

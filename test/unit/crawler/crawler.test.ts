@@ -98,7 +98,7 @@ describe('crawler scheduler', () => {
     const linked: string[] = [];
     const sink: CrawlSink = {
       record: (n) => { recorded.push(toHex(n.id)); }, visit() {}, packet() {}, progress() {},
-      edge: (_f, to) => { linked.push(toHex(to)); },
+      edge: (_f, to) => { linked.push(toHex(to.id)); },
     };
     const client = new ForgingClient();
     const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 50 }, client, new PrefixStrategy(), local, sink);

@@ -151,7 +151,7 @@ test('crawl round-trips through close and reopen; nodes upsert across crawls', a
   assert.equal(crawls[1]!.strategy, 'bfs');
   assert.equal(await s.latestCrawlId(), c2.id);
   const meta = await s.query(`SELECT value FROM meta WHERE key = 'schema_version'`);
-  assert.equal(meta[0]!.value, '1');
+  assert.equal(meta[0]!.value, '2');
 
   // exports: JS helpers
   const ex = await s.nodesForExport(c1.id);
@@ -277,7 +277,54 @@ test('buffer is bounded: past maxBufferedRows add* flushes synchronously', async
   assert.ok(peak <= 50, `peak ${peak}`);
   assert.ok(s.stats().syncFlushes > 0);
   await s.close();
-  assert.equal(s.stats().rowsWritten, 1000);
+  assert.equal(s.stats().rowsWritten, 1000 + 1001); // the edges and each node's crawl_nodes row
+});
+
+test('edges: nodeRef numbers a node once per crawl; addEdgeRefs and addEdge land in the same edges view', async () => {
+  const s = await Store.open(':memory:', { flushIntervalMs: 3_600_000 });
+  const c1 = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  const a = s.nodeRef(c1, nid(1)), b = s.nodeRef(c1, nid(2));
+  assert.notEqual(a, b);
+  assert.equal(s.nodeRef(c1, Uint8Array.from(nid(1))), a, 'by content, not by array identity');
+  s.addEdgeRefs(c1, a, b, 5n);
+  s.addEdge(c1, nid(2), nid(3), 6n);
+  assert.throws(() => s.addEdgeRefs(c1, a, 1e9, 1n), (e: StoreError) => e.code === 'ERR_STORE_OPTIONS');
+  assert.throws(() => s.nodeRef(c1, new Uint8Array(31)), (e: StoreError) => e.code === 'ERR_STORE_BAD_ROW' || e.code === 'ERR_STORE_OPTIONS');
+  await s.endCrawl(c1, {});
+  const c2 = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  s.addEdge(c2, nid(1), nid(3), 7n); // same IDs, another crawl: numbered afresh
+  await s.flush();
+  const rows = (await s.query<{ crawl_id: number; from_node: string; to_node: string; seq: bigint }>('SELECT * FROM edges ORDER BY seq'))
+    .map((r) => [r.crawl_id, r.from_node, r.to_node, Number(r.seq)]);
+  assert.deepEqual(rows, [[c1, hex(nid(1)), hex(nid(2)), 5], [c1, hex(nid(2)), hex(nid(3)), 6], [c2, hex(nid(1)), hex(nid(3)), 7]]);
+  assert.deepEqual((await s.edgesForExport(c2)).map((e) => e.toNode), [hex(nid(3))]);
+  await s.close();
+});
+
+test('a schema-1 file (edges as a table) is migrated on open: same edges, new ones numbered after the old', async () => {
+  const path = join(tmp, 'v1.duckdb');
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const inst = await DuckDBInstance.create(path);
+  const con = await inst.connect();
+  await con.run(`CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)`);
+  await con.run(`INSERT INTO meta VALUES ('schema_version', '1')`);
+  await con.run(`CREATE TABLE edges (crawl_id INTEGER NOT NULL, from_node VARCHAR NOT NULL, to_node VARCHAR NOT NULL, seq UBIGINT)`);
+  await con.run(`INSERT INTO edges VALUES (1, '${hex(nid(1))}', '${hex(nid(2))}', 3), (1, '${hex(nid(2))}', '${hex(nid(1))}', 4), (2, '${hex(nid(1))}', '${hex(nid(2))}', 5)`);
+  con.closeSync();
+  inst.closeSync();
+
+  const s = await Store.open(path, { flushIntervalMs: 3_600_000 });
+  assert.equal((await s.query(`SELECT value FROM meta WHERE key = 'schema_version'`))[0]!.value, '2');
+  const edges = async () => (await s.query<{ crawl_id: number; from_node: string; to_node: string; seq: bigint }>('SELECT * FROM edges ORDER BY seq'))
+    .map((r) => [r.crawl_id, r.from_node, r.to_node, Number(r.seq)]);
+  assert.deepEqual(await edges(), [[1, hex(nid(1)), hex(nid(2)), 3], [1, hex(nid(2)), hex(nid(1)), 4], [2, hex(nid(1)), hex(nid(2)), 5]]);
+  const c = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  s.addEdge(c, nid(3), nid(4), 6n);
+  await s.flush();
+  assert.deepEqual((await edges()).at(-1), [c, hex(nid(3)), hex(nid(4)), 6]);
+  const [{ n }] = await s.query<{ n: bigint }>('SELECT count(*) - count(DISTINCT ix) AS n FROM crawl_nodes') as [{ n: bigint }];
+  assert.equal(Number(n), 0, 'numbers unique across old and new rows');
+  await s.close();
 });
 
 test('a failed flush keeps its rows (a drain is one transaction: all of it) and a retry writes them', async () => {
@@ -288,7 +335,8 @@ test('a failed flush keeps its rows (a drain is one transaction: all of it) and 
   s.addEdge(id, nid(1), nid(2), 1n);
   await assert.rejects(s.flush(), StoreError);
   assert.ok(s.lastError instanceof StoreError);
-  assert.equal(s.stats().rowsBuffered, 6); // the edge shared the failed transaction, so it waits too
+  // The edge and its two crawl_nodes rows shared the failed transaction, so they wait too.
+  assert.equal(s.stats().rowsBuffered, 8);
   await assert.rejects(s.close(), StoreError); // close fails too and leaves the store open for a retry
   await s.query('ALTER TABLE progress_away RENAME TO progress');
   await s.close();

@@ -3,7 +3,10 @@ import assert from 'node:assert/strict';
 import { TimerWheel, type WheelEntry } from '../../../src/util/timer-wheel.js';
 import { LruMap } from '../../../src/util/lru.js';
 import { RingQueue } from '../../../src/util/ring.js';
-import { AdaptiveRate, TokenBucket, maxProbe, systemCpuProbe, type LoadProbe } from '../../../src/crawler/rate.js';
+import {
+  AdaptiveRate, POOL_DELAY_LIMIT_MS, RTT_INFLATION_LIMIT_MS, RttInflationProbe, TokenBucket, maxProbe, queueDelayProbe, systemCpuProbe, type LoadProbe,
+} from '../../../src/crawler/rate.js';
+import { Batcher } from '../../../src/work/pool.js';
 import { logDistance } from '../../../src/util/bytes.js';
 
 describe('timer wheel', () => {
@@ -82,9 +85,10 @@ describe('token bucket', () => {
 });
 
 describe('adaptive rate (AIMD on load)', () => {
-  it('backs off multiplicatively while saturated, down to a 10% floor', () => {
+  it('backs off multiplicatively while saturated, every other interval, down to a 10% floor', () => {
     const a = new AdaptiveRate(1000);
     assert.equal(a.update(0.99), 800);
+    assert.equal(a.update(1), 800, 'the signal lags: one interval before cutting again');
     assert.equal(a.update(1), 640);
     for (let i = 0; i < 50; i++) a.update(1);
     assert.equal(a.rate, 100);
@@ -121,6 +125,64 @@ describe('load probes', () => {
     const real = systemCpuProbe();
     const u = real.utilization();
     assert.ok(u >= 0 && u <= 1, `utilisation ${u}`);
+  });
+});
+
+describe('RTT inflation probe', () => {
+  const feed = (p: RttInflationProbe, center: number, n = 100) => { for (let i = 0; i < n; i++) p.add(center - 50 + (i % 101)); };
+
+  it('reads 0 until warmed up, then the smoothed median\'s rise over its lowest value, as a share of the limit', () => {
+    const p = new RttInflationProbe(50, () => 0.5);
+    for (let i = 0; i < 20; i++) { feed(p, 150); assert.equal(p.utilization(), 0); }
+    assert.equal(p.baseline, null, 'early medians are biased low (fast peers answer first): no baseline yet');
+    feed(p, 150);
+    assert.equal(p.utilization(), 0);
+    assert.ok(Math.abs(p.baseline! - 150) < 1, `baseline ${p.baseline}`);
+    for (let i = 0; i < 10; i++) { feed(p, 250); p.utilization(); }
+    assert.equal(p.utilization(), 1, 'median 100 ms up: saturated');
+    for (let i = 0; i < 20; i++) { feed(p, 150); p.utilization(); }
+    assert.ok(p.utilization() < 0.1, 'back to the baseline: headroom');
+  });
+
+  it('keeps its last reading through intervals with too few samples, and bounds its memory with a reservoir', () => {
+    const p = new RttInflationProbe(RTT_INFLATION_LIMIT_MS);
+    for (let i = 0; i < 25; i++) { feed(p, 100, 5000); p.utilization(); }
+    for (let i = 0; i < 10; i++) { feed(p, 200, 5000); p.utilization(); }
+    const high = p.utilization();
+    assert.ok(high > 0.9, `inflated ${high}`);
+    feed(p, 100, 3);
+    assert.equal(p.utilization(), high, 'three samples say nothing');
+  });
+
+  it('a baseline that was too low follows the median up slowly (time constant ~5 s)', () => {
+    const p = new RttInflationProbe(50, () => 0.5);
+    for (let i = 0; i < 25; i++) { feed(p, 100); p.utilization(); }
+    let intervals = 0;
+    while (p.utilization() >= 0.98 || intervals < 10) { feed(p, 200); intervals++; if (intervals > 400) break; }
+    assert.ok(intervals > 20 && intervals < 200, `released after ${intervals} intervals`);
+  });
+});
+
+describe('crypto pool queue delay', () => {
+  it('Batcher reports the mean wait of answered items, or the oldest batch still out if longer', async () => {
+    let now = 0;
+    const gates: Array<() => void> = [];
+    const b = new Batcher<number, number>((xs) => new Promise((r) => gates.push(() => r(xs.map((x) => x * 2)))), 0, () => now);
+    const p1 = b.push(1);
+    await new Promise((r) => setTimeout(r, 5)); // the window timer sends the batch
+    now = 30;
+    assert.equal(b.queueDelayMs(), 30, 'nothing answered: the outstanding batch\'s age');
+    gates.shift()!();
+    assert.equal(await p1, 2);
+    assert.equal(b.queueDelayMs(), 30, 'answered after 30 ms');
+    assert.equal(b.queueDelayMs(), 0, 'nothing since');
+    const probe = queueDelayProbe(b);
+    const p2 = b.push(2);
+    await new Promise((r) => setTimeout(r, 5));
+    now = 30 + 2 * POOL_DELAY_LIMIT_MS;
+    assert.equal(probe.utilization(), 1);
+    gates.shift()!();
+    await p2;
   });
 });
 
