@@ -141,8 +141,8 @@ class StoreSink implements CrawlSink {
   }
   edge(from: CrawlNode, to: CrawlNode, seq: bigint): void {
     // The store numbers each node once per crawl; the node keeps its number, so an edge costs no lookup.
-    if (from.sinkRef < 0) from.sinkRef = this.store.nodeRef(this.crawlId, from.id);
-    if (to.sinkRef < 0) to.sinkRef = this.store.nodeRef(this.crawlId, to.id);
+    if (from.sinkRef < 0) from.sinkRef = this.store.newNodeRef(this.crawlId, from.id);
+    if (to.sinkRef < 0) to.sinkRef = this.store.newNodeRef(this.crawlId, to.id);
     this.store.addEdgeRefs(this.crawlId, from.sinkRef, to.sinkRef, seq);
   }
   progress(s: ProgressSample): void { this.store.addProgress(this.crawlId, s); }

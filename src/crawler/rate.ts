@@ -84,6 +84,8 @@ export function maxProbe(...probes: LoadProbe[]): LoadProbe {
 const RTT_RESERVOIR = 256;
 /** Fewer samples than this in an interval say little about the median: the previous reading stands. */
 const RTT_MIN_SAMPLES = 24;
+/** Per interval without enough samples, the last reading shrinks by this factor (halves in ~300 ms). */
+const RTT_STALE_DECAY = 0.8;
 /** Weight of a new interval's median in the smoothed median (smooths ~3 intervals, ~300 ms). */
 const RTT_SMOOTHING = 0.3;
 /**
@@ -135,19 +137,25 @@ export class RttInflationProbe implements LoadProbe {
   get baseline(): number | null { return Number.isFinite(this.baselineMs) ? this.baselineMs : null; }
 
   utilization(): number {
-    if (this.n >= RTT_MIN_SAMPLES) {
-      const s = this.samples.subarray(0, this.n).sort();
-      const median = this.n % 2 ? s[this.n >> 1]! : (s[(this.n >> 1) - 1]! + s[this.n >> 1]!) / 2;
-      this.smoothed = this.smoothed < 0 ? median : this.smoothed + RTT_SMOOTHING * (median - this.smoothed);
-      if (Number.isFinite(this.baselineMs)) this.baselineMs = Math.min(this.smoothed, this.baselineMs + RTT_BASELINE_DRIFT * (this.smoothed - this.baselineMs));
-      else if (this.intervals >= RTT_WARMUP_INTERVALS) this.baselineMs = this.smoothed;
-      this.load = Number.isFinite(this.baselineMs) ? Math.min(1, Math.max(0, (this.smoothed - this.baselineMs) / this.limitMs)) : 0;
+    if (this.n < RTT_MIN_SAMPLES) {
+      // Too few samples (a slow crawl, or one already backed off): keep them for the next reading, and let
+      // the old reading fade, so a backed-off crawl that sends too little to measure cannot stay stuck.
+      if (this.intervals > 0) this.intervals++;
+      this.load *= RTT_STALE_DECAY;
+      return this.load;
     }
-    if (this.intervals > 0 || this.n > 0) this.intervals++;
+    const s = this.samples.subarray(0, this.n).sort();
+    const median = this.n % 2 ? s[this.n >> 1]! : (s[(this.n >> 1) - 1]! + s[this.n >> 1]!) / 2;
+    this.smoothed = this.smoothed < 0 ? median : this.smoothed + RTT_SMOOTHING * (median - this.smoothed);
+    if (Number.isFinite(this.baselineMs)) this.baselineMs = Math.min(this.smoothed, this.baselineMs + RTT_BASELINE_DRIFT * (this.smoothed - this.baselineMs));
+    else if (this.intervals >= RTT_WARMUP_INTERVALS) this.baselineMs = this.smoothed;
+    this.load = Number.isFinite(this.baselineMs) ? Math.min(1, Math.max(0, (this.smoothed - this.baselineMs) / this.limitMs)) : 0;
+    this.intervals++;
     this.n = 0;
     this.seen = 0;
     return this.load;
   }
+
 }
 
 /** Anything that can say how long work waited in its queue lately (the crypto pool). */

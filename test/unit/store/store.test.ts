@@ -287,6 +287,9 @@ test('edges: nodeRef numbers a node once per crawl; addEdgeRefs and addEdge land
   assert.notEqual(a, b);
   assert.equal(s.nodeRef(c1, Uint8Array.from(nid(1))), a, 'by content, not by array identity');
   s.addEdgeRefs(c1, a, b, 5n);
+  const d = s.newNodeRef(c1, nid(4));
+  assert.ok(d > b && s.newNodeRef(c1, nid(4)) === d + 1, 'newNodeRef: a fresh number each call, no lookup');
+  s.addEdgeRefs(c1, d, a, 4n);
   s.addEdge(c1, nid(2), nid(3), 6n);
   assert.throws(() => s.addEdgeRefs(c1, a, 1e9, 1n), (e: StoreError) => e.code === 'ERR_STORE_OPTIONS');
   assert.throws(() => s.nodeRef(c1, new Uint8Array(31)), (e: StoreError) => e.code === 'ERR_STORE_BAD_ROW' || e.code === 'ERR_STORE_OPTIONS');
@@ -296,7 +299,7 @@ test('edges: nodeRef numbers a node once per crawl; addEdgeRefs and addEdge land
   await s.flush();
   const rows = (await s.query<{ crawl_id: number; from_node: string; to_node: string; seq: bigint }>('SELECT * FROM edges ORDER BY seq'))
     .map((r) => [r.crawl_id, r.from_node, r.to_node, Number(r.seq)]);
-  assert.deepEqual(rows, [[c1, hex(nid(1)), hex(nid(2)), 5], [c1, hex(nid(2)), hex(nid(3)), 6], [c2, hex(nid(1)), hex(nid(3)), 7]]);
+  assert.deepEqual(rows, [[c1, hex(nid(4)), hex(nid(1)), 4], [c1, hex(nid(1)), hex(nid(2)), 5], [c1, hex(nid(2)), hex(nid(3)), 6], [c2, hex(nid(1)), hex(nid(3)), 7]]);
   assert.deepEqual((await s.edgesForExport(c2)).map((e) => e.toNode), [hex(nid(3))]);
   await s.close();
 });
