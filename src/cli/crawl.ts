@@ -20,7 +20,7 @@ export const CRAWL_FLAGS: FlagSpecs = {
   simnet: { type: 'string', help: 'take bootnodes from a simnet truth file', valueName: 'truth.json' },
   strategy: { type: 'string', help: 'target-distance strategy', default: D.strategy, valueName: 'name' },
   rate: { type: 'number', help: 'global FINDNODE rate limit, requests/s', default: D.ratePerSec, min: 1 },
-  'fixed-rate': { type: 'bool', help: 'hold --rate even when the event loop, the RTTs or the worker pool show queueing (default: back off, see README)' },
+  'fixed-rate': { type: 'bool', help: 'hold --rate even when the event loop, CPUs, RTTs or worker pool show saturation (default: back off, see README)' },
   concurrency: { type: 'int', help: 'visits in flight at most', default: D.concurrency, min: 1 },
   'timeout-ms': { type: 'int', help: 'per-request timeout', default: D.requestTimeoutMs, min: 1 },
   retries: { type: 'int', help: 'extra FINDNODE visits for a node whose visit failed', default: D.retries, min: 0 },
@@ -86,7 +86,7 @@ export function formatSummary(s: CrawlSummary): string {
     `crawl ${s.crawlId ?? '-'} (${s.strategy})${s.stopped ? ' stopped early' : ''}: ${s.discovered} nodes discovered, ${s.measured} measured, ${s.failed} failed${s.unvisited ? `, ${s.unvisited} not visited` : ''}`,
     `  ${s.requests} requests in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.reqPerSec} req/s), ${fmtBytes(s.bytesOut)} out / ${fmtBytes(s.bytesIn)} in, ${s.cpuUsPerRequest} us CPU per request`,
     s.throttle && s.throttle.throttledMs > 0
-      ? `  rate backed off for ${(s.throttle.throttledMs / 1000).toFixed(1)} s (down to ${s.throttle.minRatePerSec} req/s) while the event loop, RTTs or worker pool showed queueing; --fixed-rate disables this`
+      ? `  rate backed off for ${(s.throttle.throttledMs / 1000).toFixed(1)} s (down to ${s.throttle.minRatePerSec} req/s) while the event loop, CPUs, RTTs or worker pool showed saturation; --fixed-rate disables this`
       : '',
     `  records: ${s.records.new} new, ${s.records.updated} updated, ${s.records.duplicate} duplicate, ${s.records.bad + s.records.badSignature} bad`,
     `  failures: ${fails}`,

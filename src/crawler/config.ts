@@ -6,7 +6,7 @@ export class CrawlConfigError extends DhtscopeError {}
 export interface CrawlConfig {
   /** Global FINDNODE rate limit (token bucket). */
   ratePerSec: number;
-  /** Lower the rate while the event loop, RTTs or the worker pool show queueing (see AdaptiveRate); false holds ratePerSec fixed. */
+  /** Lower the rate while the event loop, CPUs, RTTs or the worker pool show saturation (see AdaptiveRate); false holds ratePerSec fixed. */
   adaptiveRate: boolean;
   /** Token bucket depth: how many requests may go out at once after an idle spell. */
   burst: number;

@@ -181,7 +181,7 @@ export class Crawler {
     private readonly sink: CrawlSink | null = null,
     /** Verifies records off the main thread; null verifies inline. */
     private readonly verifier: RecordVerifier | null = null,
-    /** Load signal for the adaptive rate (tests inject one); default: event loop, RTT inflation and the pool's queue (defaultLoadProbe). */
+    /** Load signal for the adaptive rate (tests inject one); default: event loop, machine CPU, RTT inflation and the pool's queue (defaultLoadProbe). */
     private readonly load: LoadProbe | null = null,
   ) {
     this.config = validateCrawlConfig({ ...config });

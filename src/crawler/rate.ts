@@ -177,12 +177,13 @@ export function queueDelayProbe(source: QueueDelaySource, limitMs = POOL_DELAY_L
 
 /**
  * What the crawler watches by default: its event loop (a saturated loop leaves replies in the socket queue),
- * the round trips it measures, and the crypto pool's queue when it has one. Machine CPU is not in it: on a
- * box shared with its peers (a simnet) it reads 100% whenever the crawl runs well, and its 10 ms tick made a
- * 100 ms reading jump in 5% steps, so it halted crawls that were on time (systemCpuProbe stays available).
+ * the machine's CPUs (other threads and processes: the pool, DuckDB, a simnet's peers), the round trips it
+ * measures (queueing anywhere, also when the CPUs look fine), and the crypto pool's queue when it has one.
+ * Interleaved on S-50k at a 3,000 req/s limit, RTT and pool alone held the same rate as machine CPU alone
+ * but measured 99.4% of live nodes instead of 99.8%; all of them together keep the better coverage.
  */
 export function defaultLoadProbe(...more: LoadProbe[]): LoadProbe {
-  return maxProbe(eventLoopProbe(), ...more);
+  return maxProbe(eventLoopProbe(), systemCpuProbe(), ...more);
 }
 
 /** Period of the adaptive-rate control loop: a few round trips, so it reacts before requests time out. */
@@ -204,7 +205,7 @@ const INCREASE_SHARE = 0.05;
 const FLOOR_SHARE = 0.1;
 
 /**
- * AIMD on load (default: the busiest of event-loop utilisation, RTT inflation and crypto-pool wait). A crawler whose loop is saturated (typically verifying the flood of new
+ * AIMD on load (default: the busiest of event-loop and machine CPU utilisation, RTT inflation and crypto-pool wait). A crawler whose loop is saturated (typically verifying the flood of new
  * records early in a crawl) lets replies queue in the kernel; their round trips then include that wait
  * and pass the request timeout, and a handshake answering a stale challenge fails. Sending slower loses
  * nothing: the same nodes are reached a little later and measured correctly.
