@@ -1,7 +1,7 @@
 // npm run bench:crawl — the S-50k reference crawl: 20,000 live nodes + 30,000 dead records,
 // RTT 10-300 ms, 1% loss, simnet in its own processes, one bootnode, single-threaded crawler.
 // The crawler runs in its own process too (bench/crawl-child), so its CPU and RSS are its alone.
-// Flags: --nodes N --dead N --rate R --strategy S --loss L --port P --fixed-rate --no-db --db-memory-mb M (defaults: S-50k at 1,000 req/s).
+// Flags: --nodes N --dead N --rate R --strategy S --order seen|fifo --loss L --port P --fixed-rate --no-db --db-memory-mb M (defaults: S-50k at 1,000 req/s).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,11 +19,12 @@ const { flags } = parseArgs(process.argv.slice(2), {
   dead: { type: 'int', help: '', default: 30_000 },
   rate: { type: 'number', help: '', default: 1000 },
   strategy: { type: 'string', help: '', default: 'prefix' },
+  order: { type: 'string', help: '', default: 'seen' },
   loss: { type: 'number', help: '', default: 0.01 },
   rtt: { type: 'string', help: '', default: '10-300' },
   port: { type: 'int', help: '', default: 30303 },
   seed: { type: 'string', help: '', default: '50' },
-  concurrency: { type: 'int', help: '', default: 4000 },
+  concurrency: { type: 'int', help: '', default: 0 },
   threads: { type: 'int', help: '', default: 1 },
   'fixed-rate': { type: 'bool', help: '' },
   'no-db': { type: 'bool', help: '' },
@@ -43,7 +44,7 @@ try {
     truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: flags['no-db'] ? null : join(dir, 'bench.duckdb'), dbMemoryMB: flags['db-memory-mb'] as number,
     config: {
       strategy: flags.strategy as string, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)), concurrency: flags.concurrency as number,
-      threads: flags.threads as number, adaptiveRate: !flags['fixed-rate'],
+      threads: flags.threads as number, adaptiveRate: !flags['fixed-rate'], queueOrder: flags.order as string,
     },
   };
   const { stdout } = await promisify(execFile)(process.execPath, [...CLI_NODE_FLAGS, ...childNodeArgs(), CHILD, JSON.stringify(cfg)], { maxBuffer: 1 << 24, timeout: 1_800_000 });

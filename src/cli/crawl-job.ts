@@ -5,7 +5,7 @@ import { keccak256 } from '../crypto/hash.js';
 import { SessionLayer, type NodeAddress } from '../session/session-layer.js';
 import { UdpTransport } from '../transport/udp.js';
 import { Crawler, type CrawlNode, type CrawlSink, type ProgressSample, type VisitRecord } from '../crawler/crawler.js';
-import { DEFAULT_CRAWL_CONFIG, validateCrawlConfig, type CrawlConfig } from '../crawler/config.js';
+import { DEFAULT_CRAWL_CONFIG, effectiveConcurrency, validateCrawlConfig, type CrawlConfig } from '../crawler/config.js';
 import { createStrategy } from '../crawler/strategy.js';
 // Registers the `trie` strategy (kept out of strategy.ts: it imports registerStrategy from there).
 import '../crawler/trie-strategy.js';
@@ -181,7 +181,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
     transport = await UdpTransport.bind({ address: config.bindAddress, port: config.bindPort, ip6Address: config.bindAddress === '127.0.0.1' ? '::1' : '::' });
     session = new SessionLayer(transport, { sk: identity.sk, id: identity.id, enr: identity.enr }, {
       requestTimeoutMs: config.requestTimeoutMs, retransmits: config.retransmits, collectNodes: false,
-      maxPendingRequests: Math.max(config.concurrency * 2, 1024), maxSessions: Math.min(config.maxNodes, 500_000),
+      maxPendingRequests: Math.max(effectiveConcurrency(config) * 2, 1024), maxSessions: Math.min(config.maxNodes, 500_000),
     });
     const crawlId = store ? await store.beginCrawl({
       params: { ...config, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, strategy: strategy.name,

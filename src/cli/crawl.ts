@@ -6,7 +6,7 @@ import { toJson } from './json.js';
 import { runCrawlJob, type CrawlSummary } from './crawl-job.js';
 import { BOOTNODES, BUILTIN_NETWORKS, type BuiltinNetwork } from '../crawler/bootnodes.js';
 import { defaultKeyFile } from '../crawler/identity.js';
-import { DEFAULT_CRAWL_CONFIG, type CrawlConfig } from '../crawler/config.js';
+import { DEFAULT_CRAWL_CONFIG, QUEUE_ORDERS, type CrawlConfig, type QueueOrder } from '../crawler/config.js';
 import { strategyNames } from '../crawler/strategy.js';
 import type { ProgressSample } from '../crawler/crawler.js';
 import { UsageError } from '../util/errors.js';
@@ -19,9 +19,10 @@ export const CRAWL_FLAGS: FlagSpecs = {
   network: { type: 'string', help: `use built-in bootnodes: ${BUILTIN_NETWORKS.join('|')}`, valueName: 'name' },
   simnet: { type: 'string', help: 'take bootnodes from a simnet truth file', valueName: 'truth.json' },
   strategy: { type: 'string', help: 'target-distance strategy', default: D.strategy, valueName: 'name' },
+  order: { type: 'string', help: `which waiting node goes next: ${QUEUE_ORDERS.join('|')} (seen: the one returned by the most tables; fifo: discovery order)`, default: D.queueOrder, valueName: 'order' },
   rate: { type: 'number', help: 'global FINDNODE rate limit, requests/s', default: D.ratePerSec, min: 1 },
   'fixed-rate': { type: 'bool', help: 'hold --rate even when the event loop, CPUs, RTTs or worker pool show saturation (default: back off, see README)' },
-  concurrency: { type: 'int', help: 'visits in flight at most', default: D.concurrency, min: 1 },
+  concurrency: { type: 'int', help: 'visits in flight at most (0: --rate x timeout x tries x 1.25, so dead nodes never hold back the rate)', default: D.concurrency, min: 0 },
   'timeout-ms': { type: 'int', help: 'per-request timeout', default: D.requestTimeoutMs, min: 1 },
   retries: { type: 'int', help: 'extra FINDNODE visits for a node whose visit failed', default: D.retries, min: 0 },
   retransmits: { type: 'int', help: 'resends of the same request packet on timeout (UDP loss)', default: D.retransmits, min: 0 },
@@ -67,8 +68,10 @@ export function bootnodesFromFlags(f: Record<string, unknown>): { bootnodes: str
 export function configFromFlags(f: Record<string, unknown>): Partial<CrawlConfig> {
   const strategy = f.strategy as string;
   if (!strategyNames().includes(strategy)) throw new UsageError('ERR_USAGE_BAD_STRATEGY', `unknown --strategy "${strategy}" (one of ${strategyNames().join(', ')})`);
+  const order = f.order as string;
+  if (!(QUEUE_ORDERS as readonly string[]).includes(order)) throw new UsageError('ERR_USAGE_BAD_ORDER', `unknown --order "${order}" (one of ${QUEUE_ORDERS.join(', ')})`);
   return {
-    strategy, ratePerSec: f.rate as number, adaptiveRate: !f['fixed-rate'], burst: Math.max(1, Math.round((f.rate as number) / 20)),
+    strategy, queueOrder: order as QueueOrder, ratePerSec: f.rate as number, adaptiveRate: !f['fixed-rate'], burst: Math.max(1, Math.round((f.rate as number) / 20)),
     concurrency: f.concurrency as number, requestTimeoutMs: f['timeout-ms'] as number, retries: f.retries as number,
     retransmits: f.retransmits as number, cycles: f.cycles as number, progressIntervalMs: f['progress-interval-ms'] as number,
     durationMs: f.duration ? parseDurationMs(f.duration as string, 'duration') : null, bindAddress: f.bind as string, vantage: f.vantage as string, threads: f.threads as number,

@@ -10,7 +10,7 @@ export interface CrawlConfig {
   adaptiveRate: boolean;
   /** Token bucket depth: how many requests may go out at once after an idle spell. */
   burst: number;
-  /** Visits in flight at most (each holds a session slot until it answers or times out). */
+  /** Visits in flight at most (each holds a session slot until it answers or times out); 0 derives it from the rate (effectiveConcurrency). */
   concurrency: number;
   requestTimeoutMs: number;
   /** Extra FINDNODE visits for a node whose visit failed. */
@@ -33,13 +33,24 @@ export interface CrawlConfig {
   vantage: string;
   /** Crypto threads: 1 runs handshakes and record checks on the main thread, N > 1 on a worker pool of N. */
   threads: number;
+  /**
+   * Which waiting node is visited next. 'seen': the one whose record was returned most often (capped at
+   * SEEN_LEVELS), discovery order among equals; tables keep live nodes longer than dead ones, so live nodes
+   * come first. 'fifo': discovery order.
+   */
+  queueOrder: QueueOrder;
 }
+
+export const QUEUE_ORDERS = ['seen', 'fifo'] as const;
+export type QueueOrder = typeof QUEUE_ORDERS[number];
+/** Sighting counts above this share the top level. */
+export const SEEN_LEVELS = 8;
 
 export const DEFAULT_CRAWL_CONFIG: CrawlConfig = {
   ratePerSec: 1000,
   adaptiveRate: true,
   burst: 50, // 50 ms worth at the default rate
-  concurrency: 4000, // rate x (timeout x (1 + retransmits)) with headroom: dead nodes hold slots until they time out
+  concurrency: 0,
   requestTimeoutMs: 1000,
   retries: 0,
   retransmits: 1,
@@ -52,7 +63,24 @@ export const DEFAULT_CRAWL_CONFIG: CrawlConfig = {
   bindPort: 0,
   vantage: 'local',
   threads: 1,
+  queueOrder: 'seen',
 };
+
+/**
+ * Slots beyond the steady state: a dead node holds its slot for timeout x tries, so at the rate limit the
+ * steady state is rate x timeout x tries if every node were dead; 25% more absorbs bursts. A fixed 4,000
+ * capped a 3,000 req/s crawl near 2,000 req/s (4,000 slots / 2 s per dead visit).
+ */
+export const CONCURRENCY_HEADROOM = 1.25;
+/** Floor for the derived value, for very low rates. */
+export const MIN_AUTO_CONCURRENCY = 64;
+
+/** Visits in flight at most: config.concurrency, or with 0, enough that dead nodes never stall the rate. */
+export function effectiveConcurrency(c: Pick<CrawlConfig, 'concurrency' | 'ratePerSec' | 'requestTimeoutMs' | 'retransmits'>): number {
+  if (c.concurrency > 0) return c.concurrency;
+  const steady = (c.ratePerSec * c.requestTimeoutMs * (1 + c.retransmits)) / 1000;
+  return Math.max(MIN_AUTO_CONCURRENCY, Math.ceil(steady * CONCURRENCY_HEADROOM));
+}
 
 export function validateCrawlConfig(c: CrawlConfig): CrawlConfig {
   const bad = (m: string): never => { throw new CrawlConfigError('ERR_USAGE_CRAWL_CONFIG', m); };
@@ -61,8 +89,9 @@ export function validateCrawlConfig(c: CrawlConfig): CrawlConfig {
     if (!Number.isInteger(v) || v < min) bad(`${k} must be an integer >= ${min}`);
   };
   if (!(c.ratePerSec > 0)) bad('ratePerSec must be > 0');
-  posInt('burst'); posInt('concurrency'); posInt('requestTimeoutMs'); posInt('cycles'); posInt('progressIntervalMs'); posInt('maxNodes');
+  posInt('burst'); posInt('concurrency', 0); posInt('requestTimeoutMs'); posInt('cycles'); posInt('progressIntervalMs'); posInt('maxNodes');
   posInt('threads'); posInt('retries', 0); posInt('retransmits', 0); posInt('bindPort', 0);
   if (c.durationMs !== null && !(c.durationMs > 0)) bad('durationMs must be > 0');
+  if (!(QUEUE_ORDERS as readonly string[]).includes(c.queueOrder)) bad(`queueOrder must be one of ${QUEUE_ORDERS.join(', ')}`);
   return c;
 }

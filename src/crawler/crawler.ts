@@ -4,8 +4,9 @@ import type { NodeAddress, RequestEvents, RequestResult } from '../session/sessi
 import type { Nodes } from '../wire/messages.js';
 import { bytesEqual } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
+import { LevelQueue } from './level-queue.js';
 import { ByteArena } from '../util/arena.js';
-import { validateCrawlConfig, type CrawlConfig } from './config.js';
+import { SEEN_LEVELS, effectiveConcurrency, validateCrawlConfig, type CrawlConfig } from './config.js';
 import {
   ADAPT_INTERVAL_MS, AdaptiveRate, RttInflationProbe, TokenBucket, defaultLoadProbe, queueDelayProbe, type LoadProbe, type QueueDelaySource,
 } from './rate.js';
@@ -31,8 +32,8 @@ export interface CrawlNode {
   /** ms since crawl start when first measured (for coverage curves), -1 if never. */
   measuredAtMs: number;
   rtt1Ms: number | null;
-  /** Moved to the front queue once (strategies with promoteOnRepeat). */
-  promoted?: boolean;
+  /** How often its record was returned (first sighting included); the queue visits often-returned nodes first. */
+  sightings: number;
   /** Free for the sink (e.g. the network name, an interned string), so it keeps no per-node map of its own. */
   label?: string;
   /** Free for the sink: a number it gave the node (the store's edge end), -1 until then. */
@@ -150,9 +151,10 @@ export class Crawler {
   private readonly nodes = new Map<string, CrawlNode>();
   /** Node IDs and records live here as views (bounded by maxNodes records). */
   private readonly arena = new ByteArena();
-  private readonly queue = new RingQueue<CrawlNode>(4096);
-  /** Nodes whose record came back again while they waited: served first (promoteOnRepeat strategies). Stale entries are skipped. */
-  private readonly hot = new RingQueue<CrawlNode>(1024);
+  /** Nodes waiting for their visit, most often returned first (queueOrder 'seen'; see LevelQueue for its bound). */
+  private readonly queue: LevelQueue<CrawlNode>;
+  /** Visits in flight at most (config.concurrency, or derived from the rate). */
+  readonly concurrency: number;
   private readonly continuations = new RingQueue<Visit>(1024);
   private readonly bucket: TokenBucket;
   private readonly adaptive: AdaptiveRate | null;
@@ -187,6 +189,10 @@ export class Crawler {
     this.config = validateCrawlConfig({ ...config });
     this.bucket = new TokenBucket(this.config.ratePerSec, this.config.burst);
     this.adaptive = this.config.adaptiveRate ? new AdaptiveRate(this.config.ratePerSec) : null;
+    // fifo keeps discovery order; a promoteOnRepeat strategy still moves a record returned twice ahead.
+    const levels = this.config.queueOrder === 'seen' ? SEEN_LEVELS : strategy.promoteOnRepeat ? 2 : 1;
+    this.queue = new LevelQueue<CrawlNode>(levels, isQueued);
+    this.concurrency = effectiveConcurrency(this.config);
   }
 
   /** Current request rate limit (below ratePerSec while the adaptive rate backs off). */
@@ -222,7 +228,7 @@ export class Crawler {
     if (this.nodes.has(key)) return;
     const n: CrawlNode = {
       id: b.id, seq: 0n, raw: null, addr: b, state: NodeState.Discovered, visits: 0, failures: 0, firstSeenMs: Date.now(), measuredAtMs: -1, rtt1Ms: null,
-      promoted: false, label: undefined, sinkRef: -1, unverifiedFroms: undefined,
+      sightings: 1, label: undefined, sinkRef: -1, unverifiedFroms: undefined,
     };
     this.nodes.set(key, n);
     this.stateCounts[NodeState.Discovered]!++;
@@ -244,8 +250,8 @@ export class Crawler {
     const known = this.nodes.get(key);
     if (known && peek.seq <= known.seq) {
       this.counters.duplicateRecords++;
-      // A record several tables hold is likelier live: visit it before the rest of the queue.
-      if (this.strategy.promoteOnRepeat && known.state === NodeState.Queued && !known.promoted) { known.promoted = true; this.hot.push(known); }
+      // A record several tables hold is likelier live: it moves up the queue.
+      this.queue.seenAgain(known, known.sightings++);
       if (from) {
         if (known.unverifiedFroms) known.unverifiedFroms.push(from);
         else this.sink?.edge(from, known, peek.seq);
@@ -253,8 +259,9 @@ export class Crawler {
       return;
     }
     // Only new records (or a higher seq) pay for decoding and the signature check.
-    if (this.verifier) {
-      // Off-thread verification is asynchronous: keep a copy of the record until it comes back.
+    if (this.verifier && known) {
+      // An update of a known node is checked before it replaces the record; off-thread that is asynchronous,
+      // so keep a copy of the record until it comes back.
       const copy = raw.slice();
       const pending = this.verifying.get(key);
       if (pending && peek.seq <= pending.seq) { this.counters.duplicateRecords++; if (from) pending.froms.push(from); return; }
@@ -270,9 +277,11 @@ export class Crawler {
     }
     let enr: Enr;
     try { enr = decodeEnr(raw); } catch { this.counters.badRecords++; return; }
-    // A new node's signature is checked when it is visited (verifyDeferred): the rate limiter then spreads
-    // the checks evenly, instead of a reply's 16 new records costing ~1 ms at once while the early replies
-    // flood in. An update of a known node is checked now: an unchecked higher seq could replace a good record.
+    // A new node's signature is checked when it is visited (verifyDeferred, on the pool when there is one):
+    // the rate limiter then spreads the checks evenly, instead of a reply's 16 new records costing ~1 ms at
+    // once while the early replies flood in (on the pool, that flood queued the handshakes behind it and the
+    // adaptive rate backed off). An update of a known node is checked now: an unchecked higher seq could
+    // replace a good record.
     if (!verified && known && !verifyEnr(enr)) { this.counters.badSignatures++; return; }
     let id: Uint8Array;
     try { id = enr.nodeId(); } catch { this.counters.badRecords++; return; }
@@ -283,13 +292,13 @@ export class Crawler {
    * Checks a deferred record's signature. A good one is written to the sink now (with the edges seen so
    * far); a bad one is dropped from the crawl as if it had never arrived. Returns false for a bad one.
    */
-  private verifyDeferred(n: CrawlNode): boolean {
+  private verifyDeferred(n: CrawlNode, checked?: boolean): boolean {
     const froms = n.unverifiedFroms;
     if (!froms) return true;
     n.unverifiedFroms = undefined;
     let enr: Enr | null = null;
     try { enr = decodeEnr(n.raw!); } catch { enr = null; }
-    if (!enr || !verifyEnr(enr)) {
+    if (!enr || !(checked ?? verifyEnr(enr))) {
       this.counters.badSignatures++;
       this.counters.newRecords--;
       // Keyed as in ingest: the record's compressed public key (it decoded on arrival, so peek succeeds).
@@ -321,6 +330,9 @@ export class Crawler {
       if (enr.seq <= known.seq) { this.counters.duplicateRecords++; return; }
       const stored = this.arena.copy(raw);
       known.seq = enr.seq; known.raw = stored;
+      const seen = known.sightings;
+      known.sightings += Math.max(1, froms.length);
+      this.queue.seenAgain(known, seen);
       this.counters.updatedRecords++;
       const a = addressFromEnr(enr, known.id, stored, pubkeyOffset);
       if (a) known.addr = a;
@@ -337,7 +349,8 @@ export class Crawler {
       state: NodeState.Discovered,
       visits: 0, failures: 0, firstSeenMs: nowMs, measuredAtMs: -1, rtt1Ms: null,
       // Every field up front: ones added later would give each of 250k+ nodes an out-of-object property array.
-      promoted: false, label: undefined, sinkRef: -1, unverifiedFroms: deferred ? froms : undefined,
+      // Returns gathered while the record was out for verification count too.
+      sightings: Math.max(1, froms.length), label: undefined, sinkRef: -1, unverifiedFroms: deferred ? froms : undefined,
     };
     this.nodes.set(key, n);
     this.stateCounts[NodeState.Discovered]!++;
@@ -379,26 +392,43 @@ export class Crawler {
 
   private pump(): void {
     if (this.stopping) { this.maybeFinish(); return; }
-    while (this.inflight < this.config.concurrency || this.continuations.length > 0) {
+    while (this.inflight < this.concurrency || this.continuations.length > 0) {
       const cont = this.continuations.peek();
-      if (!cont && this.queue.length === 0 && this.hot.length === 0) break;
-      if (!cont) {
-        // Drop entries that were visited through the other queue.
-        while (this.hot.length > 0 && this.hot.peek()!.state !== NodeState.Queued) this.hot.shift();
-        while (this.hot.length === 0 && this.queue.length > 0 && this.queue.peek()!.state !== NodeState.Queued) this.queue.shift();
-        if (this.hot.length === 0 && this.queue.length === 0) break;
-      }
+      if (!cont && this.queue.peek() === undefined) break;
       if (!this.bucket.take()) break;
       if (cont) { this.continuations.shift(); this.sendNext(cont); continue; }
-      this.startVisit(this.hot.length > 0 ? this.hot.shift()! : this.queue.shift()!);
+      this.startVisit(this.queue.shift()!);
     }
     this.maybeFinish();
   }
 
   private startVisit(n: CrawlNode): void {
-    if (n.unverifiedFroms && !this.verifyDeferred(n)) { this.maybeFinish(); return; }
+    if (n.unverifiedFroms) {
+      if (this.verifier) { this.verifyThenVisit(n); return; }
+      if (!this.verifyDeferred(n)) { this.maybeFinish(); return; }
+    }
     this.setState(n, NodeState.Pending);
     this.inflight++;
+    this.visit(n);
+  }
+
+  /** Pool path of a deferred check: the node holds its visit slot while a worker checks the record. */
+  private verifyThenVisit(n: CrawlNode): void {
+    this.setState(n, NodeState.Pending);
+    this.inflight++;
+    this.verifier!.verifyRecord(n.raw!).then((r) => {
+      // The worker derives the node ID from the record again; it must be the one the node was filed under.
+      if (this.verifyDeferred(n, r.ok && r.nodeId !== null && bytesEqual(r.nodeId, n.id))) {
+        if (!this.stopping) { this.visit(n); return; }
+        this.setState(n, NodeState.Queued); // never visited: counted as waiting, like the rest of the queue
+      }
+      this.inflight--;
+      this.maybeFinish();
+    });
+  }
+
+  /** Sends a visit's first request; the node is Pending and holds a slot. */
+  private visit(n: CrawlNode): void {
     const plan = this.strategy.plan({ id: n.id, visits: n.visits });
     n.visits++;
     const v: Visit = {
@@ -471,13 +501,13 @@ export class Crawler {
 
   private maybeFinish(): void {
     if (this.inflight > 0 || this.continuations.length > 0 || this.verifying.size > 0) return;
-    if (!this.stopping && (this.queue.length > 0 || this.hot.length > 0)) return;
+    if (!this.stopping && this.queue.peek() !== undefined) return;
     if (!this.stopping && this.cycle < this.config.cycles) {
       this.counters.cyclesDone++;
       this.cycle++;
       // Next cycle: revisit every known node with an address, keeping the accumulated records.
       for (const n of this.nodes.values()) { n.failures = 0; if (n.addr) this.enqueue(n); }
-      if (this.queue.length > 0) return;
+      if (this.queue.peek() !== undefined) return;
     }
     if (!this.done) return;
     this.verifyRemaining();
@@ -510,7 +540,8 @@ export class Crawler {
   }
 }
 
-/** `pubkey` is a view into the node's kept record, so the address pins no datagram. */
+const isQueued = (n: CrawlNode): boolean => n.state === NodeState.Queued;
+
 /**
  * A node's address whose public key is read from its stored record when used. Only a handshake needs it, and a
  * kept view per node would cost ~90 B of heap each (a typed-array object), i.e. ~23 MB at 250k records.

@@ -51,24 +51,22 @@ export function handshakeBatch(b: HandshakeBatch): HandshakeResult {
   return out;
 }
 
-export type CryptoTask = { kind: 'verify'; batch: VerifyBatch } | { kind: 'handshake'; batch: HandshakeBatch };
-export type CryptoTaskResult = VerifyResult | HandshakeResult;
+/** One worker task: the handshakes and record checks gathered in one batching window (either may be absent). */
+export interface CryptoTask { handshake: HandshakeBatch | null; verify: VerifyBatch | null }
 
-export function runTask(t: CryptoTask): CryptoTaskResult {
-  return t.kind === 'verify' ? verifyBatch(t.batch) : handshakeBatch(t.batch);
+/** Runs a task and packs both results into one buffer so a worker can transfer it whole (one `move`): handshakes first, as they hold up a reply. */
+export function runTask(t: CryptoTask): Uint8Array {
+  const parts: Uint8Array[] = [];
+  if (t.handshake) { const r = handshakeBatch(t.handshake); parts.push(r.ok, r.ephPubkeys, r.keys, r.sigs); }
+  if (t.verify) { const r = verifyBatch(t.verify); parts.push(r.ok, r.ids); }
+  return concatBytes(...parts);
 }
 
-/** Packs a result into one buffer so a worker can transfer it whole (one `move`). */
-export function packResult(r: CryptoTaskResult): Uint8Array {
-  return 'ids' in r ? concatBytes(r.ok, r.ids) : concatBytes(r.ok, r.ephPubkeys, r.keys, r.sigs);
-}
-
-export function unpackVerify(buf: Uint8Array, n: number): VerifyResult {
-  return { ok: buf.subarray(0, n), ids: buf.subarray(n, n + n * ID) };
-}
-
-export function unpackHandshake(buf: Uint8Array, n: number): HandshakeResult {
+/** Splits runTask's buffer for a task of nHandshakes and nVerify items. */
+export function unpackTask(buf: Uint8Array, nHandshakes: number, nVerify: number): { handshake: HandshakeResult; verify: VerifyResult } {
   let o = 0;
   const take = (len: number) => buf.subarray(o, (o += len));
-  return { ok: take(n), ephPubkeys: take(n * PUB), keys: take(n * KEYS), sigs: take(n * SIG) };
+  const handshake = { ok: take(nHandshakes), ephPubkeys: take(nHandshakes * PUB), keys: take(nHandshakes * KEYS), sigs: take(nHandshakes * SIG) };
+  const verify = { ok: take(nVerify), ids: take(nVerify * ID) };
+  return { handshake, verify };
 }

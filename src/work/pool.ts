@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import {
-  handshakeBatch, unpackHandshake, unpackVerify, verifyBatch, type HandshakeResult, type VerifyResult,
+  handshakeBatch, unpackTask, verifyBatch, type CryptoTask, type HandshakeResult, type VerifyResult,
 } from './batch.js';
 import type { SessionKeys } from '../crypto/discv5.js';
 
@@ -28,8 +28,8 @@ export const MAX_BATCH = 64;
 /**
  * How long a partial batch waits for more items. Replies arrive one datagram per macrotask, so flushing at
  * the end of each macrotask sent batches of 1-2 items, and piscina's per-task cost (postMessage, response
- * handling: ~50 us on the main thread) dominated. 4 ms gathers ~12 verifications or ~5 handshakes at
- * 3,000 req/s, and is small next to the 10-300 ms round trips it delays.
+ * handling: ~50 us on the main thread) dominated. 4 ms gathers ~12 verifications and ~5 handshakes at
+ * 3,000 req/s, in one task (both kinds share it), and is small next to the 10-300 ms round trips it delays.
  */
 export const BATCH_WINDOW_MS = 4;
 
@@ -145,11 +145,16 @@ export class InlineCrypto implements CryptoOffload {
   async close(): Promise<void> {}
 }
 
-/** Worker-thread implementation over piscina: batches of up to MAX_BATCH, input and output buffers transferred. */
+/** A pool item: a record to check, or a handshake's arguments. */
+type PoolItem = { raw: Uint8Array; hs: null } | { raw: null; hs: HsArgs };
+
+/**
+ * Worker-thread implementation over piscina: one batch of up to MAX_BATCH items per task, handshakes and
+ * record checks together (half the tasks of a batch per kind), input and output buffers transferred.
+ */
 export class PooledCrypto implements CryptoOffload {
   private readonly pool: Piscina;
-  private readonly verifier: Batcher<Uint8Array, VerifiedRecord>;
-  private readonly handshaker: Batcher<HsArgs, HandshakeOutput | null>;
+  private readonly batcher: Batcher<PoolItem, VerifiedRecord | HandshakeOutput | null>;
 
   constructor(readonly threads: number) {
     this.pool = new Piscina({
@@ -158,23 +163,29 @@ export class PooledCrypto implements CryptoOffload {
       // Keep workers busy with a few batches queued each, not a deep backlog.
       concurrentTasksPerWorker: 1,
     });
-    this.verifier = new Batcher(async (raws) => {
-      const b = packVerify(raws);
-      const out = await this.pool.run({ kind: 'verify', batch: b }, { transferList: [b.buf.buffer as ArrayBuffer, b.offsets.buffer as ArrayBuffer] }) as Uint8Array;
-      return toVerified(unpackVerify(out, raws.length), raws.length);
-    });
-    this.handshaker = new Batcher(async (items) => {
-      const b = packHandshakes(items);
-      const out = await this.pool.run({ kind: 'handshake', batch: b }, {
-        transferList: [b.remoteIds.buffer, b.remotePubkeys.buffer, b.challenges.buffer, b.offsets.buffer] as ArrayBuffer[],
-      }) as Uint8Array;
-      return toHandshakes(unpackHandshake(out, items.length), items.length);
+    this.batcher = new Batcher(async (items) => {
+      const raws: Uint8Array[] = [], hss: HsArgs[] = [];
+      for (const it of items) { if (it.hs) hss.push(it.hs); else raws.push(it.raw!); }
+      const task: CryptoTask = { handshake: null, verify: null };
+      const transferList: ArrayBuffer[] = [];
+      if (hss.length > 0) {
+        const h = task.handshake = packHandshakes(hss);
+        transferList.push(...[h.remoteIds.buffer, h.remotePubkeys.buffer, h.challenges.buffer, h.offsets.buffer] as ArrayBuffer[]);
+      }
+      if (raws.length > 0) {
+        const v = task.verify = packVerify(raws);
+        transferList.push(v.buf.buffer as ArrayBuffer, v.offsets.buffer as ArrayBuffer);
+      }
+      const out = unpackTask(await this.pool.run(task, { transferList }) as Uint8Array, hss.length, raws.length);
+      const hs = toHandshakes(out.handshake, hss.length), vs = toVerified(out.verify, raws.length);
+      let h = 0, v = 0;
+      return items.map((it) => (it.hs ? hs[h++]! : vs[v++]!));
     });
   }
 
-  verifyRecord(raw: Uint8Array): Promise<VerifiedRecord> { return this.verifier.push(raw); }
-  queueDelayMs(): number { return Math.max(this.verifier.queueDelayMs(), this.handshaker.queueDelayMs()); }
-  handshake(...a: HsArgs): Promise<HandshakeOutput | null> { return this.handshaker.push(a); }
+  verifyRecord(raw: Uint8Array): Promise<VerifiedRecord> { return this.batcher.push({ raw, hs: null }) as Promise<VerifiedRecord>; }
+  queueDelayMs(): number { return this.batcher.queueDelayMs(); }
+  handshake(...a: HsArgs): Promise<HandshakeOutput | null> { return this.batcher.push({ raw: null, hs: a }) as Promise<HandshakeOutput | null>; }
   async close(): Promise<void> { await this.pool.destroy(); }
 }
 

@@ -1,7 +1,7 @@
 // piscina worker: synchronous CPU work only, one batch per task; the packed result is transferred.
 import { move } from 'piscina';
-import { packResult, runTask, type CryptoTask } from './batch.js';
+import { runTask, type CryptoTask } from './batch.js';
 
 export default function (task: CryptoTask): unknown {
-  return move(packResult(runTask(task)));
+  return move(runTask(task));
 }

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Crawler, type CrawlSink, type FindNodeClient } from '../../../src/crawler/crawler.js';
-import { DEFAULT_CRAWL_CONFIG } from '../../../src/crawler/config.js';
+import { DEFAULT_CRAWL_CONFIG, effectiveConcurrency, type QueueOrder } from '../../../src/crawler/config.js';
+import { InlineCrypto } from '../../../src/work/pool.js';
 import { PrefixStrategy, SweepStrategy } from '../../../src/crawler/strategy.js';
 import { createEnr, type Enr } from '../../../src/enr/enr.js';
 import { secp } from '../../../src/crypto/index.js';
@@ -81,7 +82,7 @@ describe('crawler scheduler', () => {
     assert.ok(ms >= ((N - 5) / 400) * 1000 * 0.95, `took ${ms} ms`);
   });
 
-  it('checks a new record\'s signature before visiting it: a forged one is never visited, stored or linked', async () => {
+  for (const pool of [false, true]) it(`checks a new record's signature before visiting it${pool ? ' (on an asynchronous verifier, as the worker pool is)' : ''}: a forged one is never visited, stored or linked`, async () => {
     // A record for 127.50.1.1 whose signature is corrupted; node 0's replies carry it along.
     const forged = createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 50, 1, 1), udp: 30303 }).raw.slice();
     forged[5]! ^= 0xff; // inside the 64-byte signature (after the list and string headers)
@@ -101,7 +102,11 @@ describe('crawler scheduler', () => {
       edge: (_f, to) => { linked.push(toHex(to.id)); },
     };
     const client = new ForgingClient();
-    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 50 }, client, new PrefixStrategy(), local, sink);
+    // Answers a few ms later, on a timer, like a worker's reply.
+    const inline = new InlineCrypto();
+    let checks = 0;
+    const verifier = pool ? { verifyRecord: async (raw: Uint8Array) => { checks++; await new Promise((r) => setTimeout(r, 2)); return inline.verifyRecord(raw); } } : null;
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 50 }, client, new PrefixStrategy(), local, sink, verifier);
     c.addBootnode(enrs[0]!);
     await c.run();
     assert.equal(client.calls.length, N, 'every real node visited once, the forged one never');
@@ -111,6 +116,9 @@ describe('crawler scheduler', () => {
     const realIds = new Set(enrs.map((e) => toHex(e.nodeId())));
     assert.ok(recorded.every((id) => realIds.has(id)));
     assert.ok(linked.length > 0 && linked.every((id) => realIds.has(id)), 'no edge to the forged record');
+    // Every record but the bootnode's (checked when added) is checked once, when it reaches the front of the queue.
+    if (pool) assert.equal(checks, N - 1 + c.counters.badSignatures);
+    assert.equal(c.counts.discovered + c.counts.queued + c.counts.pending, 0);
   });
 
   it('backs the rate off while the load probe reports a saturated loop, and still visits every node', async () => {
@@ -152,9 +160,8 @@ describe('crawler scheduler', () => {
     }
   });
 
-  it('with promoteOnRepeat, visits a queued node whose record came back again before the FIFO rest', async () => {
-    // Node 0 returns 1..4; node 1 returns 5,6,7 and 4 again: 4 jumps ahead of 2 and 3.
-    const table: Record<number, number[]> = { 0: [1, 2, 3, 4], 1: [5, 6, 7, 4] };
+  /** Visit order over a scripted network (node i returns table[i]), one visit at a time. */
+  const visitOrder = async (table: Record<number, number[]>, queueOrder: QueueOrder, promote = false): Promise<number[]> => {
     class Scripted implements FindNodeClient {
       order: number[] = [];
       async findNode(remote: NodeAddress, _d: number[], events?: RequestEvents): Promise<RequestResult> {
@@ -165,16 +172,38 @@ describe('crawler scheduler', () => {
         return { ok: true, response: m, nodes: [], complete: true, stats: stats() };
       }
     }
-    const run = async (promote: boolean) => {
-      const client = new Scripted();
-      const strategy = Object.assign(new PrefixStrategy(), { promoteOnRepeat: promote });
-      const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 1, concurrency: 1 }, client, strategy, local);
-      c.addBootnode(enrs[0]!);
-      await c.run();
-      return client.order;
-    };
-    assert.deepEqual(await run(false), [0, 1, 2, 3, 4, 5, 6, 7]);
-    assert.deepEqual(await run(true), [0, 1, 4, 2, 3, 5, 6, 7]);
+    const client = new Scripted();
+    const strategy = Object.assign(new PrefixStrategy(), { promoteOnRepeat: promote });
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 1, concurrency: 1, queueOrder }, client, strategy, local);
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    return client.order;
+  };
+
+  it('fifo with promoteOnRepeat visits a queued node whose record came back again before the rest', async () => {
+    // Node 0 returns 1..4; node 1 returns 5,6,7 and 4 again: 4 jumps ahead of 2 and 3.
+    const table: Record<number, number[]> = { 0: [1, 2, 3, 4], 1: [5, 6, 7, 4] };
+    assert.deepEqual(await visitOrder(table, 'fifo'), [0, 1, 2, 3, 4, 5, 6, 7]);
+    assert.deepEqual(await visitOrder(table, 'fifo', true), [0, 1, 4, 2, 3, 5, 6, 7]);
+    assert.deepEqual(await visitOrder(table, 'seen'), [0, 1, 4, 2, 3, 5, 6, 7]);
+  });
+
+  it('seen visits the node returned most often first, discovery order among equals', async () => {
+    // After node 1: 2, 3 and 4 returned twice, 5 once. Node 2 returns 4 a third time: 4 goes before 3.
+    const table: Record<number, number[]> = { 0: [1, 2, 3, 4], 1: [2, 3, 4, 5], 2: [4, 6] };
+    assert.deepEqual(await visitOrder(table, 'seen'), [0, 1, 2, 4, 3, 5, 6]);
+    // fifo with promotion moves each up once, in the order they came back.
+    assert.deepEqual(await visitOrder(table, 'fifo', true), [0, 1, 2, 3, 4, 5, 6]);
+  });
+
+  it('derives the visits in flight from the rate when concurrency is 0', () => {
+    const base = { ...DEFAULT_CRAWL_CONFIG, requestTimeoutMs: 1000, retransmits: 1 };
+    // 3,000 req/s x 1 s x 2 tries x 1.25: every slot a dead node could hold at the limit, plus headroom.
+    assert.equal(effectiveConcurrency({ ...base, ratePerSec: 3000, concurrency: 0 }), 7500);
+    assert.equal(effectiveConcurrency({ ...base, ratePerSec: 1, concurrency: 0 }), 64);
+    assert.equal(effectiveConcurrency({ ...base, ratePerSec: 3000, concurrency: 10 }), 10);
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 2000 }, new FakeClient(), new PrefixStrategy(), local);
+    assert.equal(c.concurrency, 2000 * 2 * 1.25);
   });
 
   it('stops cleanly mid-crawl', async () => {
