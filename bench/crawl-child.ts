@@ -16,6 +16,9 @@ lag.enable();
 const rss = rssPeak();
 const cpu0 = process.cpuUsage();
 const job0 = performance.now();
+// Diagnosis: BENCH_HEAP_SNAPSHOT_AT_MS=<ms> (with BENCH_HEAP_SNAPSHOT=<file>) writes the snapshot that far into the job instead, mid-crawl.
+const snapAtMs = Number(process.env.BENCH_HEAP_SNAPSHOT_AT_MS ?? 0);
+if (snapAtMs > 0 && process.env.BENCH_HEAP_SNAPSHOT) setTimeout(() => writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT), snapAtMs).unref();
 const { summary, crawler } = await runCrawlJob({
   config: { bindAddress: '127.0.0.1', ...args.config }, bootnodes: args.bootnodes, dbPath: args.db, dbMemoryMB: args.dbMemoryMB,
   keyFile: null, freshIdentity: true, version: 'bench',
@@ -23,7 +26,7 @@ const { summary, crawler } = await runCrawlJob({
 const cpu = process.cpuUsage(cpu0);
 const jobMs = performance.now() - job0;
 // Diagnosis: BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot once the crawl is done (its nodes are still held).
-if (process.env.BENCH_HEAP_SNAPSHOT) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
+if (process.env.BENCH_HEAP_SNAPSHOT && !(snapAtMs > 0)) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
 const peakRssMB = Math.round(rss.stop() / 2 ** 20);
 const pk = rss.atPeak();
 const peakAtMs = rss.peakAtMs();

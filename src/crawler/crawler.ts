@@ -18,31 +18,61 @@ export const STATE_NAMES = ['discovered', 'queued', 'pending', 'measured', 'fail
 
 export type VisitError = 'timeout' | 'no-whoareyou' | 'bad-handshake' | 'bad-reply' | 'aborted';
 
-export interface CrawlNode {
-  id: Uint8Array;
-  seq: bigint;
-  /** Raw record (own copy); null for a bootnode given as enode URL. Decoded forms are not kept: 50k+ nodes. */
-  raw: Uint8Array | null;
-  addr: NodeAddress | null;
-  state: NodeState;
-  visits: number;
+/**
+ * One known node. Slim on purpose (250k+ per crawl): the ID and the record share one arena slot ([ID | record]),
+ * so the record needs no view object of its own, and a node with an endpoint is its own NodeAddress (no
+ * separate address object). ~130 B of heap less per node than an ID view, a record view and an address.
+ */
+export class CrawlNode implements NodeAddress {
   /** Failed visits in the current cycle (for --retries). */
-  failures: number;
-  firstSeenMs: number;
+  failures = 0;
+  visits = 0;
+  state: NodeState = NodeState.Discovered;
   /** ms since crawl start when first measured (for coverage curves), -1 if never. */
-  measuredAtMs: number;
-  rtt1Ms: number | null;
-  /** How often its record was returned (first sighting included); the queue visits often-returned nodes first. */
-  sightings: number;
+  measuredAtMs = -1;
+  rtt1Ms: number | null = null;
   /** Free for the sink (e.g. the network name, an interned string), so it keeps no per-node map of its own. */
-  label?: string;
+  label: string | undefined = undefined;
   /** Free for the sink: a number it gave the node (the store's edge end), -1 until then. */
-  sinkRef: number;
+  sinkRef = -1;
   /**
-   * Nodes whose record signature is not checked yet (inline path): IDs of the nodes that returned it,
-   * whose edges are written once it verifies. Undefined once verified.
+   * Nodes that returned this record while its signature is not checked yet (checked at visit time);
+   * their edges are written once it verifies. Undefined once verified.
    */
-  unverifiedFroms?: CrawlNode[];
+  unverifiedFroms: CrawlNode[] | undefined = undefined;
+  /** Where to send: this node itself when its record has an endpoint, a bootnode's bare address, or null. */
+  addr: NodeAddress | null = null;
+  ip = '';
+  port = 0;
+
+  constructor(
+    /** 32 bytes; for a node with a record, its arena slot continues with the record (see raw). */
+    public id: Uint8Array,
+    public seq: bigint,
+    /** Record length after the ID in the arena slot; 0 for a bootnode given as an enode URL. */
+    private rawLen: number,
+    /** Offset of the compressed public key within the record. */
+    private pubkeyOffset: number,
+    public firstSeenMs: number,
+    /** How often its record was returned (first sighting included); the queue visits often-returned nodes first. */
+    public sightings: number,
+  ) {}
+
+  /** The raw record (a view into the arena, made per call: only visits and the sink read it), or null. */
+  get raw(): Uint8Array | null {
+    return this.rawLen === 0 ? null : new Uint8Array(this.id.buffer, this.id.byteOffset + this.id.length, this.rawLen);
+  }
+
+  get pubkey(): Uint8Array {
+    return new Uint8Array(this.id.buffer, this.id.byteOffset + this.id.length + this.pubkeyOffset, COMPRESSED_PUBKEY_SIZE);
+  }
+
+  /** Points the node at a new [ID | record] slot (a higher seq) and takes the record's endpoint, if any. */
+  setRecord(slot: Uint8Array, rawLen: number, pubkeyOffset: number, seq: bigint, enr: Enr): void {
+    this.id = slot; this.rawLen = rawLen; this.pubkeyOffset = pubkeyOffset; this.seq = seq;
+    const e = enrEndpoint(enr);
+    if (e) { this.ip = e.ip; this.port = e.port; this.addr = this; }
+  }
 }
 
 export interface VisitRecord {
@@ -125,6 +155,7 @@ interface Visit {
 }
 
 const NS_PER_MS = 1_000_000;
+const NO_ID = new Uint8Array(0);
 /** The pump runs at least this often; completions also run it. */
 const PUMP_INTERVAL_MS = 1;
 
@@ -226,10 +257,8 @@ export class Crawler {
     }
     const key = keyOf(b.pubkey, 0, b.pubkey.length);
     if (this.nodes.has(key)) return;
-    const n: CrawlNode = {
-      id: b.id, seq: 0n, raw: null, addr: b, state: NodeState.Discovered, visits: 0, failures: 0, firstSeenMs: Date.now(), measuredAtMs: -1, rtt1Ms: null,
-      sightings: 1, label: undefined, sinkRef: -1, unverifiedFroms: undefined,
-    };
+    const n = new CrawlNode(b.id, 0n, 0, 0, Date.now(), 1);
+    n.addr = b;
     this.nodes.set(key, n);
     this.stateCounts[NodeState.Discovered]!++;
     this.enqueue(n);
@@ -296,13 +325,14 @@ export class Crawler {
     const froms = n.unverifiedFroms;
     if (!froms) return true;
     n.unverifiedFroms = undefined;
+    const raw = n.raw!;
     let enr: Enr | null = null;
-    try { enr = decodeEnr(n.raw!); } catch { enr = null; }
+    try { enr = decodeEnr(raw); } catch { enr = null; }
     if (!enr || !(checked ?? verifyEnr(enr))) {
       this.counters.badSignatures++;
       this.counters.newRecords--;
       // Keyed as in ingest: the record's compressed public key (it decoded on arrival, so peek succeeds).
-      this.nodes.delete(keyOf(n.raw!, peekEnrIdentity(n.raw!)!.pubkeyOffset, COMPRESSED_PUBKEY_SIZE));
+      this.nodes.delete(keyOf(raw, peekEnrIdentity(raw)!.pubkeyOffset, COMPRESSED_PUBKEY_SIZE));
       this.stateCounts[n.state]!--;
       // Out of every state: an entry left in the other queue is skipped (it is not Queued any more).
       n.state = NodeState.Discovered;
@@ -328,34 +358,25 @@ export class Crawler {
     const nowMs = Date.now();
     if (known) {
       if (enr.seq <= known.seq) { this.counters.duplicateRecords++; return; }
-      const stored = this.arena.copy(raw);
-      known.seq = enr.seq; known.raw = stored;
+      known.setRecord(this.arena.copyWithTail(known.id, raw), raw.length, pubkeyOffset, enr.seq, enr);
       const seen = known.sightings;
       known.sightings += Math.max(1, froms.length);
       this.queue.seenAgain(known, seen);
       this.counters.updatedRecords++;
-      const a = addressFromEnr(enr, known.id, stored, pubkeyOffset);
-      if (a) known.addr = a;
       this.sink?.record(known, enr, nowMs);
       for (const f of froms) this.sink?.edge(f, known, enr.seq);
       return;
     }
     if (this.nodes.size >= this.config.maxNodes) { this.counters.droppedNodes++; return; }
-    // Kept views point into the arena, never into the datagram (that would pin a 1,280-byte packet per node).
-    const stored = this.arena.copy(raw);
-    const storedId = this.arena.copy(id);
-    const n: CrawlNode = {
-      id: storedId, seq: enr.seq, raw: stored, addr: addressFromEnr(enr, storedId, stored, pubkeyOffset),
-      state: NodeState.Discovered,
-      visits: 0, failures: 0, firstSeenMs: nowMs, measuredAtMs: -1, rtt1Ms: null,
-      // Every field up front: ones added later would give each of 250k+ nodes an out-of-object property array.
-      // Returns gathered while the record was out for verification count too.
-      sightings: Math.max(1, froms.length), label: undefined, sinkRef: -1, unverifiedFroms: deferred ? froms : undefined,
-    };
+    // The kept view points into the arena, never into the datagram (that would pin a 1,280-byte packet per node).
+    // Returns gathered while the record was out for verification count too.
+    const n = new CrawlNode(NO_ID, enr.seq, 0, 0, nowMs, Math.max(1, froms.length));
+    n.setRecord(this.arena.copyWithTail(id, raw), raw.length, pubkeyOffset, enr.seq, enr);
+    if (deferred) n.unverifiedFroms = froms;
     this.nodes.set(key, n);
     this.stateCounts[NodeState.Discovered]!++;
     this.counters.newRecords++;
-    this.strategy.onDiscovered?.(storedId);
+    this.strategy.onDiscovered?.(n.id);
     if (!deferred) {
       this.sink?.record(n, enr, nowMs);
       for (const f of froms) this.sink?.edge(f, n, enr.seq);
@@ -541,17 +562,3 @@ export class Crawler {
 }
 
 const isQueued = (n: CrawlNode): boolean => n.state === NodeState.Queued;
-
-/**
- * A node's address whose public key is read from its stored record when used. Only a handshake needs it, and a
- * kept view per node would cost ~90 B of heap each (a typed-array object), i.e. ~23 MB at 250k records.
- */
-class RecordAddress implements NodeAddress {
-  constructor(readonly id: Uint8Array, readonly ip: string, readonly port: number, private readonly raw: Uint8Array, private readonly pubkeyOffset: number) {}
-  get pubkey(): Uint8Array { return this.raw.subarray(this.pubkeyOffset, this.pubkeyOffset + COMPRESSED_PUBKEY_SIZE); }
-}
-
-function addressFromEnr(enr: Enr, id: Uint8Array, raw: Uint8Array, pubkeyOffset: number): NodeAddress | null {
-  const e = enrEndpoint(enr);
-  return e ? new RecordAddress(id, e.ip, e.port, raw, pubkeyOffset) : null;
-}

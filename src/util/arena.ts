@@ -15,6 +15,25 @@ export class ByteArena {
     this.chunk = new Uint8Array(chunkBytes);
   }
 
+  /**
+   * Copies head and tail into one slot and returns a view of head only; tail follows it at
+   * view.byteOffset + head.length in view.buffer. One view object then serves both (a typed-array
+   * object costs ~90 B of heap, more than most records).
+   */
+  copyWithTail(head: Uint8Array, tail: Uint8Array): Uint8Array {
+    const h = head.length, n = h + tail.length;
+    let chunk: Uint8Array, at: number;
+    if (n > this.chunkBytes >>> 4) { chunk = new Uint8Array(n); at = 0; } else {
+      if (this.used + n > this.chunk.length) { this.chunk = new Uint8Array(this.chunkBytes); this.used = 0; }
+      chunk = this.chunk; at = this.used;
+      this.used += n;
+    }
+    chunk.set(head, at);
+    chunk.set(tail, at + h);
+    this.bytes += n;
+    return chunk.subarray(at, at + h);
+  }
+
   copy(src: Uint8Array): Uint8Array {
     const n = src.length;
     // Oversized input gets its own buffer rather than wasting most of a chunk.

@@ -4,7 +4,7 @@ import { Crawler, type CrawlSink, type FindNodeClient } from '../../../src/crawl
 import { DEFAULT_CRAWL_CONFIG, effectiveConcurrency, type QueueOrder } from '../../../src/crawler/config.js';
 import { InlineCrypto } from '../../../src/work/pool.js';
 import { PrefixStrategy, SweepStrategy } from '../../../src/crawler/strategy.js';
-import { createEnr, type Enr } from '../../../src/enr/enr.js';
+import { createEnr, decodeEnr, type Enr } from '../../../src/enr/enr.js';
 import { secp } from '../../../src/crypto/index.js';
 import { MessageType, type Nodes } from '../../../src/wire/messages.js';
 import type { NodeAddress, RequestResult, RequestEvents } from '../../../src/session/session-layer.js';
@@ -45,6 +45,7 @@ class CountingSink implements CrawlSink {
 }
 
 const local = new Uint8Array(32);
+const nodeIdOf = (raw: Uint8Array) => decodeEnr(raw).nodeId();
 
 describe('crawler scheduler', () => {
   it('visits every discovered node exactly once, streams records, and ends in measured/failed', async () => {
@@ -205,6 +206,42 @@ describe('crawler scheduler', () => {
     const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 2000 }, new FakeClient(), new PrefixStrategy(), local);
     assert.equal(c.concurrency, 2000 * 2 * 1.25);
   });
+
+  for (const pooled of [false, true]) {
+    it(`a higher seq replaces a node's record and endpoint in place, id and public key kept (${pooled ? 'async verifier' : 'inline'})`, async () => {
+      const sk = be.generatePrivateKey();
+      const a = createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 51, 0, 1), udp: 30303 });
+      const c1 = createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 51, 0, 2), udp: 30303 });
+      const bOld = createEnr(sk, 1n, { ip: Uint8Array.of(127, 51, 0, 3), udp: 30303 });
+      const bNew = createEnr(sk, 2n, { ip: Uint8Array.of(127, 51, 0, 4), udp: 30304 });
+      // a returns b (seq 1) and c; c returns b (seq 2, moved); b answers at either address and returns nothing.
+      const replies = new Map<string, Enr[]>([['127.51.0.1', [bOld, c1]], ['127.51.0.2', [bNew]], ['127.51.0.3', []], ['127.51.0.4', []]]);
+      const client: FindNodeClient = {
+        async findNode(remote, _d, events) {
+          await new Promise((r) => setTimeout(r, 1));
+          const m: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: 1, enrs: replies.get(remote.ip)!.map((e) => e.raw) };
+          events?.onNodes?.(m, process.hrtime.bigint(), 300);
+          return { ok: true, response: m, nodes: [], complete: true, stats: stats() };
+        },
+      };
+      const records: [string, bigint][] = [];
+      const sink: CrawlSink = { ...new CountingSink(), record: (n, e) => { records.push([toHex(n.id), e.seq]); }, visit() {}, packet() {}, edge() {}, progress() {} };
+      const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 1000, burst: 1 }, client, new PrefixStrategy(), local, sink, pooled ? new InlineCrypto() : null);
+      c.addBootnode(a);
+      await c.run();
+      const b = [...c.allNodes()].find((n) => toHex(n.id) === toHex(bOld.nodeId()))!;
+      assert.ok(b, 'b is known under its node ID');
+      assert.equal(c.knownNodes, 3);
+      assert.equal(c.counters.updatedRecords, 1);
+      assert.equal(b.seq, 2n);
+      assert.deepEqual(b.raw, bNew.raw);
+      assert.deepEqual(b.pubkey, bNew.publicKey);
+      assert.equal(b.addr, b, 'a node with an endpoint is its own address');
+      assert.deepEqual([b.addr!.ip, b.addr!.port], ['127.51.0.4', 30304]);
+      assert.deepEqual(records.filter(([id]) => id === toHex(b.id)).map(([, seq]) => seq), [1n, 2n], 'both versions reach the sink');
+      for (const n of c.allNodes()) assert.equal(toHex(n.id), toHex(nodeIdOf(n.raw!)));
+    });
+  }
 
   it('stops cleanly mid-crawl', async () => {
     const client = new FakeClient();
