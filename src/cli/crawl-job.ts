@@ -119,8 +119,9 @@ class StoreSink implements CrawlSink {
     const f = enrFields(enr);
     const net = networkOf(f);
     node.label = this.intern(net);
+    if (node.sinkRef < 0) node.sinkRef = this.store.newNodeRef(this.crawlId, node.id);
     this.store.addRecord(this.crawlId, {
-      nodeId: node.id, seq: enr.seq, raw: node.raw ?? enr.raw, enr: enr.toText(), ip: f.ip ?? null, udp: f.udp ?? null, tcp: f.tcp ?? null,
+      nodeId: node.id, ref: node.sinkRef, seq: enr.seq, raw: node.raw ?? enr.raw, enr: enr.toText(), ip: f.ip ?? null, udp: f.udp ?? null, tcp: f.tcp ?? null,
       ip6: f.ip6 ?? null, udp6: f.udp6 ?? null, eth2ForkDigest: f.eth2?.forkDigest ?? null, eth2NextForkVersion: f.eth2?.nextForkVersion ?? null,
       eth2NextForkEpoch: f.eth2?.nextForkEpoch ?? null, attnets: hexOf(enr.get('attnets')), syncnets: hexOf(enr.get('syncnets')),
       client: f.client ? f.client.join('/') : null, c: f.c ?? null, opstackChainId: f.opstack?.chainId ?? null, opstackVersion: f.opstack?.version ?? null,

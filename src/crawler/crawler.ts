@@ -18,6 +18,9 @@ export const STATE_NAMES = ['discovered', 'queued', 'pending', 'measured', 'fail
 
 export type VisitError = 'timeout' | 'no-whoareyou' | 'bad-handshake' | 'bad-reply' | 'aborted';
 
+/** Unix ms at load; nodes keep their first-seen time relative to it. */
+const EPOCH_BASE_MS = Date.now();
+
 /**
  * One known node. Slim on purpose (250k+ per crawl): the ID and the record share one arena slot ([ID | record]),
  * so the record needs no view object of its own, and a node with an endpoint is its own NodeAddress (no
@@ -30,7 +33,10 @@ export class CrawlNode implements NodeAddress {
   state: NodeState = NodeState.Discovered;
   /** ms since crawl start when first measured (for coverage curves), -1 if never. */
   measuredAtMs = -1;
-  rtt1Ms: number | null = null;
+  /** Whole µs (a small integer lives in the object; a fraction would be a heap number per node), -1 if none. */
+  private rtt1Us = -1;
+  /** ms since EPOCH_BASE_MS: small enough to stay in the object for 24 days of crawling. */
+  private firstSeenRelMs: number;
   /** Free for the sink (e.g. the network name, an interned string), so it keeps no per-node map of its own. */
   label: string | undefined = undefined;
   /** Free for the sink: a number it gave the node (the store's edge end), -1 until then. */
@@ -53,10 +59,18 @@ export class CrawlNode implements NodeAddress {
     private rawLen: number,
     /** Offset of the compressed public key within the record. */
     private pubkeyOffset: number,
-    public firstSeenMs: number,
+    firstSeenMs: number,
     /** How often its record was returned (first sighting included); the queue visits often-returned nodes first. */
     public sightings: number,
-  ) {}
+  ) {
+    this.firstSeenRelMs = Math.round(firstSeenMs - EPOCH_BASE_MS);
+  }
+
+  /** Unix ms when the record was first seen. */
+  get firstSeenMs(): number { return EPOCH_BASE_MS + this.firstSeenRelMs; }
+  /** RTT of the first request of its last measured visit, null before one. */
+  get rtt1Ms(): number | null { return this.rtt1Us < 0 ? null : this.rtt1Us / 1000; }
+  set rtt1Ms(ms: number | null) { this.rtt1Us = ms === null ? -1 : Math.round(ms * 1000); }
 
   /** The raw record (a view into the arena, made per call: only visits and the sink read it), or null. */
   get raw(): Uint8Array | null {

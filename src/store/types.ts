@@ -5,6 +5,12 @@
 /** One distinct (node_id, seq) record seen in a crawl; repeats of the same pair are dropped at flush. */
 export interface RecordRow {
   nodeId: Uint8Array;
+  /**
+   * The node's number from Store.newNodeRef in this crawl, if the caller has one: the store then dedupes by it
+   * (8 B per node) and skips a record at or below the highest seq already written for the node in the crawl.
+   * Without it, each (node, seq) is written once.
+   */
+  ref?: number;
   seq: bigint;
   /** RLP bytes as received. */
   raw: Uint8Array;

@@ -304,6 +304,36 @@ test('edges: nodeRef numbers a node once per crawl; addEdgeRefs and addEdge land
   await s.close();
 });
 
+test('records given with their node number are deduped by it: a seq at or below the highest written is skipped, across commits', async () => {
+  const s = await Store.open(':memory:', { flushIntervalMs: 3_600_000 });
+  const c1 = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  const refs = [1, 2, 3].map((i) => s.newNodeRef(c1, nid(i)));
+  const put = (c: number, i: number, ref: number | undefined, seq: bigint) => s.addRecord(c, { ...record(i, seq, T0), ref });
+  put(c1, 1, refs[0], 1n);
+  put(c1, 1, refs[0], 1n); // same transaction: dropped
+  await s.flush();
+  put(c1, 1, refs[0], 1n); // committed before: dropped
+  put(c1, 1, refs[0], 3n); // higher: written
+  await s.flush();
+  put(c1, 1, refs[0], 2n); // below the highest written: dropped
+  put(c1, 2, refs[1], 5n);
+  put(c1, 3, refs[2], 2n ** 60n); // beyond a double's exact range: deduped by key instead
+  put(c1, 3, refs[2], 2n ** 60n);
+  for (let k = 0; k < 3000; k++) put(c1, 100 + k, s.newNodeRef(c1, nid(100 + k)), 1n); // grows the per-node array
+  put(c1, 100, refs[0] + 3, 1n);
+  await s.flush();
+  const c2 = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  put(c2, 1, s.newNodeRef(c2, nid(1)), 1n); // another crawl: written again
+  await s.flush();
+  const rows = (await s.query<{ crawl_id: number; node_id: string; seq: bigint }>('SELECT crawl_id, node_id, seq FROM records WHERE seq > 1 OR node_id = $1 ORDER BY crawl_id, seq', [hex(nid(1))]))
+    .map((r) => [r.crawl_id, r.node_id, r.seq]);
+  assert.deepEqual(rows, [[c1, hex(nid(1)), 1n], [c1, hex(nid(3)), 2n ** 60n], [c1, hex(nid(1)), 3n], [c1, hex(nid(2)), 5n], [c2, hex(nid(1)), 1n]]
+    .sort((a, b) => (a[0] as number) - (b[0] as number) || (a[2] as bigint < (b[2] as bigint) ? -1 : a[2] === b[2] ? 0 : 1)));
+  const [n] = await s.query<{ n: bigint }>(`SELECT count(*) AS n FROM records WHERE crawl_id = ${c1} AND seq = 1`);
+  assert.equal(Number(n!.n), 3001, 'node 1 and the 3,000 others, each once');
+  await s.close();
+});
+
 test('a schema-1 file (edges as a table) is migrated on open: same edges, new ones numbered after the old', async () => {
   const path = join(tmp, 'v1.duckdb');
   const { DuckDBInstance } = await import('@duckdb/node-api');
