@@ -1,10 +1,10 @@
 import { COMPRESSED_PUBKEY_SIZE, decodeEnr, peekEnrIdentity, verifyEnr, type Enr } from '../enr/enr.js';
-import { enrEndpoint } from '../enr/fields.js';
 import type { NodeAddress, RequestEvents, RequestResult } from '../session/session-layer.js';
 import type { Nodes } from '../wire/messages.js';
 import { bytesEqual } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
 import { LevelQueue } from './level-queue.js';
+import { CrawlNode, NodeIndex, NodeState } from './nodes.js';
 import { ByteArena } from '../util/arena.js';
 import { SEEN_LEVELS, effectiveConcurrency, validateCrawlConfig, type CrawlConfig } from './config.js';
 import {
@@ -12,82 +12,9 @@ import {
 } from './rate.js';
 import { EMPTY_STREAK_TO_STOP, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
 
-/** Node states; at every moment each known node is in exactly one. */
-export const enum NodeState { Discovered = 0, Queued = 1, Pending = 2, Measured = 3, Failed = 4 }
-export const STATE_NAMES = ['discovered', 'queued', 'pending', 'measured', 'failed'] as const;
+export { NodeState, STATE_NAMES, CrawlNode } from './nodes.js';
 
 export type VisitError = 'timeout' | 'no-whoareyou' | 'bad-handshake' | 'bad-reply' | 'aborted';
-
-/** Unix ms at load; nodes keep their first-seen time relative to it. */
-const EPOCH_BASE_MS = Date.now();
-
-/**
- * One known node. Slim on purpose (250k+ per crawl): the ID and the record share one arena slot ([ID | record]),
- * so the record needs no view object of its own, and a node with an endpoint is its own NodeAddress (no
- * separate address object). ~130 B of heap less per node than an ID view, a record view and an address.
- */
-export class CrawlNode implements NodeAddress {
-  /** Failed visits in the current cycle (for --retries). */
-  failures = 0;
-  visits = 0;
-  state: NodeState = NodeState.Discovered;
-  /** ms since crawl start when first measured (for coverage curves), -1 if never. */
-  measuredAtMs = -1;
-  /** Whole µs (a small integer lives in the object; a fraction would be a heap number per node), -1 if none. */
-  private rtt1Us = -1;
-  /** ms since EPOCH_BASE_MS: small enough to stay in the object for 24 days of crawling. */
-  private firstSeenRelMs: number;
-  /** Free for the sink (e.g. the network name, an interned string), so it keeps no per-node map of its own. */
-  label: string | undefined = undefined;
-  /** Free for the sink: a number it gave the node (the store's edge end), -1 until then. */
-  sinkRef = -1;
-  /**
-   * Nodes that returned this record while its signature is not checked yet (checked at visit time);
-   * their edges are written once it verifies. Undefined once verified.
-   */
-  unverifiedFroms: CrawlNode[] | undefined = undefined;
-  /** Where to send: this node itself when its record has an endpoint, a bootnode's bare address, or null. */
-  addr: NodeAddress | null = null;
-  ip = '';
-  port = 0;
-
-  constructor(
-    /** 32 bytes; for a node with a record, its arena slot continues with the record (see raw). */
-    public id: Uint8Array,
-    public seq: bigint,
-    /** Record length after the ID in the arena slot; 0 for a bootnode given as an enode URL. */
-    private rawLen: number,
-    /** Offset of the compressed public key within the record. */
-    private pubkeyOffset: number,
-    firstSeenMs: number,
-    /** How often its record was returned (first sighting included); the queue visits often-returned nodes first. */
-    public sightings: number,
-  ) {
-    this.firstSeenRelMs = Math.round(firstSeenMs - EPOCH_BASE_MS);
-  }
-
-  /** Unix ms when the record was first seen. */
-  get firstSeenMs(): number { return EPOCH_BASE_MS + this.firstSeenRelMs; }
-  /** RTT of the first request of its last measured visit, null before one. */
-  get rtt1Ms(): number | null { return this.rtt1Us < 0 ? null : this.rtt1Us / 1000; }
-  set rtt1Ms(ms: number | null) { this.rtt1Us = ms === null ? -1 : Math.round(ms * 1000); }
-
-  /** The raw record (a view into the arena, made per call: only visits and the sink read it), or null. */
-  get raw(): Uint8Array | null {
-    return this.rawLen === 0 ? null : new Uint8Array(this.id.buffer, this.id.byteOffset + this.id.length, this.rawLen);
-  }
-
-  get pubkey(): Uint8Array {
-    return new Uint8Array(this.id.buffer, this.id.byteOffset + this.id.length + this.pubkeyOffset, COMPRESSED_PUBKEY_SIZE);
-  }
-
-  /** Points the node at a new [ID | record] slot (a higher seq) and takes the record's endpoint, if any. */
-  setRecord(slot: Uint8Array, rawLen: number, pubkeyOffset: number, seq: bigint, enr: Enr): void {
-    this.id = slot; this.rawLen = rawLen; this.pubkeyOffset = pubkeyOffset; this.seq = seq;
-    const e = enrEndpoint(enr);
-    if (e) { this.ip = e.ip; this.port = e.port; this.addr = this; }
-  }
-}
 
 export interface VisitRecord {
   node: CrawlNode;
@@ -151,6 +78,8 @@ export interface CrawlCounters {
 
 interface Visit {
   node: CrawlNode;
+  /** node.id, read once per visit (the node builds a view per read). */
+  nodeId: Uint8Array;
   plan: number[][];
   next: number;
   startedAtMs: number;
@@ -169,7 +98,6 @@ interface Visit {
 }
 
 const NS_PER_MS = 1_000_000;
-const NO_ID = new Uint8Array(0);
 /** The pump runs at least this often; completions also run it. */
 const PUMP_INTERVAL_MS = 1;
 
@@ -192,8 +120,8 @@ export class Crawler {
   readonly samples: ProgressSample[] = [];
   /** Failed visits by reason. */
   readonly failureReasons: Record<string, number> = {};
-  /** Keyed by the latin1 of the 33-byte compressed public key: it determines the node ID. */
-  private readonly nodes = new Map<string, CrawlNode>();
+  /** By compressed public key (it determines the node ID); bounded by maxNodes. */
+  private readonly nodes = new NodeIndex();
   /** Node IDs and records live here as views (bounded by maxNodes records). */
   private readonly arena = new ByteArena();
   /** Nodes waiting for their visit, most often returned first (queueOrder 'seen'; see LevelQueue for its bound). */
@@ -269,11 +197,11 @@ export class Crawler {
       this.ingest(b.raw, null, true);
       return;
     }
-    const key = keyOf(b.pubkey, 0, b.pubkey.length);
-    if (this.nodes.has(key)) return;
-    const n = new CrawlNode(b.id, 0n, 0, 0, Date.now(), 1);
+    if (b.pubkey.length !== COMPRESSED_PUBKEY_SIZE || this.nodes.get(b.pubkey, 0)) return;
+    const at = this.arena.placeWithTail(b.id, b.pubkey);
+    const n = new CrawlNode(this.arena.placed, at, 0n, 0, 0, Date.now(), 1);
     n.addr = b;
-    this.nodes.set(key, n);
+    this.nodes.add(n);
     this.stateCounts[NodeState.Discovered]!++;
     this.enqueue(n);
   }
@@ -289,8 +217,7 @@ export class Crawler {
     this.counters.recordsReceived++;
     const peek = peekEnrIdentity(raw);
     if (!peek) { this.counters.badRecords++; return; }
-    const key = keyOf(raw, peek.pubkeyOffset, COMPRESSED_PUBKEY_SIZE);
-    const known = this.nodes.get(key);
+    const known = this.nodes.get(raw, peek.pubkeyOffset);
     if (known && peek.seq <= known.seq) {
       this.counters.duplicateRecords++;
       // A record several tables hold is likelier live: it moves up the queue.
@@ -306,6 +233,7 @@ export class Crawler {
       // An update of a known node is checked before it replaces the record; off-thread that is asynchronous,
       // so keep a copy of the record until it comes back.
       const copy = raw.slice();
+      const key = keyOf(raw, peek.pubkeyOffset, COMPRESSED_PUBKEY_SIZE);
       const pending = this.verifying.get(key);
       if (pending && peek.seq <= pending.seq) { this.counters.duplicateRecords++; if (from) pending.froms.push(from); return; }
       this.verifying.set(key, { seq: peek.seq, froms: from ? [from] : [] });
@@ -313,7 +241,7 @@ export class Crawler {
         const p = this.verifying.get(key);
         this.verifying.delete(key);
         if (!r.ok) { this.counters.badSignatures++; }
-        else this.accept(key, copy, peek.pubkeyOffset, r.nodeId!, p ? p.froms : []);
+        else this.accept(copy, peek.pubkeyOffset, r.nodeId!, p ? p.froms : []);
         this.maybeFinish();
       });
       return;
@@ -328,7 +256,7 @@ export class Crawler {
     if (!verified && known && !verifyEnr(enr)) { this.counters.badSignatures++; return; }
     let id: Uint8Array;
     try { id = enr.nodeId(); } catch { this.counters.badRecords++; return; }
-    this.accept(key, raw, peek.pubkeyOffset, id, from ? [from] : [], enr, !verified && !known);
+    this.accept(raw, peek.pubkeyOffset, id, from ? [from] : [], enr, !verified && !known);
   }
 
   /**
@@ -345,8 +273,7 @@ export class Crawler {
     if (!enr || !(checked ?? verifyEnr(enr))) {
       this.counters.badSignatures++;
       this.counters.newRecords--;
-      // Keyed as in ingest: the record's compressed public key (it decoded on arrival, so peek succeeds).
-      this.nodes.delete(keyOf(raw, peekEnrIdentity(raw)!.pubkeyOffset, COMPRESSED_PUBKEY_SIZE));
+      this.nodes.delete(n);
       this.stateCounts[n.state]!--;
       // Out of every state: an entry left in the other queue is skipped (it is not Queued any more).
       n.state = NodeState.Discovered;
@@ -365,14 +292,15 @@ export class Crawler {
   }
 
   /** A verified record: a new node, or a higher seq of a known one. `froms` returned it (edges). */
-  private accept(key: string, raw: Uint8Array, pubkeyOffset: number, id: Uint8Array, froms: CrawlNode[], decoded?: Enr, deferred = false): void {
+  private accept(raw: Uint8Array, pubkeyOffset: number, id: Uint8Array, froms: CrawlNode[], decoded?: Enr, deferred = false): void {
     let enr: Enr;
     try { enr = decoded ?? decodeEnr(raw); } catch { this.counters.badRecords++; return; }
-    const known = this.nodes.get(key);
+    const known = this.nodes.get(raw, pubkeyOffset);
     const nowMs = Date.now();
     if (known) {
       if (enr.seq <= known.seq) { this.counters.duplicateRecords++; return; }
-      known.setRecord(this.arena.copyWithTail(known.id, raw), raw.length, pubkeyOffset, enr.seq, enr);
+      const at = this.arena.placeWithTail(known.id, raw);
+      known.setRecord(this.arena.placed, at, raw.length, pubkeyOffset, enr.seq, enr);
       const seen = known.sightings;
       known.sightings += Math.max(1, froms.length);
       this.queue.seenAgain(known, seen);
@@ -384,10 +312,11 @@ export class Crawler {
     if (this.nodes.size >= this.config.maxNodes) { this.counters.droppedNodes++; return; }
     // The kept view points into the arena, never into the datagram (that would pin a 1,280-byte packet per node).
     // Returns gathered while the record was out for verification count too.
-    const n = new CrawlNode(NO_ID, enr.seq, 0, 0, nowMs, Math.max(1, froms.length));
-    n.setRecord(this.arena.copyWithTail(id, raw), raw.length, pubkeyOffset, enr.seq, enr);
+    const at = this.arena.placeWithTail(id, raw);
+    const n = new CrawlNode(this.arena.placed, at, enr.seq, raw.length, pubkeyOffset, nowMs, Math.max(1, froms.length));
+    n.setRecord(this.arena.placed, at, raw.length, pubkeyOffset, enr.seq, enr);
     if (deferred) n.unverifiedFroms = froms;
-    this.nodes.set(key, n);
+    this.nodes.add(n);
     this.stateCounts[NodeState.Discovered]!++;
     this.counters.newRecords++;
     this.strategy.onDiscovered?.(n.id);
@@ -464,10 +393,11 @@ export class Crawler {
 
   /** Sends a visit's first request; the node is Pending and holds a slot. */
   private visit(n: CrawlNode): void {
-    const plan = this.strategy.plan({ id: n.id, visits: n.visits });
+    const nodeId = n.id;
+    const plan = this.strategy.plan({ id: nodeId, visits: n.visits });
     n.visits++;
     const v: Visit = {
-      node: n, plan, next: 0, startedAtMs: Date.now(), rtt1Ms: null, rtt2Ms: null, bytesIn: 0, bytesOut: 0,
+      node: n, nodeId, plan, next: 0, startedAtMs: Date.now(), rtt1Ms: null, rtt2Ms: null, bytesIn: 0, bytesOut: 0,
       packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, emptyStreak: 0, packetIndex: 0, anyOk: false, lastError: null,
       events: { onNodes: (m, at, size) => this.onNodes(v, m, at, size) },
     };
@@ -484,7 +414,7 @@ export class Crawler {
   /** Streaming: every NODES packet is processed the moment it arrives. */
   private onNodes(v: Visit, m: Nodes, at: bigint, size: number): void {
     this.counters.nodesPackets++;
-    this.sink?.packet(v.node.id, v.next - 1, v.packetIndex++, at - this.startNs, size);
+    this.sink?.packet(v.nodeId, v.next - 1, v.packetIndex++, at - this.startNs, size);
     for (let i = 0; i < m.enrs.length; i++) this.ingest(m.enrs[i]!, v.node);
     v.records += m.enrs.length;
     v.lastRecords += m.enrs.length;

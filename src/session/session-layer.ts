@@ -170,7 +170,11 @@ class Request implements WheelEntry {
     readonly plaintext: Uint8Array,
     readonly expect: MessageType,
     readonly events: RequestEvents | undefined,
-  ) {}
+  ) {
+    this.remoteId = remote.id;
+  }
+  /** Read once: an address may build its ID view on each access (the crawler's nodes do, to stay small). */
+  readonly remoteId: Uint8Array;
   fire(): void { this.layer.onTimeout(this); }
 }
 
@@ -327,7 +331,7 @@ export class SessionLayer {
     this.track(req, num);
     req.randomNum = num;
     const header = encodeHeader(Flag.Message, nonce, this.local.id);
-    const pkt = encodePacket(req.remote.id, this.rand.take(MASKING_IV_SIZE), header, this.rand.take(RANDOM_MESSAGE_SIZE));
+    const pkt = encodePacket(req.remoteId, this.rand.take(MASKING_IV_SIZE), header, this.rand.take(RANDOM_MESSAGE_SIZE));
     req.sentAtNs = process.hrtime.bigint();
     this.sendRaw(req, pkt, req.remote.ip, req.remote.port);
   }
@@ -340,7 +344,7 @@ export class SessionLayer {
     const header = encodeHeader(Flag.Message, nonce, this.local.id);
     const ct = aesGcmEncrypt(s.writeKey, nonce, req.plaintext, messageAd(iv, header));
     req.sentAtNs = process.hrtime.bigint();
-    this.sendRaw(req, encodePacket(req.remote.id, iv, header, ct), req.remote.ip, req.remote.port);
+    this.sendRaw(req, encodePacket(req.remoteId, iv, header, ct), req.remote.ip, req.remote.port);
   }
 
   /** Pushes the deadline out; the wheel re-slots an entry whose deadline moved when its slot comes up. */
@@ -475,14 +479,14 @@ export class SessionLayer {
     if (this.offload) {
       // Worker threads do the key generation, ECDH, HKDF and signature; the packet is built here.
       req.state = ReqState.Computing;
-      void this.offload.handshake(this.local.sk, this.local.id, req.remote.id, req.remote.pubkey, challenge).then((hs) => {
+      void this.offload.handshake(this.local.sk, this.local.id, req.remoteId, req.remote.pubkey, challenge).then((hs) => {
         if (req.state !== ReqState.Computing || req.hsGen !== gen || this.closed) return;
         if (!hs) { this.fail(req, 'bad-handshake'); this.failWaiting(req.key, 'bad-handshake'); return; }
         this.sendHandshake(req, hs, record);
       });
       return;
     }
-    this.sendHandshake(req, initiatorHandshake(this.local.sk, this.local.id, req.remote.id, req.remote.pubkey, challenge, this.backend), record);
+    this.sendHandshake(req, initiatorHandshake(this.local.sk, this.local.id, req.remoteId, req.remote.pubkey, challenge, this.backend), record);
   }
 
   private sendHandshake(req: Request, hs: { ephemeralPubkey: Uint8Array; keys: { initiatorKey: Uint8Array; recipientKey: Uint8Array }; idSignature: Uint8Array }, record: Uint8Array | null): void {
@@ -491,13 +495,13 @@ export class SessionLayer {
     const iv = this.rand.take(MASKING_IV_SIZE);
     const header = encodeHeader(Flag.Handshake, nonce, handshakeAuthdata(this.local.id, hs.idSignature, hs.ephemeralPubkey, record));
     const ct = aesGcmEncrypt(hs.keys.initiatorKey, nonce, req.plaintext, messageAd(iv, header));
-    const session: Session = { id: req.remote.id, writeKey: hs.keys.initiatorKey, readKey: hs.keys.recipientKey };
+    const session: Session = { id: req.remoteId, writeKey: hs.keys.initiatorKey, readKey: hs.keys.recipientKey };
     this.sessions.set(req.key, session);
     req.state = ReqState.Handshake;
     req.stats.handshake = true;
     this.counters.handshakesOut++;
     req.sentAtNs = process.hrtime.bigint();
-    this.sendRaw(req, encodePacket(req.remote.id, iv, header, ct), req.remote.ip, req.remote.port);
+    this.sendRaw(req, encodePacket(req.remoteId, iv, header, ct), req.remote.ip, req.remote.port);
     // Everything queued behind the handshake goes out on the new session.
     const w = this.handshaking.get(req.key);
     if (w) {

@@ -13,25 +13,29 @@ export class ByteArena {
   /** 256 KiB chunks: ~800 records each, small next to the heap, large enough to amortise the allocation. */
   constructor(private readonly chunkBytes = 256 * 1024) {
     this.chunk = new Uint8Array(chunkBytes);
+    this.placed = this.chunk;
   }
 
+  /** The array that the last placeWithTail wrote into (shared by every slot of its chunk). */
+  placed: Uint8Array;
+
   /**
-   * Copies head and tail into one slot and returns a view of head only; tail follows it at
-   * view.byteOffset + head.length in view.buffer. One view object then serves both (a typed-array
-   * object costs ~90 B of heap, more than most records).
+   * Copies head and tail into one slot of `placed` and returns the slot's offset there; tail follows head.
+   * Callers keep the shared chunk and an offset instead of a view per slot: a typed-array object costs ~90 B
+   * of heap, more than most records.
    */
-  copyWithTail(head: Uint8Array, tail: Uint8Array): Uint8Array {
+  placeWithTail(head: Uint8Array, tail: Uint8Array): number {
     const h = head.length, n = h + tail.length;
-    let chunk: Uint8Array, at: number;
-    if (n > this.chunkBytes >>> 4) { chunk = new Uint8Array(n); at = 0; } else {
+    let at: number;
+    if (n > this.chunkBytes >>> 4) { this.placed = new Uint8Array(n); at = 0; } else {
       if (this.used + n > this.chunk.length) { this.chunk = new Uint8Array(this.chunkBytes); this.used = 0; }
-      chunk = this.chunk; at = this.used;
+      this.placed = this.chunk; at = this.used;
       this.used += n;
     }
-    chunk.set(head, at);
-    chunk.set(tail, at + h);
+    this.placed.set(head, at);
+    this.placed.set(tail, at + h);
     this.bytes += n;
-    return chunk.subarray(at, at + h);
+    return at;
   }
 
   copy(src: Uint8Array): Uint8Array {

@@ -225,26 +225,26 @@ describe('byte arena', () => {
     assert.equal(a.bytes, copies.reduce((n, c) => n + c.length, 0));
   });
 
-  it('copyWithTail places the tail right after the returned head view, across chunk boundaries', async () => {
+  it('placeWithTail puts the tail right after the head in the shared chunk, across chunk boundaries', async () => {
     const { ByteArena } = await import('../../../src/util/arena.js');
     const a = new ByteArena(1024);
-    const tailOf = (v: Uint8Array, len: number) => new Uint8Array(v.buffer, v.byteOffset + v.length, len);
-    const got: [Uint8Array, number, number][] = [];
+    const got: [Uint8Array, number, number, number][] = [];
     for (let i = 0; i < 60; i++) {
       const head = Uint8Array.from({ length: 32 }, (_, k) => (i + k) & 0xff);
       const tail = Uint8Array.from({ length: 5 + (i % 40) }, (_, k) => (i * 3 + k + 1) & 0xff);
-      const v = a.copyWithTail(head, tail);
+      const at = a.placeWithTail(head, tail);
       head.fill(0); tail.fill(0);
-      got.push([v, i, 5 + (i % 40)]);
+      got.push([a.placed, at, i, 5 + (i % 40)]);
     }
-    for (const [v, i, len] of got) {
-      assert.equal(v.length, 32);
-      assert.deepEqual(v, Uint8Array.from({ length: 32 }, (_, k) => (i + k) & 0xff));
-      assert.deepEqual(tailOf(v, len), Uint8Array.from({ length: len }, (_, k) => (i * 3 + k + 1) & 0xff));
+    for (const [chunk, at, i, len] of got) {
+      assert.deepEqual(chunk.subarray(at, at + 32), Uint8Array.from({ length: 32 }, (_, k) => (i + k) & 0xff));
+      assert.deepEqual(chunk.subarray(at + 32, at + 32 + len), Uint8Array.from({ length: len }, (_, k) => (i * 3 + k + 1) & 0xff));
     }
-    assert.ok(new Set(got.map(([v]) => v.buffer)).size > 1, 'the run crossed a chunk boundary');
-    const big = a.copyWithTail(new Uint8Array(32).fill(1), new Uint8Array(100).fill(2));
-    assert.equal(big.buffer.byteLength, 132, 'an oversized pair gets its own buffer');
-    assert.deepEqual(tailOf(big, 100), new Uint8Array(100).fill(2));
+    assert.ok(new Set(got.map(([c]) => c)).size > 1, 'the run crossed a chunk boundary');
+    assert.equal(got[0]![0], got[1]![0], 'slots share their chunk array');
+    const at = a.placeWithTail(new Uint8Array(32).fill(1), new Uint8Array(100).fill(2));
+    assert.equal(at, 0);
+    assert.equal(a.placed.length, 132, 'an oversized pair gets its own buffer');
+    assert.deepEqual(a.placed.subarray(32), new Uint8Array(100).fill(2));
   });
 });
