@@ -48,7 +48,8 @@ export interface CrawlSink {
 
 /** Batch record verification on worker threads (src/work/pool.ts implements it). */
 export interface RecordVerifier {
-  verifyRecord(raw: Uint8Array): Promise<{ ok: boolean; nodeId: Uint8Array | null }>;
+  /** Whether the record's signature is valid. */
+  verifyRecord(raw: Uint8Array): Promise<boolean>;
   /** A worker pool says how long its queue makes work wait; the adaptive rate watches it. */
   queueDelayMs?(): number;
 }
@@ -237,11 +238,13 @@ export class Crawler {
       const pending = this.verifying.get(key);
       if (pending && peek.seq <= pending.seq) { this.counters.duplicateRecords++; if (from) pending.froms.push(from); return; }
       this.verifying.set(key, { seq: peek.seq, froms: from ? [from] : [] });
-      this.verifier.verifyRecord(copy).then((r) => {
+      // Same public key, so same node ID: the known node's.
+      const id = known.id;
+      this.verifier.verifyRecord(copy).then((ok) => {
         const p = this.verifying.get(key);
         this.verifying.delete(key);
-        if (!r.ok) { this.counters.badSignatures++; }
-        else this.accept(copy, peek.pubkeyOffset, r.nodeId!, p ? p.froms : []);
+        if (!ok) { this.counters.badSignatures++; }
+        else this.accept(copy, peek.pubkeyOffset, id, p ? p.froms : []);
         this.maybeFinish();
       });
       return;
@@ -380,9 +383,9 @@ export class Crawler {
   private verifyThenVisit(n: CrawlNode): void {
     this.setState(n, NodeState.Pending);
     this.inflight++;
-    this.verifier!.verifyRecord(n.raw!).then((r) => {
-      // The worker derives the node ID from the record again; it must be the one the node was filed under.
-      if (this.verifyDeferred(n, r.ok && r.nodeId !== null && bytesEqual(r.nodeId, n.id))) {
+    this.verifier!.verifyRecord(n.raw!).then((ok) => {
+      // The node ID was derived from this record's key on arrival; the signature is all that is left to check.
+      if (this.verifyDeferred(n, ok)) {
         if (!this.stopping) { this.visit(n); return; }
         this.setState(n, NodeState.Queued); // never visited: counted as waiting, like the rest of the queue
       }

@@ -140,6 +140,26 @@ export function verifyEnr(enr: Enr, backend: Secp256k1Backend = secp()): boolean
   return backend.verify(enr.signature, keccak256(enr.content()), enr.publicKey);
 }
 
+/**
+ * Checks a raw record's v4 signature by walking RLP headers only: no decode into pairs, no node ID. For records
+ * that are decoded elsewhere anyway (the crawler decodes every record it keeps); false for one it cannot read.
+ */
+export function verifyEnrRaw(raw: Uint8Array, backend: Secp256k1Backend = secp()): boolean {
+  const peek = peekEnrIdentity(raw);
+  if (!peek) return false;
+  try {
+    const outer = rlpHeader(raw, 0);
+    const sig = rlpHeader(raw, outer.start, outer.end);
+    if (sig.list || sig.end - sig.start !== ENR_SIGNATURE_SIZE) return false;
+    const payloadLen = raw.length - sig.end;
+    const content = new Uint8Array(listHeaderSize(payloadLen) + payloadLen);
+    content.set(raw.subarray(sig.end), writeListHeader(content, payloadLen));
+    return backend.verify(raw.subarray(sig.start, sig.end), keccak256(content), raw.subarray(peek.pubkeyOffset, peek.pubkeyOffset + COMPRESSED_PUBKEY_SIZE));
+  } catch {
+    return false;
+  }
+}
+
 /** Decodes and verifies; throws ERR_ENR_BAD_SIGNATURE on a bad signature. */
 export function decodeVerifiedEnr(raw: Uint8Array, backend: Secp256k1Backend = secp()): Enr {
   const e = decodeEnr(raw);

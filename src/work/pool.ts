@@ -6,7 +6,6 @@ import {
 } from './batch.js';
 import type { SessionKeys } from '../crypto/discv5.js';
 
-export interface VerifiedRecord { ok: boolean; nodeId: Uint8Array | null }
 export interface HandshakeOutput { ephemeralPubkey: Uint8Array; keys: SessionKeys; idSignature: Uint8Array }
 
 /**
@@ -17,7 +16,8 @@ export interface CryptoOffload {
   readonly threads: number;
   /** How long items waited lately (see Batcher.queueDelayMs); 0 inline, where nothing queues. */
   queueDelayMs(): number;
-  verifyRecord(raw: Uint8Array): Promise<VerifiedRecord>;
+  /** Whether the record's signature is valid (the caller decodes it and derives its node ID itself). */
+  verifyRecord(raw: Uint8Array): Promise<boolean>;
   handshake(staticKey: Uint8Array, localId: Uint8Array, remoteId: Uint8Array, remotePubkey: Uint8Array, challenge: Uint8Array): Promise<HandshakeOutput | null>;
   close(): Promise<void>;
 }
@@ -113,9 +113,9 @@ function packHandshakes(items: HsArgs[]) {
   return { staticKey: items[0]![0], localId: items[0]![1], remoteIds, remotePubkeys, challenges, offsets };
 }
 
-function toVerified(r: VerifyResult, n: number): VerifiedRecord[] {
-  const out: VerifiedRecord[] = [];
-  for (let i = 0; i < n; i++) out.push(r.ok[i] ? { ok: true, nodeId: r.ids.slice(i * 32, i * 32 + 32) } : { ok: false, nodeId: null });
+function toVerified(r: VerifyResult, n: number): boolean[] {
+  const out: boolean[] = [];
+  for (let i = 0; i < n; i++) out.push(r.ok[i] === 1);
   return out;
 }
 
@@ -136,7 +136,7 @@ function toHandshakes(r: HandshakeResult, n: number): (HandshakeOutput | null)[]
 export class InlineCrypto implements CryptoOffload {
   readonly threads = 1;
   queueDelayMs(): number { return 0; }
-  verifyRecord(raw: Uint8Array): Promise<VerifiedRecord> {
+  verifyRecord(raw: Uint8Array): Promise<boolean> {
     return Promise.resolve(toVerified(verifyBatch(packVerify([raw])), 1)[0]!);
   }
   handshake(...a: HsArgs): Promise<HandshakeOutput | null> {
@@ -154,7 +154,7 @@ type PoolItem = { raw: Uint8Array; hs: null } | { raw: null; hs: HsArgs };
  */
 export class PooledCrypto implements CryptoOffload {
   private readonly pool: Piscina;
-  private readonly batcher: Batcher<PoolItem, VerifiedRecord | HandshakeOutput | null>;
+  private readonly batcher: Batcher<PoolItem, boolean | HandshakeOutput | null>;
 
   constructor(readonly threads: number) {
     this.pool = new Piscina({
@@ -183,7 +183,7 @@ export class PooledCrypto implements CryptoOffload {
     });
   }
 
-  verifyRecord(raw: Uint8Array): Promise<VerifiedRecord> { return this.batcher.push({ raw, hs: null }) as Promise<VerifiedRecord>; }
+  verifyRecord(raw: Uint8Array): Promise<boolean> { return this.batcher.push({ raw, hs: null }) as Promise<boolean>; }
   queueDelayMs(): number { return this.batcher.queueDelayMs(); }
   handshake(...a: HsArgs): Promise<HandshakeOutput | null> { return this.batcher.push({ raw: null, hs: a }) as Promise<HandshakeOutput | null>; }
   async close(): Promise<void> { await this.pool.destroy(); }

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { backends, loadVectors } from '../../helpers.js';
 import { fromHex, toHex } from '../../../src/util/bytes.js';
-import { createEnr, decodeEnr, decodeEnrText, decodeVerifiedEnr, enrFields, verifyEnr, MAX_ENR_SIZE } from '../../../src/enr/index.js';
+import { createEnr, decodeEnr, decodeEnrText, decodeVerifiedEnr, enrFields, verifyEnr, verifyEnrRaw, MAX_ENR_SIZE } from '../../../src/enr/index.js';
 import { EnrError } from '../../../src/util/errors.js';
 import { rlpEncode } from '../../../src/wire/rlp.js';
 
@@ -56,6 +56,23 @@ for (const be of backends()) {
       const ex = V.eip778_example;
       const e = createEnr(fromHex(ex.private_key), 1n, { ip: fromHex('7f000001'), udp: 30303 }, be);
       assert.equal(e.toText(), ex.text);
+    });
+
+    it('verifyEnrRaw agrees with decode + verifyEnr on the vectors, fresh records and every one-byte change', () => {
+      const raws = records.map((r) => fromHex(r.rlp));
+      for (let i = 0; i < 20; i++) raws.push(createEnr(be.generatePrivateKey(), BigInt(i), { ip: Uint8Array.of(10, 0, 0, i), udp: 9000 + i }, be).raw);
+      for (const raw of raws) assert.equal(verifyEnrRaw(raw, be), true);
+      const ex = fromHex(V.eip778_example.rlp);
+      // Each byte flipped in turn: the signature, the content or an RLP header breaks, and both paths say no.
+      for (let i = 0; i < ex.length; i++) {
+        const t = Uint8Array.from(ex);
+        t[i]! ^= 0x10;
+        let full = false;
+        try { full = verifyEnr(decodeEnr(t), be); } catch { full = false; }
+        assert.equal(verifyEnrRaw(t, be), full, `byte ${i}`);
+      }
+      assert.equal(verifyEnrRaw(ex.subarray(0, 40), be), false);
+      assert.equal(verifyEnrRaw(new Uint8Array(0), be), false);
     });
 
     it('rejects a tampered signature', () => {

@@ -20,10 +20,9 @@ describe('crypto offload: inline and worker pool give the same answers', () => {
       const good = [E.eip778_example, ...E.additional_records].map((r: any) => fromHex(r.rlp));
       for (let i = 0; i < 100; i++) good.push(createEnr(be.generatePrivateKey(), 1n, { udp: 30303 + i }).raw);
       const bad = good.slice(0, 20).map((g) => { const b = Uint8Array.from(g); b[b.length - 1]! ^= 1; return b; });
+      bad.push(good[0]!.slice(0, 50), new Uint8Array(0), Uint8Array.of(0xc0), new Uint8Array(301).fill(0xf8));
       const res = await Promise.all([...good, ...bad].map((r) => impl.verifyRecord(r)));
-      res.slice(0, good.length).forEach((r) => assert.ok(r.ok && r.nodeId!.length === 32));
-      assert.equal(Buffer.from(res[0]!.nodeId!).toString('hex'), E.eip778_example.node_id);
-      res.slice(good.length).forEach((r) => assert.ok(!r.ok));
+      assert.deepEqual(res, [...good.map(() => true), ...bad.map(() => false)]);
     });
 
     it(`${name}: initiator handshakes the recipient can check`, async () => {
