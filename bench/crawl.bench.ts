@@ -8,28 +8,29 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { parseArgs } from '../src/cli/args.js';
 import { DEFAULT_DUCKDB_MEMORY_MB } from '../src/store/index.js';
 import { CLI_NODE_FLAGS } from '../src/cli/runtime.js';
-import { machine } from './util.js';
+import { benchArgs, machine } from './util.js';
 import { spawnSimnet } from './harness.js';
 
-const { flags } = parseArgs(process.argv.slice(2), {
-  nodes: { type: 'int', help: '', default: 20_000 },
-  dead: { type: 'int', help: '', default: 30_000 },
-  rate: { type: 'number', help: '', default: 1000 },
-  strategy: { type: 'string', help: '', default: 'prefix' },
-  order: { type: 'string', help: '', default: 'seen' },
-  loss: { type: 'number', help: '', default: 0.01 },
-  rtt: { type: 'string', help: '', default: '10-300' },
-  port: { type: 'int', help: '', default: 30303 },
-  seed: { type: 'string', help: '', default: '50' },
-  concurrency: { type: 'int', help: '', default: 0 },
-  threads: { type: 'int', help: '', default: 1 },
-  'fixed-rate': { type: 'bool', help: '' },
-  'no-db': { type: 'bool', help: '' },
-  'db-memory-mb': { type: 'int', help: '', default: DEFAULT_DUCKDB_MEMORY_MB },
-});
+const { flags } = benchArgs('crawl.bench.js [options]',
+  'The S-50k reference crawl: a simnet in its own processes, one crawl from one bootnode in its own process,\n' +
+  'then coverage against the simnet truth, CPU per FINDNODE, peak RSS and event-loop p99. The last line is JSON.', {
+    nodes: { type: 'int', help: 'live simnet nodes', default: 20_000, min: 1 },
+    dead: { type: 'int', help: 'dead records in the simnet tables', default: 30_000, min: 0 },
+    rate: { type: 'number', help: 'request rate limit, req/s', default: 1000, min: 1 },
+    strategy: { type: 'string', help: 'target-distance strategy: prefix, sweep, random, trie', default: 'prefix' },
+    order: { type: 'string', help: 'visit order: seen (returned most often first) or fifo', default: 'seen' },
+    loss: { type: 'number', help: 'packet loss per link, 0..1', default: 0.01, min: 0, max: 1 },
+    rtt: { type: 'string', help: 'simnet round-trip range, ms (MIN-MAX)', default: '10-300' },
+    port: { type: 'int', help: 'simnet UDP port', default: 30303, min: 1, max: 65535 },
+    seed: { type: 'string', help: 'simnet population seed', default: '50' },
+    concurrency: { type: 'int', help: 'requests in flight; 0 derives it from the rate', default: 0, min: 0 },
+    threads: { type: 'int', help: 'crypto threads: 1 inline, N a pool of N workers', default: 1, min: 1 },
+    'fixed-rate': { type: 'bool', help: 'hold the rate instead of adapting it to load' },
+    'no-db': { type: 'bool', help: 'crawl without the DuckDB store' },
+    'db-memory-mb': { type: 'int', help: 'DuckDB buffer-pool cap, MB', default: DEFAULT_DUCKDB_MEMORY_MB, min: 16 },
+  });
 
 // The crawler runs with the CLI's node flags; BENCH_CHILD_NODE_ARGS adds node flags to the crawler process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
 const childNodeArgs = () => (process.env.BENCH_CHILD_NODE_ARGS ?? '').split(' ').filter(Boolean);

@@ -6,7 +6,10 @@ import {
 } from '../src/crypto/hash.js';
 import { deriveSessionKeys, initiatorHandshake, recipientKeys, signIdNonce, verifyIdNonce } from '../src/crypto/discv5.js';
 import { createEnr, decodeEnr, verifyEnr, verifyEnrRaw } from '../src/enr/index.js';
-import { machine, usPerOp } from './util.js';
+import { benchArgs, machine, usPerOp } from './util.js';
+
+benchArgs('crypto.bench.js', 'µs per operation for each secp256k1 backend (libsecp256k1, noble), the discv5 handshake steps,\n' +
+  'ENR checks and the symmetric primitives (Rust addon vs node:crypto), single thread. The last line is JSON.', {});
 
 const { libsecp, noble } = allSecpBackends();
 const rows: Record<string, Record<string, number>> = {};

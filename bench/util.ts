@@ -1,4 +1,25 @@
 import { cpus, totalmem } from 'node:os';
+import { COMMON_FLAGS, formatHelp, parseArgs, type FlagSpecs, type ParsedFlags } from '../src/cli/args.js';
+import { UsageError } from '../src/util/errors.js';
+
+/**
+ * A benchmark's command line: `--help` prints what it measures and its flags, then exits 0; a bad flag
+ * exits 2 with one line instead of running a minutes-long benchmark with the flag ignored.
+ */
+export function benchArgs(usage: string, description: string, specs: FlagSpecs, argv = process.argv.slice(2)): { flags: ParsedFlags; positional: string[] } {
+  try {
+    const parsed = parseArgs(argv, specs);
+    if (parsed.flags.help) {
+      process.stdout.write(formatHelp(usage, description, specs, { help: COMMON_FLAGS.help! }));
+      process.exit(0);
+    }
+    return parsed;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${usage.split(' ')[0]}: ${e.message} (see --help)\n`);
+    process.exit(2);
+  }
+}
 
 /** Runs fn repeatedly for about `ms` after a warm-up and returns microseconds per call. */
 export function usPerOp(fn: () => unknown, ms = 300, warmup = 50): number {

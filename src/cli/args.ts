@@ -72,8 +72,8 @@ function convert(name: string, spec: FlagSpec, v: string, prev: unknown): unknow
   }
 }
 
-export function formatHelp(usage: string, description: string, specs: FlagSpecs): string {
-  const all = { ...specs, ...COMMON_FLAGS };
+export function formatHelp(usage: string, description: string, specs: FlagSpecs, common: FlagSpecs = COMMON_FLAGS): string {
+  const all = { ...specs, ...common };
   const rows = Object.entries(all).map(([k, s]) => {
     const left = `${s.short ? `-${s.short}, ` : '    '}--${k}${s.type === 'bool' ? '' : ` <${s.valueName ?? s.type}>`}`;
     const def = s.default !== undefined ? ` (default: ${String(s.default)})` : '';
