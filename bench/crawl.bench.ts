@@ -10,14 +10,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DEFAULT_DUCKDB_MEMORY_MB } from '../src/store/index.js';
 import { CLI_NODE_FLAGS } from '../src/cli/runtime.js';
-import { benchArgs, machine } from './util.js';
+import { benchArgs, machine, S50K_FLAGS } from './util.js';
 import { spawnSimnet } from './harness.js';
 
 const { flags } = benchArgs('crawl.bench.js [options]',
   'The S-50k reference crawl: a simnet in its own processes, one crawl from one bootnode in its own process,\n' +
   'then coverage against the simnet truth, CPU per FINDNODE, peak RSS and event-loop p99. The last line is JSON.', {
-    nodes: { type: 'int', help: 'live simnet nodes', default: 20_000, min: 1 },
-    dead: { type: 'int', help: 'dead records in the simnet tables', default: 30_000, min: 0 },
+    ...S50K_FLAGS,
     rate: { type: 'number', help: 'request rate limit, req/s', default: 1000, min: 1 },
     strategy: { type: 'string', help: 'target-distance strategy: prefix, sweep, random, trie', default: 'prefix' },
     order: { type: 'string', help: 'visit order: seen (returned most often first) or fifo', default: 'seen' },

@@ -6,7 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { benchArgs, machine, median } from './util.js';
+import { benchArgs, machine, median, S50K_FLAGS } from './util.js';
 import { spawnSimnet } from './harness.js';
 import { CLI_NODE_FLAGS } from '../src/cli/runtime.js';
 import { runBaselineCrawl, timeToFraction, measuredLive, type BaselineResult } from './baseline-chainsafe.js';
@@ -16,8 +16,7 @@ const { flags } = benchArgs('headline.bench.js [options]',
   'dhtscope multi-threaded (at the fastest rate of a sweep), dhtscope single-threaded at 1,000 req/s and a\n' +
   'breadth-first crawler on @chainsafe/discv5 (at its best concurrency), on one S-50k simnet in its own\n' +
   'processes; medians over interleaved runs. Prints a table, then one JSON line.', {
-    nodes: { type: 'int', help: 'live simnet nodes', default: 20_000, min: 1 },
-    dead: { type: 'int', help: 'dead records in the simnet tables', default: 30_000, min: 0 },
+    ...S50K_FLAGS,
     runs: { type: 'int', help: 'interleaved runs per crawler (medians need 3+)', default: 3, min: 1 },
     rates: { type: 'string', help: 'rate limits swept for the multi-threaded run, req/s', default: '1000,1500,2000,3000' },
     'baseline-concurrency': { type: 'string', help: 'baseline concurrencies tried; the best is kept', default: '64,256' },

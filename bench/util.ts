@@ -2,6 +2,12 @@ import { cpus, totalmem } from 'node:os';
 import { COMMON_FLAGS, formatHelp, parseArgs, type FlagSpecs, type ParsedFlags } from '../src/cli/args.js';
 import { UsageError } from '../src/util/errors.js';
 
+/** The S-50k network shape: 20,000 live nodes and 30,000 dead records in their tables. */
+export const S50K_FLAGS: FlagSpecs = {
+  nodes: { type: 'int', help: 'live simnet nodes', default: 20_000, min: 1 },
+  dead: { type: 'int', help: 'dead records in the simnet tables', default: 30_000, min: 0 },
+};
+
 /**
  * A benchmark's command line: `--help` prints what it measures and its flags, then exits 0; a bad flag
  * exits 2 with one line instead of running a minutes-long benchmark with the flag ignored.
