@@ -10,7 +10,7 @@ import { SEEN_LEVELS, effectiveConcurrency, validateCrawlConfig, type CrawlConfi
 import {
   ADAPT_INTERVAL_MS, AdaptiveRate, RttInflationProbe, TokenBucket, defaultLoadProbe, queueDelayProbe, type LoadProbe, type QueueDelaySource,
 } from './rate.js';
-import { EMPTY_STREAK_TO_STOP, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
+import { EMPTY_STREAK_TO_STOP, FULL_BUCKET_RECORDS, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
 
 export { NodeState, STATE_NAMES, CrawlNode } from './nodes.js';
 
@@ -92,6 +92,8 @@ interface Visit {
   lastRecords: number;
   /** Empty replies in a row (for the strategy's early stop). */
   emptyStreak: number;
+  /** A reply of this visit held a full bucket: the early stop may apply (small networks never stop early). */
+  sawFullBucket: boolean;
   packetIndex: number;
   anyOk: boolean;
   lastError: VisitError | null;
@@ -401,7 +403,7 @@ export class Crawler {
     n.visits++;
     const v: Visit = {
       node: n, nodeId, plan, next: 0, startedAtMs: Date.now(), rtt1Ms: null, rtt2Ms: null, bytesIn: 0, bytesOut: 0,
-      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, emptyStreak: 0, packetIndex: 0, anyOk: false, lastError: null,
+      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, emptyStreak: 0, sawFullBucket: false, packetIndex: 0, anyOk: false, lastError: null,
       events: { onNodes: (m, at, size) => this.onNodes(v, m, at, size) },
     };
     this.sendNext(v);
@@ -433,9 +435,10 @@ export class Crawler {
     }
     if (v.rtt2Ms === null && s.rtt2Ns !== null) v.rtt2Ms = Number(s.rtt2Ns) / NS_PER_MS;
     v.emptyStreak = r.ok && v.lastRecords === 0 ? v.emptyStreak + 1 : 0;
+    if (v.lastRecords >= FULL_BUCKET_RECORDS) v.sawFullBucket = true;
     if (r.ok) { v.anyOk = true; this.counters.responses++; } else v.lastError = r.reason === 'closed' ? 'aborted' : r.reason;
     const asked = v.plan[v.next - 1]!;
-    const dry = this.strategy.stopAfterEmpty && v.emptyStreak >= EMPTY_STREAK_TO_STOP && Math.max(...asked) <= STOP_BELOW_DISTANCE;
+    const dry = this.strategy.stopAfterEmpty && v.sawFullBucket && v.emptyStreak >= EMPTY_STREAK_TO_STOP && Math.max(...asked) <= STOP_BELOW_DISTANCE;
     const more = v.next < v.plan.length && r.ok && !dry && !this.stopping;
     if (more) { this.continuations.push(v); return; }
     this.finishVisit(v);

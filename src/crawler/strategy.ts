@@ -19,7 +19,8 @@ export interface CrawlStrategy {
   plan(node: StrategyNode): number[][];
   /**
    * End a visit early once replies run dry: after EMPTY_STREAK_TO_STOP empty replies in a row at
-   * distances of STOP_BELOW_DISTANCE or less (deeper buckets are then empty too in a large network).
+   * distances of STOP_BELOW_DISTANCE or less (deeper buckets are then empty too in a large network), once a
+   * reply in the same visit has shown a full bucket (FULL_BUCKET_RECORDS).
    */
   readonly stopAfterEmpty: boolean;
   /**
@@ -37,6 +38,12 @@ export interface CrawlStrategy {
 export const EMPTY_STREAK_TO_STOP = 3;
 /** Buckets this far out are full in any network big enough to need early stops. */
 export const STOP_BELOW_DISTANCE = 250;
+/**
+ * A reply this big is a full k-bucket (discv5's k = 16): the node's table is that of a large network, where an
+ * empty deep bucket means the deeper ones are empty too. Without one, the network may be small (a devnet of a
+ * few nodes), where a peer at distance 249 follows empty buckets 250-252 one time in 64, so the visit goes on.
+ */
+export const FULL_BUCKET_RECORDS = 16;
 
 /** The 16 prefix depths the FastEthereumCrawler rotates through: 256 down to 241. */
 export const PREFIX_DISTANCES = 16;

@@ -161,6 +161,37 @@ describe('crawler scheduler', () => {
     }
   });
 
+  /** Sweep over a scripted network: node i answers distance d with byDistance[i][d] (else nothing). */
+  const sweepCalls = async (byDistance: Record<number, Record<number, number[]>>): Promise<{ asked: Map<number, number[]>; found: Set<string> }> => {
+    const asked = new Map<number, number[]>();
+    const client: FindNodeClient = {
+      async findNode(remote: NodeAddress, distances: number[], events?: RequestEvents): Promise<RequestResult> {
+        const i = byPort.get(remote.ip)!;
+        asked.set(i, [...(asked.get(i) ?? []), ...distances]);
+        const m: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: 1, enrs: (byDistance[i]?.[distances[0]!] ?? []).map((k) => enrs[k]!.raw) };
+        events?.onNodes?.(m, process.hrtime.bigint(), 300);
+        return { ok: true, response: m, nodes: [], complete: true, stats: stats() };
+      },
+    };
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 20000 }, client, new SweepStrategy(), local);
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    return { asked, found: new Set([...c.allNodes()].map((n) => toHex(n.id))) };
+  };
+
+  it('sweep stops after empty deep buckets only once a full bucket showed the network is large', async () => {
+    const range = (a: number, b: number) => Array.from({ length: b - a }, (_, k) => a + k);
+    // Large: a full bucket at 256, then empties; the peer at 249 is past the early stop (256..250 asked).
+    const large = await sweepCalls({ 0: { 256: range(1, 17), 249: [20] } });
+    assert.deepEqual(large.asked.get(0), range(250, 257).reverse());
+    assert.ok(!large.found.has(toHex(nodeIdOf(enrs[20]!.raw))));
+    // Small (a devnet): the same empties prove nothing, so every bucket is read and the peer at 249 is found.
+    const small = await sweepCalls({ 0: { 256: [1, 2], 249: [20] } });
+    assert.deepEqual(small.asked.get(0), range(239, 257).reverse());
+    assert.ok(small.found.has(toHex(nodeIdOf(enrs[20]!.raw))));
+    assert.equal(small.asked.get(20)?.length, 18);
+  });
+
   /** Visit order over a scripted network (node i returns table[i]), one visit at a time. */
   const visitOrder = async (table: Record<number, number[]>, queueOrder: QueueOrder, promote = false): Promise<number[]> => {
     class Scripted implements FindNodeClient {
