@@ -11,7 +11,7 @@ import { createStrategy } from '../crawler/strategy.js';
 import '../crawler/trie-strategy.js';
 import { loadIdentity } from '../crawler/identity.js';
 import { Store } from '../store/index.js';
-import { createCryptoOffload, type CryptoOffload } from '../work/pool.js';
+import { createCryptoOffload, type CryptoOffload, type OffloadStats } from '../work/pool.js';
 import { fromHex, toHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 
@@ -56,6 +56,8 @@ export interface CrawlSummary {
   failures: Record<string, number>;
   cycles: number;
   threads: number;
+  /** Work the crypto worker pool did (tasks, handshakes, record checks); null when crypto ran inline (1 thread). */
+  pool: OffloadStats | null;
   cpuUsPerRequest: number;
   /** Adaptive rate: lowest rate set and time spent below the configured one (null when fixed). */
   throttle: { minRatePerSec: number; throttledMs: number } | null;
@@ -218,7 +220,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
         bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,
       },
       byNetwork: countNetworks(crawler), failures: { ...crawler.failureReasons },
-      cycles: crawler.counters.cyclesDone, threads: config.threads, throttle: crawler.throttle,
+      cycles: crawler.counters.cyclesDone, threads: config.threads, pool: offload ? { ...offload.stats } : null, throttle: crawler.throttle,
       cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, crawler.counters.requests)),
       db: o.dbPath, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, session: { ...session.counters },
     };

@@ -12,8 +12,13 @@ export interface HandshakeOutput { ephemeralPubkey: Uint8Array; keys: SessionKey
  * The CPU-heavy steps of a crawl: record verification and the initiator's handshake crypto.
  * One interface, two implementations: inline on the main thread, or batched over worker threads.
  */
+/** What an offload has done: one increment per batch, so counting costs nothing per item. */
+export interface OffloadStats { tasks: number; handshakes: number; records: number }
+
 export interface CryptoOffload {
   readonly threads: number;
+  /** Work done so far (a crawl's summary reports it; tests check the pool did the work). */
+  readonly stats: OffloadStats;
   /** How long items waited lately (see Batcher.queueDelayMs); 0 inline, where nothing queues. */
   queueDelayMs(): number;
   /** Whether the record's signature is valid (the caller decodes it and derives its node ID itself). */
@@ -135,11 +140,14 @@ function toHandshakes(r: HandshakeResult, n: number): (HandshakeOutput | null)[]
 /** Main-thread implementation: same batching and result shapes, no threads. */
 export class InlineCrypto implements CryptoOffload {
   readonly threads = 1;
+  readonly stats: OffloadStats = { tasks: 0, handshakes: 0, records: 0 };
   queueDelayMs(): number { return 0; }
   verifyRecord(raw: Uint8Array): Promise<boolean> {
+    this.stats.tasks++; this.stats.records++;
     return Promise.resolve(toVerified(verifyBatch(packVerify([raw])), 1)[0]!);
   }
   handshake(...a: HsArgs): Promise<HandshakeOutput | null> {
+    this.stats.tasks++; this.stats.handshakes++;
     return Promise.resolve(toHandshakes(handshakeBatch(packHandshakes([a])), 1)[0]!);
   }
   async close(): Promise<void> {}
@@ -155,6 +163,7 @@ type PoolItem = { raw: Uint8Array; hs: null } | { raw: null; hs: HsArgs };
 export class PooledCrypto implements CryptoOffload {
   private readonly pool: Piscina;
   private readonly batcher: Batcher<PoolItem, boolean | HandshakeOutput | null>;
+  readonly stats: OffloadStats = { tasks: 0, handshakes: 0, records: 0 };
 
   constructor(readonly threads: number) {
     this.pool = new Piscina({
@@ -177,6 +186,7 @@ export class PooledCrypto implements CryptoOffload {
         transferList.push(v.buf.buffer as ArrayBuffer, v.offsets.buffer as ArrayBuffer);
       }
       const out = unpackTask(await this.pool.run(task, { transferList }) as Uint8Array, hss.length, raws.length);
+      this.stats.tasks++; this.stats.handshakes += hss.length; this.stats.records += raws.length;
       const hs = toHandshakes(out.handshake, hss.length), vs = toVerified(out.verify, raws.length);
       let h = 0, v = 0;
       return items.map((it) => (it.hs ? hs[h++]! : vs[v++]!));
