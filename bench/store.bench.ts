@@ -6,17 +6,15 @@ import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { Store, type PacketRow, type RecordRow, type VisitRow } from '../src/store/index.js';
-import { UsageError } from '../src/util/errors.js';
 import { benchArgs, machine } from './util.js';
 
-const { flags, positional } = benchArgs('store.bench.js [rows] [options]',
+// A bare first argument is the row count (the older form): it goes through the same checks as --rows.
+const argv = process.argv.slice(2);
+if (argv[0] !== undefined && !argv[0].startsWith('-')) argv.unshift('--rows');
+const { flags } = benchArgs('store.bench.js [rows] [options]',
   'DuckDB store ingest in crawler row ratios: hot-path add* cost, flush cost, event-loop stalls, rows/s end to end.\n' +
-  'The last line is JSON.', { rows: { type: 'int', help: 'rows to write (also accepted as the first argument)', default: 500_000, min: 1000 } });
-const target = positional[0] !== undefined ? Number(positional[0]) : flags.rows as number;
-if (!Number.isInteger(target) || target < 1000) {
-  process.stderr.write(`store.bench.js: ${new UsageError('ERR_USAGE_BAD_NUMBER', `rows must be an integer >= 1000, got ${positional[0]}`).message} (see --help)\n`);
-  process.exit(2);
-}
+  'The last line is JSON.', { rows: { type: 'int', help: 'rows to write (also accepted as the first argument)', default: 500_000, min: 1000 } }, argv);
+const target = flags.rows as number;
 const perNode = 1 + 3 + 16 + 2.5 + 1;
 const nodes = Math.ceil(target / perNode);
 const YIELD_EVERY = 100; // nodes per event-loop turn, roughly a busy crawler's batch of replies

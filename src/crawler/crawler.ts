@@ -319,7 +319,7 @@ export class Crawler {
     // Returns gathered while the record was out for verification count too.
     const at = this.arena.placeWithTail(id, raw);
     const n = new CrawlNode(this.arena.placed, at, enr.seq, raw.length, pubkeyOffset, nowMs, Math.max(1, froms.length));
-    n.setRecord(this.arena.placed, at, raw.length, pubkeyOffset, enr.seq, enr);
+    n.takeEndpoint(enr);
     if (deferred) n.unverifiedFroms = froms;
     this.nodes.add(n);
     this.stateCounts[NodeState.Discovered]!++;

@@ -89,6 +89,11 @@ export class CrawlNode implements NodeAddress {
   /** Points the node at a new [ID | record] slot (a higher seq) and takes the record's endpoint, if any. */
   setRecord(bytes: Uint8Array, off: number, rawLen: number, pubkeyOffset: number, seq: bigint, enr: Enr): void {
     this.bytes = bytes; this.off = off; this.rawLen = rawLen; this.pubkeyOffset = pubkeyOffset; this.seq = seq;
+    this.takeEndpoint(enr);
+  }
+
+  /** With an endpoint in its record, the node becomes its own address. */
+  takeEndpoint(enr: Enr): void {
     const e = enrEndpoint(enr);
     if (e) { this.ip = e.ip; this.port = e.port; this.addr = this; }
   }

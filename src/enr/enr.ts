@@ -46,17 +46,19 @@ export class Enr {
   }
 
   /** RLP of [seq, k, v, ...]: what the signature covers. */
-  content(): Uint8Array {
-    const payloadLen = this.raw.length - this.contentStart;
-    const out = new Uint8Array(listHeaderSize(payloadLen) + payloadLen);
-    const o = writeListHeader(out, payloadLen);
-    out.set(this.raw.subarray(this.contentStart), o);
-    return out;
-  }
+  content(): Uint8Array { return signedContent(this.raw, this.contentStart); }
 
   get(key: string): RlpItem | undefined { return this.pairs.get(key); }
 
   toText(): string { return encodeEnrText(this.raw); }
+}
+
+/** The signed content: the record's list without its signature, [seq, k, v, ...] from `contentStart` on. */
+function signedContent(raw: Uint8Array, contentStart: number): Uint8Array {
+  const payloadLen = raw.length - contentStart;
+  const out = new Uint8Array(listHeaderSize(payloadLen) + payloadLen);
+  out.set(raw.subarray(contentStart), writeListHeader(out, payloadLen));
+  return out;
 }
 
 function listHeaderSize(payloadLen: number): number {
@@ -151,10 +153,7 @@ export function verifyEnrRaw(raw: Uint8Array, backend: Secp256k1Backend = secp()
     const outer = rlpHeader(raw, 0);
     const sig = rlpHeader(raw, outer.start, outer.end);
     if (sig.list || sig.end - sig.start !== ENR_SIGNATURE_SIZE) return false;
-    const payloadLen = raw.length - sig.end;
-    const content = new Uint8Array(listHeaderSize(payloadLen) + payloadLen);
-    content.set(raw.subarray(sig.end), writeListHeader(content, payloadLen));
-    return backend.verify(raw.subarray(sig.start, sig.end), keccak256(content), raw.subarray(peek.pubkeyOffset, peek.pubkeyOffset + COMPRESSED_PUBKEY_SIZE));
+    return backend.verify(raw.subarray(sig.start, sig.end), keccak256(signedContent(raw, sig.end)), raw.subarray(peek.pubkeyOffset, peek.pubkeyOffset + COMPRESSED_PUBKEY_SIZE));
   } catch {
     return false;
   }

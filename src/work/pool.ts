@@ -8,13 +8,13 @@ import type { SessionKeys } from '../crypto/discv5.js';
 
 export interface HandshakeOutput { ephemeralPubkey: Uint8Array; keys: SessionKeys; idSignature: Uint8Array }
 
+/** What an offload has done: one increment per batch (per call inline), so counting costs nothing per item. */
+export interface OffloadStats { tasks: number; handshakes: number; records: number }
+
 /**
  * The CPU-heavy steps of a crawl: record verification and the initiator's handshake crypto.
  * One interface, two implementations: inline on the main thread, or batched over worker threads.
  */
-/** What an offload has done: one increment per batch, so counting costs nothing per item. */
-export interface OffloadStats { tasks: number; handshakes: number; records: number }
-
 export interface CryptoOffload {
   readonly threads: number;
   /** Work done so far (a crawl's summary reports it; tests check the pool did the work). */
