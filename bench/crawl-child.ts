@@ -5,8 +5,8 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
-import { runCrawlJob } from '../src/cli/crawl-job.js';
-import { compareWithTruth } from '../src/cli/truth-compare.js';
+import { runCrawlJob } from '../src/app/crawl-job.js';
+import { compareWithTruth } from '../src/app/truth-compare.js';
 import type { Truth } from '../src/simnet/simnet.js';
 import { rssPeak } from './harness.js';
 

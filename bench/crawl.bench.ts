@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DEFAULT_DUCKDB_MEMORY_MB } from '../src/store/index.js';
-import { CLI_NODE_FLAGS } from '../src/cli/runtime.js';
+import { CLI_NODE_FLAGS } from '../src/app/runtime.js';
 import { benchArgs, machine, S50K_FLAGS } from './util.js';
 import { spawnSimnet } from './harness.js';
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { benchArgs, machine, median, S50K_FLAGS } from './util.js';
 import { spawnSimnet } from './harness.js';
-import { CLI_NODE_FLAGS } from '../src/cli/runtime.js';
+import { CLI_NODE_FLAGS } from '../src/app/runtime.js';
 import { runBaselineCrawl, timeToFraction, measuredLive, type BaselineResult } from './baseline-chainsafe.js';
 
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
 import { cpus, totalmem } from 'node:os';
-import { COMMON_FLAGS, formatHelp, parseArgs, type FlagSpecs, type ParsedFlags } from '../src/cli/args.js';
+import { COMMON_FLAGS, formatHelp, parseArgs, type FlagSpecs, type ParsedFlags } from '../src/util/args.js';
 import { UsageError } from '../src/util/errors.js';
 
 /** The S-50k network shape: 20,000 live nodes and 30,000 dead records in their tables. */

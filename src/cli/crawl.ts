@@ -1,13 +1,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_DUCKDB_MEMORY_MB } from '../store/index.js';
-import { formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from './args.js';
+import { formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
-import { runCrawlJob, type CrawlSummary } from './crawl-job.js';
+import { runCrawlJob, type CrawlSummary } from '../app/crawl-job.js';
 import { BOOTNODES, BUILTIN_NETWORKS, type BuiltinNetwork } from '../crawler/bootnodes.js';
 import { defaultKeyFile } from '../crawler/identity.js';
 import { DEFAULT_CRAWL_CONFIG, QUEUE_ORDERS, type CrawlConfig, type QueueOrder } from '../crawler/config.js';
-import { strategyNames } from '../crawler/strategy.js';
+import { strategyNames } from '../crawler/strategies.js';
 import type { ProgressSample } from '../crawler/crawler.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';

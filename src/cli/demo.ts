@@ -1,15 +1,15 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatHelp, parseArgs, type FlagSpecs } from './args.js';
+import { formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
-import { runCrawlJob } from './crawl-job.js';
+import { runCrawlJob } from '../app/crawl-job.js';
 import { formatSummary, onSignals, progressLine } from './crawl.js';
-import { compareWithTruth } from './truth-compare.js';
+import { compareWithTruth } from '../app/truth-compare.js';
 import { startSimnet } from '../simnet/simnet.js';
 import { simnetOptionsFromFlags, SIMNET_FLAGS } from './simnet.js';
-import { strategyNames } from '../crawler/strategy.js';
+import { strategyNames } from '../crawler/strategies.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
 

@@ -1,7 +1,7 @@
 import { decodeEnr, enrFields, enrTextToBytes, verifyEnr, type Enr } from '../enr/index.js';
 import { fromHex, toHex } from '../util/bytes.js';
 import { DhtscopeError, EnrError } from '../util/errors.js';
-import { formatHelp, parseArgs, type FlagSpecs } from './args.js';
+import { formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import { toJson } from './json.js';
 import type { CliIo } from './io.js';
 

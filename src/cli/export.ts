@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { formatHelp, parseArgs, type FlagSpecs } from './args.js';
+import { formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { Store, type ExportFormat, type ExportQuery } from '../store/index.js';
 import { UsageError } from '../util/errors.js';

@@ -1,5 +1,5 @@
 import { startSimnet } from '../simnet/simnet.js';
-import { formatHelp, parseArgs, parseDurationMs, parseRange, parseWeights, type FlagSpecs } from './args.js';
+import { formatHelp, parseArgs, parseDurationMs, parseRange, parseWeights, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { UsageError } from '../util/errors.js';

@@ -89,21 +89,3 @@ export class RandomStrategy implements CrawlStrategy {
 }
 
 export type StrategyName = 'prefix' | 'sweep' | 'random' | 'trie';
-export const STRATEGY_NAMES: StrategyName[] = ['prefix', 'sweep', 'random', 'trie'];
-
-const registry = new Map<string, () => CrawlStrategy>([
-  ['prefix', () => new PrefixStrategy()],
-  ['sweep', () => new SweepStrategy()],
-  ['random', () => new RandomStrategy()],
-]);
-
-/** Later strategies (trie) register here; the scheduler never changes. */
-export function registerStrategy(name: string, make: () => CrawlStrategy): void { registry.set(name, make); }
-
-export function createStrategy(name: string): CrawlStrategy {
-  const f = registry.get(name);
-  if (!f) throw new Error(`unknown strategy ${name}`);
-  return f();
-}
-
-export function strategyNames(): string[] { return [...registry.keys()]; }

@@ -1,5 +1,5 @@
 import { createIdTrie, ID_BITS, ID_BYTES, type IdTrie } from '../native/index.js';
-import { registerStrategy, type CrawlStrategy, type StrategyNode } from './strategy.js';
+import type { CrawlStrategy, StrategyNode } from './strategy.js';
 
 /** Records a NODES reply holds at most (k-bucket size). */
 const BUCKET_RECORDS = 16;
@@ -126,4 +126,3 @@ function clampDistance(d: number, min: number): number {
   return Math.min(ID_BITS, Math.max(min, d));
 }
 
-registerStrategy('trie', () => new TrieStrategy());

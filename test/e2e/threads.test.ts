@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimnet, type Simnet } from '../../src/simnet/simnet.js';
-import { runCrawlJob, type CrawlJobResult } from '../../src/cli/crawl-job.js';
+import { runCrawlJob, type CrawlJobResult } from '../../src/app/crawl-job.js';
 import { Store } from '../../src/store/index.js';
 import { NodeState } from '../../src/crawler/nodes.js';
 import { toHex } from '../../src/util/bytes.js';

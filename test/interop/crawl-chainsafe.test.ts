@@ -1,7 +1,7 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChainsafePeer, freePort, freePorts } from './chainsafe-harness.js';
-import { runCrawlJob } from '../../src/cli/crawl-job.js';
+import { runCrawlJob } from '../../src/app/crawl-job.js';
 import { createEnr } from '../../src/enr/enr.js';
 import { secp } from '../../src/crypto/index.js';
 import { toHex } from '../../src/util/bytes.js';

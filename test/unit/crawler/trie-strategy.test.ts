@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { TrieStrategy } from '../../../src/crawler/trie-strategy.js';
-import { createStrategy, strategyNames } from '../../../src/crawler/strategy.js';
+import { createStrategy, strategyNames } from '../../../src/crawler/strategies.js';
 import { createIdTrie, JsIdTrie, trieBackend, type IdTrie } from '../../../src/native/index.js';
 import { rng, randomBytes } from '../../helpers.js';
 
@@ -106,7 +106,7 @@ describe('trie strategy registration and backends', () => {
     const here = dirname(fileURLToPath(import.meta.url));
     const mod = (p: string) => JSON.stringify(pathToFileURL(join(here, '..', '..', '..', 'src', p)).href);
     const script = `
-      const { createStrategy } = await import(${mod('crawler/strategy.js')});
+      const { createStrategy } = await import(${mod('crawler/strategies.js')});
       const { TrieStrategy } = await import(${mod('crawler/trie-strategy.js')});
       const { JsIdTrie, trieBackend } = await import(${mod('native/index.js')});
       const s = createStrategy('trie');

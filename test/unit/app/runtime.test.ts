@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CLI_HEAP_LIMIT_MB, CLI_NODE_FLAGS } from '../../../src/cli/runtime.js';
+import { CLI_HEAP_LIMIT_MB, CLI_NODE_FLAGS } from '../../../src/app/runtime.js';
 
 const BIN = fileURLToPath(new URL('../../../../bin/dhtscope.js', import.meta.url));
 

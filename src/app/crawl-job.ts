@@ -6,9 +6,7 @@ import { SessionLayer, type NodeAddress } from '../session/session-layer.js';
 import { UdpTransport } from '../transport/udp.js';
 import { Crawler, type CrawlNode, type CrawlSink, type ProgressSample, type VisitRecord } from '../crawler/crawler.js';
 import { DEFAULT_CRAWL_CONFIG, effectiveConcurrency, validateCrawlConfig, type CrawlConfig } from '../crawler/config.js';
-import { createStrategy } from '../crawler/strategy.js';
-// Registers the `trie` strategy (kept out of strategy.ts: it imports registerStrategy from there).
-import '../crawler/trie-strategy.js';
+import { createStrategy } from '../crawler/strategies.js';
 import { loadIdentity } from '../crawler/identity.js';
 import { Store } from '../store/index.js';
 import { createCryptoOffload, type CryptoOffload, type OffloadStats } from '../work/pool.js';

@@ -1,4 +1,4 @@
-import { UsageError } from '../util/errors.js';
+import { UsageError } from './errors.js';
 
 export type FlagType = 'bool' | 'string' | 'int' | 'number' | 'list';
 export interface FlagSpec { type: FlagType; short?: string; help: string; default?: unknown; min?: number; max?: number; valueName?: string }
