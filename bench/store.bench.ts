@@ -1,18 +1,19 @@
-// node dist/bench/store.bench.js [rows=500000] (or --rows N) — DuckDB store ingest: hot-path add* cost vs flush cost.
+// node dist/bench/store.bench.js [rows=500000] (or --rows N) — store ingest: hot-path add cost vs the writer thread's.
 // Rows come in crawler ratios per visited node: 1 visit, 3 packets, 16 edges, ~2.5 records, 1 node touch.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import { Store, type PacketRow, type RecordRow, type VisitRow } from '../src/store/index.js';
+import { EDGE_IX, PACKET_TRAIN, PROGRESS, RECORDS, Store, VISITS, type InputRow, type TableDecl } from '../src/store/index.js';
+import { createEnr } from '../src/enr/index.js';
 import { benchArgs, machine } from './util.js';
 
 // A bare first argument is the row count (the older form): it goes through the same checks as --rows.
 const argv = process.argv.slice(2);
 if (argv[0] !== undefined && !argv[0].startsWith('-')) argv.unshift('--rows');
 const { flags } = benchArgs('store.bench.js [rows] [options]',
-  'DuckDB store ingest in crawler row ratios: hot-path add* cost, flush cost, event-loop stalls, rows/s end to end.\n' +
+  'Store ingest in crawler row ratios: hot-path add cost, writer-thread cost, event-loop stalls, rows/s end to end.\n' +
   'The last line is JSON.', { rows: { type: 'int', help: 'rows to write (also accepted as the first argument)', default: 500_000, min: 1000 } }, argv);
 const target = flags.rows as number;
 const perNode = 1 + 3 + 16 + 2.5 + 1;
@@ -26,24 +27,24 @@ function id(i: number): Uint8Array {
   return b;
 }
 
-// Build every row up front so the timed loop measures only the store.
+// Build every row up front so the timed loop measures only the store. Records are real signed ENRs (the writer
+// decodes each one), 64 distinct ones reused under many node IDs.
 const ids = Array.from({ length: nodes }, (_, i) => id(i));
 const t0 = Date.now();
-interface NodeRows { visit: VisitRow; packets: PacketRow[]; records: RecordRow[]; edges: number[] }
-const plan: NodeRows[] = ids.map((nodeId, i) => ({
+const enrs = Array.from({ length: 64 }, (_, k) => createEnr(id(1e9 + k), BigInt(k + 1), {
+  ip: Uint8Array.of(10, 0, k >> 8, k & 255), udp: 9000 + k, tcp: 9000 + k, eth2: new Uint8Array(16).fill(k), attnets: new Uint8Array(8).fill(255),
+}).raw);
+type Row<T extends TableDecl> = InputRow<T>;
+interface NodeRows { visit: Row<typeof VISITS>; packets: Row<typeof PACKET_TRAIN>[]; records: Row<typeof RECORDS>[]; edges: number[] }
+const plan = (crawl: number): NodeRows[] => ids.map((nodeId, i) => ({
   visit: {
-    nodeId, ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, udp: 9000, status: i % 5 ? 'measured' : 'failed',
-    error: i % 5 ? null : 'timeout', rtt1Ms: 40 + (i % 100), rtt2Ms: i % 5 ? 90 : null, bytesIn: 4800, bytesOut: 600,
-    packetsIn: 5, packetsOut: 4, requests: 3, recordsReturned: 16, startedAtMs: t0 + i, endedAtMs: t0 + i + 300,
-    distances: [256, 255, 254],
+    crawl_id: crawl, node_id: nodeId, ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, udp: 9000, status: i % 5 ? 'measured' : 'failed',
+    error: i % 5 ? null : 'timeout', rtt1_ms: 40 + (i % 100), rtt2_ms: i % 5 ? 90 : null, bytes_in: 4800, bytes_out: 600,
+    packets_in: 5, packets_out: 4, requests: 3, records_returned: 16, started_at: t0 + i, ended_at: t0 + i + 300, distances: '256,255,254',
   },
-  packets: [0, 1, 2].map((p) => ({ nodeId, requestNo: 1, packetIndex: p, arrivalNs: BigInt(i) * 1_000_000n + BigInt(p * 1000), size: 1180 })),
+  packets: [0, 1, 2].map((p) => ({ crawl_id: crawl, node_id: nodeId, request_no: 1, packet_index: p, arrival_ns: BigInt(i) * 1_000_000n + BigInt(p * 1000), size: 1180 })),
   records: Array.from({ length: i % 2 ? 3 : 2 }, (_, k) => ({
-    nodeId: ids[(i + k * 7919) % nodes]!, seq: BigInt(k + 1), raw: new Uint8Array(180).fill(k), enr: 'enr:-' + 'x'.repeat(236),
-    ip: '10.0.0.1', udp: 9000, tcp: 9000, ip6: null, udp6: null, eth2ForkDigest: '6a95a1a9', eth2NextForkVersion: '06000000',
-    eth2NextForkEpoch: 18446744073709551615n, attnets: 'ffffffffffffffff', syncnets: '0f', client: null, c: null,
-    opstackChainId: null, opstackVersion: null, keys: ['attnets', 'eth2', 'id', 'ip', 'secp256k1', 'syncnets', 'udp'],
-    network: 'mainnet', firstSeenMs: t0 + i,
+    crawl_id: crawl, node_id: ids[(i + k * 7919) % nodes]!, seq: BigInt(k + 1), raw: enrs[(i + k) % enrs.length]!, first_seen: t0 + i,
   })),
   edges: Array.from({ length: 16 }, (_, e) => (i * 31 + e * 977) % nodes),
 }));
@@ -53,6 +54,10 @@ const path = join(dir, 'bench.duckdb');
 try {
   const store = await Store.open(path);
   const crawl = await store.beginCrawl({ params: { bench: true }, vantage: 'bench', version: '0', strategy: 'bench' });
+  const rowsOf = plan(crawl);
+  // Each node numbered once and the number kept, as the crawler does.
+  const refs = new Array<number>(nodes).fill(-1);
+  const ref = (i: number) => (refs[i]! >= 0 ? refs[i]! : (refs[i] = store.newNodeRef(crawl, ids[i]!)));
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   let rows = 0;
@@ -64,15 +69,15 @@ try {
     const a = process.hrtime.bigint();
     const end = Math.min(nodes, start + YIELD_EVERY);
     for (let i = start; i < end; i++) {
-      const n = plan[i]!;
-      store.touchNode(n.visit.nodeId, t0 + i);
-      store.addVisit(crawl, n.visit);
-      for (const p of n.packets) store.addPacket(crawl, p);
-      for (const r of n.records) store.addRecord(crawl, r);
-      for (const e of n.edges) store.addEdge(crawl, n.visit.nodeId, ids[e]!, 1n);
+      const n = rowsOf[i]!;
+      store.touchNode(n.visit.node_id, t0 + i);
+      store.add(VISITS, n.visit);
+      for (const p of n.packets) store.add(PACKET_TRAIN, p);
+      for (const r of n.records) store.add(RECORDS, r);
+      for (const e of n.edges) store.add(EDGE_IX, { crawl_id: crawl, from_ix: ref(i), to_ix: ref(e), seq: 1n });
       rows += 2 + n.packets.length + n.records.length + n.edges.length;
       if (i % 1000 === 0) {
-        store.addProgress(crawl, { tMs: i, discovered: i, queued: 0, pending: 0, measured: i, failed: 0, requests: i * 3, records: i * 16 });
+        store.add(PROGRESS, { crawl_id: crawl, t_ms: i, discovered: i, queued: 0, pending: 0, measured: i, failed: 0, requests: i * 3, records: i * 16 });
         rows++;
       }
     }
@@ -96,17 +101,15 @@ try {
     ingestRowsPerSec: Math.round(rows / (wallMs / 1000)),
     wallMs: Math.round(wallMs),
     addUsPerRow: Number((Number(addNs) / 1000 / rows).toFixed(3)),
-    // add* cost without the forced flushes that throttle a producer outrunning DuckDB
-    pushUsPerRow: Number(((Number(addNs) / 1e6 - st.syncFlushMs) * 1000 / rows).toFixed(3)),
     addMsTotal: Math.round(Number(addNs) / 1e6),
-    flushMs: Math.round(st.flushMs),
+    appendMs: Math.round(st.appendMs),
     commitMs: Math.round(st.commitMs),
     cpuUsPerRow: Number((cpuUs / rows).toFixed(2)),
     mergeMs: Math.round(st.mergeMs),
-    duckdbRowsPerSec: Math.round(store.rowsPerSec()),
-    flushes: st.flushes,
-    syncFlushes: st.syncFlushes,
-    syncFlushMs: Math.round(st.syncFlushMs),
+    writerRowsPerSec: Math.round(store.rowsPerSec()),
+    writes: st.writes,
+    blocks: st.blocks,
+    blockedMs: Math.round(st.blockedMs),
     peakBuffered,
     loopDelayP99Ms: Number((loop.percentile(99) / 1e6).toFixed(2)),
     loopDelayMaxMs: Number((loop.max / 1e6).toFixed(2)),
@@ -115,8 +118,8 @@ try {
   };
   console.log(`store ingest on ${result.machine}`);
   console.log(`  ${rows} rows (${nodes} visited nodes) in ${result.wallMs} ms: ${result.ingestRowsPerSec} rows/s end to end`);
-  console.log(`  hot path add*: ${result.addUsPerRow} us/row (${result.addMsTotal} ms total, of which ${result.syncFlushMs} ms forced flushes; ${result.pushUsPerRow} us/row without them)`);
-  console.log(`  flush: ${result.flushMs} ms on the event loop + ${result.commitMs} ms of COMMIT on DuckDB's thread over ${result.flushes} flushes (${result.syncFlushes} forced) = ${result.duckdbRowsPerSec} rows/s in DuckDB; nodes merge ${result.mergeMs} ms`);
+  console.log(`  hot path add: ${result.addUsPerRow} us/row (${result.addMsTotal} ms total, of which ${result.blockedMs} ms waiting for the writer in ${result.blocks} blocks)`);
+  console.log(`  writer thread: ${result.appendMs} ms appending + ${result.commitMs} ms committing over ${result.writes} writes = ${result.writerRowsPerSec} rows/s; nodes merge ${result.mergeMs} ms`);
   console.log(`  process CPU ${result.cpuUsPerRow} us/row (all threads)`);
   console.log(`  peak buffered ${peakBuffered} rows; event-loop delay p99 ${result.loopDelayP99Ms} ms, max ${result.loopDelayMaxMs} ms; db ${(result.dbBytes / 2 ** 20).toFixed(1)} MiB`);
   console.log(JSON.stringify(result));

@@ -1,16 +1,17 @@
-import { decodeEnr, decodeEnrText, enrFields, type Enr, type EnrFields } from '../enr/index.js';
-import { lookupForkDigest } from '../enr/networks.js';
+import { decodeEnr, decodeEnrText, enrFields, type Enr } from '../enr/index.js';
+import { networkOf } from '../enr/networks.js';
 import { secp } from '../crypto/index.js';
 import { keccak256 } from '../crypto/hash.js';
 import { SessionLayer, type NodeAddress } from '../session/session-layer.js';
 import { UdpTransport } from '../transport/udp.js';
-import { Crawler, type CrawlNode, type CrawlSink, type ProgressSample, type VisitRecord } from '../crawler/crawler.js';
+import { Crawler, type ProgressSample } from '../crawler/crawler.js';
+import { StoreSink } from './crawl-sink.js';
 import { DEFAULT_CRAWL_CONFIG, effectiveConcurrency, validateCrawlConfig, type CrawlConfig } from '../crawler/config.js';
 import { createStrategy } from '../crawler/strategies.js';
 import { loadIdentity } from '../crawler/identity.js';
 import { Store } from '../store/index.js';
 import { createCryptoOffload, type CryptoOffload, type OffloadStats } from '../work/pool.js';
-import { fromHex, toHex } from '../util/bytes.js';
+import { fromHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 
 export class CrawlJobError extends DhtscopeError {}
@@ -30,8 +31,8 @@ export interface CrawlJobOptions {
   extraParams?: Record<string, unknown>;
   /** Called every progress sample (for progress bars). */
   onProgress?: (s: ProgressSample, reqPerSec: number) => void;
-  /** Called once the crawler is running, with a function that stops it cleanly (signals). */
-  onStart?: (stop: () => void) => void;
+  /** Called once the crawler is running, with a function that stops it cleanly (signals), and the store. */
+  onStart?: (stop: () => void, store: Store | null) => void;
 }
 
 export interface CrawlSummary {
@@ -92,74 +93,30 @@ export function parseBootnode(s: string): Enr | NodeAddress {
   return { id: keccak256(xy), ip: m[2]!.replace(/^\[|\]$/g, ''), port, pubkey };
 }
 
-/** Network label of a record: the eth2 fork digest's network, else the kind of node it is. */
-export function networkOf(f: EnrFields): string {
-  if (f.eth2) return lookupForkDigest(f.eth2.forkDigest)?.network ?? `eth2:${f.eth2.forkDigest}`;
-  if (f.opstack) return `opstack:${f.opstack.chainId}`;
-  if (f.c !== undefined) return 'portal';
-  if (f.eth) return 'execution';
-  return 'other';
-}
-
-/** Distinct network names kept for sharing (forks and chains seen in practice number in the dozens). */
-const MAX_INTERNED_NAMES = 4096;
-
-/** Maps crawler events to DuckDB rows; every call only buffers (the store flushes in batches). */
-class StoreSink implements CrawlSink {
-  /** One string per network name for the node labels; bounded, past it labels are simply not shared. */
-  private readonly names = new Map<string, string>();
-  constructor(private readonly store: Store, private readonly crawlId: number) {}
-  private intern(s: string): string {
-    const k = this.names.get(s);
-    if (k !== undefined) return k;
-    if (this.names.size < MAX_INTERNED_NAMES) this.names.set(s, s);
-    return s;
-  }
-  record(node: CrawlNode, enr: Enr, seenAtMs: number): void {
-    const f = enrFields(enr);
-    const net = networkOf(f);
-    node.label = this.intern(net);
-    if (node.sinkRef < 0) node.sinkRef = this.store.newNodeRef(this.crawlId, node.id);
-    this.store.addRecord(this.crawlId, {
-      nodeId: node.id, ref: node.sinkRef, seq: enr.seq, raw: node.raw ?? enr.raw, enr: enr.toText(), ip: f.ip ?? null, udp: f.udp ?? null, tcp: f.tcp ?? null,
-      ip6: f.ip6 ?? null, udp6: f.udp6 ?? null, eth2ForkDigest: f.eth2?.forkDigest ?? null, eth2NextForkVersion: f.eth2?.nextForkVersion ?? null,
-      eth2NextForkEpoch: f.eth2?.nextForkEpoch ?? null, attnets: hexOf(enr.get('attnets')), syncnets: hexOf(enr.get('syncnets')),
-      client: f.client ? f.client.join('/') : null, c: f.c ?? null, opstackChainId: f.opstack?.chainId ?? null, opstackVersion: f.opstack?.version ?? null,
-      keys: f.keys, network: net, firstSeenMs: seenAtMs,
-    });
-    this.store.touchNode(node.id, seenAtMs);
-  }
-  visit(v: VisitRecord): void {
-    this.store.addVisit(this.crawlId, {
-      nodeId: v.node.id, ip: v.node.addr?.ip ?? null, udp: v.node.addr?.port ?? null, status: v.status, error: v.error,
-      rtt1Ms: v.rtt1Ms, rtt2Ms: v.rtt2Ms, bytesIn: v.bytesIn, bytesOut: v.bytesOut, packetsIn: v.packetsIn, packetsOut: v.packetsOut,
-      requests: v.requests, recordsReturned: v.recordsReturned, startedAtMs: v.startedAtMs, endedAtMs: v.endedAtMs, distances: v.distances.flat(),
-    });
-    if (v.status === 'measured') this.store.touchNode(v.node.id, v.endedAtMs);
-  }
-  packet(nodeId: Uint8Array, requestNo: number, packetIndex: number, arrivalNs: bigint, size: number): void {
-    this.store.addPacket(this.crawlId, { nodeId, requestNo, packetIndex, arrivalNs, size });
-  }
-  edge(from: CrawlNode, to: CrawlNode, seq: bigint): void {
-    // The store numbers each node once per crawl; the node keeps its number, so an edge costs no lookup.
-    if (from.sinkRef < 0) from.sinkRef = this.store.newNodeRef(this.crawlId, from.id);
-    if (to.sinkRef < 0) to.sinkRef = this.store.newNodeRef(this.crawlId, to.id);
-    this.store.addEdgeRefs(this.crawlId, from.sinkRef, to.sinkRef, seq);
-  }
-  progress(s: ProgressSample): void { this.store.addProgress(this.crawlId, s); }
-}
-
-function hexOf(v: unknown): string | null { return v instanceof Uint8Array ? toHex(v) : null; }
-
-/** Network counts without a store: decoded from the crawler's records. */
+/** Network counts without a store: decoded from the crawler's records (after the crawl, off its clock). */
 function countNetworks(crawler: Crawler): Record<string, number> {
   const out: Record<string, number> = {};
   for (const n of crawler.allNodes()) {
-    let net = n.label;
-    if (!net) net = n.raw ? networkOf(enrFields(decodeEnr(n.raw))) : 'unknown';
+    let net = 'unknown';
+    if (n.raw) try { net = networkOf(enrFields(decodeEnr(n.raw))); } catch { /* counted as unknown */ }
     out[net] = (out[net] ?? 0) + 1;
   }
-  return Object.fromEntries(Object.entries(out).sort((a, b) => b[1] - a[1]));
+  return sortedCounts(out);
+}
+
+/** Network counts from the stored records: the latest record of each node; nodes without one are unknown. */
+async function storedNetworks(store: Store, crawlId: number, discovered: number): Promise<Record<string, number>> {
+  const rows = await store.query<{ network: string; n: bigint }>(
+    `SELECT network, count(*) AS n FROM (SELECT node_id, arg_max(network, seq) AS network FROM records WHERE crawl_id = $1 GROUP BY node_id) GROUP BY network`, [crawlId]);
+  const out: Record<string, number> = {};
+  let withRecord = 0;
+  for (const r of rows) { out[r.network ?? 'unknown'] = Number(r.n); withRecord += Number(r.n); }
+  if (discovered > withRecord) out.unknown = (out.unknown ?? 0) + discovered - withRecord;
+  return sortedCounts(out);
+}
+
+function sortedCounts(c: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(c).sort((a, b) => b[1] - a[1]));
 }
 
 /**
@@ -202,7 +159,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
     }, 250) : null;
     let stopped = false;
     const stop = () => { stopped = true; crawler.stop(); session!.close(); };
-    o.onStart?.(stop);
+    o.onStart?.(stop, store);
     const cpu0 = process.cpuUsage();
     await crawler.run();
     const cpu = process.cpuUsage(cpu0);
@@ -217,13 +174,14 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
         new: crawler.counters.newRecords, updated: crawler.counters.updatedRecords, duplicate: crawler.counters.duplicateRecords,
         bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,
       },
-      byNetwork: countNetworks(crawler), failures: { ...crawler.failureReasons },
+      byNetwork: store ? {} : countNetworks(crawler), failures: { ...crawler.failureReasons },
       cycles: crawler.counters.cyclesDone, threads: config.threads, pool: offload ? { ...offload.stats } : null, throttle: crawler.throttle,
       cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, crawler.counters.requests)),
       db: o.dbPath, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, session: { ...session.counters },
     };
     session.close();
     if (store && crawlId !== null) {
+      summary.byNetwork = await storedNetworks(store, crawlId, summary.discovered);
       await store.endCrawl(crawlId, summary);
       await store.close();
       const st = store.stats();

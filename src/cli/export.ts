@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
-import { Store, type ExportFormat, type ExportQuery } from '../store/index.js';
+import { EXPORT_QUERIES, Store, type ExportFormat, type ExportQuery } from '../store/index.js';
 import { UsageError } from '../util/errors.js';
 
-const WHAT = ['nodes', 'visits', 'edges'] as const;
+const WHAT = EXPORT_QUERIES;
 const FORMATS = ['ndjson', 'csv', 'parquet', 'nodes.json'] as const;
 
 const FLAGS: FlagSpecs = {
@@ -42,7 +42,7 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
       io.err(`exported ${rows} ${what} rows of crawl ${crawlId} to ${out}`);
       return 0;
     }
-    const rows = what === 'nodes' ? await store.nodesForExport(crawlId) : what === 'visits' ? await store.visitsForExport(crawlId) : await store.edgesForExport(crawlId);
+    const rows = await store.exportRows(what as ExportQuery, crawlId);
     for (const r of rows) io.out(JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
     return 0;
   } finally {

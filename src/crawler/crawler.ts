@@ -1,4 +1,4 @@
-import { COMPRESSED_PUBKEY_SIZE, decodeEnr, peekEnrIdentity, verifyEnr, type Enr } from '../enr/enr.js';
+import { COMPRESSED_PUBKEY_SIZE, decodeEnr, peekEnrIdentity, verifyEnr, verifyEnrRaw, type Enr } from '../enr/enr.js';
 import type { NodeAddress, RequestEvents, RequestResult } from '../session/session-layer.js';
 import type { Nodes } from '../wire/messages.js';
 import { bytesEqual } from '../util/bytes.js';
@@ -36,14 +36,21 @@ export interface ProgressSample {
   requests: number; records: number;
 }
 
-/** Where crawl results go (the CLI wires DuckDB in); called on the hot path, so it must only buffer. */
+/**
+ * Where a crawl's measurements go (the app layer wires the store in); called on the hot path, so it must only buffer. Every call only hands data over; it must not throw for well-formed input.
+ * Records arrive deduplicated: the crawler calls record() once per (node, seq) it accepts, after the
+ * signature checked out, so a sink needs no dedupe of its own.
+ */
 export interface CrawlSink {
-  record(node: CrawlNode, enr: Enr, seenAtMs: number): void;
+  /** A verified record: `node.raw` holds its bytes and `node.seq` its seq (decode there, not here). */
+  record(node: CrawlNode, seenAtMs: number): void;
   visit(v: VisitRecord): void;
   packet(nodeId: Uint8Array, requestNo: number, packetIndex: number, arrivalNs: bigint, size: number): void;
   /** `from` returned `to`'s record with this seq. */
   edge(from: CrawlNode, to: CrawlNode, seq: bigint): void;
   progress(s: ProgressSample): void;
+  /** The sink's backlog as a load signal for the adaptive rate (a writer falling behind slows the crawl). */
+  readonly load?: LoadProbe;
 }
 
 /** Batch record verification on worker threads (src/work/pool.ts implements it). */
@@ -272,10 +279,8 @@ export class Crawler {
     const froms = n.unverifiedFroms;
     if (!froms) return true;
     n.unverifiedFroms = undefined;
-    const raw = n.raw!;
-    let enr: Enr | null = null;
-    try { enr = decodeEnr(raw); } catch { enr = null; }
-    if (!enr || !(checked ?? verifyEnr(enr))) {
+    // The record was decoded when it arrived (accept); the signature check alone reads its bytes again.
+    if (!(checked ?? verifyEnrRaw(n.raw!))) {
       this.counters.badSignatures++;
       this.counters.newRecords--;
       this.nodes.delete(n);
@@ -285,7 +290,7 @@ export class Crawler {
       n.addr = null;
       return false;
     }
-    this.sink?.record(n, enr, n.firstSeenMs);
+    this.sink?.record(n, n.firstSeenMs);
     for (const f of froms) this.sink?.edge(f, n, n.seq);
     return true;
   }
@@ -310,7 +315,7 @@ export class Crawler {
       known.sightings += Math.max(1, froms.length);
       this.queue.seenAgain(known, seen);
       this.counters.updatedRecords++;
-      this.sink?.record(known, enr, nowMs);
+      this.sink?.record(known, nowMs);
       for (const f of froms) this.sink?.edge(f, known, enr.seq);
       return;
     }
@@ -326,7 +331,7 @@ export class Crawler {
     this.counters.newRecords++;
     this.strategy.onDiscovered?.(n.id);
     if (!deferred) {
-      this.sink?.record(n, enr, nowMs);
+      this.sink?.record(n, nowMs);
       for (const f of froms) this.sink?.edge(f, n, enr.seq);
     }
     this.enqueue(n);
@@ -342,7 +347,8 @@ export class Crawler {
     this.sampleTimer = setInterval(() => this.sample(), this.config.progressIntervalMs);
     if (this.adaptive) {
       const pool = this.verifier?.queueDelayMs ? [queueDelayProbe(this.verifier as QueueDelaySource)] : [];
-      this.probe = this.load ?? defaultLoadProbe(this.rtt, ...pool);
+      const sink = this.sink?.load ? [this.sink.load] : [];
+      this.probe = this.load ?? defaultLoadProbe(this.rtt, ...pool, ...sink);
       this.probe.utilization(); // start the first window now
       this.adaptTimer = setInterval(() => this.adapt(), ADAPT_INTERVAL_MS);
     }

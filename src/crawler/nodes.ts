@@ -28,8 +28,6 @@ export class CrawlNode implements NodeAddress {
   private rtt1Us = -1;
   /** ms since EPOCH_BASE_MS: small enough to stay in the object for 24 days of crawling. */
   private readonly firstSeenRelMs: number;
-  /** Free for the sink (e.g. the network name, an interned string), so it keeps no per-node map of its own. */
-  label: string | undefined = undefined;
   /** Free for the sink: a number it gave the node (the store's edge end), -1 until then. */
   sinkRef = -1;
   /**

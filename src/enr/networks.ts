@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { EnrFields } from './fields.js';
 
 /** Fork digest -> network, read from data/eth2-networks.json (computed from the consensus specs' parameters). */
 export interface DigestInfo { network: string; fork: string; label: string; status: string; epoch: number }
@@ -32,4 +33,13 @@ export function currentDigests(): Record<string, string> {
     if (!b || v.epoch > b.epoch) best[v.network] = { epoch: v.epoch, digest };
   }
   return Object.fromEntries(Object.entries(best).map(([k, v]) => [k, v.digest]));
+}
+
+/** Network label of a record: the eth2 fork digest's network, else the kind of node it is. */
+export function networkOf(f: EnrFields): string {
+  if (f.eth2) return lookupForkDigest(f.eth2.forkDigest)?.network ?? `eth2:${f.eth2.forkDigest}`;
+  if (f.opstack) return `opstack:${f.opstack.chainId}`;
+  if (f.c !== undefined) return 'portal';
+  if (f.eth) return 'execution';
+  return 'other';
 }

@@ -1,4 +1,6 @@
-export { Store, DEFAULT_DUCKDB_MEMORY_MB } from './store.js';
-export { StoreError, mapStoreError, type StoreErrorCode } from './errors.js';
-export { SCHEMA_VERSION } from './schema.js';
-export type * from './types.js';
+export { Store, DEFAULT_DUCKDB_MEMORY_MB, type StoreOptions, type StoreStats, type CrawlParams, type CrawlInfo } from './store.js';
+export { StoreError, type StoreErrorCode } from './errors.js';
+export type { ExportFormat, SqlParam, StoreBackend } from './backend.js';
+export { EXPORT_QUERIES, type ExportQuery } from './exports.js';
+export type { InputRow, TableDecl, ColumnDecl } from './columns.js';
+export * from './tables.js';

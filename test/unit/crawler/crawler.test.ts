@@ -256,7 +256,7 @@ describe('crawler scheduler', () => {
         },
       };
       const records: [string, bigint][] = [];
-      const sink: CrawlSink = { ...new CountingSink(), record: (n, e) => { records.push([toHex(n.id), e.seq]); }, visit() {}, packet() {}, edge() {}, progress() {} };
+      const sink: CrawlSink = { ...new CountingSink(), record: (n) => { records.push([toHex(n.id), n.seq]); }, visit() {}, packet() {}, edge() {}, progress() {} };
       const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 1000, burst: 1 }, client, new PrefixStrategy(), local, sink, pooled ? new InlineCrypto() : null);
       c.addBootnode(a);
       await c.run();

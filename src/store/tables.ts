@@ -1,0 +1,222 @@
+// Every table of the crawl store, declared once (see columns.ts for what is derived from a declaration).
+// No indexes or foreign keys besides the primary keys: they would slow the appenders, and DuckDB's zone
+// maps serve the per-crawl scans the exports do.
+import { decodeEnr, enrFields, type Enr, type EnrFields } from '../enr/index.js';
+import { networkOf } from '../enr/networks.js';
+import { toHex } from '../util/bytes.js';
+import type { TableDecl, ViewDecl } from './columns.js';
+
+/** 3: nodes_staging lost its merge generation (one writer thread merges it serially). */
+export const SCHEMA_VERSION = 3;
+
+const CRAWL_ID = { type: 'INTEGER', doc: 'the crawl (`crawls.id`)' } as const;
+const NODE_ID = { type: 'VARCHAR', id: true, doc: 'node ID, 64 lowercase hex characters' } as const;
+
+export const META = {
+  name: 'meta', batched: false, primaryKey: ['key'],
+  doc: 'Facts about the file.',
+  columns: {
+    key: { type: 'VARCHAR', doc: '`schema_version` or `last_opened_at` (ISO time of the latest open)' },
+    value: { type: 'VARCHAR', nullable: true, doc: 'the value' },
+  },
+} as const satisfies TableDecl;
+
+export const CRAWLS = {
+  name: 'crawls', batched: false, primaryKey: ['id'],
+  doc: 'One row per crawl. Ids are allocated as `max(id) + 1`.',
+  columns: {
+    id: { type: 'INTEGER', doc: 'crawl id, from 1' },
+    started_at: { type: 'TIMESTAMP', doc: 'when the crawl started' },
+    ended_at: { type: 'TIMESTAMP', nullable: true, doc: 'when it finished; NULL while it runs or if it was killed' },
+    params: { type: 'JSON', nullable: true, doc: 'crawl parameters (flags, bootnodes, limits)' },
+    vantage: { type: 'VARCHAR', nullable: true, doc: 'free-form label of the machine and network the crawl ran from' },
+    version: { type: 'VARCHAR', nullable: true, doc: 'dhtscope version' },
+    strategy: { type: 'VARCHAR', nullable: true, doc: 'crawl strategy name' },
+    summary: { type: 'JSON', nullable: true, doc: 'end-of-crawl totals; NULL until the crawl ends' },
+  },
+} as const satisfies TableDecl;
+
+export const NODES = {
+  name: 'nodes', batched: false, primaryKey: ['node_id'],
+  doc: 'Every node ever seen, across all crawls (merged from `nodes_staging` by the writer).',
+  columns: {
+    node_id: NODE_ID,
+    first_seen: { type: 'TIMESTAMP', doc: 'earliest sighting: record first received or visit answered' },
+    last_seen: { type: 'TIMESTAMP', doc: 'latest such sighting' },
+  },
+} as const satisfies TableDecl;
+
+export const NODES_STAGING = {
+  name: 'nodes_staging', batched: true,
+  doc: 'Sightings not yet folded into `nodes` (appenders cannot upsert). Empty after a clean close.',
+  columns: {
+    node_id: NODE_ID,
+    seen_at: { type: 'TIMESTAMP', doc: 'when the node was seen' },
+  },
+} as const satisfies TableDecl;
+
+/** What the writer decodes a stored record into, once per row. */
+export interface RecordSource { enr: Enr; f: EnrFields }
+
+function decodeRecord(raw: Uint8Array): RecordSource {
+  const enr = decodeEnr(raw);
+  return { enr, f: enrFields(enr) };
+}
+
+const bitsHex = (v: unknown): string | null => (v instanceof Uint8Array ? toHex(v) : null);
+
+/** A derived records column: `from` reads the decoded record. */
+function fromRecord<T extends TableDecl['columns'][string]['type']>(type: T, doc: string, from: (s: RecordSource) => unknown) {
+  return { type, doc, nullable: true, from: from as (s: never) => unknown } as const;
+}
+
+export const RECORDS = {
+  name: 'records', batched: true,
+  doc: 'Each distinct (node, seq) record received in a crawl, written once, after its signature checked out. ' +
+    'Only `raw` is sent by the crawler; the other record columns are decoded from it by the writer.',
+  derive: { column: 'raw', decode: decodeRecord },
+  columns: {
+    crawl_id: CRAWL_ID,
+    node_id: NODE_ID,
+    seq: { type: 'UBIGINT', doc: 'record sequence number' },
+    raw: { type: 'BLOB', doc: 'the record\'s RLP bytes as received' },
+    enr: fromRecord('VARCHAR', 'text form, `enr:…`', (s) => s.enr.toText()),
+    ip: fromRecord('VARCHAR', 'IPv4 address', (s) => s.f.ip ?? null),
+    udp: fromRecord('INTEGER', 'UDP port', (s) => s.f.udp ?? null),
+    tcp: fromRecord('INTEGER', 'TCP port', (s) => s.f.tcp ?? null),
+    ip6: fromRecord('VARCHAR', 'IPv6 address', (s) => s.f.ip6 ?? null),
+    udp6: fromRecord('INTEGER', 'IPv6 UDP port', (s) => s.f.udp6 ?? null),
+    eth2_fork_digest: fromRecord('VARCHAR', '`eth2` fork digest, 8 hex', (s) => s.f.eth2?.forkDigest ?? null),
+    eth2_next_fork_version: fromRecord('VARCHAR', '`eth2` next fork version, 8 hex', (s) => s.f.eth2?.nextForkVersion ?? null),
+    eth2_next_fork_epoch: fromRecord('UBIGINT', '`eth2` next fork epoch', (s) => s.f.eth2?.nextForkEpoch ?? null),
+    attnets: fromRecord('VARCHAR', 'attestation subnet bitfield, hex', (s) => bitsHex(s.enr.get('attnets'))),
+    syncnets: fromRecord('VARCHAR', 'sync-committee subnet bitfield, hex', (s) => bitsHex(s.enr.get('syncnets'))),
+    client: fromRecord('VARCHAR', '`client` entry, parts joined by `/`', (s) => (s.f.client ? s.f.client.join('/') : null)),
+    c: fromRecord('VARCHAR', 'Portal `c` client string', (s) => s.f.c ?? null),
+    opstack_chain_id: fromRecord('UBIGINT', 'OP Stack chain id', (s) => s.f.opstack?.chainId ?? null),
+    opstack_version: fromRecord('UBIGINT', 'OP Stack version', (s) => s.f.opstack?.version ?? null),
+    keys: fromRecord('VARCHAR', 'record keys present, comma-separated', (s) => s.f.keys.join(',')),
+    network: fromRecord('VARCHAR', 'network: the eth2 digest\'s name (`mainnet`, …), `eth2:<digest>`, `opstack:<chain>`, `portal`, `execution` or `other`', (s) => networkOf(s.f)),
+    first_seen: { type: 'TIMESTAMP', doc: 'when this (node, seq) was first received' },
+  },
+} as const satisfies TableDecl;
+
+export const VISITS = {
+  name: 'visits', batched: true,
+  doc: 'One attempt to measure a node in a crawl.',
+  columns: {
+    crawl_id: CRAWL_ID,
+    node_id: NODE_ID,
+    ip: { type: 'VARCHAR', nullable: true, doc: 'address visited' },
+    udp: { type: 'INTEGER', nullable: true, doc: 'port visited' },
+    status: { type: 'VARCHAR', doc: '`measured` or `failed`' },
+    error: { type: 'VARCHAR', nullable: true, doc: '`timeout`, `no-whoareyou`, `bad-handshake` or `bad-reply`; NULL when measured' },
+    rtt1_ms: { type: 'DOUBLE', nullable: true, doc: 'random packet → WHOAREYOU round trip' },
+    rtt2_ms: { type: 'DOUBLE', nullable: true, doc: 'handshake → first NODES round trip' },
+    bytes_in: { type: 'INTEGER', doc: 'bytes received from the node' },
+    bytes_out: { type: 'INTEGER', doc: 'bytes sent to it' },
+    packets_in: { type: 'INTEGER', doc: 'datagrams received' },
+    packets_out: { type: 'INTEGER', doc: 'datagrams sent' },
+    requests: { type: 'INTEGER', doc: 'FINDNODE requests sent' },
+    records_returned: { type: 'INTEGER', doc: 'records in its NODES replies' },
+    started_at: { type: 'TIMESTAMP', doc: 'first packet sent' },
+    ended_at: { type: 'TIMESTAMP', doc: 'last reply or timeout' },
+    distances: { type: 'VARCHAR', doc: 'FINDNODE distances asked, comma-separated' },
+  },
+} as const satisfies TableDecl;
+
+export const PACKET_TRAIN = {
+  name: 'packet_train', batched: true,
+  doc: 'Arrival of every NODES packet, for reply-train (packet-pair) analysis.',
+  columns: {
+    crawl_id: CRAWL_ID,
+    node_id: NODE_ID,
+    request_no: { type: 'INTEGER', doc: 'the visit\'s request number, from 1' },
+    packet_index: { type: 'INTEGER', doc: 'position in the reply train, from 0' },
+    arrival_ns: { type: 'UBIGINT', doc: 'arrival, ns since the crawl\'s start (monotonic clock)' },
+    size: { type: 'INTEGER', doc: 'datagram size, bytes' },
+  },
+} as const satisfies TableDecl;
+
+// Edges are the bulk of a crawl's rows (one per record in every NODES reply). Stored with integer ends they
+// append and compress far cheaper than two hex IDs per row; the edges view gives the IDs back.
+export const CRAWL_NODES = {
+  name: 'crawl_nodes', batched: true,
+  doc: 'Node numbers of the edges: `ix` is unique per file.',
+  columns: {
+    crawl_id: CRAWL_ID,
+    ix: { type: 'UINTEGER', doc: 'the node\'s number' },
+    node_id: NODE_ID,
+  },
+} as const satisfies TableDecl;
+
+export const EDGE_IX = {
+  name: 'edge_ix', batched: true,
+  doc: 'Neighbour edges by node number; read them through the `edges` view.',
+  columns: {
+    crawl_id: CRAWL_ID,
+    from_ix: { type: 'UINTEGER', doc: 'the node that returned the record (`crawl_nodes.ix`)' },
+    to_ix: { type: 'UINTEGER', doc: 'the node whose record it returned' },
+    seq: { type: 'UBIGINT', doc: 'seq of the record returned' },
+  },
+} as const satisfies TableDecl;
+
+export const PROGRESS = {
+  name: 'progress', batched: true,
+  doc: 'The crawler\'s node states, sampled every 100 ms.',
+  columns: {
+    crawl_id: CRAWL_ID,
+    t_ms: { type: 'INTEGER', doc: 'ms since the crawl started' },
+    discovered: { type: 'INTEGER', doc: 'nodes known but not queued (no address, or not yet checked)' },
+    queued: { type: 'INTEGER', doc: 'nodes waiting for a visit' },
+    pending: { type: 'INTEGER', doc: 'visits in flight' },
+    measured: { type: 'INTEGER', doc: 'nodes measured' },
+    failed: { type: 'INTEGER', doc: 'nodes whose visit failed' },
+    requests: { type: 'INTEGER', doc: 'FINDNODE requests sent so far' },
+    records: { type: 'INTEGER', doc: 'distinct records known' },
+  },
+} as const satisfies TableDecl;
+
+/** Every table, in creation order. */
+export const TABLES: readonly TableDecl[] = [META, CRAWLS, NODES, NODES_STAGING, RECORDS, VISITS, PACKET_TRAIN, CRAWL_NODES, EDGE_IX, PROGRESS];
+
+export const EDGES_VIEW: ViewDecl = {
+  name: 'edges',
+  doc: 'Neighbour edges with node IDs: `from_node` returned `to_node`\'s record with this `seq`.',
+  sql: `  SELECT e.crawl_id, f.node_id AS from_node, t.node_id AS to_node, e.seq
+  FROM edge_ix e
+  JOIN crawl_nodes f ON f.crawl_id = e.crawl_id AND f.ix = e.from_ix
+  JOIN crawl_nodes t ON t.crawl_id = e.crawl_id AND t.ix = e.to_ix`,
+};
+
+export const VIEWS: readonly ViewDecl[] = [EDGES_VIEW];
+
+/** SQL that folds the staged sightings into `nodes`. */
+export const MERGE_NODES_SQL: readonly string[] = [
+  `INSERT INTO nodes SELECT node_id, min(seen_at), max(seen_at) FROM nodes_staging GROUP BY node_id
+    ON CONFLICT (node_id) DO UPDATE SET first_seen = least(first_seen, excluded.first_seen), last_seen = greatest(last_seen, excluded.last_seen)`,
+  `DELETE FROM nodes_staging`,
+];
+
+/** Steps from each older version to the next, run in one transaction on open; each ends at `to`. */
+export const MIGRATIONS: ReadonlyArray<{ to: number; sql: readonly string[] }> = [
+  {
+    // Edges became a view over edge_ix + crawl_nodes: number each crawl's edge node IDs, move the edges over.
+    to: 2,
+    sql: [
+      `INSERT INTO crawl_nodes
+        SELECT crawl_id, (row_number() OVER (ORDER BY crawl_id, node_id) - 1)::UINTEGER, node_id
+        FROM (SELECT crawl_id, from_node AS node_id FROM edges UNION SELECT crawl_id, to_node FROM edges)`,
+      `INSERT INTO edge_ix
+        SELECT e.crawl_id, f.ix, t.ix, e.seq FROM edges e
+        JOIN crawl_nodes f ON f.crawl_id = e.crawl_id AND f.node_id = e.from_node
+        JOIN crawl_nodes t ON t.crawl_id = e.crawl_id AND t.node_id = e.to_node`,
+      `DROP TABLE edges`,
+    ],
+  },
+  {
+    // The merge generation goes: fold in what a crashed run staged, then drop the column.
+    to: 3,
+    sql: [...MERGE_NODES_SQL, `ALTER TABLE nodes_staging DROP COLUMN IF EXISTS gen`],
+  },
+];

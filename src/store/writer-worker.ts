@@ -1,0 +1,135 @@
+// The store's writer thread: owns the DuckDB backend, commits the batches Store sends, runs queries and
+// exports between writes. Batches that fail to commit stay here, in order, and are retried.
+import { parentPort, workerData } from 'node:worker_threads';
+import { DuckDbBackend } from './duckdb.js';
+import type { TableBatch } from './batch.js';
+import { StoreError } from './errors.js';
+import { DONE_SLOT, ERRORS_SLOT, sharedViews, type CallOp, type FromWriter, type ToWriter, type WireError, type WriterInit, type WriterStats } from './protocol.js';
+
+/** Staged node sightings are merged into `nodes` this often; flush() and close() always merge. */
+const MERGE_INTERVAL_MS = 5000;
+/** A failed background write is retried after this long (a full disk may get space back). */
+const RETRY_MS = 1000;
+
+const port = parentPort!;
+const init = workerData as WriterInit;
+const { counts, wake } = sharedViews(init.shared);
+const send = (m: FromWriter) => port.postMessage(m);
+
+const wire = (e: unknown): WireError => (e instanceof StoreError
+  ? { code: e.code, message: e.message }
+  : { code: 'ERR_STORE_IO', message: e instanceof Error ? e.message : String(e) });
+
+let backend: DuckDbBackend;
+/** Received, not yet committed, oldest first. Bound: Store stops sending past its maxBufferedRows. */
+const pending: TableBatch[] = [];
+let lastMerge = performance.now();
+let stagedSinceMerge = false;
+let lock: Promise<unknown> = Promise.resolve();
+let writeQueued = false;
+let retryTimer: NodeJS.Timeout | null = null;
+const stats: WriterStats = { committed: {}, rowsWritten: 0, rowsRejected: 0, writes: 0, writeErrors: 0, appendMs: 0, commitMs: 0, mergeMs: 0 };
+
+function serial<T>(fn: () => Promise<T>): Promise<T> {
+  const run = lock.then(fn, fn);
+  lock = run.catch(() => undefined);
+  return run;
+}
+
+function bump(doneRows: number, failed: boolean): void {
+  if (doneRows) Atomics.add(counts, DONE_SLOT, BigInt(doneRows));
+  if (failed) Atomics.add(counts, ERRORS_SLOT, 1n);
+  Atomics.add(wake, 0, 1);
+  Atomics.notify(wake, 0);
+}
+
+/** Commits every pending batch in one transaction. Throws (keeping them) if the write fails. */
+async function writePending(merge: boolean): Promise<void> {
+  if (pending.length > 0) {
+    if (backend.broken) await backend.reopen();
+    const batches = pending.splice(0);
+    let rows = 0;
+    for (const b of batches) rows += b.rows;
+    stats.writes++;
+    try {
+      const r = await backend.write(batches);
+      stats.appendMs += r.appendMs;
+      stats.commitMs += r.commitMs;
+      stats.rowsRejected += r.rejected;
+      for (const [t, n] of Object.entries(r.committed)) {
+        stats.rowsWritten += n;
+        stats.committed[t] = (stats.committed[t] ?? 0) + n;
+        if (t === 'nodes_staging' && n > 0) stagedSinceMerge = true;
+      }
+      bump(rows, false);
+      const rejected = r.rejected ? { code: 'ERR_STORE_BAD_ROW' as const, message: `dropped ${r.rejected} row(s) the database refused: ${r.rejectReason}` } : null;
+      send({ op: 'stats', stats, error: null, rejected });
+    } catch (e) {
+      pending.unshift(...batches);
+      stats.writeErrors++;
+      bump(0, true);
+      send({ op: 'stats', stats, error: wire(e), rejected: null });
+      throw e;
+    }
+  }
+  if (stagedSinceMerge && (merge || performance.now() - lastMerge >= MERGE_INTERVAL_MS)) {
+    const t0 = performance.now();
+    await backend.mergeNodes();
+    stats.mergeMs += performance.now() - t0;
+    stagedSinceMerge = false;
+    lastMerge = performance.now();
+  }
+}
+
+function queueWrite(): void {
+  if (writeQueued) return;
+  writeQueued = true;
+  serial(() => { writeQueued = false; return writePending(false); }).catch(() => {
+    // Kept for a retry; the error went to Store with the stats.
+    retryTimer ??= setTimeout(() => { retryTimer = null; queueWrite(); }, RETRY_MS);
+  });
+}
+
+async function call(method: CallOp, args: unknown[]): Promise<unknown> {
+  switch (method) {
+    case 'beginCrawl': return backend.beginCrawl(args[0] as Parameters<DuckDbBackend['beginCrawl']>[0]);
+    case 'endCrawl': return backend.endCrawl(args[0] as number, args[1] as string, args[2] as number);
+    case 'query': return backend.query(args[0] as string, args[1] as Parameters<DuckDbBackend['query']>[1]);
+    case 'copyTo': return backend.copyTo(args[0] as string, args[1] as Parameters<DuckDbBackend['copyTo']>[1], args[2] as string);
+  }
+}
+
+function reply(id: number, p: Promise<unknown>): void {
+  p.then((value) => send({ op: 'reply', id, ok: true, value }), (e: unknown) => send({ op: 'reply', id, ok: false, error: wire(e) }));
+}
+
+function onMessage(m: ToWriter): void {
+  switch (m.op) {
+    case 'batches':
+      pending.push(...m.batches);
+      queueWrite();
+      return;
+    case 'flush':
+      reply(m.id, serial(() => writePending(m.merge)));
+      return;
+    case 'call':
+      reply(m.id, serial(() => call(m.method, m.args)));
+      return;
+    case 'close':
+      reply(m.id, serial(async () => {
+        await writePending(true);
+        if (retryTimer) clearTimeout(retryTimer);
+        backend.close();
+        port.off('message', onMessage);
+      }));
+      return;
+  }
+}
+
+try {
+  backend = await DuckDbBackend.open(init.path, init.opts);
+  port.on('message', onMessage);
+  send({ op: 'ready', nextNodeIx: backend.nextNodeIx });
+} catch (e) {
+  send({ op: 'open-failed', error: wire(e) });
+}

@@ -1,0 +1,69 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimnet } from '../../src/simnet/simnet.js';
+import { Store } from '../../src/store/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dhtscope-kill-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+
+test('a crawl killed with SIGKILL mid-crawl leaves a file that opens with every row the store reported committed', { timeout: 120_000 }, async () => {
+  const net = await startSimnet({ nodes: 1500, dead: 2000, seed: 5, rttMs: [5, 50], port: 20000 + Math.floor(Math.random() * 20000), shards: 1 });
+  const db = join(dir, 'killed.duckdb');
+  const jobUrl = new URL('../../src/app/crawl-job.js', import.meta.url).href;
+  // The child crawls slowly (the kill must land mid-crawl) and prints what its store reports committed.
+  const child = spawn(process.execPath, ['--input-type=module', '-e', `
+    const { runCrawlJob } = await import(${JSON.stringify(jobUrl)});
+    await runCrawlJob({
+      config: { ratePerSec: 300, burst: 10, bindAddress: '127.0.0.1', threads: 1 },
+      bootnodes: ${JSON.stringify(net.truth.bootnodes.slice(0, 1))}, dbPath: ${JSON.stringify(db)}, keyFile: null, freshIdentity: true, version: 'test',
+      onStart: (_stop, store) => setInterval(() => process.stdout.write(JSON.stringify(store.stats().committed) + '\\n'), 20),
+    });
+    process.stdout.write('finished\\n');
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let reported: Record<string, number> = {};
+  let finished = false;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      let buf = '';
+      child.stdout.on('data', (d: Buffer) => {
+        buf += d.toString();
+        const lines = buf.split('\n');
+        buf = lines.pop()!;
+        for (const l of lines) {
+          if (l === 'finished') { finished = true; continue; }
+          reported = JSON.parse(l) as Record<string, number>;
+          // Several commits in: kill it.
+          if ((reported.edge_ix ?? 0) > 3000 && child.exitCode === null) { child.kill('SIGKILL'); resolve(); }
+        }
+      });
+      child.on('exit', () => resolve());
+      child.on('error', reject);
+    });
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+  } finally {
+    await net.stop();
+  }
+  assert.equal(finished, false, 'the crawl was still running when it was killed');
+  assert.equal(child.signalCode, 'SIGKILL');
+  const s = await Store.open(db);
+  try {
+    const crawls = await s.listCrawls();
+    assert.equal(crawls.length, 1);
+    assert.equal(crawls[0]!.endedAtMs, null, 'killed before its end was stamped');
+    for (const [table, rows] of Object.entries(reported)) {
+      if (table === 'nodes_staging') continue; // folded into nodes on the next open
+      const [{ n }] = await s.query<{ n: bigint }>(`SELECT count(*) AS n FROM ${table} WHERE crawl_id = 1`) as [{ n: bigint }];
+      assert.ok(Number(n) >= rows, `${table}: ${n} rows in the file, ${rows} reported committed`);
+    }
+    assert.ok((reported.visits ?? 0) > 0 && (reported.records ?? 0) > 0, JSON.stringify(reported));
+    // Sightings a killed run staged are folded into nodes when the file opens again.
+    const [{ n }] = await s.query<{ n: bigint }>(`SELECT count(*) AS n FROM nodes`) as [{ n: bigint }];
+    assert.ok(Number(n) > 0);
+  } finally {
+    await s.close();
+  }
+});
