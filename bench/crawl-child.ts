@@ -9,12 +9,14 @@ import { runCrawlJob } from '../src/app/crawl-job.js';
 import { compareWithTruth } from '../src/app/truth-compare.js';
 import type { Truth } from '../src/simnet/simnet.js';
 import { rssPeak } from './harness.js';
+import { readThreadCpu, threadCpuSplit } from './thread-cpu.js';
 
 const args = JSON.parse(process.argv[2]!) as { truthFile: string; bootnodes: string[]; config: Record<string, unknown>; db: string | null; dbMemoryMB?: number };
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 const rss = rssPeak();
 const cpu0 = process.cpuUsage();
+const threads0 = readThreadCpu();
 const job0 = performance.now();
 // Diagnosis: BENCH_HEAP_SNAPSHOT_AT_MS=<ms> (with BENCH_HEAP_SNAPSHOT=<file>) writes the snapshot that far into the job instead, mid-crawl.
 const snapAtMs = Number(process.env.BENCH_HEAP_SNAPSHOT_AT_MS ?? 0);
@@ -24,6 +26,7 @@ const { summary, crawler } = await runCrawlJob({
   keyFile: null, freshIdentity: true, version: 'bench',
 });
 const cpu = process.cpuUsage(cpu0);
+const threads1 = readThreadCpu();
 const jobMs = performance.now() - job0;
 // Diagnosis: BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot once the crawl is done (its nodes are still held).
 if (process.env.BENCH_HEAP_SNAPSHOT && !(snapAtMs > 0)) writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT);
@@ -39,12 +42,24 @@ const cov = compareWithTruth(crawler, truth);
 // Sustained rate: requests over the span in which the scheduler had work (first to last request).
 const busy = crawler.samples.filter((s) => s.queued > 0);
 const sustained = busy.length > 1 ? ((busy[busy.length - 1]!.requests - busy[0]!.requests) * 1000) / Math.max(1, busy[busy.length - 1]!.tMs - busy[0]!.tMs) : summary.reqPerSec;
+// CPU per request over the same window as cpuUsPerReq (the whole job): the main thread's from /proc (null off Linux),
+// the other threads' (crypto workers, DuckDB, libuv pool, V8's GC and compiler) as the rest of the process total,
+// and those alive at the end by thread name, plus the ones that exited in the job (the worker pool closes before it ends).
+const perReq = (us: number) => Math.round(us / Math.max(1, summary.requests));
+const totalUs = cpu.user + cpu.system;
+const split = threads0 && threads1 ? threadCpuSplit(threads0, threads1) : null;
+const otherUs = split ? Math.max(0, totalUs - split.mainUs) : null;
+const otherThreadsByName = split ? Object.fromEntries([
+  ...Object.entries(split.byName).filter(([, v]) => v.us > 0).map(([k, v]) => [`${k} (${v.threads})`, perReq(v.us)]),
+  ['exited', perReq(Math.max(0, otherUs! - Object.values(split.byName).reduce((a, v) => a + v.us, 0)))],
+]) : null;
 if (args.db) { rmSync(args.db, { force: true }); rmSync(args.db + '.wal', { force: true }); }
 console.log(JSON.stringify({
   strategy: summary.strategy, reqPerSec: Math.round(sustained), avgReqPerSec: summary.reqPerSec, requests: summary.requests, elapsedMs: summary.elapsedMs,
   t50Ms: cov.t50Ms, t90Ms: cov.t90Ms, t99Ms: cov.t99Ms, coverageLive: cov.coverageLive, coverageDead: cov.coverageDead,
   liveRecordsFound: cov.liveDiscovered, liveTotal: cov.liveTotal, natFound: cov.natDiscovered,
-  cpuUsPerReq: Math.round((cpu.user + cpu.system) / Math.max(1, summary.requests)), peakRssMB, memoryAtPeakMB, peakAtMs, jobMs: Math.round(jobMs),
+  cpuUsPerReq: perReq(totalUs), mainThreadUsPerReq: split ? perReq(split.mainUs) : null, otherThreadsUsPerReq: otherUs === null ? null : perReq(otherUs),
+  otherThreadsByName, peakRssMB, memoryAtPeakMB, peakAtMs, jobMs: Math.round(jobMs),
   eventLoopP99Ms: Number((lag.percentile(99) / 1e6).toFixed(1)), dbRowsPerSec: summary.dbRowsPerSec, dbRows: summary.dbRowsWritten,
   throttle: summary.throttle, failures: summary.failures, session: summary.session,
 }));

@@ -15,7 +15,9 @@ const run = promisify(execFile);
 const { flags } = benchArgs('headline.bench.js [options]',
   'dhtscope multi-threaded (at the fastest rate of a sweep), dhtscope single-threaded at 1,000 req/s and a\n' +
   'breadth-first crawler on @chainsafe/discv5 (at its best concurrency), on one S-50k simnet in its own\n' +
-  'processes; medians over interleaved runs. Prints a table, then one JSON line.', {
+  'processes; medians over interleaved runs. Prints a table, then one JSON line. CPU us/req is all the crawler\'s\n' +
+  'threads (cpuUsPerReq); main us/req is dhtscope\'s main (event-loop) thread alone (mainThreadUsPerReq, from\n' +
+  '/proc on Linux; - for the baseline), the rest being otherThreadsUsPerReq (workers, DuckDB, libuv, V8).', {
     ...S50K_FLAGS,
     runs: { type: 'int', help: 'interleaved runs per crawler (medians need 3+)', default: 3, min: 1 },
     rates: { type: 'string', help: 'rate limits swept for the multi-threaded run, req/s', default: '1000,1500,2000,3000' },
@@ -27,7 +29,7 @@ const { flags } = benchArgs('headline.bench.js [options]',
 
 interface CrawlRun {
   reqPerSec: number; requests: number; elapsedMs: number; t90Ms: number | null; t99Ms: number | null; coverageLive: number; coverageDead: number;
-  cpuUsPerReq: number; peakRssMB: number; eventLoopP99Ms: number;
+  cpuUsPerReq: number; mainThreadUsPerReq: number | null; otherThreadsUsPerReq: number | null; peakRssMB: number; eventLoopP99Ms: number;
 }
 const CHILD = fileURLToPath(new URL('./crawl-child.js', import.meta.url));
 
@@ -42,7 +44,7 @@ function fromBaseline(r: BaselineResult, live: string[]): CrawlRun {
   return {
     reqPerSec: Math.round((r.requests * 1000) / Math.max(1, r.elapsedMs)), requests: r.requests, elapsedMs: r.elapsedMs,
     t90Ms: timeToFraction(r, live, 0.9), t99Ms: timeToFraction(r, live, 0.99), coverageLive: cov, coverageDead: NaN,
-    cpuUsPerReq: Math.round(r.cpuUs / Math.max(1, r.requests)), peakRssMB: Math.round(r.peakRssBytes / 2 ** 20), eventLoopP99Ms: r.eventLoopP99Ms,
+    cpuUsPerReq: Math.round(r.cpuUs / Math.max(1, r.requests)), mainThreadUsPerReq: null, otherThreadsUsPerReq: null, peakRssMB: Math.round(r.peakRssBytes / 2 ** 20), eventLoopP99Ms: r.eventLoopP99Ms,
   };
 }
 
@@ -99,7 +101,7 @@ try {
     return [k, {
       t90Ms: t90.ms, t90Reached: t90.reached, t99Ms: t99.ms, t99Reached: t99.reached, runs: rs.length,
       coverageLive: med(rs, 'coverageLive'), reqPerSec: med(rs, 'reqPerSec'),
-      cpuUsPerReq: med(rs, 'cpuUsPerReq'), peakRssMB: med(rs, 'peakRssMB'), eventLoopP99Ms: med(rs, 'eventLoopP99Ms'),
+      cpuUsPerReq: med(rs, 'cpuUsPerReq'), mainThreadUsPerReq: med(rs, 'mainThreadUsPerReq'), otherThreadsUsPerReq: med(rs, 'otherThreadsUsPerReq'), peakRssMB: med(rs, 'peakRssMB'), eventLoopP99Ms: med(rs, 'eventLoopP99Ms'),
     }];
   }));
   const mt = table.mt!, st = table.st!, bl = table.baseline!;
@@ -113,10 +115,10 @@ try {
   console.log(`headline benchmark on ${machine()}; S-50k: ${live.length} live + ${sim.truth.dead.length} dead, RTT 10-300 ms, 1% loss, simnet sharing the cores`);
   console.log(`rate sweep (${threads} threads): ${sweep.map((s) => `${s.rate} -> ${(s.run.coverageLive * 100).toFixed(1)}% / t99 ${s.run.t99Ms ?? '-'} ms`).join('; ')}`);
   console.log(`medians of ${flags.runs} interleaved runs:`);
-  console.log('crawler'.padEnd(34), 't90 ms'.padStart(8), 't99 ms'.padStart(8), 'live %'.padStart(8), 'req/s'.padStart(7), 'CPU us/req'.padStart(11), 'RSS MB'.padStart(7), 'loop p99'.padStart(9));
+  console.log('crawler'.padEnd(34), 't90 ms'.padStart(8), 't99 ms'.padStart(8), 'live %'.padStart(8), 'req/s'.padStart(7), 'CPU us/req'.padStart(11), 'main us/req'.padStart(12), 'RSS MB'.padStart(7), 'loop p99'.padStart(9));
   const reached = (ms: number | null, n: number, of: number) => (ms === null ? '-' : n < of ? `${ms}(${n}/${of})` : String(ms));
   const row = (name: string, t: typeof mt) => console.log(name.padEnd(34), reached(t.t90Ms, t.t90Reached, t.runs).padStart(8), reached(t.t99Ms, t.t99Reached, t.runs).padStart(8),
-    (t.coverageLive === null ? '-' : (t.coverageLive * 100).toFixed(2)).padStart(8), String(t.reqPerSec ?? '-').padStart(7), String(t.cpuUsPerReq ?? '-').padStart(11),
+    (t.coverageLive === null ? '-' : (t.coverageLive * 100).toFixed(2)).padStart(8), String(t.reqPerSec ?? '-').padStart(7), String(t.cpuUsPerReq ?? '-').padStart(11), String(t.mainThreadUsPerReq ?? '-').padStart(12),
     String(t.peakRssMB ?? '-').padStart(7), String(t.eventLoopP99Ms ?? '-').padStart(9));
   row(`dhtscope ${threads} threads @ ${bestRate} req/s`, mt);
   row('dhtscope 1 thread @ 1000 req/s', st);
@@ -125,7 +127,8 @@ try {
   console.log('(a time with (n/m) is the median over the n of m runs that reached that coverage)');
   console.log(JSON.stringify({
     bench: 'headline', machine: machine(), threads, bestRate, baselineConcurrency: bestConc,
-    reqPerSec: mt.reqPerSec, t90Ms: mt.t90Ms, t99Ms: mt.t99Ms, coverageLive: mt.coverageLive, cpuUsPerReq: mt.cpuUsPerReq, peakRssMB: mt.peakRssMB,
+    reqPerSec: mt.reqPerSec, t90Ms: mt.t90Ms, t99Ms: mt.t99Ms, coverageLive: mt.coverageLive, cpuUsPerReq: mt.cpuUsPerReq, mainThreadUsPerReq: mt.mainThreadUsPerReq,
+    otherThreadsUsPerReq: mt.otherThreadsUsPerReq, peakRssMB: mt.peakRssMB,
     eventLoopP99Ms: mt.eventLoopP99Ms, baselineT90Ms: bl.t90Ms, baselineT99Ms: bl.t99Ms, baselineCoverageLive: bl.coverageLive,
     t99Reached: `${mt.t99Reached}/${mt.runs}`, speedupVsBaseline: speedup, speedupVsBaselineAtLeast: speedupAtLeast, speedupVsBaselineT90: speedup90,
     throughputVsBaseline: throughputRatio, singleThread: st, sweep: sweep.map((s) => ({ rate: s.rate, ...s.run })), runs: results,
