@@ -1,7 +1,7 @@
 // One dhtscope crawl in its own process, so CPU, RSS and event-loop delay are the crawler's alone.
 // argv: JSON of { truthFile, bootnodes, config, db }; prints one JSON result line on stdout.
 // The truth file (every record of the simnet) is read only after the crawl: a real crawl does not hold it,
-// and at 250k records it would add ~100 MB to the peak RSS being measured.
+// and at 250k records it would inflate the peak RSS being measured (see BENCHMARKS.md, "Scale").
 import { readFileSync, rmSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';

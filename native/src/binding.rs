@@ -6,11 +6,12 @@
 //! `code` (panic=abort must never fire).
 //!
 //! Why not napi_define_class + napi_wrap: napi_unwrap is a private-symbol
-//! property lookup that cost ~60 ns per call, several times the trie walk on
-//! small tries. Instead each method function carries the trie pointer as its
-//! callback data, and every function holds one reference on the shared cell,
-//! released by its finalizer. A callable function is alive, so its pointer is
-//! valid; no foreign object can be passed in place of ours.
+//! property lookup per call, several times the cost of the trie walk on small
+//! tries (see BENCHMARKS.md, "Native trie"). Instead each method function
+//! carries the trie pointer as its callback data, and every function holds
+//! one reference on the shared cell, released by its finalizer. A callable
+//! function is alive, so its pointer is valid; no foreign object can be
+//! passed in place of ours.
 
 use crate::aes::{self, Aes128, Gcm};
 use crate::napi::*;

@@ -1,7 +1,8 @@
 //! SHA-256 (FIPS 180-4), HMAC-SHA256 (RFC 2104) and HKDF-SHA256 (RFC 5869).
 //! The compression function is plain Rust, portable, so these stay native
-//! even without AES-NI; x86-64 CPUs with the SHA extensions run it ~6x faster
-//! (plain Rust measured ~1.2 us for 150 bytes, slower than node:crypto).
+//! even without AES-NI; x86-64 CPUs with the SHA extensions run it much faster
+//! (plain Rust alone is slower than node:crypto; see BENCHMARKS.md, "Crypto
+//! primitives").
 
 pub const DIGEST_SIZE: usize = 32;
 pub const BLOCK_SIZE: usize = 64;

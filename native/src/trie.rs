@@ -4,7 +4,8 @@
 //! Layout is chosen for memory: n keys need n leaves and at most n-1
 //! internal nodes. Leaves are 32-byte keys in one flat Vec, internal nodes
 //! are 16-byte records in a second Vec, and children are u32 indices (top
-//! bit tags a leaf). 1e6 random IDs cost ~48 MiB plus 768 KiB of tables.
+//! bit tags a leaf): ~48 bytes per ID plus 768 KiB of tables (measured for 1e6
+//! IDs: BENCHMARKS.md, "Native trie").
 //! The top table removes the ~16 dependent cache misses a single crit-bit
 //! tree would spend on the first 16 levels. Prefix counts: a complete binary
 //! count tree covers depths 0..=16; deeper ones come from subtree counts

@@ -15,7 +15,7 @@ const EPOCH_BASE_MS = Date.now();
  * One known node, slim on purpose (a crawl holds 250k+): no view object of its own. Its arena slot holds
  * [ID | record] (or [ID | public key] for a bootnode given as an enode URL), and the node keeps the shared
  * chunk and an offset; id, raw and pubkey build a view per read. A node with an endpoint is its own
- * NodeAddress. Against an ID view, a record view and an address object per node that is ~270 B less.
+ * NodeAddress. That saves an ID view, a record view and an address object per node (see BENCHMARKS.md, "Scale").
  */
 export class CrawlNode implements NodeAddress {
   /** Failed visits in the current cycle (for --retries). */
@@ -98,10 +98,11 @@ export class CrawlNode implements NodeAddress {
 }
 
 /**
- * Known nodes by compressed public key, with no string key per node (a 33-byte key as a string costs ~56 B, ~8 MB
- * at 150k nodes): a Map from a salted 30-bit hash of the key to the node, or to an array of nodes on a collision.
- * Random keys collide a few times in 150k. The hash is salted per process, so crafted keys collide only if their
- * x coordinates share bytes 1..8, which costs ~2^32 key generations per pair: chains stay short. Bound: maxNodes.
+ * Known nodes by compressed public key, with no string key per node (a heap string per node adds up at 250k
+ * nodes; see BENCHMARKS.md, "Scale"): a Map from a salted 30-bit hash of the key to the node, or to an array of
+ * nodes on a collision. Random keys collide a few times in 150k. The hash is salted per process, so crafted keys
+ * collide only if their x coordinates share bytes 1..8, which costs ~2^32 key generations per pair: chains stay
+ * short. Bound: maxNodes.
  */
 export class NodeIndex {
   private readonly m = new Map<number, CrawlNode | CrawlNode[]>();

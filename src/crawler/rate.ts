@@ -180,7 +180,8 @@ export function queueDelayProbe(source: QueueDelaySource, limitMs = POOL_DELAY_L
  * the machine's CPUs (other threads and processes: the pool, DuckDB, a simnet's peers), the round trips it
  * measures (queueing anywhere, also when the CPUs look fine), and the crypto pool's queue when it has one.
  * Interleaved on S-50k at a 3,000 req/s limit, RTT and pool alone held the same rate as machine CPU alone
- * but measured 99.4% of live nodes instead of 99.8%; all of them together keep the better coverage.
+ * but measured fewer live nodes; all of them together keep the better coverage (see BENCHMARKS.md,
+ * "Findings behind the crawl loop's design").
  */
 export function defaultLoadProbe(...more: LoadProbe[]): LoadProbe {
   return maxProbe(eventLoopProbe(), systemCpuProbe(), ...more);

@@ -35,8 +35,8 @@ const KECCAK_SUFFIX = 0x01;
 
 let nativeKeccak: KeccakStateCtor | null = null;
 try {
-  // The `keccak` package's prebuilt addon, loaded without its stream wrapper (measured 3.6 us vs 4.5 us
-  // through the wrapper and 12 us for @noble/hashes on a 150-byte record).
+  // The `keccak` package's prebuilt addon, loaded without its stream wrapper, which only adds time per hash;
+  // both beat @noble/hashes (see BENCHMARKS.md, "Crypto primitives").
   const require = createRequire(import.meta.url);
   const gyp = require('node-gyp-build') as (dir: string) => unknown;
   const ctor = gyp(dirname(require.resolve('keccak/bindings.js')));
@@ -50,9 +50,9 @@ export function keccakBackend(): 'native' | 'noble' {
 }
 
 /**
- * One native state per thread, re-initialised for every hash. A new state per call cost ~400 B of native
- * memory each until a full GC collected its wrapper (V8 does not see the native size). Worker isolates,
- * whose heaps stay tiny, almost never run one, so the pool's two workers held ~140 MB extra at 250k records.
+ * One native state per thread, re-initialised for every hash. A new state per call held its native memory
+ * until a full GC collected its wrapper (V8 does not see the native size). Worker isolates, whose heaps stay
+ * tiny, almost never run one, so the pool's workers piled them up (see BENCHMARKS.md, "Scale").
  */
 let keccakState: KeccakState | null = null;
 
@@ -73,7 +73,8 @@ export const keccak256: (data: Uint8Array) => Uint8Array =
   keccakBackend() === 'native' ? keccak256Native : keccak256Noble;
 
 // The Rust addon's crypto (native/src/aes.rs, sha256.rs) skips node:crypto's
-// per-call cipher/hash objects (createCipheriv alone is ~5 us). The hashes are
+// per-call cipher/hash objects, most of node:crypto's cost at packet sizes
+// (see BENCHMARKS.md, "Crypto primitives"). The hashes are
 // portable Rust; AES needs AES-NI + PCLMULQDQ. Older addon builds lack the
 // exports, and DHTSCOPE_NATIVE=0 keeps the addon unloaded: node:crypto then.
 type NativeHash = Pick<NativeCrypto, 'sha256' | 'hkdfSha256'>;

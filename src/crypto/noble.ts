@@ -8,7 +8,7 @@ import type { Secp256k1Backend } from './types.js';
 secp.hashes.sha256 = sha256;
 secp.hashes.hmacSha256 = (key: Uint8Array, msg: Uint8Array) => hmac(sha256, key, msg);
 
-/** Pure-JS fallback: correct everywhere, 10-50x slower than libsecp256k1. */
+/** Pure-JS fallback: correct everywhere, far slower than libsecp256k1 (see BENCHMARKS.md, "Crypto primitives"). */
 export function loadNoble(): Secp256k1Backend {
   return {
     name: 'noble',

@@ -1,8 +1,8 @@
 // TypeScript fallback for the native trie: the same design as
 // native/src/trie.rs (2^16-way top table + count tree, crit-bit subtrees with
 // n leaves and <= n-1 internal nodes, u32 indices, subtree counts) laid out
-// in typed arrays so 1e6 IDs stay around 50 MiB and the GC sees a handful of
-// objects instead of millions.
+// in typed arrays so 1e6 IDs stay compact (see BENCHMARKS.md, "Native trie")
+// and the GC sees a handful of objects instead of millions.
 import { TrieError, TrieErrorCode } from './errors.js';
 import {
   DEFAULT_MIN_DISTANCE,

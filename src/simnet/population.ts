@@ -136,7 +136,8 @@ export function generatePopulation(p: PopulationParams, be: Secp256k1Backend = s
   const out: PopulationRecord[] = [];
   const nat = Math.round(p.nodes * p.natFraction);
   // Nodes that never answer sit on another port: a send to an unbound address on the port that
-  // 10,000 simnet sockets share makes Linux scan them all (measured 105 us vs 8 us per send).
+  // 10,000 simnet sockets share makes Linux scan them all, which makes such a send many times slower
+  // (see BENCHMARKS.md, "Simnet").
   const silentPort = p.port < 65535 ? p.port + 1 : p.port - 1;
   const make = (kind: RecordKind, i: number, ip: string): PopulationRecord => {
     const port = kind === 'live' ? p.port : silentPort;

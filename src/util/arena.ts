@@ -21,8 +21,8 @@ export class ByteArena {
 
   /**
    * Copies head and tail into one slot of `placed` and returns the slot's offset there; tail follows head.
-   * Callers keep the shared chunk and an offset instead of a view per slot: a typed-array object costs ~90 B
-   * of heap, more than most records.
+   * Callers keep the shared chunk and an offset instead of a view per slot: a typed-array object costs more heap
+   * than most records hold (see BENCHMARKS.md, "Scale").
    */
   placeWithTail(head: Uint8Array, tail: Uint8Array): number {
     const h = head.length, n = h + tail.length;

@@ -11,8 +11,8 @@ export interface VerifyResult { ok: Uint8Array }
 
 /**
  * Checks many records' signatures: ok[i] = 1 when record i's is valid. Signature only (verifyEnrRaw): the caller
- * decodes every record it keeps and knows its node ID, so decoding and deriving the ID again here (~1/4 of a
- * check) would be wasted. Pure CPU work.
+ * decodes every record it keeps and knows its node ID, so decoding and deriving the ID again here would be
+ * wasted (see BENCHMARKS.md, "Crypto primitives"). Pure CPU work.
  */
 export function verifyBatch(b: VerifyBatch): VerifyResult {
   const n = b.offsets.length - 1;

@@ -27,14 +27,15 @@ export interface CryptoOffload {
   close(): Promise<void>;
 }
 
-/** Items per worker task: large enough to amortise the ~30 us message cost, small enough to keep latency low. */
+/** Items per worker task: large enough to amortise the per-message cost, small enough to keep latency low. */
 export const MAX_BATCH = 64;
 
 /**
  * How long a partial batch waits for more items. Replies arrive one datagram per macrotask, so flushing at
- * the end of each macrotask sent batches of 1-2 items, and piscina's per-task cost (postMessage, response
- * handling: ~50 us on the main thread) dominated. 4 ms gathers ~12 verifications and ~5 handshakes at
- * 3,000 req/s, in one task (both kinds share it), and is small next to the 10-300 ms round trips it delays.
+ * the end of each macrotask sent batches of 1-2 items, and piscina's per-task cost on the main thread
+ * (postMessage, response handling; see BENCHMARKS.md, "Crypto offload") dominated. 4 ms gathers ~12
+ * verifications and ~5 handshakes at 3,000 req/s, in one task (both kinds share it), and is small next to the
+ * 10-300 ms round trips it delays.
  */
 export const BATCH_WINDOW_MS = 4;
 
