@@ -261,8 +261,8 @@ export class Crawler {
     let enr: Enr;
     try { enr = decodeEnr(raw); } catch { this.counters.badRecords++; return; }
     // A new node's signature is checked when it is visited (verifyDeferred, on the pool when there is one):
-    // the rate limiter then spreads the checks evenly, instead of a reply's 16 new records costing ~1 ms at
-    // once while the early replies flood in (on the pool, that flood queued the handshakes behind it and the
+    // the rate limiter then spreads the checks evenly, instead of a reply's 16 new records all being checked
+    // at once while the early replies flood in (on the pool, that flood queued the handshakes behind it and the
     // adaptive rate backed off). An update of a known node is checked now: an unchecked higher seq could
     // replace a good record.
     if (!verified && known && !verifyEnr(enr)) { this.counters.badSignatures++; return; }
