@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startSimnet } from '../../src/simnet/simnet.js';
 import { Store } from '../../src/store/index.js';
 
@@ -65,5 +66,38 @@ test('a crawl killed with SIGKILL mid-crawl leaves a file that opens with every 
     assert.ok(Number(n) > 0);
   } finally {
     await s.close();
+  }
+});
+
+test('SIGTERM (and SIGINT) stop a crawl cleanly: summary printed, every row committed, the crawl stamped ended', { timeout: 120_000 }, async () => {
+  const truthFile = join(dir, 'truth.json');
+  const net = await startSimnet({ nodes: 1500, dead: 2000, seed: 6, rttMs: [5, 50], port: 20000 + Math.floor(Math.random() * 20000), shards: 1, truthFile });
+  const bin = fileURLToPath(new URL('../../../bin/dhtscope.js', import.meta.url));
+  try {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      const db = join(dir, `${signal}.duckdb`);
+      const child = spawn(process.execPath, [bin, 'crawl', '--simnet', truthFile, '--db', db, '--rate', '300', '--fresh-identity', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+      await new Promise((r) => setTimeout(r, 4000)); // mid-crawl: 20,000 records take far longer at 300 req/s
+      child.kill(signal);
+      const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      assert.equal(code, 0, `${signal}: exit ${code}`);
+      const summary = JSON.parse(out.trim().split('\n').pop()!) as { stopped: boolean; measured: number; failed: number; crawlId: number; dbRowsWritten: number };
+      assert.equal(summary.stopped, true);
+      assert.ok(summary.measured > 0 && summary.dbRowsWritten > 0, JSON.stringify(summary));
+      const s = await Store.open(db);
+      try {
+        const [c] = await s.listCrawls();
+        assert.ok(c!.endedAtMs !== null, 'ended_at stamped');
+        assert.equal((c!.summary as { measured: number }).measured, summary.measured);
+        const [{ n }] = await s.query<{ n: bigint }>(`SELECT count(*) FILTER (WHERE status = 'measured') AS n FROM visits`) as [{ n: bigint }];
+        assert.equal(Number(n), summary.measured, 'every measured visit is in the file');
+      } finally {
+        await s.close();
+      }
+    }
+  } finally {
+    await net.stop();
   }
 });
