@@ -8,6 +8,11 @@ import { DONE_SLOT, ERRORS_SLOT, sharedViews, type CallOp, type FromWriter, type
 
 /** Staged node sightings are merged into `nodes` this often; flush() and close() always merge. */
 const MERGE_INTERVAL_MS = 5000;
+/**
+ * Rows one transaction takes at most: enough to amortise a commit, few enough that the values built for it
+ * stay small, and below the 204,800 rows at which DuckDB's appender flushes on its own.
+ */
+const MAX_WRITE_ROWS = 50_000;
 /** A failed background write is retried after this long (a full disk may get space back). */
 const RETRY_MS = 1000;
 
@@ -43,23 +48,28 @@ function bump(doneRows: number, failed: boolean): void {
   Atomics.notify(wake, 0);
 }
 
-/** Commits every pending batch in one transaction. Throws (keeping them) if the write fails. */
+/**
+ * Commits the batches pending when it starts (later ones wait for the next call, so a flush under load
+ * ends), MAX_WRITE_ROWS per transaction. Throws, keeping the unwritten batches in order, if a write fails.
+ */
 async function writePending(merge: boolean): Promise<void> {
-  if (pending.length > 0) {
+  let left = pending.length;
+  while (left > 0) {
     if (backend.broken) await backend.reopen();
-    const batches = pending.splice(0);
-    let rows = 0;
-    for (const b of batches) rows += b.rows;
+    let rows = 0, n = 0;
+    while (n < left && (n === 0 || rows + pending[n]!.rows <= MAX_WRITE_ROWS)) rows += pending[n++]!.rows;
+    const batches = pending.splice(0, n);
+    left -= n;
     stats.writes++;
     try {
       const r = await backend.write(batches);
       stats.appendMs += r.appendMs;
       stats.commitMs += r.commitMs;
       stats.rowsRejected += r.rejected;
-      for (const [t, n] of Object.entries(r.committed)) {
-        stats.rowsWritten += n;
-        stats.committed[t] = (stats.committed[t] ?? 0) + n;
-        if (t === 'nodes_staging' && n > 0) stagedSinceMerge = true;
+      for (const [t, k] of Object.entries(r.committed)) {
+        stats.rowsWritten += k;
+        stats.committed[t] = (stats.committed[t] ?? 0) + k;
+        if (t === 'nodes_staging' && k > 0) stagedSinceMerge = true;
       }
       bump(rows, false);
       const rejected = r.rejected ? { code: 'ERR_STORE_BAD_ROW' as const, message: `dropped ${r.rejected} row(s) the database refused: ${r.rejectReason}` } : null;
