@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allSecpBackends, type Secp256k1Backend } from '../src/crypto/index.js';
 
@@ -14,9 +14,9 @@ export function repoRoot(): string {
   throw new Error('repo root not found');
 }
 
-/** Spec vectors live in ../shared/vectors beside the repo (DHTSCOPE_VECTORS overrides). */
+/** Spec vectors live in test/fixtures/vectors (DHTSCOPE_VECTORS overrides). */
 export function vectorsDir(): string {
-  const d = process.env.DHTSCOPE_VECTORS ?? resolve(repoRoot(), '..', 'shared', 'vectors');
+  const d = process.env.DHTSCOPE_VECTORS ?? join(repoRoot(), 'test', 'fixtures', 'vectors');
   if (!existsSync(d)) throw new Error(`test vectors not found at ${d}`);
   return d;
 }

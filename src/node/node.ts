@@ -48,7 +48,7 @@ export class Discv5Node {
     const sk = opts.sk ?? backend.generatePrivateKey();
     let transport = opts.transport ?? null;
     let own: UdpTransport | null = null;
-    let ip = opts.ip ?? '127.0.0.1';
+    const ip = opts.ip ?? '127.0.0.1';
     let port = opts.port ?? 0;
     if (!transport) {
       own = await UdpTransport.bind({ address: ip, port });
