@@ -1,6 +1,7 @@
 // A crawl's measurements into the store: each crawler event becomes a row of a declared table. Every call
 // only fills a column batch; the store's writer thread decodes records and commits.
-import type { CrawlNode, CrawlSink, ProgressSample, VisitRecord } from '../crawler/crawler.js';
+import type { CrawlNode } from '../crawler/nodes.js';
+import type { CrawlSink, ProgressSample, VisitRecord } from '../crawler/types.js';
 import type { LoadProbe } from '../crawler/rate.js';
 import { EDGE_IX, PACKET_TRAIN, PROGRESS, RECORDS, VISITS, type Store } from '../store/index.js';
 

@@ -8,7 +8,7 @@ import { BOOTNODES, BUILTIN_NETWORKS, type BuiltinNetwork } from '../crawler/boo
 import { defaultKeyFile } from '../crawler/identity.js';
 import { DEFAULT_CRAWL_CONFIG, QUEUE_ORDERS, type CrawlConfig, type QueueOrder } from '../crawler/config.js';
 import { strategyNames } from '../crawler/strategies.js';
-import type { ProgressSample } from '../crawler/crawler.js';
+import type { ProgressSample } from '../crawler/types.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
 

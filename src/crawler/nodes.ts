@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import { COMPRESSED_PUBKEY_SIZE, type Enr } from '../enr/enr.js';
 import { enrEndpoint } from '../enr/fields.js';
-import type { NodeAddress } from '../session/session-layer.js';
+import type { NodeAddress } from '../session/types.js';
 import { NODE_ID_SIZE } from '../wire/constants.js';
 
 /** Node states; at every moment each known node is in exactly one. */

@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
 import { MAX_PACKET_SIZE, MASKING_IV_SIZE, STATIC_HEADER_SIZE, NODE_ID_SIZE, GCM_TAG_SIZE, MAX_REQUEST_ID_SIZE } from '../wire/constants.js';
 import { MessageType, nodesMessageSize, type Message, type Nodes } from '../wire/messages.js';
-import type { RequestHandler } from '../session/session-layer.js';
+import type { RequestHandler } from '../session/types.js';
 import type { Enr } from '../enr/enr.js';
 import { BUCKET_SIZE, type NodeTable } from './table.js';
 

@@ -2,7 +2,7 @@ import { aesGcmDecrypt, aesGcmEncrypt, secp, type Secp256k1Backend } from '../cr
 import { initiatorHandshake, recipientKeys, verifyIdNonce } from '../crypto/discv5.js';
 import { decodeEnr, verifyEnr, type Enr } from '../enr/enr.js';
 import { Flag, NONCE_SIZE, RANDOM_MESSAGE_SIZE, MASKING_IV_SIZE, ID_NONCE_SIZE } from '../wire/constants.js';
-import { decodeMessage, encodeMessage, MessageType, type Message, type Nodes } from '../wire/messages.js';
+import { decodeMessage, encodeMessage, MessageType, type Message } from '../wire/messages.js';
 import {
   decodePacket, encodeHeader, encodePacket, handshakeAuthdata, messageAd, whoareyouAuthdata, type Packet,
 } from '../wire/packet.js';
@@ -11,108 +11,17 @@ import { bytesEqual } from '../util/bytes.js';
 import { DhtscopeError } from '../util/errors.js';
 import { LruMap } from '../util/lru.js';
 import { RandomPool } from '../util/random.js';
-import { TimerWheel, type WheelEntry } from '../util/timer-wheel.js';
+import { TimerWheel } from '../util/timer-wheel.js';
+import { Request, ReqState, RESPONSE_OF, REQ_ID_SIZE, MAX_NODES_TOTAL, sessionKey } from './request.js';
+import {
+  DEFAULT_SESSION_CONFIG, SessionError, validateConfig, type FailureReason, type HandshakeOffload, type LocalIdentity, type NodeAddress,
+  type RequestEvents, type RequestHandler, type RequestResult, type SessionCounters, type SessionLayerConfig,
+} from './types.js';
 
-/** A remote node as the session layer needs it. `pubkey` (33 bytes) is required to start a handshake. */
-export interface NodeAddress {
-  id: Uint8Array;
-  ip: string;
-  port: number;
-  pubkey: Uint8Array;
-}
-
-export interface LocalIdentity {
-  sk: Uint8Array;
-  id: Uint8Array;
-  enr: Enr;
-}
-
-export type FailureReason = 'timeout' | 'no-whoareyou' | 'bad-handshake' | 'bad-reply' | 'closed';
-
-/** Per-request byte and packet counts plus timings (hrtime ns), free to collect on the way. */
-export interface RequestStats {
-  bytesOut: number; bytesIn: number; packetsOut: number; packetsIn: number;
-  /** Random packet sent -> WHOAREYOU received; null if the session already existed. */
-  rtt1Ns: bigint | null;
-  /** Handshake (or session message) sent -> first response packet. */
-  rtt2Ns: bigint | null;
-  handshake: boolean;
-}
-
-export type RequestResult =
-  | { ok: true; response: Message; nodes: Uint8Array[] | null; complete: boolean; stats: RequestStats }
-  | { ok: false; reason: FailureReason; nodes: Uint8Array[] | null; stats: RequestStats };
-
-/** Streaming hooks; called synchronously from the socket handler, so keep them cheap. */
-export interface RequestEvents {
-  /** One NODES packet: its records (views, copy to keep), the announced total, arrival time, datagram size. */
-  onNodes?(msg: Nodes, arrivedAtNs: bigint, datagramBytes: number): void;
-}
-
-/** Incoming request handler: return the replies (NODES may be several) or null to stay silent. */
-export type RequestHandler = (msg: Message, from: { id: Uint8Array; ip: string; port: number }) => Message[] | null;
-
-export interface SessionLayerConfig {
-  requestTimeoutMs: number;
-  /** Session cache bound: entries and idle lifetime. */
-  maxSessions: number;
-  sessionTtlMs: number;
-  /** Outstanding WHOAREYOU challenges we issued (responder side). */
-  maxChallenges: number;
-  challengeTtlMs: number;
-  /** Hard cap on requests in flight; request() fails fast with 'closed' past it. */
-  maxPendingRequests: number;
-  /** Answer unknown senders with WHOAREYOU (a node does; a crawler may too, it costs 63 bytes). */
-  respond: boolean;
-  /** Keep NODES records (copies) in the result; crawlers that stream can turn this off. */
-  collectNodes: boolean;
-  /** Resend a request this many times before giving up (same request, e.g. for lossy links). */
-  retransmits: number;
-  /** The transport is shared with other identities: do not register as its handler. */
-  sharedTransport: boolean;
-}
-
-export const DEFAULT_SESSION_CONFIG: SessionLayerConfig = {
-  requestTimeoutMs: 1000,
-  maxSessions: 50_000,
-  sessionTtlMs: 30 * 60_000, // geth and chainsafe both keep idle sessions for minutes
-  maxChallenges: 20_000,
-  challengeTtlMs: 5_000,
-  maxPendingRequests: 200_000,
-  respond: true,
-  collectNodes: true,
-  retransmits: 0,
-  sharedTransport: false,
-};
-
-/** Counters for dropped input, by reason; plain increments so they cost nothing when unread. */
-export interface SessionCounters {
-  packetsIn: number;
-  dropped: Record<string, number>;
-  whoareyouSent: number;
-  whoareyouUnsolicited: number;
-  handshakesOut: number;
-  handshakesIn: number;
-  /** Handshakes accepted on a record we already held (theirs carried none). */
-  handshakesInKnownRecord: number;
-  handshakeBadSignature: number;
-  /** Handshakes redone because a WHOAREYOU to our latest random packet superseded the one answered. */
-  handshakesRedone: number;
-  handshakeNoChallenge: number;
-  handshakeUnknownKey: number;
-  decryptFailures: number;
-  unmatchedResponses: number;
-  requestsIn: number;
-  requestsOut: number;
-}
-
-export class SessionError extends DhtscopeError {}
-
-/** The part of a crypto worker pool the session layer uses (implemented in src/work). */
-export interface HandshakeOffload {
-  handshake(staticKey: Uint8Array, localId: Uint8Array, remoteId: Uint8Array, remotePubkey: Uint8Array, challenge: Uint8Array):
-    Promise<{ ephemeralPubkey: Uint8Array; keys: { initiatorKey: Uint8Array; recipientKey: Uint8Array }; idSignature: Uint8Array } | null>;
-}
+export {
+  DEFAULT_SESSION_CONFIG, SessionError, type NodeAddress, type LocalIdentity, type FailureReason, type RequestStats, type RequestResult,
+  type RequestEvents, type RequestHandler, type SessionLayerConfig, type SessionCounters, type HandshakeOffload,
+} from './types.js';
 
 interface Session {
   id: Uint8Array;
@@ -126,62 +35,6 @@ interface Challenge {
   knownEnr: Enr | undefined;
 }
 
-/** Computing: the handshake crypto runs on a worker; WHOAREYOUs meanwhile are duplicates. */
-const enum ReqState { Random, Queued, Computing, Handshake, Session, Done }
-
-/** Response type each request type expects. */
-const RESPONSE_OF: Record<number, MessageType> = {
-  [MessageType.Ping]: MessageType.Pong,
-  [MessageType.FindNode]: MessageType.Nodes,
-  [MessageType.TalkReq]: MessageType.TalkResp,
-};
-
-/** Request-ids are a 4-byte counter: unique among pending requests, and a Map lookup by number. */
-const REQ_ID_SIZE = 4;
-/** NODES replies announce at most this many packets; more is a malformed reply. */
-const MAX_NODES_TOTAL = 32;
-
-class Request implements WheelEntry {
-  deadlineMs = 0;
-  cancelled = false;
-  state = ReqState.Random;
-  nonceNum = -1;
-  /** Nonces of earlier packets of this request (retransmits): a late WHOAREYOU to one still counts. */
-  oldNonces: number[] | null = null;
-  /** Nonce of the latest random packet: the remote keeps only the challenge it sent for that one. */
-  randomNum = -1;
-  /** Nonce of the WHOAREYOU our handshake answers (-1 before any). */
-  answeredNum = -1;
-  /** Bumped per handshake started, so a superseded offloaded computation is discarded. */
-  hsGen = 0;
-  sentAtNs = 0n;
-  attempts = 0;
-  received = 0;
-  total = 0;
-  nodes: Uint8Array[] | null = null;
-  readonly stats: RequestStats = { bytesOut: 0, bytesIn: 0, packetsOut: 0, packetsIn: 0, rtt1Ns: null, rtt2Ns: null, handshake: false };
-  resolve!: (r: RequestResult) => void;
-  constructor(
-    readonly layer: SessionLayer,
-    readonly num: number,
-    readonly reqId: Uint8Array,
-    readonly remote: NodeAddress,
-    readonly key: string,
-    readonly plaintext: Uint8Array,
-    readonly expect: MessageType,
-    readonly events: RequestEvents | undefined,
-  ) {
-    this.remoteId = remote.id;
-  }
-  /** Read once: an address may build its ID view on each access (the crawler's nodes do, to stay small). */
-  readonly remoteId: Uint8Array;
-  fire(): void { this.layer.onTimeout(this); }
-}
-
-function sessionKey(id: Uint8Array, ip: string, port: number): string {
-  // latin1 of the 32 ID bytes: a compact, exact Map key without hex encoding.
-  return ip + ':' + port + '/' + Buffer.from(id.buffer, id.byteOffset, id.length).toString('latin1');
-}
 
 const EMPTY = new Uint8Array(0);
 /** One pool per process: thousands of simnet identities must not each hold 32 KiB. */
@@ -630,12 +483,4 @@ export class SessionLayer {
 
 function prefixMatches(nonce: Uint8Array, prefix: Uint8Array): boolean {
   return nonce[0] === prefix[0] && nonce[1] === prefix[1] && nonce[2] === prefix[2] && nonce[3] === prefix[3];
-}
-
-function validateConfig(c: SessionLayerConfig): void {
-  const pos = ['requestTimeoutMs', 'maxSessions', 'sessionTtlMs', 'maxChallenges', 'challengeTtlMs', 'maxPendingRequests'] as const;
-  for (const k of pos) {
-    if (!(c[k] > 0)) throw new SessionError('ERR_SESSION_CONFIG', `${k} must be > 0`);
-  }
-  if (!(c.retransmits >= 0)) throw new SessionError('ERR_SESSION_CONFIG', 'retransmits must be >= 0');
 }

@@ -1,0 +1,73 @@
+import type { NodeAddress, RequestEvents, RequestResult } from '../session/types.js';
+import type { CrawlNode } from './nodes.js';
+import type { LoadProbe } from './rate.js';
+
+export type VisitError = 'timeout' | 'no-whoareyou' | 'bad-handshake' | 'bad-reply' | 'aborted';
+
+export interface VisitRecord {
+  node: CrawlNode;
+  status: 'measured' | 'failed';
+  error: VisitError | null;
+  rtt1Ms: number | null;
+  rtt2Ms: number | null;
+  bytesIn: number; bytesOut: number; packetsIn: number; packetsOut: number;
+  requests: number;
+  recordsReturned: number;
+  startedAtMs: number;
+  endedAtMs: number;
+  distances: number[][];
+}
+
+export interface ProgressSample {
+  tMs: number;
+  discovered: number; queued: number; pending: number; measured: number; failed: number;
+  requests: number; records: number;
+}
+
+/**
+ * Where a crawl's measurements go (the app layer wires the store in); called on the hot path, so it must only buffer. Every call only hands data over; it must not throw for well-formed input.
+ * Records arrive deduplicated: the crawler calls record() once per (node, seq) it accepts, after the
+ * signature checked out, so a sink needs no dedupe of its own.
+ */
+export interface CrawlSink {
+  /** A verified record: `node.raw` holds its bytes and `node.seq` its seq (decode there, not here). */
+  record(node: CrawlNode, seenAtMs: number): void;
+  visit(v: VisitRecord): void;
+  packet(nodeId: Uint8Array, requestNo: number, packetIndex: number, arrivalNs: bigint, size: number): void;
+  /** `from` returned `to`'s record with this seq. */
+  edge(from: CrawlNode, to: CrawlNode, seq: bigint): void;
+  progress(s: ProgressSample): void;
+  /** The sink's backlog as a load signal for the adaptive rate (a writer falling behind slows the crawl). */
+  readonly load?: LoadProbe;
+}
+
+/** Batch record verification on worker threads (src/work/pool.ts implements it). */
+export interface RecordVerifier {
+  /** Whether the record's signature is valid. */
+  verifyRecord(raw: Uint8Array): Promise<boolean>;
+  /** A worker pool says how long its queue makes work wait; the adaptive rate watches it. */
+  queueDelayMs?(): number;
+}
+
+/** The session layer as the crawler uses it. */
+export interface FindNodeClient {
+  findNode(remote: NodeAddress, distances: number[], events?: RequestEvents): Promise<RequestResult>;
+}
+
+export interface CrawlCounters {
+  requests: number;
+  responses: number;
+  nodesPackets: number;
+  recordsReceived: number;
+  duplicateRecords: number;
+  newRecords: number;
+  updatedRecords: number;
+  badRecords: number;
+  badSignatures: number;
+  droppedNodes: number;
+  bytesIn: number;
+  bytesOut: number;
+  packetsIn: number;
+  packetsOut: number;
+  cyclesDone: number;
+}

@@ -1,0 +1,61 @@
+import { MessageType } from '../wire/messages.js';
+import type { WheelEntry } from '../util/timer-wheel.js';
+import type { NodeAddress, RequestEvents, RequestResult, RequestStats } from './types.js';
+import type { SessionLayer } from './session-layer.js';
+
+/** Computing: the handshake crypto runs on a worker; WHOAREYOUs meanwhile are duplicates. */
+export const enum ReqState { Random, Queued, Computing, Handshake, Session, Done }
+
+/** Response type each request type expects. */
+export const RESPONSE_OF: Record<number, MessageType> = {
+  [MessageType.Ping]: MessageType.Pong,
+  [MessageType.FindNode]: MessageType.Nodes,
+  [MessageType.TalkReq]: MessageType.TalkResp,
+};
+
+/** Request-ids are a 4-byte counter: unique among pending requests, and a Map lookup by number. */
+export const REQ_ID_SIZE = 4;
+/** NODES replies announce at most this many packets; more is a malformed reply. */
+export const MAX_NODES_TOTAL = 32;
+
+export class Request implements WheelEntry {
+  deadlineMs = 0;
+  cancelled = false;
+  state = ReqState.Random;
+  nonceNum = -1;
+  /** Nonces of earlier packets of this request (retransmits): a late WHOAREYOU to one still counts. */
+  oldNonces: number[] | null = null;
+  /** Nonce of the latest random packet: the remote keeps only the challenge it sent for that one. */
+  randomNum = -1;
+  /** Nonce of the WHOAREYOU our handshake answers (-1 before any). */
+  answeredNum = -1;
+  /** Bumped per handshake started, so a superseded offloaded computation is discarded. */
+  hsGen = 0;
+  sentAtNs = 0n;
+  attempts = 0;
+  received = 0;
+  total = 0;
+  nodes: Uint8Array[] | null = null;
+  readonly stats: RequestStats = { bytesOut: 0, bytesIn: 0, packetsOut: 0, packetsIn: 0, rtt1Ns: null, rtt2Ns: null, handshake: false };
+  resolve!: (r: RequestResult) => void;
+  constructor(
+    readonly layer: SessionLayer,
+    readonly num: number,
+    readonly reqId: Uint8Array,
+    readonly remote: NodeAddress,
+    readonly key: string,
+    readonly plaintext: Uint8Array,
+    readonly expect: MessageType,
+    readonly events: RequestEvents | undefined,
+  ) {
+    this.remoteId = remote.id;
+  }
+  /** Read once: an address may build its ID view on each access (the crawler's nodes do, to stay small). */
+  readonly remoteId: Uint8Array;
+  fire(): void { this.layer.onTimeout(this); }
+}
+
+export function sessionKey(id: Uint8Array, ip: string, port: number): string {
+  // latin1 of the 32 ID bytes: a compact, exact Map key without hex encoding.
+  return ip + ':' + port + '/' + Buffer.from(id.buffer, id.byteOffset, id.length).toString('latin1');
+}
