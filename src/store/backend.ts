@@ -43,7 +43,7 @@ export interface StoreBackend {
   mergeNodes(): Promise<void>;
   beginCrawl(c: CrawlStart): Promise<number>;
   /** False if there is no such crawl. */
-  endCrawl(crawlId: number, summaryJson: string, endedAtMs: number): Promise<boolean>;
+  endCrawl(crawlId: number, summary: object, endedAtMs: number): Promise<boolean>;
   /** Plain row objects (BIGINT as bigint, TIMESTAMP as Date, LIST as array). */
   query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]>;
   /** Writes the query's rows to a file; returns the row count. */

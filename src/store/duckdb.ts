@@ -23,7 +23,7 @@ export function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
 }
 
-export function toJson(v: unknown): string {
+function toJson(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) ?? 'null';
 }
 
@@ -261,11 +261,11 @@ export class DuckDbBackend implements StoreBackend {
     }
   }
 
-  async endCrawl(crawlId: number, summaryJson: string, endedAtMs: number): Promise<boolean> {
+  async endCrawl(crawlId: number, summary: object, endedAtMs: number): Promise<boolean> {
     try {
       const rows = (await this.qconn!.runAndReadAll(
         `UPDATE crawls SET ended_at = epoch_ms($1::BIGINT), summary = $2::JSON WHERE id = $3 RETURNING id`,
-        [BigInt(Math.round(endedAtMs)), summaryJson, crawlId],
+        [BigInt(Math.round(endedAtMs)), toJson(summary), crawlId],
       )).getRowsJS();
       return rows.length > 0;
     } catch (e) {

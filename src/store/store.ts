@@ -8,7 +8,6 @@ import { transferList, TableBuffer, type TableBatch } from './batch.js';
 import type { InputRow, TableDecl } from './columns.js';
 import { StoreError } from './errors.js';
 import { exportSql, formatNodesJson, nodeSetSql, type ExportQuery } from './exports.js';
-import { toJson } from './duckdb.js';
 import type { ExportFormat, SqlParam } from './backend.js';
 import { CRAWL_NODES, EDGE_IX, NODES_STAGING, TABLES } from './tables.js';
 import {
@@ -43,6 +42,11 @@ export const DEFAULT_DUCKDB_MEMORY_MB = 64;
 const DEFAULTS = { batchRows: 2048, flushIntervalMs: 250, maxBufferedRows: 200_000, stallTimeoutMs: 60_000, threads: 1 };
 /** The appender commits on its own at 100 vectors (204,800 rows); a batch stays below that to commit whole. */
 const MAX_BATCH_ROWS = 100_000;
+/**
+ * The writer's young generation. Its garbage is short-lived (a write's values die with the write), so small
+ * semi-spaces cost little scavenging and keep the crawl's RSS bound (BENCHMARKS.md, "Scale").
+ */
+const WRITER_YOUNG_GEN_MB = 8;
 /** One wait for the writer while add() is blocked; the stall timeout is checked between waits. */
 const WAIT_SLICE_MS = 100;
 
@@ -144,7 +148,9 @@ export class Store {
     const shared = new SharedArrayBuffer(SHARED_BYTES);
     const init: WriterInit = { path, opts: backend, shared };
     // No execArgv: the writer needs none of the process's flags, and some (--input-type, --eval) stop a worker.
-    const worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: init, execArgv: [] });
+    const worker = new Worker(new URL('./writer-worker.js', import.meta.url), {
+      workerData: init, execArgv: [], resourceLimits: { maxYoungGenerationSizeMb: WRITER_YOUNG_GEN_MB },
+    });
     const first = await new Promise<FromWriter | Error>((resolve) => {
       worker.once('message', resolve);
       worker.once('error', resolve);
@@ -360,7 +366,7 @@ export class Store {
       if (!(e instanceof StoreError && e.code === 'ERR_STORE_BAD_ROW')) throw e;
       dropped = e;
     }
-    const found = await this.call({ op: 'call', method: 'endCrawl', args: [crawlId, toJson(summary), endedAtMs] });
+    const found = await this.call({ op: 'call', method: 'endCrawl', args: [crawlId, summary, endedAtMs] });
     if (!found) throw new StoreError('ERR_STORE_NO_CRAWL', `no crawl ${crawlId} in ${this.path}`);
     this.nodeIx.delete(crawlId);
     if (dropped) throw dropped;
