@@ -88,6 +88,7 @@ async function writePending(merge: boolean): Promise<void> {
     stats.mergeMs += performance.now() - t0;
     stagedSinceMerge = false;
     lastMerge = performance.now();
+    send({ op: 'stats', stats, error: null, rejected: null });
   }
 }
 
