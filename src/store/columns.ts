@@ -125,5 +125,5 @@ export interface ViewDecl {
 }
 
 export function createViewSql(v: ViewDecl): string {
-  return `CREATE VIEW IF NOT EXISTS ${v.name} AS\n${v.sql}`;
+  return `CREATE OR REPLACE VIEW ${v.name} AS\n${v.sql}`;
 }

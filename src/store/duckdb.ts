@@ -138,15 +138,16 @@ export class DuckDbBackend implements StoreBackend {
     this.wconn = await this.instance.connect();
     this.qconn = await this.instance.connect();
     const q = this.qconn;
-    for (const t of this.tables.values()) await q.run(createTableSql(t));
-    const v = (await q.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`)).getRowsJS()[0]?.[0];
-    if (v == null) {
-      await q.run(`INSERT INTO meta VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`, [String(SCHEMA_VERSION)]);
-    } else if (Number(v) > SCHEMA_VERSION) {
-      throw new StoreError('ERR_STORE_INVALID', `${this.path} has schema version ${v}; this dhtscope understands up to ${SCHEMA_VERSION}`);
-    } else if (Number(v) < SCHEMA_VERSION) {
-      await this.migrate(Number(v));
+    // Read the version before creating anything: a file of a newer schema is refused untouched.
+    const hasMeta = (await q.runAndReadAll(`SELECT 1 FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = 'main'`)).getRowsJS().length > 0;
+    const v = hasMeta ? (await q.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`)).getRowsJS()[0]?.[0] : null;
+    if (v != null && !(Number(v) <= SCHEMA_VERSION)) {
+      throw new StoreError('ERR_STORE_INVALID', `${this.path} has schema version ${String(v)}; this dhtscope understands up to ${SCHEMA_VERSION}`);
     }
+    for (const t of this.tables.values()) await q.run(createTableSql(t));
+    if (v == null) await q.run(`INSERT INTO meta VALUES ('schema_version', $1) ON CONFLICT (key) DO NOTHING`, [String(SCHEMA_VERSION)]);
+    else if (Number(v) < SCHEMA_VERSION) await this.migrate(Number(v));
+    // Views are always ours: one found in a foreign file could read anything its SQL names.
     for (const view of this.opts.views ?? VIEWS) await q.run(createViewSql(view));
     if (this.tables.has('crawl_nodes')) {
       const maxIx = (await q.runAndReadAll('SELECT max(ix) FROM crawl_nodes')).getRowsJS()[0]?.[0];

@@ -154,6 +154,7 @@ export class Store {
     const first = await new Promise<FromWriter | Error>((resolve) => {
       worker.once('message', resolve);
       worker.once('error', resolve);
+      worker.once('exit', (code) => resolve(new Error(`writer thread exited with code ${code}`)));
     });
     if (first instanceof Error || first.op !== 'ready') {
       await worker.terminate();

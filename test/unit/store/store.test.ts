@@ -451,7 +451,7 @@ test('disk full: flush and open report ERR_STORE_DISK_FULL; kept rows land exact
         err = await s.flush().then(() => null, (e: unknown) => e);
       }
       assert.ok(err instanceof StoreError && err.code === 'ERR_STORE_DISK_FULL', String(err));
-      t.diagnostic(`${mode}: ${String((err.cause as Error).message).slice(0, 90)}`);
+      t.diagnostic(`${mode}: ${err.message.slice(0, 90)}`); // the cause stays on the writer thread
       rmSync(filler, { force: true });
       rmSync(join(mnt, mode === 'wal' ? 'x' : 'wal.duckdb'), { force: true }); // free the first DB's space for the second run
       await s.close(); // retries (reopening if DuckDB invalidated itself) and writes the kept rows
@@ -476,4 +476,35 @@ test("DuckDB's allocator options are in place before its library loads, and a us
   const { DUCKDB_JE_MALLOC_CONF: _unset, ...clean } = process.env;
   assert.equal(run(clean), DUCKDB_ALLOCATOR_CONF);
   assert.equal(run({ ...clean, DUCKDB_JE_MALLOC_CONF: 'dirty_decay_ms:5000' }), 'dirty_decay_ms:5000');
+});
+
+test('a file of a newer schema is refused before anything is written to it; a view found in a file is replaced by ours', async () => {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const newer = join(tmp, 'newer.duckdb');
+  let inst = await DuckDBInstance.create(newer);
+  let con = await inst.connect();
+  await con.run(`CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)`);
+  await con.run(`INSERT INTO meta VALUES ('schema_version', '${SCHEMA_VERSION + 1}')`);
+  con.closeSync(); inst.closeSync();
+  const e = await expectCode(Store.open(newer), 'ERR_STORE_INVALID');
+  assert.match(e.message, new RegExp(`schema version ${SCHEMA_VERSION + 1}`));
+  inst = await DuckDBInstance.create(newer);
+  con = await inst.connect();
+  const tables = (await con.runAndReadAll(`SELECT table_name FROM information_schema.tables ORDER BY 1`)).getRowsJS().map((r) => r[0]);
+  con.closeSync(); inst.closeSync();
+  assert.deepEqual(tables, ['meta'], 'nothing created in the refused file');
+
+  // A crafted file whose edges view reads something else: opening it puts our view back.
+  const crafted = join(tmp, 'crafted.duckdb');
+  await (await Store.open(crafted)).close();
+  inst = await DuckDBInstance.create(crafted);
+  con = await inst.connect();
+  await con.run(`CREATE OR REPLACE VIEW edges AS SELECT 1 AS crawl_id, 'secret' AS from_node, 'x' AS to_node, 0::UBIGINT AS seq`);
+  con.closeSync(); inst.closeSync();
+  const s = await Store.open(crafted);
+  try {
+    assert.equal((await s.query(`SELECT * FROM edges`)).length, 0);
+  } finally {
+    await s.close();
+  }
 });
