@@ -9,12 +9,15 @@ import { StoreSink } from './crawl-sink.js';
 import { DEFAULT_CRAWL_CONFIG, effectiveConcurrency, validateCrawlConfig, type CrawlConfig } from '../crawler/config.js';
 import { createStrategy } from '../crawler/strategies.js';
 import { loadIdentity } from '../crawler/identity.js';
-import { Store } from '../store/index.js';
+import { Store, type StoreOptions } from '../store/index.js';
 import { createCryptoOffload, type CryptoOffload, type OffloadStats } from '../work/pool.js';
 import { fromHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 
-export class CrawlJobError extends DhtscopeError {}
+export class CrawlJobError extends DhtscopeError {
+  /** What the crawl did before it failed, when it got that far (a store failure mid-crawl). */
+  summary?: CrawlSummary;
+}
 
 export interface CrawlJobOptions {
   config: Partial<CrawlConfig>;
@@ -24,6 +27,8 @@ export interface CrawlJobOptions {
   dbPath: string | null;
   /** DuckDB buffer-pool cap (MB); default DEFAULT_DUCKDB_MEMORY_MB. */
   dbMemoryMB?: number;
+  /** Other store settings (tests shrink the row bound). */
+  storeOptions?: StoreOptions;
   keyFile: string | null;
   freshIdentity: boolean;
   version: string;
@@ -64,6 +69,8 @@ export interface CrawlSummary {
   dbRowsWritten: number;
   dbRowsPerSec: number;
   stopped: boolean;
+  /** Why the store failed mid-crawl or at its end (the crawl was stopped); null when it did not. */
+  storeError: string | null;
   /** Session-layer counters: drops by reason, unsolicited WHOAREYOUs, handshakes. */
   session: Record<string, unknown>;
 }
@@ -129,7 +136,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
   if (o.bootnodes.length === 0) throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');
   const boots = o.bootnodes.map(parseBootnode);
   // The store opens first: an unwritable or locked path fails before any packet is sent.
-  const store = o.dbPath ? await Store.open(o.dbPath, { memoryLimitMB: o.dbMemoryMB }) : null;
+  const store = o.dbPath ? await Store.open(o.dbPath, { memoryLimitMB: o.dbMemoryMB, ...o.storeOptions }) : null;
   const identity = loadIdentity(o.keyFile, o.freshIdentity);
   let transport: UdpTransport | null = null;
   let session: SessionLayer | null = null;
@@ -159,6 +166,9 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
     }, 250) : null;
     let stopped = false;
     const stop = () => { stopped = true; crawler.stop(); session!.close(); };
+    // A writer that keeps failing stops the crawl (outside the crawler's own call stack); the rows stay queued.
+    let storeFailure: unknown = null;
+    if (store) store.onStall = (e) => { storeFailure ??= e; setImmediate(stop); };
     o.onStart?.(stop, store);
     const cpu0 = process.cpuUsage();
     await crawler.run();
@@ -177,16 +187,30 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
       byNetwork: store ? {} : countNetworks(crawler), failures: { ...crawler.failureReasons },
       cycles: crawler.counters.cyclesDone, threads: config.threads, pool: offload ? { ...offload.stats } : null, throttle: crawler.throttle,
       cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, crawler.counters.requests)),
-      db: o.dbPath, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, session: { ...session.counters },
+      db: o.dbPath, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, storeError: null, session: { ...session.counters },
     };
     session.close();
     if (store && crawlId !== null) {
-      summary.byNetwork = await storedNetworks(store, crawlId, summary.discovered);
-      await store.endCrawl(crawlId, summary);
-      await store.close();
+      try {
+        if (!storeFailure) summary.byNetwork = await storedNetworks(store, crawlId, summary.discovered);
+        await store.endCrawl(crawlId, summary);
+        await store.close();
+      } catch (e) {
+        storeFailure ??= e;
+      }
       const st = store.stats();
       summary.dbRowsWritten = st.rowsWritten;
       summary.dbRowsPerSec = Math.round(store.rowsPerSec());
+      if (storeFailure) {
+        summary.byNetwork = countNetworks(crawler);
+        const why = storeFailure instanceof Error ? storeFailure.message : String(storeFailure);
+        summary.storeError = why;
+        await store.abort();
+        const err = new CrawlJobError('ERR_CRAWL_STORE_FAILED',
+          `the store failed and the crawl was stopped: ${why}; ${st.rowsBuffered} rows not written, ${st.rowsWritten} committed`);
+        err.summary = summary;
+        throw err;
+      }
     }
     if (summary.measured === 0 && !stopped) {
       throw new CrawlJobError('ERR_CRAWL_NO_REACHABLE_BOOTNODE',

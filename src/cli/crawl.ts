@@ -3,7 +3,7 @@ import { DEFAULT_DUCKDB_MEMORY_MB } from '../store/index.js';
 import { formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
-import { runCrawlJob, type CrawlSummary } from '../app/crawl-job.js';
+import { CrawlJobError, runCrawlJob, type CrawlSummary } from '../app/crawl-job.js';
 import { BOOTNODES, BUILTIN_NETWORKS, type BuiltinNetwork } from '../crawler/bootnodes.js';
 import { defaultKeyFile } from '../crawler/identity.js';
 import { DEFAULT_CRAWL_CONFIG, QUEUE_ORDERS, type CrawlConfig, type QueueOrder } from '../crawler/config.js';
@@ -118,14 +118,25 @@ export async function runCrawl(argv: string[], io: CliIo): Promise<number> {
   const { bootnodes, extra } = bootnodesFromFlags(flags);
   const showProgress = io.isTty && !flags.json;
   let off = () => {};
-  const { summary } = await runCrawlJob({
+  const job = runCrawlJob({
     config, bootnodes, dbPath: flags.db as string, dbMemoryMB: flags['db-memory-mb'] as number, keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean,
     version: version(), extraParams: extra,
     onProgress: showProgress ? (s, rps) => process.stdout.write(`\r\x1b[2K${progressLine(s, rps)}`) : undefined,
     onStart: (stop) => { off = onSignals(stop); },
   }).finally(() => off());
-  if (showProgress) process.stdout.write('\n');
-  if (flags.out) writeFileSync(flags.out as string, JSON.stringify(summary, null, 2) + '\n');
-  io.out(flags.json ? toJson(summary) : formatSummary(summary));
+  const printSummary = (summary: CrawlSummary) => {
+    if (showProgress) process.stdout.write('\n');
+    if (flags.out) writeFileSync(flags.out as string, JSON.stringify(summary, null, 2) + '\n');
+    io.out(flags.json ? toJson(summary) : formatSummary(summary));
+  };
+  let summary: CrawlSummary;
+  try {
+    ({ summary } = await job);
+  } catch (e) {
+    // A store failure ends the crawl early: what it measured is still reported, then the one-line error.
+    if (e instanceof CrawlJobError && e.summary) printSummary(e.summary);
+    throw e;
+  }
+  printSummary(summary);
   return 0;
 }

@@ -41,6 +41,13 @@ Options:
 `;
 }
 
+/** Exit codes: 2 bad usage, 3 the store failed (rows may be missing: the message counts them), 1 anything else. */
+export function exitCodeOf(code: string): number {
+  if (code.startsWith('ERR_USAGE')) return 2;
+  if (code.startsWith('ERR_STORE') || code === 'ERR_CRAWL_STORE_FAILED') return 3;
+  return 1;
+}
+
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') { io.out(help()); return 0; }
   if (argv[0] === '--version' || argv[0] === '-v') {
@@ -62,7 +69,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (e) {
     if (e instanceof DhtscopeError) {
       io.err(`dhtscope ${name}: ${e.message} [${e.code}]`);
-      return e.code.startsWith('ERR_USAGE') ? 2 : 1;
+      return exitCodeOf(e.code);
     }
     throw e;
   }

@@ -113,6 +113,13 @@ export class Store {
   private pendingError: StoreError | null = null;
   private blocks = 0;
   private blockedMs = 0;
+  /**
+   * Told once when add() finds the writer failing (or stalled) at the row bound. With a listener, add() then
+   * keeps taking rows past the bound instead of throwing, so the listener can stop the producer without
+   * losing the rows in flight; without one, add() throws ERR_STORE_BACKLOG.
+   */
+  onStall: ((e: StoreError) => void) | null = null;
+  private stalled: StoreError | null = null;
   /** Next crawl_nodes.ix (unique per file; the writer read the highest at open). */
   private nextIx: number;
   /** Each open crawl's node numbers by ID (latin1 of the 32 bytes), for addEdge; freed by endCrawl. */
@@ -221,7 +228,7 @@ export class Store {
    */
   add<T extends TableDecl>(t: T, row: InputRow<T>): void {
     if (this.state !== 'open') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
-    if (this.openRows + this.inFlight() >= this.maxBufferedRows) this.waitForRoom();
+    if (this.stalled === null && this.openRows + this.inFlight() >= this.maxBufferedRows) this.waitForRoom();
     const b = this.buffers.get(t.name) as TableBuffer<T> | undefined;
     if (!b) throw new StoreError('ERR_STORE_OPTIONS', `${t.name} is not a batched table of this store`);
     try {
@@ -264,11 +271,17 @@ export class Store {
     this.blocks++;
     try {
       while (this.inFlight() > target) {
+        let err: StoreError | null = null;
         if (Atomics.load(this.counts, ERRORS_SLOT) !== errors0) {
-          throw new StoreError('ERR_STORE_BACKLOG', `store ${this.path}: ${this.inFlight()} rows wait for the writer and its last write failed; see flush()`);
+          err = new StoreError('ERR_STORE_BACKLOG', `store ${this.path}: ${this.inFlight()} rows wait for the writer and its writes fail${this.lastErr ? ` (${this.lastErr.message})` : ''}`);
+        } else if (performance.now() - t0 > this.stallTimeoutMs) {
+          err = new StoreError('ERR_STORE_BACKLOG', `store ${this.path}: the writer committed nothing for ${this.stallTimeoutMs} ms with ${this.inFlight()} rows waiting`);
         }
-        if (performance.now() - t0 > this.stallTimeoutMs) {
-          throw new StoreError('ERR_STORE_BACKLOG', `store ${this.path}: the writer committed nothing for ${this.stallTimeoutMs} ms with ${this.inFlight()} rows waiting`);
+        if (err) {
+          if (!this.onStall) throw err;
+          this.stalled = err;
+          this.onStall(err);
+          return;
         }
         Atomics.wait(this.wake, 0, Atomics.load(this.wake, 0), WAIT_SLICE_MS);
       }
@@ -339,6 +352,19 @@ export class Store {
     })();
     this.closing = p.catch((e) => { if (this.state !== 'closed') { this.closing = null; this.state = 'open'; } throw e; });
     return this.closing;
+  }
+
+  /**
+   * Gives up: stops the writer without a last write. The rows it still held are lost (rowsBuffered says how
+   * many); committed ones stay in the file. For when close() keeps failing and the process must end.
+   */
+  async abort(): Promise<void> {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    if (this.timer) clearInterval(this.timer);
+    for (const c of this.calls.values()) c.reject(new StoreError('ERR_STORE_CLOSED', `store ${this.path} was aborted`));
+    this.calls.clear();
+    await this.worker.terminate();
   }
 
   stats(): StoreStats {

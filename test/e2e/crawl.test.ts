@@ -86,7 +86,7 @@ describe('e2e: crawl a simnet into DuckDB and check coverage against the truth',
     assert.equal(await main(['crawl', '--order', 'random', '--simnet', truthFile], io), 2);
     assert.match(io.errs[0]!, /one of seen, fifo.*ERR_USAGE_BAD_ORDER/);
     io = capture();
-    assert.equal(await main(['crawl', '--simnet', truthFile, '--db', join(dir, 'nope', 'sub', 'x.duckdb')], io), 1);
+    assert.equal(await main(['crawl', '--simnet', truthFile, '--db', join(dir, 'nope', 'sub', 'x.duckdb')], io), 3); // a store error: exit 3
     assert.match(io.errs[0]!, /ERR_STORE/);
     // A truth file with an unreachable bootnode: exit 1 with a clear message.
     const dead = { bootnodes: [net.truth.dead[0]!.enr] };

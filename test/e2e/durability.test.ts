@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startSimnet } from '../../src/simnet/simnet.js';
 import { Store } from '../../src/store/index.js';
+import { CrawlJobError, runCrawlJob } from '../../src/app/crawl-job.js';
+import { exitCodeOf } from '../../src/cli/main.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-kill-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -99,5 +101,38 @@ test('SIGTERM (and SIGINT) stop a crawl cleanly: summary printed, every row comm
     }
   } finally {
     await net.stop();
+  }
+});
+
+test('a store whose writes fail mid-crawl stops the crawl: one-line error, the summary, no hang', { timeout: 120_000 }, async () => {
+  const net = await startSimnet({ nodes: 600, dead: 900, seed: 7, rttMs: [5, 50], port: 20000 + Math.floor(Math.random() * 20000), shards: 1 });
+  const db = join(dir, 'failing.duckdb');
+  try {
+    const err = await runCrawlJob({
+      config: { ratePerSec: 300, burst: 10, bindAddress: '127.0.0.1', threads: 1 },
+      bootnodes: net.truth.bootnodes.slice(0, 1), dbPath: db, keyFile: null, freshIdentity: true, version: 'test',
+      storeOptions: { maxBufferedRows: 3000, flushIntervalMs: 50, stallTimeoutMs: 5000 },
+      // The edges' table vanishes under the writer: every write from now on fails.
+      onStart: (_stop, store) => { void store!.query('ALTER TABLE edge_ix RENAME TO edge_ix_gone'); },
+    }).then(() => null, (e: unknown) => e);
+    assert.ok(err instanceof CrawlJobError, String(err));
+    assert.equal(err.code, 'ERR_CRAWL_STORE_FAILED');
+    assert.doesNotMatch(err.message, /\n/);
+    assert.match(err.message, /rows not written/);
+    const summary = err.summary!;
+    assert.equal(summary.stopped, true, 'the crawl was stopped, not run to its end');
+    assert.ok(summary.storeError && summary.measured > 0, JSON.stringify(summary));
+    assert.ok(summary.discovered < 1500 || summary.unvisited > 0, 'stopped before the whole network was crawled');
+    assert.equal(exitCodeOf(err.code), 3);
+  } finally {
+    await net.stop();
+  }
+  // The file opens again, and the crawl is marked as never ended.
+  const s = await Store.open(db);
+  try {
+    const [c] = await s.listCrawls();
+    assert.equal(c!.endedAtMs, null);
+  } finally {
+    await s.close();
   }
 });
