@@ -91,6 +91,16 @@ export function timeToFraction(r: Pick<BaselineResult, 'measured'>, liveNodeIds:
   return times.length >= need ? times[need - 1]! : null;
 }
 
+/** Share of `liveNodeIds` that had answered by `atMs` into the crawl. */
+export function coverageAt(r: Pick<BaselineResult, 'measured'>, liveNodeIds: Iterable<string>, atMs: number): number {
+  const live = new Set<string>();
+  for (const id of liveNodeIds) live.add(id.toLowerCase().replace(/^0x/, ''));
+  if (live.size === 0) return 1;
+  let n = 0;
+  for (const [id, t] of r.measured) if (t <= atMs && live.has(id)) n++;
+  return n / live.size;
+}
+
 /** Live nodes (of `liveNodeIds`) that answered. */
 export function measuredLive(r: Pick<BaselineResult, 'measured'>, liveNodeIds: Iterable<string>): number {
   const live = new Set<string>();
