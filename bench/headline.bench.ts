@@ -17,8 +17,8 @@ const { flags } = benchArgs('headline.bench.js [options]',
   'breadth-first crawler on @chainsafe/discv5 (at its best concurrency), on one S-50k simnet in its own\n' +
   'processes; medians over interleaved runs. Prints a table, then one JSON line. CPU us/req is all the crawler\'s\n' +
   'threads (cpuUsPerReq); main us/req is dhtscope\'s main (event-loop) thread alone (mainThreadUsPerReq, from\n' +
-  '/proc on Linux; - for the baseline), the rest being otherThreadsUsPerReq (workers, DuckDB, libuv, V8). CPU s/live is\n' +
-  'CPU seconds per live node measured (cpuSecPerLiveNode); the baseline\'s coverage at dhtscope\'s t99 is printed too.', {
+  '/proc on Linux; - for the baseline), the rest being otherThreadsUsPerReq (workers, DuckDB, libuv, V8). CPU ms/live is\n' +
+  'CPU ms per live node measured (cpuMsPerLiveNode); the baseline\'s coverage at dhtscope\'s t99 is printed too.', {
     ...S50K_FLAGS,
     runs: { type: 'int', help: 'interleaved runs per crawler (medians need 3+)', default: 3, min: 1 },
     rates: { type: 'string', help: 'rate limits swept for the multi-threaded run, req/s', default: '1000,1500,2000,3000' },
@@ -31,14 +31,14 @@ const { flags } = benchArgs('headline.bench.js [options]',
 interface CrawlRun {
   reqPerSec: number; requests: number; elapsedMs: number; t90Ms: number | null; t99Ms: number | null; coverageLive: number; coverageDead: number;
   cpuUsPerReq: number; mainThreadUsPerReq: number | null; otherThreadsUsPerReq: number | null; peakRssMB: number; eventLoopP99Ms: number;
-  /** CPU seconds (all threads) per live node measured: what a crawler pays for what it is for. */
-  cpuSecPerLiveNode?: number | null;
+  /** CPU ms (all threads) per live node measured: what a crawler pays for what it is for. */
+  cpuMsPerLiveNode?: number | null;
 }
 
-/** CPU seconds per live node measured, from a run's per-request figures. */
+/** CPU ms per live node measured, from a run's per-request figures. */
 function cpuPerLive(r: CrawlRun, liveTotal: number): number | null {
   const liveMeasured = r.coverageLive * liveTotal;
-  return liveMeasured > 0 ? Number(((r.cpuUsPerReq * r.requests) / 1e6 / liveMeasured).toFixed(5)) : null;
+  return liveMeasured > 0 ? Number(((r.cpuUsPerReq * r.requests) / 1e3 / liveMeasured).toFixed(3)) : null;
 }
 const CHILD = fileURLToPath(new URL('./crawl-child.js', import.meta.url));
 
@@ -46,7 +46,7 @@ async function dhtscope(threads: number, rate: number): Promise<CrawlRun> {
   const cfg = { truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(tmpdir(), `dhtscope-headline-${process.pid}-${Date.now()}.duckdb`), config: { threads, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)) } };
   const { stdout } = await run(process.execPath, [...CLI_NODE_FLAGS, CHILD, JSON.stringify(cfg)], { maxBuffer: 1 << 24, timeout: 900_000 });
   const r = JSON.parse(stdout.trim().split('\n').pop()!) as CrawlRun;
-  return { ...r, cpuSecPerLiveNode: cpuPerLive(r, live.length) };
+  return { ...r, cpuMsPerLiveNode: cpuPerLive(r, live.length) };
 }
 
 function fromBaseline(r: BaselineResult, live: string[]): CrawlRun {
@@ -55,7 +55,7 @@ function fromBaseline(r: BaselineResult, live: string[]): CrawlRun {
     reqPerSec: Math.round((r.requests * 1000) / Math.max(1, r.elapsedMs)), requests: r.requests, elapsedMs: r.elapsedMs,
     t90Ms: timeToFraction(r, live, 0.9), t99Ms: timeToFraction(r, live, 0.99), coverageLive: cov, coverageDead: NaN,
     cpuUsPerReq: Math.round(r.cpuUs / Math.max(1, r.requests)), mainThreadUsPerReq: null, otherThreadsUsPerReq: null, peakRssMB: Math.round(r.peakRssBytes / 2 ** 20), eventLoopP99Ms: r.eventLoopP99Ms,
-    cpuSecPerLiveNode: measuredLive(r, live) > 0 ? Number((r.cpuUs / 1e6 / measuredLive(r, live)).toFixed(5)) : null,
+    cpuMsPerLiveNode: measuredLive(r, live) > 0 ? Number((r.cpuUs / 1e3 / measuredLive(r, live)).toFixed(3)) : null,
   };
 }
 
@@ -118,7 +118,7 @@ try {
     return [k, {
       t90Ms: t90.ms, t90Reached: t90.reached, t99Ms: t99.ms, t99Reached: t99.reached, runs: rs.length,
       coverageLive: med(rs, 'coverageLive'), reqPerSec: med(rs, 'reqPerSec'),
-      cpuUsPerReq: med(rs, 'cpuUsPerReq'), cpuSecPerLiveNode: med(rs, 'cpuSecPerLiveNode'), mainThreadUsPerReq: med(rs, 'mainThreadUsPerReq'), otherThreadsUsPerReq: med(rs, 'otherThreadsUsPerReq'), peakRssMB: med(rs, 'peakRssMB'), eventLoopP99Ms: med(rs, 'eventLoopP99Ms'),
+      cpuUsPerReq: med(rs, 'cpuUsPerReq'), cpuMsPerLiveNode: med(rs, 'cpuMsPerLiveNode'), mainThreadUsPerReq: med(rs, 'mainThreadUsPerReq'), otherThreadsUsPerReq: med(rs, 'otherThreadsUsPerReq'), peakRssMB: med(rs, 'peakRssMB'), eventLoopP99Ms: med(rs, 'eventLoopP99Ms'),
     }];
   }));
   const mt = table.mt!, st = table.st!, bl = table.baseline!;
@@ -135,22 +135,22 @@ try {
   console.log(`headline benchmark on ${machine()}; S-50k: ${live.length} live + ${sim.truth.dead.length} dead, RTT 10-300 ms, 1% loss, simnet sharing the cores`);
   console.log(`rate sweep (${threads} threads): ${sweep.map((s) => `${s.rate} -> ${(s.run.coverageLive * 100).toFixed(1)}% / t99 ${s.run.t99Ms ?? '-'} ms`).join('; ')}`);
   console.log(`medians of ${flags.runs} interleaved runs:`);
-  console.log('crawler'.padEnd(34), 't90 ms'.padStart(8), 't99 ms'.padStart(8), 'live %'.padStart(8), 'req/s'.padStart(7), 'CPU us/req'.padStart(11), 'main us/req'.padStart(12), 'CPU s/live'.padStart(11), 'RSS MB'.padStart(7), 'loop p99'.padStart(9));
+  console.log('crawler'.padEnd(34), 't90 ms'.padStart(8), 't99 ms'.padStart(8), 'live %'.padStart(8), 'req/s'.padStart(7), 'CPU us/req'.padStart(11), 'main us/req'.padStart(12), 'CPU ms/live'.padStart(12), 'RSS MB'.padStart(7), 'loop p99'.padStart(9));
   const reached = (ms: number | null, n: number, of: number) => (ms === null ? '-' : n < of ? `${ms}(${n}/${of})` : String(ms));
   const row = (name: string, t: typeof mt) => console.log(name.padEnd(34), reached(t.t90Ms, t.t90Reached, t.runs).padStart(8), reached(t.t99Ms, t.t99Reached, t.runs).padStart(8),
     (t.coverageLive === null ? '-' : (t.coverageLive * 100).toFixed(2)).padStart(8), String(t.reqPerSec ?? '-').padStart(7), String(t.cpuUsPerReq ?? '-').padStart(11), String(t.mainThreadUsPerReq ?? '-').padStart(12),
-    String(t.cpuSecPerLiveNode ?? '-').padStart(11), String(t.peakRssMB ?? '-').padStart(7), String(t.eventLoopP99Ms ?? '-').padStart(9));
+    String(t.cpuMsPerLiveNode ?? '-').padStart(12), String(t.peakRssMB ?? '-').padStart(7), String(t.eventLoopP99Ms ?? '-').padStart(9));
   row(`dhtscope ${threads} threads @ ${bestRate} req/s`, mt);
   row('dhtscope 1 thread @ 1000 req/s', st);
   row(`chainsafe baseline, concurrency ${bestConc}`, bl);
   console.log(`speed-up to 99%: ${speedup ?? (speedupAtLeast ? `> ${speedupAtLeast} (the baseline did not reach 99% within its cap)` : 'n/a')}; to 90%: ${speedup90 ?? 'n/a'}; by throughput ${throughputRatio ?? 'n/a'}`);
   if (baselineAtOurT99 !== null) console.log(`when dhtscope had measured 99% of live nodes (${(mt.t99Ms! / 1000).toFixed(1)} s), the baseline had measured ${(baselineAtOurT99 * 100).toFixed(2)}% (median over its runs)`);
-  console.log('(a time with (n/m) is the median over the n of m runs that reached that coverage; CPU s/live: CPU seconds, all threads, per live node measured)');
+  console.log('(a time with (n/m) is the median over the n of m runs that reached that coverage; CPU ms/live: CPU ms, all threads, per live node measured)');
   console.log(JSON.stringify({
     bench: 'headline', machine: machine(), threads, bestRate, baselineConcurrency: bestConc,
     reqPerSec: mt.reqPerSec, t90Ms: mt.t90Ms, t99Ms: mt.t99Ms, coverageLive: mt.coverageLive, cpuUsPerReq: mt.cpuUsPerReq, mainThreadUsPerReq: mt.mainThreadUsPerReq,
     otherThreadsUsPerReq: mt.otherThreadsUsPerReq, peakRssMB: mt.peakRssMB,
-    eventLoopP99Ms: mt.eventLoopP99Ms, baselineT90Ms: bl.t90Ms, baselineT99Ms: bl.t99Ms, baselineCoverageLive: bl.coverageLive, baselineCoverageAtT99: baselineAtOurT99, cpuSecPerLiveNode: mt.cpuSecPerLiveNode, baselineCpuSecPerLiveNode: bl.cpuSecPerLiveNode,
+    eventLoopP99Ms: mt.eventLoopP99Ms, baselineT90Ms: bl.t90Ms, baselineT99Ms: bl.t99Ms, baselineCoverageLive: bl.coverageLive, baselineCoverageAtT99: baselineAtOurT99, cpuMsPerLiveNode: mt.cpuMsPerLiveNode, baselineCpuSecPerLiveNode: bl.cpuMsPerLiveNode,
     t99Reached: `${mt.t99Reached}/${mt.runs}`, speedupVsBaseline: speedup, speedupVsBaselineAtLeast: speedupAtLeast, speedupVsBaselineT90: speedup90,
     throughputVsBaseline: throughputRatio, singleThread: st, sweep: sweep.map((s) => ({ rate: s.rate, ...s.run })), runs: results,
   }));
