@@ -4,7 +4,7 @@ import { formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { runCrawlJob } from '../app/crawl-job.js';
-import { onSignals } from './crawl.js';
+import { onSignals } from './signals.js';
 import { curvePoints, measureRun, medianRun, runOrder, summarise, type CompareRun, type StrategyResult } from '../app/compare-stats.js';
 import { SIMNET_FLAGS, simnetOptionsFromFlags } from './simnet.js';
 import { version } from './version.js';
@@ -89,7 +89,7 @@ export async function runCompare(argv: string[], io: CliIo): Promise<number> {
   const all: CompareRun[] = [];
   let interrupted = false;
   let stopCurrent: (() => void) | null = null;
-  const off = onSignals(() => { interrupted = true; stopCurrent?.(); });
+  const off = onSignals(() => { interrupted = true; stopCurrent?.(); }, io);
   try {
     log(`simnet ready in ${(truth.startupMs / 1000).toFixed(1)} s (${truth.live.length} live, ${truth.dead.length} dead, ${truth.nat.length} NAT'd); ` +
       `${runs} run(s) x ${strategies.length} strategies at ${rate} req/s into ${dbPath}`);

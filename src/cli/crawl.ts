@@ -11,6 +11,7 @@ import { strategyNames } from '../crawler/strategies.js';
 import type { ProgressSample } from '../crawler/types.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
+import { onSignals } from './signals.js';
 
 const D = DEFAULT_CRAWL_CONFIG;
 
@@ -26,7 +27,7 @@ export const CRAWL_FLAGS: FlagSpecs = {
   'timeout-ms': { type: 'int', help: 'per-request timeout', default: D.requestTimeoutMs, min: 1 },
   retries: { type: 'int', help: 'extra FINDNODE visits for a node whose visit failed', default: D.retries, min: 0 },
   retransmits: { type: 'int', help: 'resends of the same request packet on timeout (UDP loss)', default: D.retransmits, min: 0 },
-  duration: { type: 'string', help: 'stop after this long (e.g. 60s, 10m)', valueName: 'time' },
+  duration: { type: 'string', help: 'stop after this long (e.g. 60s, 10m, 12h, 7d; at most 366d)', valueName: 'time' },
   cycles: { type: 'int', help: 'repeat the crawl N times, keeping the accumulated records', default: D.cycles, min: 1 },
   db: { type: 'string', help: 'DuckDB file', default: 'dhtscope.duckdb', valueName: 'file' },
   'db-memory-mb': { type: 'int', help: 'DuckDB buffer-pool cap in MB (more: fewer evictions, more RSS)', default: DEFAULT_DUCKDB_MEMORY_MB, min: 16 },
@@ -102,14 +103,6 @@ function fmtBytes(n: number): string {
   return n > 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${(n / 1e3).toFixed(1)} kB`;
 }
 
-/** Installs SIGINT/SIGTERM handlers that stop the crawl cleanly; returns an uninstaller. */
-export function onSignals(stop: () => void): () => void {
-  const h = () => stop();
-  process.once('SIGINT', h);
-  process.once('SIGTERM', h);
-  return () => { process.off('SIGINT', h); process.off('SIGTERM', h); };
-}
-
 export async function runCrawl(argv: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseArgs(argv, CRAWL_FLAGS);
   if (flags.help) { io.out(CRAWL_HELP); return 0; }
@@ -122,7 +115,7 @@ export async function runCrawl(argv: string[], io: CliIo): Promise<number> {
     config, bootnodes, dbPath: flags.db as string, dbMemoryMB: flags['db-memory-mb'] as number, keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean,
     version: version(), extraParams: extra,
     onProgress: showProgress ? (s, rps) => process.stdout.write(`\r\x1b[2K${progressLine(s, rps)}`) : undefined,
-    onStart: (stop) => { off = onSignals(stop); },
+    onStart: (stop) => { off = onSignals(stop, io); },
   }).finally(() => off());
   const printSummary = (summary: CrawlSummary) => {
     if (showProgress) process.stdout.write('\n');

@@ -3,6 +3,8 @@ import { formatHelp, parseArgs, parseDurationMs, parseRange, parseWeights, type 
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { UsageError } from '../util/errors.js';
+import { setLongTimeout, type LongTimer } from '../util/timers.js';
+import { STOP_SIGNALS } from './signals.js';
 
 const PROFILE_NAMES = ['geth', 'lighthouse', 'nim'] as const;
 
@@ -47,17 +49,15 @@ export async function runSimnet(argv: string[], io: CliIo): Promise<number> {
   if (flags.json) io.out(toJson(summary));
   else io.err(`simnet: ${summary.live} live nodes answering (${summary.dead} dead, ${summary.nat} NAT'd) after ${summary.startupMs} ms; bootnode ${net.truth.bootnodes[0]}${flags.truth ? `; truth in ${flags.truth}` : ''}`);
   await new Promise<void>((resolve) => {
-    let timer: NodeJS.Timeout | null = null;
+    let timer: LongTimer | null = null;
     const done = () => {
       // Leave nothing behind that keeps the process alive once the shards are down.
-      if (timer) clearTimeout(timer);
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
+      timer?.clear();
+      for (const sig of STOP_SIGNALS) process.off(sig, done);
       resolve();
     };
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    if (durationMs !== null) timer = setTimeout(done, durationMs);
+    for (const sig of STOP_SIGNALS) process.once(sig, done);
+    if (durationMs !== null) timer = setLongTimeout(done, durationMs);
   });
   const stats = await net.stats().catch(() => []);
   await net.stop();

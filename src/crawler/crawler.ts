@@ -3,6 +3,7 @@ import type { NodeAddress, RequestEvents, RequestResult } from '../session/types
 import type { Nodes } from '../wire/messages.js';
 import { bytesEqual } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
+import { setLongTimeout, type LongTimer } from '../util/timers.js';
 import { LevelQueue } from './level-queue.js';
 import { CrawlNode, NodeIndex, NodeState } from './nodes.js';
 import { ByteArena } from '../util/arena.js';
@@ -86,7 +87,7 @@ export class Crawler {
   private startNs = 0n;
   private pumpTimer: NodeJS.Timeout | null = null;
   private sampleTimer: NodeJS.Timeout | null = null;
-  private durationTimer: NodeJS.Timeout | null = null;
+  private durationTimer: LongTimer | null = null;
   private cycle = 0;
   private stopping = false;
   private done: (() => void) | null = null;
@@ -286,7 +287,7 @@ export class Crawler {
       this.probe.utilization(); // start the first window now
       this.adaptTimer = setInterval(() => this.adapt(), ADAPT_INTERVAL_MS);
     }
-    if (this.config.durationMs !== null) this.durationTimer = setTimeout(() => this.stop(), this.config.durationMs);
+    if (this.config.durationMs !== null) this.durationTimer = setLongTimeout(() => this.stop(), this.config.durationMs);
     this.sample();
     this.pump();
     return p;
@@ -427,7 +428,7 @@ export class Crawler {
     if (this.pumpTimer) clearInterval(this.pumpTimer);
     if (this.sampleTimer) clearInterval(this.sampleTimer);
     if (this.adaptTimer) clearInterval(this.adaptTimer);
-    if (this.durationTimer) clearTimeout(this.durationTimer);
+    this.durationTimer?.clear();
     this.sample();
     const d = this.done;
     this.done = null;

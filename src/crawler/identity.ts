@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { secp } from '../crypto/index.js';
@@ -22,23 +22,58 @@ export function defaultKeyFile(): string {
  */
 export function loadIdentity(keyFile: string | null, fresh: boolean): CrawlerIdentity {
   const be = secp();
-  let sk: Uint8Array;
-  if (fresh || keyFile === null) {
-    sk = be.generatePrivateKey();
-  } else if (existsSync(keyFile)) {
-    const hex = readFileSync(keyFile, 'utf8').trim();
-    if (!/^[0-9a-f]{64}$/i.test(hex)) throw new IdentityError('ERR_IDENTITY_BAD_KEYFILE', `key file ${keyFile} does not hold a 32-byte hex key`);
-    sk = fromHex(hex);
-  } else {
-    sk = be.generatePrivateKey();
-    try {
-      mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
-      writeFileSync(keyFile, toHex(sk) + '\n', { mode: 0o600 });
-      chmodSync(keyFile, 0o600);
-    } catch (e) {
-      throw new IdentityError('ERR_IDENTITY_UNWRITABLE', `cannot write key file ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+  const sk = fresh || keyFile === null ? be.generatePrivateKey() : existsSync(keyFile) ? readKey(keyFile) : createKey(keyFile, be.generatePrivateKey());
+  let enr: Enr;
+  try { enr = createEnr(sk, 1n, {}); } catch {
+    throw new IdentityError('ERR_IDENTITY_BAD_KEYFILE', `key file ${keyFile} holds no valid secp256k1 key (zero, or not below the curve order)`);
   }
-  const enr = createEnr(sk, 1n, {});
   return { sk, enr, id: enr.nodeId(), keyFile: fresh ? null : keyFile };
+}
+
+/** Group or other permission bits: a key anyone else can read is no longer the crawler's alone. */
+const SHARED_MODE_BITS = 0o077;
+
+function readKey(keyFile: string): Uint8Array {
+  let text: string;
+  try {
+    const st = statSync(keyFile);
+    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
+    // As ssh does: refuse a key others can read (on systems with POSIX modes).
+    if (process.platform !== 'win32' && (st.mode & SHARED_MODE_BITS) !== 0) {
+      throw new IdentityError('ERR_IDENTITY_KEY_PERMISSIONS',
+        `key file ${keyFile} is accessible by others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 ${keyFile}`);
+    }
+    text = readFileSync(keyFile, 'utf8');
+  } catch (e) {
+    if (e instanceof IdentityError) throw e;
+    throw new IdentityError('ERR_IDENTITY_BAD_KEYFILE', `cannot read key file ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  const hex = text.trim();
+  if (!/^[0-9a-f]{64}$/i.test(hex)) throw new IdentityError('ERR_IDENTITY_BAD_KEYFILE', `key file ${keyFile} does not hold a 32-byte hex key`);
+  return fromHex(hex);
+}
+
+/**
+ * Writes a new key so that no reader ever sees a partial file and two crawlers starting at once agree: the key
+ * goes to a private temporary file, which is then linked into place (fails if the name exists); the loser reads
+ * the winner's key.
+ */
+function createKey(keyFile: string, sk: Uint8Array): Uint8Array {
+  const tmp = `${keyFile}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
+    writeFileSync(tmp, toHex(sk) + '\n', { mode: 0o600, flag: 'wx' });
+    try {
+      linkSync(tmp, keyFile);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return readKey(keyFile);
+      throw e;
+    }
+    return sk;
+  } catch (e) {
+    if (e instanceof IdentityError) throw e;
+    throw new IdentityError('ERR_IDENTITY_UNWRITABLE', `cannot write key file ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }

@@ -84,12 +84,17 @@ export function formatHelp(usage: string, description: string, specs: FlagSpecs,
 }
 
 /** "90", "90s", "500ms", "10m", "2h" -> milliseconds. */
+/** The longest --duration a command takes: a year, far past any campaign and well inside a double's ms. */
+export const MAX_DURATION_MS = 366 * 86_400_000;
+
 export function parseDurationMs(v: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v.trim());
-  if (!m) throw new UsageError('ERR_USAGE_BAD_DURATION', `--${flag}: "${v}" is not a duration (e.g. 90s, 10m, 500ms)`);
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v.trim());
+  if (!m) throw new UsageError('ERR_USAGE_BAD_DURATION', `--${flag}: "${v}" is not a duration (e.g. 90s, 10m, 500ms, 12h, 7d)`);
   const n = Number(m[1]);
   const unit = m[2] ?? 's';
-  return Math.round(n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000));
+  const ms = Math.round(n * (unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : unit === 'h' ? 3_600_000 : 86_400_000));
+  if (!(ms > 0) || ms > MAX_DURATION_MS) throw new UsageError('ERR_USAGE_BAD_DURATION', `--${flag}: "${v}" must be more than 0 and at most 366d`);
+  return ms;
 }
 
 /** "10-300" or "50" -> [min, max]. */

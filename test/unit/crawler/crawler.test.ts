@@ -48,6 +48,13 @@ const local = new Uint8Array(32);
 const nodeIdOf = (raw: Uint8Array) => decodeEnr(raw).nodeId();
 
 describe('crawler scheduler', () => {
+  it('a --duration past setTimeout\'s limit (600 h) does not stop the crawl at once', async () => {
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 50, durationMs: 600 * 3_600_000 }, new FakeClient(), new PrefixStrategy(), local, new CountingSink());
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    assert.equal(c.counts.measured + c.counts.failed, N, 'every node visited: the duration did not cut the crawl short');
+  });
+
   it('visits every discovered node exactly once, streams records, and ends in measured/failed', async () => {
     const client = new FakeClient();
     const sink = new CountingSink();
