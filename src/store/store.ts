@@ -237,7 +237,9 @@ export class Store {
       throw new StoreError('ERR_STORE_BAD_ROW', `${t.name} row refused: ${(e as Error).message}`, e);
     }
     this.openRows++;
-    if (b.full) this.send([b.seal()!]);
+    // Every open batch goes with a full one, in table order: a row never reaches the writer ahead of the rows
+    // added before it (an edge ahead of the crawl_nodes row that numbers its ends, were the process killed).
+    if (b.full) this.sendAll();
   }
 
   private send(batches: TableBatch[]): void {

@@ -508,3 +508,16 @@ test('a file of a newer schema is refused before anything is written to it; a vi
     await s.close();
   }
 });
+
+test('a full batch takes every open batch with it: an edge never reaches the file before the numbers of its ends', async () => {
+  const s = await Store.open(':memory:', { batchRows: 4, flushIntervalMs: 3_600_000 });
+  try {
+    const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+    const [a, b, c] = [1, 2, 3].map((i) => s.newNodeRef(id, nid(i))) as [number, number, number];
+    for (const [f, t] of [[a, b], [b, c], [c, a], [a, c]] as const) s.add(EDGE_IX, { crawl_id: id, from_ix: f, to_ix: t, seq: 1n });
+    for (let i = 0; i < 50 && (s.stats().committed.edge_ix ?? 0) < 4; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual({ ...s.stats().committed }, { crawl_nodes: 3, edge_ix: 4 });
+  } finally {
+    await s.close();
+  }
+});
