@@ -90,12 +90,13 @@ export function formatSummary(s: CrawlSummary): string {
     `crawl ${s.crawlId ?? '-'} (${s.strategy})${s.stopped ? ' stopped early' : ''}: ${s.discovered} nodes discovered, ${s.measured} measured, ${s.failed} failed${s.unvisited ? `, ${s.unvisited} not visited` : ''}`,
     `  ${s.requests} requests in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.reqPerSec} req/s), ${fmtBytes(s.bytesOut)} out / ${fmtBytes(s.bytesIn)} in, ${s.cpuUsPerRequest} us CPU per request`,
     s.throttle && s.throttle.throttledMs > 0
-      ? `  rate backed off for ${(s.throttle.throttledMs / 1000).toFixed(1)} s (down to ${s.throttle.minRatePerSec} req/s) while the event loop, CPUs, RTTs or worker pool showed saturation; --fixed-rate disables this`
+      ? `  rate backed off for ${(s.throttle.throttledMs / 1000).toFixed(1)} s (down to ${s.throttle.minRatePerSec} req/s) while the event loop, CPUs, RTTs, worker pool or store backlog showed saturation; --fixed-rate disables this`
       : '',
     `  records: ${s.records.new} new, ${s.records.updated} updated, ${s.records.duplicate} duplicate, ${s.records.bad + s.records.badSignature} bad`,
     `  failures: ${fails}`,
     `  networks: ${nets}`,
     s.db ? `  stored in ${s.db} (${s.dbRowsWritten} rows)` : '',
+    s.storeError ? `  the store failed, so the crawl stopped: ${s.storeError}` : '',
   ].filter(Boolean).join('\n');
 }
 
