@@ -58,6 +58,8 @@ export interface CrawlSummary {
   records: { new: number; updated: number; duplicate: number; bad: number; badSignature: number };
   byNetwork: Record<string, number>;
   failures: Record<string, number>;
+  /** Records whose endpoint the crawler would not probe, by reason (special, loopback or private from a public peer, port < 1024). */
+  droppedEndpoints: Record<string, number>;
   cycles: number;
   threads: number;
   /** Work the crypto worker pool did (tasks, handshakes, record checks); null when crypto ran inline (1 thread). */
@@ -184,7 +186,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
         new: crawler.counters.newRecords, updated: crawler.counters.updatedRecords, duplicate: crawler.counters.duplicateRecords,
         bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,
       },
-      byNetwork: store ? {} : countNetworks(crawler), failures: { ...crawler.failureReasons },
+      byNetwork: store ? {} : countNetworks(crawler), failures: { ...crawler.failureReasons }, droppedEndpoints: { ...crawler.droppedEndpoints },
       cycles: crawler.counters.cyclesDone, threads: config.threads, pool: offload ? { ...offload.stats } : null, throttle: crawler.throttle,
       cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, crawler.counters.requests)),
       db: o.dbPath, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, storeError: null, session: { ...session.counters },

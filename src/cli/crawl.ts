@@ -34,6 +34,7 @@ export const CRAWL_FLAGS: FlagSpecs = {
   out: { type: 'string', help: 'write the summary JSON here', valueName: 'file' },
   'key-file': { type: 'string', help: 'crawler key (created with mode 0600)', default: defaultKeyFile(), valueName: 'file' },
   'fresh-identity': { type: 'bool', help: 'use a new throwaway identity for this crawl' },
+  'allow-private': { type: 'bool', help: 'probe loopback and private (RFC 1918, ULA) endpoints even when a public peer returned them (default: only when a loopback or private peer did)' },
   'progress-interval-ms': { type: 'int', help: 'progress-curve sampling period', default: D.progressIntervalMs, min: 10 },
   bind: { type: 'string', help: 'local address to bind', default: D.bindAddress, valueName: 'ip' },
   vantage: { type: 'string', help: 'label of where this crawl runs from', default: D.vantage },
@@ -72,7 +73,7 @@ export function configFromFlags(f: Record<string, unknown>): Partial<CrawlConfig
   const order = f.order as string;
   if (!(QUEUE_ORDERS as readonly string[]).includes(order)) throw new UsageError('ERR_USAGE_BAD_ORDER', `unknown --order "${order}" (one of ${QUEUE_ORDERS.join(', ')})`);
   return {
-    strategy, queueOrder: order as QueueOrder, ratePerSec: f.rate as number, adaptiveRate: !f['fixed-rate'], burst: Math.max(1, Math.round((f.rate as number) / 20)),
+    strategy, queueOrder: order as QueueOrder, ratePerSec: f.rate as number, adaptiveRate: !f['fixed-rate'], allowPrivate: Boolean(f['allow-private']), burst: Math.max(1, Math.round((f.rate as number) / 20)),
     concurrency: f.concurrency as number, requestTimeoutMs: f['timeout-ms'] as number, retries: f.retries as number,
     retransmits: f.retransmits as number, cycles: f.cycles as number, progressIntervalMs: f['progress-interval-ms'] as number,
     durationMs: f.duration ? parseDurationMs(f.duration as string, 'duration') : null, bindAddress: f.bind as string, vantage: f.vantage as string, threads: f.threads as number,
@@ -94,6 +95,7 @@ export function formatSummary(s: CrawlSummary): string {
       : '',
     `  records: ${s.records.new} new, ${s.records.updated} updated, ${s.records.duplicate} duplicate, ${s.records.bad + s.records.badSignature} bad`,
     `  failures: ${fails}`,
+    Object.keys(s.droppedEndpoints).length ? `  endpoints not probed: ${Object.entries(s.droppedEndpoints).map(([k, v]) => `${k} ${v}`).join(', ')}` : '',
     `  networks: ${nets}`,
     s.db ? `  stored in ${s.db} (${s.dbRowsWritten} rows)` : '',
     s.storeError ? `  the store failed, so the crawl stopped: ${s.storeError}` : '',

@@ -27,6 +27,11 @@ export interface CrawlConfig {
   progressIntervalMs: number;
   /** Bound on distinct nodes kept; past it new records are counted and dropped. */
   maxNodes: number;
+  /**
+   * Probe loopback and private endpoints even when a public peer returned them. Off: only records from loopback
+   * or private peers (a simnet, a devnet) may send the crawler there (src/crawler/endpoints.ts).
+   */
+  allowPrivate: boolean;
   /** Local UDP endpoint. */
   bindAddress: string;
   bindPort: number;
@@ -60,6 +65,7 @@ export const DEFAULT_CRAWL_CONFIG: CrawlConfig = {
   strategy: 'prefix',
   progressIntervalMs: 100,
   maxNodes: 2_000_000,
+  allowPrivate: false,
   bindAddress: '0.0.0.0',
   bindPort: 0,
   vantage: 'local',

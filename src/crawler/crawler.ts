@@ -4,6 +4,7 @@ import type { Nodes } from '../wire/messages.js';
 import { bytesEqual } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
+import { endpointDrop, type EndpointDrop } from './endpoints.js';
 import { LevelQueue } from './level-queue.js';
 import { CrawlNode, NodeIndex, NodeState } from './nodes.js';
 import { ByteArena } from '../util/arena.js';
@@ -65,6 +66,8 @@ export class Crawler {
   readonly samples: ProgressSample[] = [];
   /** Failed visits by reason. */
   readonly failureReasons: Record<string, number> = {};
+  /** Records whose endpoint the crawler refused to probe, by reason (endpointDrop); they stay unvisited. */
+  readonly droppedEndpoints: Partial<Record<EndpointDrop, number>> = {};
   /** By compressed public key (it determines the node ID); bounded by maxNodes. */
   private readonly nodes = new NodeIndex();
   /** Node IDs and records live here as views (bounded by maxNodes records). */
@@ -246,6 +249,7 @@ export class Crawler {
       if (enr.seq <= known.seq) { this.counters.duplicateRecords++; return; }
       const at = this.arena.placeWithTail(known.id, raw);
       known.setRecord(this.arena.placed, at, raw.length, pubkeyOffset, enr.seq, enr);
+      this.guardEndpoint(known, froms);
       const seen = known.sightings;
       known.sightings += Math.max(1, froms.length);
       this.queue.seenAgain(known, seen);
@@ -260,6 +264,7 @@ export class Crawler {
     const at = this.arena.placeWithTail(id, raw);
     const n = new CrawlNode(this.arena.placed, at, enr.seq, raw.length, pubkeyOffset, nowMs, Math.max(1, froms.length));
     n.takeEndpoint(enr);
+    this.guardEndpoint(n, froms);
     if (deferred) n.unverifiedFroms = froms;
     this.nodes.add(n);
     this.stateCounts[NodeState.Discovered]!++;
@@ -270,6 +275,13 @@ export class Crawler {
       for (const f of froms) this.sink?.edge(f, n, enr.seq);
     }
     this.enqueue(n);
+  }
+
+  /** Takes away an endpoint the crawler must not probe (endpoints.ts), counting why; the node stays unvisited. */
+  private guardEndpoint(n: CrawlNode, froms: readonly CrawlNode[]): void {
+    if (!n.addr) return;
+    const drop = endpointDrop(n.addr.ip, n.addr.port, froms[0]?.addr?.ip ?? null, this.config.allowPrivate);
+    if (drop) { this.droppedEndpoints[drop] = (this.droppedEndpoints[drop] ?? 0) + 1; n.addr = null; }
   }
 
   /** Runs until every cycle is done, the duration passes, or stop() is called. */

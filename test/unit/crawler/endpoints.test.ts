@@ -1,0 +1,62 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { secp } from '../../../src/crypto/index.js';
+import { createEnr } from '../../../src/enr/enr.js';
+import { Crawler } from '../../../src/crawler/crawler.js';
+import { DEFAULT_CRAWL_CONFIG } from '../../../src/crawler/config.js';
+import { addressClass, endpointDrop } from '../../../src/crawler/endpoints.js';
+import { PrefixStrategy } from '../../../src/crawler/strategy.js';
+import type { FindNodeClient } from '../../../src/crawler/types.js';
+import { MessageType, type Nodes } from '../../../src/wire/messages.js';
+
+describe('endpoints a record may send the crawler to', () => {
+  it('classifies IPv4 and IPv6 addresses', () => {
+    const cases: Array<[string, string | null]> = [
+      ['9.9.9.9', 'public'], ['0.0.0.0', 'unspecified'], ['127.0.0.1', 'loopback'], ['169.254.1.1', 'link-local'],
+      ['224.0.0.1', 'multicast'], ['255.255.255.255', 'broadcast'], ['240.0.0.1', 'reserved'], ['192.0.2.7', 'documentation'],
+      ['198.51.100.1', 'documentation'], ['203.0.113.9', 'documentation'], ['10.1.2.3', 'private'], ['172.16.0.1', 'private'],
+      ['172.32.0.1', 'public'], ['192.168.1.1', 'private'], ['100.64.0.1', 'private'],
+      ['::', 'unspecified'], ['::1', 'loopback'], ['fe80::1', 'link-local'], ['ff02::1', 'multicast'], ['2001:db8::1', 'documentation'],
+      ['fd00::1', 'private'], ['2a01:4f8::1', 'public'], ['::ffff:127.0.0.1', 'loopback'], ['not an ip', null],
+    ];
+    for (const [ip, want] of cases) assert.equal(addressClass(ip), want, ip);
+  });
+
+  it('drops special endpoints always, loopback and private ones only from a public peer, and ports below 1024', () => {
+    assert.equal(endpointDrop('0.0.0.0', 30303, '9.9.9.9', true), 'unspecified');
+    assert.equal(endpointDrop('10.0.0.5', 30303, '9.9.9.9', false), 'private');
+    assert.equal(endpointDrop('10.0.0.5', 30303, '9.9.9.9', true), null, '--allow-private');
+    assert.equal(endpointDrop('10.0.0.5', 30303, '10.0.0.1', false), null, 'a devnet: private peer, private record');
+    assert.equal(endpointDrop('127.0.0.2', 30303, '127.0.0.1', false), null, 'a simnet');
+    assert.equal(endpointDrop('9.9.9.9', 22, '9.9.9.8', false), 'low-port');
+    assert.equal(endpointDrop('127.0.0.1', 30303, null, false), null, 'a bootnode the user gave');
+  });
+
+  for (const allowPrivate of [false, true]) it(`a public peer's hostile records are never probed (allowPrivate ${allowPrivate}); the reasons are counted`, async () => {
+    const be = secp();
+    const rec = (ip: number[], udp: number) => createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.from(ip), udp }).raw;
+    const boot = createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(9, 9, 9, 9), udp: 30303 });
+    const replies = [
+      rec([127, 0, 0, 1], 30303), rec([10, 0, 0, 5], 30303), rec([0, 0, 0, 0], 30303), rec([224, 0, 0, 1], 30303),
+      rec([192, 0, 2, 7], 30303), rec([9, 9, 9, 10], 22), rec([9, 9, 9, 11], 30303),
+    ];
+    const probed: string[] = [];
+    const client: FindNodeClient = {
+      async findNode(remote, _d, events) {
+        probed.push(`${remote.ip}:${remote.port}`);
+        const m: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: 1, enrs: remote.ip === '9.9.9.9' ? replies : [] };
+        events?.onNodes?.(m, process.hrtime.bigint(), 900);
+        return { ok: true, response: m, nodes: [], complete: true, stats: { bytesOut: 1, bytesIn: 1, packetsOut: 1, packetsIn: 1, rtt1Ns: 1n, rtt2Ns: 1n, handshake: true } };
+      },
+    };
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 1000, burst: 10, allowPrivate }, client, new PrefixStrategy(), new Uint8Array(32), null);
+    c.addBootnode(boot);
+    await c.run();
+    const extra = allowPrivate ? ['127.0.0.1:30303', '10.0.0.5:30303'] : [];
+    assert.deepEqual(probed.sort(), ['9.9.9.11:30303', '9.9.9.9:30303', ...extra].sort());
+    assert.deepEqual(c.droppedEndpoints, {
+      unspecified: 1, multicast: 1, documentation: 1, 'low-port': 1, ...(allowPrivate ? {} : { loopback: 1, private: 1 }),
+    });
+    assert.equal(c.knownNodes, 8, 'the records are still known (and stored), only never visited');
+  });
+});
