@@ -137,9 +137,10 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
   const strategy = createStrategy(config.strategy);
   if (o.bootnodes.length === 0) throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');
   const boots = o.bootnodes.map(parseBootnode);
-  // The store opens first: an unwritable or locked path fails before any packet is sent.
-  const store = o.dbPath ? await Store.open(o.dbPath, { memoryLimitMB: o.dbMemoryMB, ...o.storeOptions }) : null;
+  // The identity, then the store, before anything else: a bad key file, an unwritable or locked path fail
+  // before any packet is sent (and before the store's writer thread exists, so nothing is left running).
   const identity = loadIdentity(o.keyFile, o.freshIdentity);
+  const store = o.dbPath ? await Store.open(o.dbPath, { memoryLimitMB: o.dbMemoryMB, ...o.storeOptions }) : null;
   let transport: UdpTransport | null = null;
   let session: SessionLayer | null = null;
   let offload: CryptoOffload | null = null;
@@ -173,9 +174,12 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
     if (store) store.onStall = (e) => { storeFailure ??= e; setImmediate(stop); };
     o.onStart?.(stop, store);
     const cpu0 = process.cpuUsage();
-    await crawler.run();
+    try {
+      await crawler.run();
+    } finally {
+      if (progressTimer) clearInterval(progressTimer);
+    }
     const cpu = process.cpuUsage(cpu0);
-    if (progressTimer) clearInterval(progressTimer);
     const c = crawler.counts;
     const summary: CrawlSummary = {
       crawlId, strategy: strategy.name, discovered: crawler.knownNodes, measured: c.measured, failed: c.failed,

@@ -248,8 +248,10 @@ export class Crawler {
     if (known) {
       if (enr.seq <= known.seq) { this.counters.duplicateRecords++; return; }
       const at = this.arena.placeWithTail(known.id, raw);
+      const { ip, port, addr } = known;
       known.setRecord(this.arena.placed, at, raw.length, pubkeyOffset, enr.seq, enr);
-      this.guardEndpoint(known, froms);
+      // A new endpoint the crawler must not probe does not replace the old one (the node may be queued).
+      if (this.guardEndpoint(known, froms)) { known.ip = ip; known.port = port; known.addr = addr; }
       const seen = known.sightings;
       known.sightings += Math.max(1, froms.length);
       this.queue.seenAgain(known, seen);
@@ -277,11 +279,14 @@ export class Crawler {
     this.enqueue(n);
   }
 
-  /** Takes away an endpoint the crawler must not probe (endpoints.ts), counting why; the node stays unvisited. */
-  private guardEndpoint(n: CrawlNode, froms: readonly CrawlNode[]): void {
-    if (!n.addr) return;
+  /** Takes away an endpoint the crawler must not probe (endpoints.ts), counting why; true if it did. */
+  private guardEndpoint(n: CrawlNode, froms: readonly CrawlNode[]): boolean {
+    if (!n.addr) return false;
     const drop = endpointDrop(n.addr.ip, n.addr.port, froms[0]?.addr?.ip ?? null, this.config.allowPrivate);
-    if (drop) { this.droppedEndpoints[drop] = (this.droppedEndpoints[drop] ?? 0) + 1; n.addr = null; }
+    if (!drop) return false;
+    this.droppedEndpoints[drop] = (this.droppedEndpoints[drop] ?? 0) + 1;
+    n.addr = null;
+    return true;
   }
 
   /** Runs until every cycle is done, the duration passes, or stop() is called. */

@@ -35,6 +35,12 @@ export function addressClass(ip: string): AddressClass | null {
   const lower = ip.toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
   if (mapped) return v4Class(mapped[1]!);
+  // The same, as records are printed: ::ffff:7f00:1 is 127.0.0.1 (a dual-stack socket reaches it).
+  const hexMapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  if (hexMapped) {
+    const hi = parseInt(hexMapped[1]!, 16), lo = parseInt(hexMapped[2]!, 16);
+    return v4Class(`${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`);
+  }
   if (/^(0*:)*:?0*$/.test(lower) || lower === '::') return 'unspecified';
   if (lower === '::1') return 'loopback';
   const g = firstGroup(lower);

@@ -142,9 +142,10 @@ export class TableBuffer<T extends TableDecl = TableDecl> {
   }
 }
 
+/** Views over the filled rows; the whole buffers are transferred with them (they were allocated per batch). */
 function trim(c: ColumnData, n: number): ColumnData {
   if (Array.isArray(c)) { c.length = n; return c; }
-  if (c instanceof Float64Array || c instanceof BigUint64Array) return c.length === n ? c : c.slice(0, n);
-  if (c instanceof Uint8Array) return c.length === n * NODE_ID_SIZE ? c : c.slice(0, n * NODE_ID_SIZE);
-  return { offsets: c.offsets.slice(0, n + 1), heap: c.heap.slice(0, c.offsets[n]) };
+  if (c instanceof Float64Array || c instanceof BigUint64Array) return c.subarray(0, n);
+  if (c instanceof Uint8Array) return c.subarray(0, n * NODE_ID_SIZE);
+  return { offsets: c.offsets.subarray(0, n + 1), heap: c.heap.subarray(0, c.offsets[n]) };
 }

@@ -79,7 +79,8 @@ export function batchColumns(decl: TableDecl, b: TableBatch): DuckDBValue[][] {
     const out = new Array<DuckDBValue>(b.rows);
     for (let r = 0; r < b.rows; r++) {
       const s = sources![r];
-      out[r] = s == null ? null : (from(s) as DuckDBValue);
+      // A field the decoder cannot render is NULL, like an undecodable record: the row is kept.
+      try { out[r] = s == null ? null : (from(s) as DuckDBValue); } catch { out[r] = null; }
     }
     return out;
   });
@@ -213,25 +214,29 @@ export class DuckDbBackend implements StoreBackend {
     }
   }
 
-  /** Appends rows; a chunk DuckDB refuses is retried row by row and the refused rows are dropped. */
+  /** Appends rows a chunk at a time; a chunk DuckDB refuses is retried row by row and the refused rows dropped. */
   private appendBatch(ap: DuckDBAppender, types: DuckDBType[], cols: DuckDBValue[][], res: WriteResult): number {
     const n = cols[0]?.length ?? 0;
-    try {
-      appendRows(ap, types, cols, 0, n);
-      return n;
-    } catch (e) {
-      if (isFatal(e)) throw e;
-    }
-    // appendDataChunk refused a value before taking the chunk: find the bad rows one at a time.
     let ok = 0;
-    for (let r = 0; r < n; r++) {
+    for (let off = 0; off < n; off += VECTOR_ROWS) {
+      const end = Math.min(n, off + VECTOR_ROWS);
       try {
-        appendRows(ap, types, cols, r, r + 1);
-        ok++;
+        appendRows(ap, types, cols, off, end);
+        ok += end - off;
+        continue;
       } catch (e) {
         if (isFatal(e)) throw e;
-        res.rejected++;
-        res.rejectReason ??= e instanceof Error ? e.message : String(e);
+      }
+      // appendDataChunk refused a value before taking the chunk: find the bad rows one at a time.
+      for (let r = off; r < end; r++) {
+        try {
+          appendRows(ap, types, cols, r, r + 1);
+          ok++;
+        } catch (e) {
+          if (isFatal(e)) throw e;
+          res.rejected++;
+          res.rejectReason ??= e instanceof Error ? e.message : String(e);
+        }
       }
     }
     return ok;

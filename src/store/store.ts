@@ -120,6 +120,9 @@ export class Store {
    */
   onStall: ((e: StoreError) => void) | null = null;
   private stalled: StoreError | null = null;
+  /** The writer thread ended on its own; with an onStall listener, add() then counts rows as lost. */
+  private writerDied = false;
+  private rowsLost = 0;
   /** Next crawl_nodes.ix (unique per file; the writer read the highest at open). */
   private nextIx: number;
   /** Each open crawl's node numbers by ID (latin1 of the 32 bytes), for addEdge; freed by endCrawl. */
@@ -193,9 +196,11 @@ export class Store {
     const err = new StoreError('ERR_STORE_IO', `store writer for ${this.path} stopped${e ? `: ${e.message}` : ''}`, e ?? undefined);
     this.lastErr = err;
     this.state = 'closed';
+    this.writerDied = true;
     if (this.timer) clearInterval(this.timer);
     for (const c of this.calls.values()) c.reject(err);
     this.calls.clear();
+    if (!this.stalled && this.onStall) { this.stalled = err; this.onStall(err); }
   }
 
   private call(m: { op: 'flush'; merge: boolean } | { op: 'close' } | { op: 'call'; method: CallOp; args: unknown[] }): Promise<unknown> {
@@ -227,7 +232,11 @@ export class Store {
    * column, ERR_STORE_BACKLOG if the writer cannot take rows (failing writes, or stalled past stallTimeoutMs).
    */
   add<T extends TableDecl>(t: T, row: InputRow<T>): void {
-    if (this.state !== 'open') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+    if (this.state !== 'open') {
+      // The listener was told and is stopping the producer; throwing here would land in its socket handlers.
+      if (this.writerDied && this.onStall) { this.rowsLost++; return; }
+      throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+    }
     if (this.stalled === null && this.openRows + this.inFlight() >= this.maxBufferedRows) this.waitForRoom();
     const b = this.buffers.get(t.name) as TableBuffer<T> | undefined;
     if (!b) throw new StoreError('ERR_STORE_OPTIONS', `${t.name} is not a batched table of this store`);
@@ -272,7 +281,10 @@ export class Store {
     const errors0 = Atomics.load(this.counts, ERRORS_SLOT);
     this.blocks++;
     try {
-      while (this.inFlight() > target) {
+      for (;;) {
+        // Read the wake count before the check, so a commit between the two ends the wait at once.
+        const wake = Atomics.load(this.wake, 0);
+        if (this.inFlight() <= target) break;
         let err: StoreError | null = null;
         if (Atomics.load(this.counts, ERRORS_SLOT) !== errors0) {
           err = new StoreError('ERR_STORE_BACKLOG', `store ${this.path}: ${this.inFlight()} rows wait for the writer and its writes fail${this.lastErr ? ` (${this.lastErr.message})` : ''}`);
@@ -285,7 +297,7 @@ export class Store {
           this.onStall(err);
           return;
         }
-        Atomics.wait(this.wake, 0, Atomics.load(this.wake, 0), WAIT_SLICE_MS);
+        Atomics.wait(this.wake, 0, wake, WAIT_SLICE_MS);
       }
     } finally {
       this.blockedMs += performance.now() - t0;
@@ -370,7 +382,7 @@ export class Store {
   }
 
   stats(): StoreStats {
-    return { ...this.writerStats, rowsBuffered: this.openRows + this.inFlight(), blocks: this.blocks, blockedMs: this.blockedMs, lastError: this.lastErr };
+    return { ...this.writerStats, rowsBuffered: this.openRows + this.inFlight() + this.rowsLost, blocks: this.blocks, blockedMs: this.blockedMs, lastError: this.lastErr };
   }
 
   /** The writer's ingest rate: rows committed per second of append plus commit time. */

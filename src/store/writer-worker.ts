@@ -55,13 +55,13 @@ function bump(doneRows: number, failed: boolean): void {
 async function writePending(merge: boolean): Promise<void> {
   let left = pending.length;
   while (left > 0) {
-    if (backend.broken) await backend.reopen();
     let rows = 0, n = 0;
     while (n < left && (n === 0 || rows + pending[n]!.rows <= MAX_WRITE_ROWS)) rows += pending[n++]!.rows;
     const batches = pending.splice(0, n);
     left -= n;
     stats.writes++;
     try {
+      if (backend.broken) await backend.reopen();
       const r = await backend.write(batches);
       stats.appendMs += r.appendMs;
       stats.commitMs += r.commitMs;

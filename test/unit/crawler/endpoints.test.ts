@@ -17,7 +17,7 @@ describe('endpoints a record may send the crawler to', () => {
       ['198.51.100.1', 'documentation'], ['203.0.113.9', 'documentation'], ['10.1.2.3', 'private'], ['172.16.0.1', 'private'],
       ['172.32.0.1', 'public'], ['192.168.1.1', 'private'], ['100.64.0.1', 'private'],
       ['::', 'unspecified'], ['::1', 'loopback'], ['fe80::1', 'link-local'], ['ff02::1', 'multicast'], ['2001:db8::1', 'documentation'],
-      ['fd00::1', 'private'], ['2a01:4f8::1', 'public'], ['::ffff:127.0.0.1', 'loopback'], ['not an ip', null],
+      ['fd00::1', 'private'], ['2a01:4f8::1', 'public'], ['::ffff:127.0.0.1', 'loopback'], ['::ffff:7f00:1', 'loopback'], ['::ffff:a00:5', 'private'], ['not an ip', null],
     ];
     for (const [ip, want] of cases) assert.equal(addressClass(ip), want, ip);
   });
