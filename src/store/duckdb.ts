@@ -161,14 +161,21 @@ export class DuckDbBackend implements StoreBackend {
   }
 
   private async migrate(from: number): Promise<void> {
+    await this.inTransaction(async (q) => {
+      for (const m of MIGRATIONS) if (m.to > from) for (const sql of m.sql) await q.run(sql);
+      await q.run(`UPDATE meta SET value = $1 WHERE key = 'schema_version'`, [String(SCHEMA_VERSION)]);
+    });
+  }
+
+  /** Runs `fn` on the query connection in one transaction: committed whole, or rolled back and rethrown. */
+  private async inTransaction(fn: (q: DuckDBConnection) => Promise<void>): Promise<void> {
     const q = this.qconn!;
     await q.run('BEGIN TRANSACTION');
     try {
-      for (const m of MIGRATIONS) if (m.to > from) for (const sql of m.sql) await q.run(sql);
-      await q.run(`UPDATE meta SET value = $1 WHERE key = 'schema_version'`, [String(SCHEMA_VERSION)]);
+      await fn(q);
       await q.run('COMMIT');
     } catch (e) {
-      await q.run('ROLLBACK').catch(() => {});
+      try { await q.run('ROLLBACK'); } catch { /* no transaction left to roll back */ }
       throw e;
     }
   }
@@ -243,13 +250,9 @@ export class DuckDbBackend implements StoreBackend {
   }
 
   async mergeNodes(): Promise<void> {
-    const q = this.qconn!;
-    await q.run('BEGIN TRANSACTION');
     try {
-      for (const sql of MERGE_NODES_SQL) await q.run(sql);
-      await q.run('COMMIT');
+      await this.inTransaction(async (q) => { for (const sql of MERGE_NODES_SQL) await q.run(sql); });
     } catch (e) {
-      try { await q.run('ROLLBACK'); } catch { /* no transaction left to roll back */ }
       throw mapStoreError(e, this.path, 'merge nodes in database');
     }
   }

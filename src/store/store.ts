@@ -191,6 +191,10 @@ export class Store {
     }
   }
 
+  private closedError(): StoreError {
+    return new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+  }
+
   private writerGone(e: Error | null): void {
     if (this.state === 'closed') return;
     const err = new StoreError('ERR_STORE_IO', `store writer for ${this.path} stopped${e ? `: ${e.message}` : ''}`, e ?? undefined);
@@ -204,7 +208,7 @@ export class Store {
   }
 
   private call(m: { op: 'flush'; merge: boolean } | { op: 'close' } | { op: 'call'; method: CallOp; args: unknown[] }): Promise<unknown> {
-    if (this.state === 'closed') return Promise.reject(new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`));
+    if (this.state === 'closed') return Promise.reject(this.closedError());
     const id = this.nextCall++;
     return new Promise((resolve, reject) => {
       this.calls.set(id, { resolve, reject });
@@ -235,7 +239,7 @@ export class Store {
     if (this.state !== 'open') {
       // The listener was told and is stopping the producer; throwing here would land in its socket handlers.
       if (this.writerDied && this.onStall) { this.rowsLost++; return; }
-      throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+      throw this.closedError();
     }
     if (this.stalled === null && this.openRows + this.inFlight() >= this.maxBufferedRows) this.waitForRoom();
     const b = this.buffers.get(t.name) as TableBuffer<T> | undefined;
@@ -339,7 +343,7 @@ export class Store {
    * stay queued for a retry), or once with ERR_STORE_BAD_ROW if the database dropped rows since the last call.
    */
   async flush(): Promise<void> {
-    if (this.state === 'closed') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+    if (this.state === 'closed') throw this.closedError();
     this.sendAll();
     await this.call({ op: 'flush', merge: true });
     const pe = this.pendingError;
@@ -394,7 +398,7 @@ export class Store {
   get lastError(): Error | null { return this.lastErr; }
 
   async beginCrawl(p: CrawlParams): Promise<number> {
-    if (this.state !== 'open') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+    if (this.state !== 'open') throw this.closedError();
     return await this.call({ op: 'call', method: 'beginCrawl', args: [{ ...p, startedAtMs: p.startedAtMs ?? Date.now() }] }) as number;
   }
 
@@ -420,7 +424,7 @@ export class Store {
    * is committed, and the error stays for flush()/close()). Rows: BIGINT as bigint, TIMESTAMP as Date.
    */
   async query<T = Record<string, unknown>>(sql: string, params?: SqlParam[]): Promise<T[]> {
-    if (this.state === 'closed') throw new StoreError('ERR_STORE_CLOSED', `store ${this.path} is closed`);
+    if (this.state === 'closed') throw this.closedError();
     this.sendAll();
     await this.call({ op: 'flush', merge: true }).catch(() => undefined);
     return await this.call({ op: 'call', method: 'query', args: [sql, params] }) as T[];
