@@ -227,6 +227,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
     session?.close();
     await offload?.close();
     await transport?.close();
-    if (store) await store.close().catch(() => {});
+    // A close that fails here (the crawl threw before its end) must not leave the writer thread running.
+    if (store) await store.close().catch(() => store.abort());
   }
 }
