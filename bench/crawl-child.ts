@@ -61,6 +61,7 @@ console.log(JSON.stringify({
   cpuUsPerReq: perReq(totalUs), mainThreadUsPerReq: split ? perReq(split.mainUs) : null, otherThreadsUsPerReq: otherUs === null ? null : perReq(otherUs),
   otherThreadsByName, peakRssMB, memoryAtPeakMB, peakAtMs, jobMs: Math.round(jobMs),
   eventLoopP99Ms: Number((lag.percentile(99) / 1e6).toFixed(1)), dbRowsPerSec: summary.dbRowsPerSec, dbRows: summary.dbRowsWritten,
+  contacts: summary.contacts, contactsPerSec: summary.contactsPerSec, bytesOutPerSec: summary.bytesOutPerSec, lateAdmissions: summary.lateAdmissions,
   throttle: summary.throttle, failures: summary.failures, session: summary.session,
 }));
 process.exit(0);

@@ -47,12 +47,19 @@ export interface CrawlSummary {
   measured: number;
   failed: number;
   unvisited: number;
+  /** First contacts: random packets to nodes not yet heard from (a live node answers WHOAREYOU). */
+  contacts: number;
+  contactsPerSec: number;
+  /** FINDNODE requests sent (the visit budget --rate limits). */
   requests: number;
   responses: number;
   elapsedMs: number;
   reqPerSec: number;
+  /** Nodes admitted to their visit so late that their challenge may have been forgotten (see ContactAhead). */
+  lateAdmissions: number;
   bytesIn: number;
   bytesOut: number;
+  bytesOutPerSec: number;
   packetsIn: number;
   packetsOut: number;
   records: { new: number; updated: number; duplicate: number; bad: number; badSignature: number };
@@ -181,11 +188,13 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
     }
     const cpu = process.cpuUsage(cpu0);
     const c = crawler.counts;
+    const perSec = (n: number): number => Math.round((n * 1000) / Math.max(1, crawler.elapsedMs));
     const summary: CrawlSummary = {
       crawlId, strategy: strategy.name, discovered: crawler.knownNodes, measured: c.measured, failed: c.failed,
-      unvisited: c.discovered + c.queued + c.pending, requests: crawler.counters.requests, responses: crawler.counters.responses,
-      elapsedMs: Math.round(crawler.elapsedMs), reqPerSec: Math.round((crawler.counters.requests * 1000) / Math.max(1, crawler.elapsedMs)),
-      bytesIn: transport.stats.bytesIn, bytesOut: transport.stats.bytesOut, packetsIn: transport.stats.packetsIn, packetsOut: transport.stats.packetsOut,
+      unvisited: c.discovered + c.queued + c.pending, contacts: crawler.counters.contacts, contactsPerSec: perSec(crawler.counters.contacts),
+      requests: crawler.counters.requests, responses: crawler.counters.responses,
+      elapsedMs: Math.round(crawler.elapsedMs), reqPerSec: perSec(crawler.counters.requests), lateAdmissions: crawler.counters.lateAdmissions,
+      bytesIn: transport.stats.bytesIn, bytesOut: transport.stats.bytesOut, bytesOutPerSec: perSec(transport.stats.bytesOut), packetsIn: transport.stats.packetsIn, packetsOut: transport.stats.packetsOut,
       records: {
         new: crawler.counters.newRecords, updated: crawler.counters.updatedRecords, duplicate: crawler.counters.duplicateRecords,
         bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,

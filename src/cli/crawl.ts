@@ -6,7 +6,7 @@ import { toJson } from './json.js';
 import { CrawlJobError, runCrawlJob, type CrawlSummary } from '../app/crawl-job.js';
 import { BOOTNODES, BUILTIN_NETWORKS, type BuiltinNetwork } from '../crawler/bootnodes.js';
 import { defaultKeyFile } from '../crawler/identity.js';
-import { DEFAULT_CRAWL_CONFIG, QUEUE_ORDERS, type CrawlConfig, type QueueOrder } from '../crawler/config.js';
+import { CONTACT_RATE_FACTOR, DEFAULT_CRAWL_CONFIG, QUEUE_ORDERS, type CrawlConfig, type QueueOrder } from '../crawler/config.js';
 import { strategyNames } from '../crawler/strategies.js';
 import type { ProgressSample } from '../crawler/types.js';
 import { UsageError } from '../util/errors.js';
@@ -21,9 +21,10 @@ export const CRAWL_FLAGS: FlagSpecs = {
   simnet: { type: 'string', help: 'take bootnodes from a simnet truth file', valueName: 'truth.json' },
   strategy: { type: 'string', help: 'target-distance strategy', default: D.strategy, valueName: 'name' },
   order: { type: 'string', help: `which waiting node goes next: ${QUEUE_ORDERS.join('|')} (seen: the one returned by the most tables; fifo: discovery order)`, default: D.queueOrder, valueName: 'order' },
-  rate: { type: 'number', help: 'global FINDNODE rate limit, requests/s', default: D.ratePerSec, min: 1 },
+  rate: { type: 'number', help: 'FINDNODE requests/s at most (the visit budget: a handshake carries the first request of a visit)', default: D.ratePerSec, min: 1 },
+  'contact-rate': { type: 'number', help: `first contacts/s at most (~100-byte packets that find out whether a node answers; 0: ${CONTACT_RATE_FACTOR} x --rate)`, default: D.contactRatePerSec, min: 0 },
   'fixed-rate': { type: 'bool', help: 'hold --rate even when the event loop, CPUs, RTTs or worker pool show saturation (default: back off, see README)' },
-  concurrency: { type: 'int', help: 'visits in flight at most (0: --rate x timeout x tries x 1.25, so dead nodes never hold back the rate)', default: D.concurrency, min: 0 },
+  concurrency: { type: 'int', help: 'visits in flight at most (0: contact rate x timeout x tries x 1.25, so dead nodes never hold back the rate)', default: D.concurrency, min: 0 },
   'timeout-ms': { type: 'int', help: 'per-request timeout', default: D.requestTimeoutMs, min: 1 },
   retries: { type: 'int', help: 'extra FINDNODE visits for a node whose visit failed', default: D.retries, min: 0 },
   retransmits: { type: 'int', help: 'resends of the same request packet on timeout (UDP loss)', default: D.retransmits, min: 0 },
@@ -73,7 +74,7 @@ export function configFromFlags(f: Record<string, unknown>): Partial<CrawlConfig
   const order = f.order as string;
   if (!(QUEUE_ORDERS as readonly string[]).includes(order)) throw new UsageError('ERR_USAGE_BAD_ORDER', `unknown --order "${order}" (one of ${QUEUE_ORDERS.join(', ')})`);
   return {
-    strategy, queueOrder: order as QueueOrder, ratePerSec: f.rate as number, adaptiveRate: !f['fixed-rate'], allowPrivate: Boolean(f['allow-private']), burst: Math.max(1, Math.round((f.rate as number) / 20)),
+    strategy, queueOrder: order as QueueOrder, ratePerSec: f.rate as number, contactRatePerSec: f['contact-rate'] as number, adaptiveRate: !f['fixed-rate'], allowPrivate: Boolean(f['allow-private']), burst: Math.max(1, Math.round((f.rate as number) / 20)),
     concurrency: f.concurrency as number, requestTimeoutMs: f['timeout-ms'] as number, retries: f.retries as number,
     retransmits: f.retransmits as number, cycles: f.cycles as number, progressIntervalMs: f['progress-interval-ms'] as number,
     durationMs: f.duration ? parseDurationMs(f.duration as string, 'duration') : null, bindAddress: f.bind as string, vantage: f.vantage as string, threads: f.threads as number,
@@ -89,7 +90,8 @@ export function formatSummary(s: CrawlSummary): string {
   const fails = Object.entries(s.failures).map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
   return [
     `crawl ${s.crawlId ?? '-'} (${s.strategy})${s.stopped ? ' stopped early' : ''}: ${s.discovered} nodes discovered, ${s.measured} measured, ${s.failed} failed${s.unvisited ? `, ${s.unvisited} not visited` : ''}`,
-    `  ${s.requests} requests in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.reqPerSec} req/s), ${fmtBytes(s.bytesOut)} out / ${fmtBytes(s.bytesIn)} in, ${s.cpuUsPerRequest} us CPU per request`,
+    `  ${s.requests} requests in ${(s.elapsedMs / 1000).toFixed(1)} s (${s.reqPerSec} req/s), ${s.contacts} first contacts (${s.contactsPerSec}/s), ${s.cpuUsPerRequest} us CPU per request`,
+    `  ${fmtBytes(s.bytesOut)} out (${fmtBytes(s.bytesOutPerSec)}/s) / ${fmtBytes(s.bytesIn)} in${s.lateAdmissions ? `; ${s.lateAdmissions} visits admitted late (challenge possibly expired)` : ''}`,
     s.throttle && s.throttle.throttledMs > 0
       ? `  rate backed off for ${(s.throttle.throttledMs / 1000).toFixed(1)} s (down to ${s.throttle.minRatePerSec} req/s) while the event loop, CPUs, RTTs, worker pool or store backlog showed saturation; --fixed-rate disables this`
       : '',

@@ -5,8 +5,14 @@ export class CrawlConfigError extends DhtscopeError {}
 
 /** Every crawl knob in one place; units are in the names. Validated by `validateCrawlConfig`. */
 export interface CrawlConfig {
-  /** Global FINDNODE rate limit (token bucket). */
+  /** Global FINDNODE rate limit (token bucket): full visits (a handshake carries the first request) and their follow-ups. */
   ratePerSec: number;
+  /**
+   * First contacts per second at most: the random packet (~100 bytes) that a live node answers with WHOAREYOU
+   * and a dead one not at all. They run ahead of the visits (src/crawler/contact.ts), so dead records cost
+   * packets, not visit tokens. 0 derives it from the rate (effectiveContactRate).
+   */
+  contactRatePerSec: number;
   /** Lower the rate while the event loop, CPUs, RTTs or the worker pool show saturation (see AdaptiveRate); false holds ratePerSec fixed. */
   adaptiveRate: boolean;
   /** Token bucket depth: how many requests may go out at once after an idle spell. */
@@ -54,6 +60,7 @@ export const SEEN_LEVELS = 8;
 
 export const DEFAULT_CRAWL_CONFIG: CrawlConfig = {
   ratePerSec: 1000,
+  contactRatePerSec: 0,
   adaptiveRate: true,
   burst: 50, // 50 ms worth at the default rate
   concurrency: 0,
@@ -76,18 +83,31 @@ export const DEFAULT_CRAWL_CONFIG: CrawlConfig = {
 };
 
 /**
- * Slots beyond the steady state: a dead node holds its slot for timeout x tries, so at the rate limit the
- * steady state is rate x timeout x tries if every node were dead; 25% more absorbs bursts. A fixed 4,000
- * would cap any crawl at 2,000 req/s whatever its rate (4,000 slots / 2 s per dead visit).
+ * The derived first-contact rate, as a multiple of the visit rate: with 60% of records dead (as in S-50k and
+ * the real network's tables), contacts at 2.5x the visit rate keep the visits fed; 4x still does at 75% dead.
+ * Contacts beyond what the visits can take wait (ContactAhead), so the factor only matters on dead-heavy tables.
+ */
+export const CONTACT_RATE_FACTOR = 4;
+
+export function effectiveContactRate(c: Pick<CrawlConfig, 'contactRatePerSec' | 'ratePerSec'>): number {
+  return c.contactRatePerSec > 0 ? c.contactRatePerSec : c.ratePerSec * CONTACT_RATE_FACTOR;
+}
+
+/**
+ * Slots beyond the steady state: a dead node holds its slot for timeout x tries, so at the contact rate limit
+ * the steady state is contact rate x timeout x tries if every node were dead; 25% more absorbs bursts. A fixed
+ * 4,000 would cap any crawl at 2,000 contacts/s whatever its rate (4,000 slots / 2 s per dead visit).
  */
 export const CONCURRENCY_HEADROOM = 1.25;
 /** Floor for the derived value, for very low rates. */
 export const MIN_AUTO_CONCURRENCY = 64;
 
 /** Visits in flight at most: config.concurrency, or with 0, enough that dead nodes never stall the rate. */
-export function effectiveConcurrency(c: Pick<CrawlConfig, 'concurrency' | 'ratePerSec' | 'requestTimeoutMs' | 'retransmits'>): number {
+export function effectiveConcurrency(
+  c: Pick<CrawlConfig, 'concurrency' | 'ratePerSec' | 'contactRatePerSec' | 'requestTimeoutMs' | 'retransmits'>,
+): number {
   if (c.concurrency > 0) return c.concurrency;
-  const steady = (c.ratePerSec * c.requestTimeoutMs * (1 + c.retransmits)) / 1000;
+  const steady = (effectiveContactRate(c) * c.requestTimeoutMs * (1 + c.retransmits)) / 1000;
   return Math.max(MIN_AUTO_CONCURRENCY, Math.ceil(steady * CONCURRENCY_HEADROOM));
 }
 
@@ -98,6 +118,7 @@ export function validateCrawlConfig(c: CrawlConfig): CrawlConfig {
     if (!Number.isInteger(v) || v < min) bad(`${k} must be an integer >= ${min}`);
   };
   if (!(c.ratePerSec > 0)) bad('ratePerSec must be > 0');
+  if (!(c.contactRatePerSec >= 0)) bad('contactRatePerSec must be >= 0');
   posInt('burst'); posInt('concurrency', 0); posInt('requestTimeoutMs'); posInt('cycles'); posInt('progressIntervalMs'); posInt('maxNodes');
   posInt('threads'); posInt('retries', 0); posInt('retransmits', 0); posInt('bindPort', 0);
   if (c.durationMs !== null && !(c.durationMs > 0)) bad('durationMs must be > 0');

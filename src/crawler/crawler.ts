@@ -8,10 +8,11 @@ import { endpointDrop, type EndpointDrop } from './endpoints.js';
 import { LevelQueue } from './level-queue.js';
 import { CrawlNode, NodeIndex, NodeState } from './nodes.js';
 import { ByteArena } from '../util/arena.js';
-import { SEEN_LEVELS, effectiveConcurrency, validateCrawlConfig, type CrawlConfig } from './config.js';
+import { SEEN_LEVELS, effectiveConcurrency, effectiveContactRate, validateCrawlConfig, type CrawlConfig } from './config.js';
 import {
   ADAPT_INTERVAL_MS, AdaptiveRate, RttInflationProbe, TokenBucket, defaultLoadProbe, queueDelayProbe, type LoadProbe, type QueueDelaySource,
 } from './rate.js';
+import { ContactAhead, LATE_ADMISSION_MS } from './contact.js';
 import { EMPTY_STREAK_TO_STOP, FULL_BUCKET_RECORDS, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
 import type { CrawlCounters, CrawlSink, FindNodeClient, ProgressSample, RecordVerifier, VisitError } from './types.js';
 
@@ -38,6 +39,11 @@ interface Visit {
   /** A reply of this visit held a full bucket: the early stop may apply (small networks never stop early). */
   sawFullBucket: boolean;
   packetIndex: number;
+  /** First contact sent, no WHOAREYOU yet. */
+  contacting: boolean;
+  /** Parked (answered first contact, waiting for a visit token): lets the request's message go out. */
+  release: (() => void) | null;
+  parkedAtMs: number;
   anyOk: boolean;
   lastError: VisitError | null;
   events: RequestEvents;
@@ -58,7 +64,7 @@ function keyOf(b: Uint8Array, off: number, len: number): string {
 export class Crawler {
   readonly config: CrawlConfig;
   readonly counters: CrawlCounters = {
-    requests: 0, responses: 0, nodesPackets: 0, recordsReceived: 0, duplicateRecords: 0, newRecords: 0, updatedRecords: 0,
+    contacts: 0, requests: 0, lateAdmissions: 0, responses: 0, nodesPackets: 0, recordsReceived: 0, duplicateRecords: 0, newRecords: 0, updatedRecords: 0,
     badRecords: 0, badSignatures: 0, droppedNodes: 0, bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, cyclesDone: 0,
   };
   /** Count of nodes per state. */
@@ -77,7 +83,13 @@ export class Crawler {
   /** Visits in flight at most (config.concurrency, or derived from the rate). */
   readonly concurrency: number;
   private readonly continuations = new RingQueue<Visit>(1024);
+  /** Visits whose node answered first contact, waiting for a visit token (bounded by ContactAhead and concurrency). */
+  private readonly parked = new RingQueue<Visit>(1024);
+  /** Visit tokens: FINDNODE requests (a handshake carries the first). Adaptive. */
   private readonly bucket: TokenBucket;
+  /** First-contact tokens: random packets to nodes not yet heard from. Fixed. */
+  private readonly contactBucket: TokenBucket;
+  private readonly ahead = new ContactAhead();
   private readonly adaptive: AdaptiveRate | null;
   private probe: LoadProbe | null = null;
   /** Fed with every request's first round trip; part of the default load signal. */
@@ -109,6 +121,9 @@ export class Crawler {
   ) {
     this.config = validateCrawlConfig({ ...config });
     this.bucket = new TokenBucket(this.config.ratePerSec, this.config.burst);
+    this.contactRateLimit = effectiveContactRate(this.config);
+    // The same burst in time as the visit bucket's.
+    this.contactBucket = new TokenBucket(this.contactRateLimit, Math.max(1, Math.ceil((this.config.burst * this.contactRateLimit) / this.config.ratePerSec)));
     this.adaptive = this.config.adaptiveRate ? new AdaptiveRate(this.config.ratePerSec) : null;
     // fifo keeps discovery order; a promoteOnRepeat strategy still moves a record returned twice ahead.
     const levels = this.config.queueOrder === 'seen' ? SEEN_LEVELS : strategy.promoteOnRepeat ? 2 : 1;
@@ -116,6 +131,8 @@ export class Crawler {
     this.concurrency = effectiveConcurrency(this.config);
   }
 
+  /** First contacts per second at most (the bucket runs at ContactAhead's rate under it). */
+  readonly contactRateLimit: number;
   /** Current request rate limit (below ratePerSec while the adaptive rate backs off). */
   get rateLimit(): number { return this.bucket.ratePerSec; }
   /** Lowest rate the adaptive control set and the time it spent below ratePerSec. */
@@ -318,15 +335,45 @@ export class Crawler {
   }
 
   private pump(): void {
-    if (this.stopping) { this.maybeFinish(); return; }
-    while (this.inflight < this.concurrency || this.continuations.length > 0) {
-      const cont = this.continuations.peek();
-      if (!cont && this.queue.peek() === undefined) break;
+    // Visit tokens: the next requests of visits under way first (they end visits and free slots), then parked
+    // nodes. Stopping, parked nodes are still admitted (their visit ends in one round trip), nothing new starts.
+    while (this.parked.length > 0 || (this.continuations.length > 0 && !this.stopping)) {
       if (!this.bucket.take()) break;
-      if (cont) { this.continuations.shift(); this.sendNext(cont); continue; }
+      const cont = this.stopping ? undefined : this.continuations.shift();
+      if (cont) { this.ahead.tokenUsed(false); this.sendNext(cont); continue; }
+      this.admit(this.parked.shift()!);
+    }
+    // Contact tokens: first contacts run ahead as far as ContactAhead allows.
+    if (!this.stopping) this.contactBucket.setRate(this.ahead.contactRate(this.bucket.ratePerSec, this.contactRateLimit));
+    while (!this.stopping && this.inflight < this.concurrency && this.queue.peek() !== undefined
+      && this.ahead.allows(this.parked.length, this.bucket.ratePerSec)) {
+      if (!this.contactBucket.take()) break;
       this.startVisit(this.queue.shift()!);
     }
     this.maybeFinish();
+  }
+
+  /** The visit's node answered first contact: its request goes out now if a token is free, else it parks. */
+  private onAdmit(v: Visit, release: () => void): void {
+    if (v.contacting) { v.contacting = false; this.ahead.contactConcluded(true); }
+    if (this.parked.length === 0 && this.bucket.take()) {
+      this.ahead.tokenUsed(true);
+      this.counters.requests++;
+      release();
+      return;
+    }
+    v.release = release;
+    v.parkedAtMs = performance.now();
+    this.parked.push(v);
+  }
+
+  private admit(v: Visit): void {
+    this.ahead.tokenUsed(true);
+    this.counters.requests++;
+    if (performance.now() - v.parkedAtMs > LATE_ADMISSION_MS) this.counters.lateAdmissions++;
+    const release = v.release!;
+    v.release = null;
+    release();
   }
 
   private startVisit(n: CrawlNode): void {
@@ -361,16 +408,23 @@ export class Crawler {
     n.visits++;
     const v: Visit = {
       node: n, nodeId, plan, next: 0, startedAtMs: Date.now(), rtt1Ms: null, rtt2Ms: null, bytesIn: 0, bytesOut: 0,
-      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, emptyStreak: 0, sawFullBucket: false, packetIndex: 0, anyOk: false, lastError: null,
-      events: { onNodes: (m, at, size) => this.onNodes(v, m, at, size) },
+      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, emptyStreak: 0, sawFullBucket: false, packetIndex: 0,
+      contacting: true, release: null, parkedAtMs: 0, anyOk: false, lastError: null,
+      events: { onNodes: (m, at, size) => this.onNodes(v, m, at, size), admit: (release) => this.onAdmit(v, release) },
     };
+    this.counters.contacts++;
     this.sendNext(v);
   }
 
+  /** Sends a visit's next request; the first one waits for admission (onAdmit), the others took their token. */
   private sendNext(v: Visit): void {
     const distances = v.plan[v.next++]!;
     v.lastRecords = 0;
-    this.counters.requests++;
+    if (v.next > 1) {
+      this.counters.requests++;
+      // Only the first request is admitted; later ones go out on the session at once.
+      v.events.admit = undefined;
+    }
     this.client.findNode(v.node.addr!, distances, v.events).then((r) => this.onResult(v, r));
   }
 
@@ -384,6 +438,8 @@ export class Crawler {
   }
 
   private onResult(v: Visit, r: RequestResult): void {
+    // Never answered WHOAREYOU (or the client does not admit): the contact ends here.
+    if (v.contacting) { v.contacting = false; this.ahead.contactConcluded(r.ok || r.stats.rtt1Ns !== null); }
     const s = r.stats;
     v.bytesIn += s.bytesIn; v.bytesOut += s.bytesOut; v.packetsIn += s.packetsIn; v.packetsOut += s.packetsOut;
     if (s.rtt1Ns !== null) {

@@ -49,13 +49,22 @@ export interface RecordVerifier {
   queueDelayMs?(): number;
 }
 
-/** The session layer as the crawler uses it. */
+/**
+ * The session layer as the crawler uses it. The crawler always passes `events.admit` on a visit's first request
+ * and spends a visit token when the client calls it (RequestEvents.admit); a client must call it before the
+ * packet that carries the FINDNODE.
+ */
 export interface FindNodeClient {
   findNode(remote: NodeAddress, distances: number[], events?: RequestEvents): Promise<RequestResult>;
 }
 
 export interface CrawlCounters {
+  /** First contacts (random packets to nodes not yet heard from in this visit). */
+  contacts: number;
+  /** FINDNODE requests sent (visit tokens spent). */
   requests: number;
+  /** Parked nodes admitted after LATE_ADMISSION_MS: their challenge may have been forgotten. */
+  lateAdmissions: number;
   responses: number;
   nodesPackets: number;
   recordsReceived: number;

@@ -3,8 +3,11 @@ import type { WheelEntry } from '../util/timer-wheel.js';
 import type { NodeAddress, RequestEvents, RequestResult, RequestStats } from './types.js';
 import type { SessionLayer } from './session-layer.js';
 
-/** Computing: the handshake crypto runs on a worker; WHOAREYOUs meanwhile are duplicates. */
-export const enum ReqState { Random, Queued, Computing, Handshake, Session, Done }
+/**
+ * Computing: the handshake crypto runs on a worker; WHOAREYOUs meanwhile are duplicates.
+ * Parked: the request waits for its owner's admission (RequestEvents.admit) before the packet that carries it.
+ */
+export const enum ReqState { Random, Queued, Computing, Handshake, Session, Parked, Done }
 
 /** Response type each request type expects. */
 export const RESPONSE_OF: Record<number, MessageType> = {
@@ -29,6 +32,11 @@ export class Request implements WheelEntry {
   randomNum = -1;
   /** Nonce of the WHOAREYOU our handshake answers (-1 before any). */
   answeredNum = -1;
+  /** While Parked after a WHOAREYOU: the challenge and record the handshake will answer (null: parked before a session send). */
+  parkedChallenge: Uint8Array | null = null;
+  parkedRecord: Uint8Array | null = null;
+  /** The owner let the request's message go out (admit); it is not asked again. */
+  admitted = false;
   /** Bumped per handshake started, so a superseded offloaded computation is discarded. */
   hsGen = 0;
   sentAtNs = 0n;

@@ -149,11 +149,38 @@ export class SessionLayer {
   /** Sends via the session if there is one, else starts (or joins) a handshake. */
   private dispatch(req: Request): void {
     const s = this.sessions.get(req.key);
-    if (s) { this.sendOnSession(req, s); return; }
+    if (s) {
+      if (this.mustPark(req)) { this.park(req, null, null); return; }
+      this.sendOnSession(req, s);
+      return;
+    }
     const waiting = this.handshaking.get(req.key);
     if (waiting) { req.state = ReqState.Queued; waiting.push(req); return; }
     this.handshaking.set(req.key, [req]);
     this.sendRandom(req);
+  }
+
+  private mustPark(req: Request): boolean { return !req.admitted && req.events?.admit !== undefined; }
+
+  /** Holds the request until its owner admits it (RequestEvents.admit); its timer is held meanwhile (onTimeout). */
+  private park(req: Request, challenge: Uint8Array | null, record: Uint8Array | null): void {
+    req.state = ReqState.Parked;
+    req.parkedChallenge = challenge;
+    req.parkedRecord = record;
+    req.events!.admit!(() => { this.release(req); });
+  }
+
+  private release(req: Request): void {
+    if (req.state !== ReqState.Parked || this.closed) return;
+    req.admitted = true;
+    const challenge = req.parkedChallenge;
+    const record = req.parkedRecord;
+    req.parkedChallenge = null;
+    req.parkedRecord = null;
+    // The wait was the owner's: the next round trip gets a whole timeout.
+    this.restartTimer(req);
+    if (challenge) this.startHandshake(req, challenge, record);
+    else this.dispatch(req); // the session may have gone meanwhile: then this starts a handshake
   }
 
   private nextNonce(): { nonce: Uint8Array; num: number } {
@@ -208,12 +235,19 @@ export class SessionLayer {
   /** Timer wheel callback. */
   onTimeout(req: Request): void {
     if (req.state === ReqState.Done) return;
+    if (req.state === ReqState.Parked || req.state === ReqState.Computing) {
+      // Nothing of ours is in flight: the owner holds the request, or our handshake crypto waits on a worker
+      // (the pool's queue is our own delay, not the remote's), so its timer waits too.
+      req.deadlineMs = performance.now() + this.config.requestTimeoutMs;
+      this.wheel.add(req);
+      return;
+    }
     if (req.attempts < this.config.retransmits && req.received === 0) {
       // Resend the same request (same request-id); a lost handshake restarts from the random packet.
       req.attempts++;
       req.deadlineMs = performance.now() + this.config.requestTimeoutMs;
       this.wheel.add(req);
-      if (req.state === ReqState.Queued || req.state === ReqState.Computing) return;
+      if (req.state === ReqState.Queued) return;
       if (req.state === ReqState.Random) { this.sendRandom(req); return; }
       // Handshake or session message lost (or its reply): resend on the session we hold. If the
       // remote has no session it answers WHOAREYOU and we run a fresh handshake.
@@ -304,6 +338,16 @@ export class SessionLayer {
       return;
     }
     req.stats.bytesIn += size; req.stats.packetsIn++;
+    if (req.state === ReqState.Parked) {
+      // Waiting for admission with a challenge: the one to our latest random packet replaces it (the remote keeps
+      // only that one). Anything else is a duplicate.
+      if (req.parkedChallenge && num === req.randomNum && num !== req.answeredNum) {
+        req.parkedChallenge = messageAd(p.maskingIv, p.header);
+        req.parkedRecord = p.whoareyou!.enrSeq !== this.local.enr.seq ? this.local.enr.raw : null;
+        req.answeredNum = num;
+      } else this.counters.whoareyouUnsolicited++;
+      return;
+    }
     // A remote keeps only the challenge it sent last. When a WHOAREYOU to an earlier random packet came
     // late (after our retransmit) and we answered it, the one to the latest packet supersedes it: the
     // remote would reject a handshake over the old challenge, so redo the handshake.
@@ -328,6 +372,11 @@ export class SessionLayer {
     // byte order, so "lower than ours" is not a safe test; a peer cannot hold a newer one).
     const record = wa.enrSeq !== this.local.enr.seq ? this.local.enr.raw : null;
     req.answeredNum = num;
+    if (this.mustPark(req)) { this.park(req, challenge, record); return; }
+    this.startHandshake(req, challenge, record);
+  }
+
+  private startHandshake(req: Request, challenge: Uint8Array, record: Uint8Array | null): void {
     const gen = ++req.hsGen;
     if (this.offload) {
       // Worker threads do the key generation, ECDH, HKDF and signature; the packet is built here.
@@ -336,6 +385,11 @@ export class SessionLayer {
         if (req.state !== ReqState.Computing || req.hsGen !== gen || this.closed) return;
         if (!hs) { this.fail(req, 'bad-handshake'); this.failWaiting(req.key, 'bad-handshake'); return; }
         this.sendHandshake(req, hs, record);
+      }, () => {
+        // The worker pool failed (a worker died): our failure, not the remote's.
+        if (req.state !== ReqState.Computing || req.hsGen !== gen) return;
+        this.fail(req, 'closed');
+        this.failWaiting(req.key, 'closed');
       });
       return;
     }
@@ -354,6 +408,7 @@ export class SessionLayer {
     req.stats.handshake = true;
     this.counters.handshakesOut++;
     req.sentAtNs = process.hrtime.bigint();
+    this.restartTimer(req);
     this.sendRaw(req, encodePacket(req.remoteId, iv, header, ct), req.remote.ip, req.remote.port);
     // Everything queued behind the handshake goes out on the new session.
     const w = this.handshaking.get(req.key);

@@ -36,6 +36,15 @@ export type RequestResult =
 export interface RequestEvents {
   /** One NODES packet: its records (views, copy to keep), the announced total, arrival time, datagram size. */
   onNodes?(msg: Nodes, arrivedAtNs: bigint, datagramBytes: number): void;
+  /**
+   * Admission of the request's message. Without it the message goes out as soon as it can. With it, the
+   * packet that carries the message (the handshake after WHOAREYOU, or the message itself on an existing
+   * session) waits until `release` is called; the first contact (the random packet) goes out at once. The
+   * wait holds the request's timer, so the owner must release soon: a remote forgets its challenge (geth
+   * after 1 s). Lets a crawler spend a cheap packet budget on first contacts and its CPU budget on the
+   * nodes that answered.
+   */
+  admit?(release: () => void): void;
 }
 
 /** Incoming request handler: return the replies (NODES may be several) or null to stay silent. */

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Crawler, type CrawlSink, type FindNodeClient } from '../../../src/crawler/crawler.js';
-import { DEFAULT_CRAWL_CONFIG, effectiveConcurrency, type QueueOrder } from '../../../src/crawler/config.js';
+import { CONTACT_RATE_FACTOR, DEFAULT_CRAWL_CONFIG, effectiveConcurrency, type QueueOrder } from '../../../src/crawler/config.js';
 import { InlineCrypto } from '../../../src/work/pool.js';
 import { PrefixStrategy, SweepStrategy } from '../../../src/crawler/strategy.js';
 import { createEnr, decodeEnr, type Enr } from '../../../src/enr/enr.js';
@@ -26,6 +26,8 @@ class FakeClient implements FindNodeClient {
     const i = byPort.get(remote.ip)!;
     await new Promise((r) => setTimeout(r, 1));
     if (dead(i)) return { ok: false, reason: 'no-whoareyou', nodes: null, stats: stats() };
+    // Like the session layer: a node that answered first contact waits for the crawler's admission.
+    if (events?.admit) await new Promise<void>((release) => events.admit!(release));
     const recs = [1, 2, 3, 4].map((k) => enrs[(i + k) % N]!.raw);
     const p1: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: 2, enrs: recs.slice(0, 2) };
     const p2: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: 2, enrs: recs.slice(2) };
@@ -79,15 +81,29 @@ describe('crawler scheduler', () => {
     assert.equal(c.failureReasons['no-whoareyou'], N / 10);
   });
 
-  it('respects the rate limit', async () => {
+  it('spends visit tokens (--rate) on nodes that answered first contact, and contact tokens on every node', async () => {
+    const live = N - N / 10;
     const client = new FakeClient();
-    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 400, burst: 5, adaptiveRate: false }, client, new PrefixStrategy(), local);
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 400, contactRatePerSec: 100_000, burst: 5, adaptiveRate: false }, client, new PrefixStrategy(), local);
     c.addBootnode(enrs[0]!);
     const t0 = performance.now();
     await c.run();
     const ms = performance.now() - t0;
-    // 120 requests at 400/s with a burst of 5 take at least (120 - 5) / 400 s.
-    assert.ok(ms >= ((N - 5) / 400) * 1000 * 0.95, `took ${ms} ms`);
+    assert.equal(c.counters.contacts, N, 'one first contact per node');
+    assert.equal(c.counters.requests, live, 'a FINDNODE only for nodes that answered');
+    // 108 live nodes at 400/s with a burst of 5 take at least (108 - 5) / 400 s; the dead ones cost no visit token.
+    assert.ok(ms >= ((live - 5) / 400) * 1000 * 0.95, `took ${ms} ms`);
+  });
+
+  it('holds first contacts to --contact-rate', async () => {
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 100_000, contactRatePerSec: 400, burst: 5, adaptiveRate: false }, new FakeClient(), new PrefixStrategy(), local);
+    c.addBootnode(enrs[0]!);
+    const t0 = performance.now();
+    await c.run();
+    const ms = performance.now() - t0;
+    assert.equal(c.counters.contacts, N);
+    // The contact bucket's burst is the visit bucket's in time: 5 tokens at 100,000/s is under one at 400/s.
+    assert.ok(ms >= ((N - 1) / 400) * 1000 * 0.95, `took ${ms} ms`);
   });
 
   for (const pool of [false, true]) it(`checks a new record's signature before visiting it${pool ? ' (on an asynchronous verifier, as the worker pool is)' : ''}: a forged one is never visited, stored or linked`, async () => {
@@ -237,12 +253,14 @@ describe('crawler scheduler', () => {
 
   it('derives the visits in flight from the rate when concurrency is 0', () => {
     const base = { ...DEFAULT_CRAWL_CONFIG, requestTimeoutMs: 1000, retransmits: 1 };
-    // 3,000 req/s x 1 s x 2 tries x 1.25: every slot a dead node could hold at the limit, plus headroom.
-    assert.equal(effectiveConcurrency({ ...base, ratePerSec: 3000, concurrency: 0 }), 7500);
-    assert.equal(effectiveConcurrency({ ...base, ratePerSec: 1, concurrency: 0 }), 64);
+    // 3,000 contacts/s x 1 s x 2 tries x 1.25: every slot a dead node could hold at the contact limit, plus headroom.
+    assert.equal(effectiveConcurrency({ ...base, ratePerSec: 1000, contactRatePerSec: 3000, concurrency: 0 }), 7500);
+    // Without a contact rate it is CONTACT_RATE_FACTOR x the visit rate.
+    assert.equal(effectiveConcurrency({ ...base, ratePerSec: 3000, contactRatePerSec: 0, concurrency: 0 }), 3000 * CONTACT_RATE_FACTOR * 2 * 1.25);
+    assert.equal(effectiveConcurrency({ ...base, ratePerSec: 0.01, concurrency: 0 }), 64);
     assert.equal(effectiveConcurrency({ ...base, ratePerSec: 3000, concurrency: 10 }), 10);
     const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 2000 }, new FakeClient(), new PrefixStrategy(), local);
-    assert.equal(c.concurrency, 2000 * 2 * 1.25);
+    assert.equal(c.concurrency, 2000 * CONTACT_RATE_FACTOR * 2 * 1.25);
   });
 
   for (const pooled of [false, true]) {
