@@ -1,17 +1,23 @@
 // One dhtscope crawl in its own process, so CPU, RSS and event-loop delay are the crawler's alone.
-// argv: JSON of { truthFile, bootnodes, config, db }; prints one JSON result line on stdout.
+// argv: JSON of { truthFile, bootnodes, config, db, simnetPid?, latenessFile? }; prints one JSON result line on stdout.
 // The truth file (every record of the simnet) is read only after the crawl: a real crawl does not hold it,
 // and at 250k records it would inflate the peak RSS being measured (see BENCHMARKS.md, "Scale").
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { writeHeapSnapshot } from 'node:v8';
 import { runCrawlJob } from '../src/app/crawl-job.js';
 import { compareWithTruth } from '../src/app/truth-compare.js';
+import { rttTruthError } from '../src/app/rtt-truth.js';
 import type { Truth } from '../src/simnet/simnet.js';
-import { rssPeak } from './harness.js';
+import { toHex } from '../src/util/bytes.js';
+import { readSimnetLateness, rssPeak } from './harness.js';
 import { readThreadCpu, threadCpuSplit } from './thread-cpu.js';
 
-const args = JSON.parse(process.argv[2]!) as { truthFile: string; bootnodes: string[]; config: Record<string, unknown>; db: string | null; dbMemoryMB?: number };
+const args = JSON.parse(process.argv[2]!) as {
+  truthFile: string; bootnodes: string[]; config: Record<string, unknown>; db: string | null; dbMemoryMB?: number;
+  /** The simnet's process and lateness file, to split the RTT error into its share and the crawler's. */
+  simnetPid?: number; latenessFile?: string;
+};
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
 const rss = rssPeak();
@@ -39,6 +45,23 @@ const memoryAtPeakMB = { heapUsed: MB(pk.heapUsed), heapTotal: MB(pk.heapTotal),
 lag.disable();
 const truth = JSON.parse(readFileSync(args.truthFile, 'utf8')) as Truth;
 const cov = compareWithTruth(crawler, truth);
+// Read after the crawl: the simnet has sent every reply the crawler measured.
+let latenessError: string | null = null;
+const lateness = args.simnetPid && args.latenessFile
+  ? await readSimnetLateness(args.simnetPid, args.latenessFile).catch((e: Error) => { latenessError = e.message; return null; })
+  : null;
+const rttError = rttTruthError(crawler.allNodes(), truth.live, lateness?.nodes ?? null);
+// Diagnosis: BENCH_RTT_DUMP=<file> writes every measured node's rtt1, rtt2, measuredAtMs and truth rttMs as JSON lines.
+if (process.env.BENCH_RTT_DUMP) {
+  const rttOf = new Map(truth.live.map((l) => [l.nodeId, l.rttMs]));
+  const lines: string[] = [];
+  for (const n of crawler.allNodes()) {
+    if (n.rtt1Ms === null) continue;
+    const id = toHex(n.id);
+    lines.push(JSON.stringify({ id, truthMs: rttOf.get(id) ?? null, rtt1Ms: n.rtt1Ms, rtt2Ms: n.rtt2Ms, measuredAtMs: n.measuredAtMs, late: lateness?.nodes[id] ?? null }));
+  }
+  writeFileSync(process.env.BENCH_RTT_DUMP, lines.join('\n') + '\n');
+}
 // Sustained rate: requests over the span in which the scheduler had work (first to last request).
 const busy = crawler.samples.filter((s) => s.queued > 0);
 const sustained = busy.length > 1 ? ((busy[busy.length - 1]!.requests - busy[0]!.requests) * 1000) / Math.max(1, busy[busy.length - 1]!.tMs - busy[0]!.tMs) : summary.reqPerSec;
@@ -63,5 +86,6 @@ console.log(JSON.stringify({
   eventLoopP99Ms: Number((lag.percentile(99) / 1e6).toFixed(1)), dbRowsPerSec: summary.dbRowsPerSec, dbRows: summary.dbRowsWritten,
   contacts: summary.contacts, contactsPerSec: summary.contactsPerSec, bytesOutPerSec: summary.bytesOutPerSec, lateAdmissions: summary.lateAdmissions,
   throttle: summary.throttle, failures: summary.failures, session: summary.session,
+  rttError, simnetReplyLatenessMs: lateness?.replies ?? null, ...(latenessError ? { latenessError } : {}),
 }));
 process.exit(0);

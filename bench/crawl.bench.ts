@@ -2,6 +2,7 @@
 // RTT 10-300 ms, 1% loss, simnet in its own processes, one bootnode, single-threaded crawler.
 // The crawler runs in its own process too (bench/crawl-child), so its CPU and RSS are its alone.
 // CPU per FINDNODE: cpuUsPerReq (all threads) = mainThreadUsPerReq (the event loop, from /proc on Linux) + otherThreadsUsPerReq.
+// RTT truth: rttError.{rtt1,rtt2}.{overall,crawler} = measured − simnet rttMs (− the simnet's own reply lateness for the crawler's share).
 // Flags: --nodes N --dead N --rate R --strategy S --order seen|fifo --loss L --port P --fixed-rate --no-db --db-memory-mb M (defaults: S-50k at 1,000 req/s).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,7 +21,10 @@ const { flags } = benchArgs('crawl.bench.js [options]',
   'CPU per FINDNODE (us, over the whole job): cpuUsPerReq for all the crawler\'s threads, mainThreadUsPerReq for the\n' +
   'main (event-loop) thread alone, from /proc/<pid>/task (Linux, 10 ms ticks; null elsewhere), otherThreadsUsPerReq\n' +
   'for the rest (crypto workers, DuckDB, libuv pool, V8 GC/compiler), otherThreadsByName splits it by thread name\n' +
-  '(count in brackets; "exited": threads gone by the end, such as the worker pool).', {
+  '(count in brackets; "exited": threads gone by the end, such as the worker pool).\n' +
+  'RTT error against truth (ms, p50/p95 over measured live nodes): rttError.rtt1 (random packet -> WHOAREYOU) and\n' +
+  '.rtt2 (handshake -> first NODES); overall = measured - the node\'s rttMs, crawler = that minus how late the simnet\'s\n' +
+  'reply left against its schedule (its timers and event loop); simnetReplyLatenessMs summarises that lateness.', {
     ...S50K_FLAGS,
     rate: { type: 'number', help: 'request rate limit, req/s', default: 1000, min: 1 },
     strategy: { type: 'string', help: 'target-distance strategy: prefix, sweep, random, trie', default: 'prefix' },
@@ -46,7 +50,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dhtscope-bench-crawl-'));
 try {
   const rate = flags.rate as number;
   const cfg = {
-    truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: flags['no-db'] ? null : join(dir, 'bench.duckdb'), dbMemoryMB: flags['db-memory-mb'] as number,
+    truthFile: sim.truthFile, simnetPid: sim.child.pid, latenessFile: sim.latenessFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: flags['no-db'] ? null : join(dir, 'bench.duckdb'), dbMemoryMB: flags['db-memory-mb'] as number,
     config: {
       strategy: flags.strategy as string, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)), concurrency: flags.concurrency as number,
       threads: flags.threads as number, adaptiveRate: !flags['fixed-rate'], queueOrder: flags.order as string,
@@ -73,6 +77,14 @@ try {
   console.log(`  crawler CPU           ${r.cpuUsPerReq} us per FINDNODE: main thread ${r.mainThreadUsPerReq ?? '-'}, other threads ${r.otherThreadsUsPerReq ?? '-'}${byName}`);
   console.log(`  crawler peak RSS      ${r.peakRssMB} MB (${Object.entries(r.memoryAtPeakMB).map(([k, v]) => `${k} ${v}`).join(', ')} MB) at ${(r.peakAtMs / 1000).toFixed(1)} s of the ${(r.jobMs / 1000).toFixed(1)} s job (crawl ${(r.elapsedMs / 1000).toFixed(1)} s, then flush and close); event-loop p99 ${r.eventLoopP99Ms} ms`);
   console.log(`  DuckDB ingest         ${r.dbRowsPerSec} rows/s (${r.dbRows} rows)`);
+  const ms = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}`);
+  for (const k of ['rtt1', 'rtt2'] as const) {
+    const e = r.rttError[k];
+    console.log(`  ${k} error vs truth    p50 ${ms(e.overall.p50Ms)} / p95 ${ms(e.overall.p95Ms)} ms (n ${e.overall.n}); crawler's share p50 ${ms(e.crawler.p50Ms)} / p95 ${ms(e.crawler.p95Ms)} ms (n ${e.crawler.n})`);
+  }
+  const late = r.simnetReplyLatenessMs?.total;
+  if (late) console.log(`  simnet reply lateness p50 ${late.p50} / p90 ${late.p90} / p99 ${late.p99} / max ${late.max} ms over ${late.n} replies (timer p99 ${r.simnetReplyLatenessMs.timer.p99}, request hold p99 ${r.simnetReplyLatenessMs.hold.p99})`);
+  else console.log(`  simnet reply lateness not available${r.latenessError ? `: ${r.latenessError}` : ''}`);
   const { session: _s, ...line } = result;
   console.log(JSON.stringify(line));
 } finally {

@@ -24,6 +24,7 @@ const FLAGS: FlagSpecs = {
   out: { type: 'string', help: 'write the summary and coverage JSON here', valueName: 'file' },
 };
 delete FLAGS.duration;
+delete FLAGS.lateness;
 
 export const DEMO_HELP = formatHelp('dhtscope demo [options]',
   'Starts a local simnet (default 5,000 live nodes + 7,500 dead records, in its own process), crawls it\n' +

@@ -1,4 +1,6 @@
-import { startSimnet } from '../simnet/simnet.js';
+import { renameSync, writeFileSync } from 'node:fs';
+import { startSimnet, type Simnet } from '../simnet/simnet.js';
+import { LATENESS_SIGNAL } from '../simnet/lateness.js';
 import { formatHelp, parseArgs, parseDurationMs, parseRange, parseWeights, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
@@ -17,6 +19,7 @@ export const SIMNET_FLAGS: FlagSpecs = {
   mix: { type: 'string', help: 'client profile weights', default: 'geth=40,lighthouse=35,nim=25' },
   seed: { type: 'string', help: 'seed: same seed, same network', default: '1' },
   truth: { type: 'string', help: 'write the truth file here once the network answers', valueName: 'file' },
+  lateness: { type: 'string', help: 'write how late replies left against their schedule (per node and overall) here, on SIGUSR2 and at stop', valueName: 'file' },
   duration: { type: 'string', help: 'stop after this long (e.g. 90s, 10m); default: until SIGINT/SIGTERM', valueName: 'time' },
   port: { type: 'int', help: 'UDP port of every node', default: 30303, min: 1, max: 65535 },
   'live-octet': { type: 'int', help: 'live nodes use 127.<octet>.x.y (dead +80, NAT +160)', default: 20, min: 1, max: 95 },
@@ -44,7 +47,15 @@ export async function runSimnet(argv: string[], io: CliIo): Promise<number> {
   const durationMs = flags.duration ? parseDurationMs(flags.duration as string, 'duration') : null;
   const opts = simnetOptionsFromFlags(flags);
   if (!flags.json) io.err(`simnet: generating ${opts.nodes} live + ${opts.dead} dead identities (seed ${opts.seed})...`);
-  const net = await startSimnet({ ...opts, truthFile: flags.truth as string | undefined });
+  const lateness = flags.lateness ? latenessWriter(flags.lateness as string, io) : null;
+  let net: Simnet;
+  try {
+    net = await startSimnet({ ...opts, truthFile: flags.truth as string | undefined });
+  } catch (e) {
+    lateness?.close();
+    throw e;
+  }
+  lateness?.ready(net);
   const summary = { ready: true, live: net.truth.live.length, dead: net.truth.dead.length, nat: net.truth.nat.length, startupMs: net.truth.startupMs, truth: flags.truth ?? null, bootnodes: net.truth.bootnodes };
   if (flags.json) io.out(toJson(summary));
   else io.err(`simnet: ${summary.live} live nodes answering (${summary.dead} dead, ${summary.nat} NAT'd) after ${summary.startupMs} ms; bootnode ${net.truth.bootnodes[0]}${flags.truth ? `; truth in ${flags.truth}` : ''}`);
@@ -60,7 +71,41 @@ export async function runSimnet(argv: string[], io: CliIo): Promise<number> {
     if (durationMs !== null) timer = setLongTimeout(done, durationMs);
   });
   const stats = await net.stats().catch(() => []);
+  await lateness?.write();
+  lateness?.close();
   await net.stop();
   if (!flags.json) io.err(`simnet: stopped (${stats.reduce((a, s) => a + s.handshakes, 0)} handshakes served)`);
   return 0;
+}
+
+/**
+ * Writes the simnet's reply lateness to `file` (atomically: its appearance means complete) on SIGUSR2 and at
+ * stop, so a benchmark can read it while the simnet still runs. The handler is installed before start-up: a
+ * SIGUSR2 with no handler would kill the process; one that comes before the network is up is answered once it is.
+ */
+function latenessWriter(file: string, io: CliIo) {
+  let net: Simnet | null = null;
+  let asked = false;
+  // One write at a time; a signal during a write queues one more.
+  let chain: Promise<void> = Promise.resolve();
+  const write = (): Promise<void> => {
+    chain = chain.then(async () => {
+      if (!net) return;
+      try {
+        writeFileSync(file + '.tmp', JSON.stringify(await net.lateness()));
+        renameSync(file + '.tmp', file);
+      } catch (e) {
+        io.err(`simnet: cannot write the lateness file ${file}: ${(e as Error).message}`);
+      }
+    });
+    return chain;
+  };
+  const onSignal = () => { if (net) void write(); else asked = true; };
+  const hasSignal = process.platform !== 'win32';
+  if (hasSignal) process.on(LATENESS_SIGNAL, onSignal);
+  return {
+    ready(n: Simnet) { net = n; if (asked) void write(); },
+    write,
+    close() { if (hasSignal) process.off(LATENESS_SIGNAL, onSignal); },
+  };
 }

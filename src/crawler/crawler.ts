@@ -467,7 +467,8 @@ export class Crawler {
     if (v.anyOk) {
       // Whole ms: a small integer is stored in the object, a fraction as a separate heap number per node.
       if (n.measuredAtMs < 0) n.measuredAtMs = Math.round(performance.now() - this.startMs);
-      if (v.rtt1Ms !== null) n.rtt1Ms = v.rtt1Ms;
+      // rtt2 of the same visit: both then come from the one handshake.
+      if (v.rtt1Ms !== null) { n.rtt1Ms = v.rtt1Ms; n.rtt2Ms = v.rtt2Ms; }
       this.setState(n, NodeState.Measured);
     } else {
       n.failures++;

@@ -26,6 +26,8 @@ export class CrawlNode implements NodeAddress {
   measuredAtMs = -1;
   /** Whole µs (a small integer lives in the object; a fraction would be a heap number per node), -1 if none. */
   private rtt1Us = -1;
+  /** Whole µs like rtt1Us: the same visit's handshake → first response, -1 if none. */
+  private rtt2Us = -1;
   /** ms since EPOCH_BASE_MS: small enough to stay in the object for 24 days of crawling. */
   private readonly firstSeenRelMs: number;
   /** Free for the sink: a number it gave the node (the store's edge end), -1 until then. */
@@ -83,6 +85,9 @@ export class CrawlNode implements NodeAddress {
   /** RTT of the first request of its last measured visit, null before one. */
   get rtt1Ms(): number | null { return this.rtt1Us < 0 ? null : this.rtt1Us / 1000; }
   set rtt1Ms(ms: number | null) { this.rtt1Us = ms === null ? -1 : Math.round(ms * 1000); }
+  /** Handshake → first response of the visit whose rtt1 this node holds (the visit that did the handshake), null if none. */
+  get rtt2Ms(): number | null { return this.rtt2Us < 0 ? null : this.rtt2Us / 1000; }
+  set rtt2Ms(ms: number | null) { this.rtt2Us = ms === null ? -1 : Math.round(ms * 1000); }
 
   /** Points the node at a new [ID | record] slot (a higher seq) and takes the record's endpoint, if any. */
   setRecord(bytes: Uint8Array, off: number, rawLen: number, pubkeyOffset: number, seq: bigint, enr: Enr): void {

@@ -6,7 +6,7 @@ import { decodeMessage, encodeMessage, MessageType, type Message } from '../wire
 import {
   decodePacket, encodeHeader, encodePacket, handshakeAuthdata, messageAd, whoareyouAuthdata, type Packet,
 } from '../wire/packet.js';
-import type { DatagramTransport } from '../transport/types.js';
+import { PacketKind, type DatagramTransport } from '../transport/types.js';
 import { bytesEqual } from '../util/bytes.js';
 import { DhtscopeError } from '../util/errors.js';
 import { LruMap } from '../util/lru.js';
@@ -199,9 +199,10 @@ export class SessionLayer {
     this.byNonce.set(num, req);
   }
 
-  private sendRaw(req: Request | null, pkt: Uint8Array, ip: string, port: number): void {
+  /** Without a request it is a reply of ours: a response unless the caller says WHOAREYOU. */
+  private sendRaw(req: Request | null, pkt: Uint8Array, ip: string, port: number, kind = req ? PacketKind.Request : PacketKind.Response): void {
     if (req) { req.stats.bytesOut += pkt.length; req.stats.packetsOut++; }
-    this.transport.send(pkt, ip, port);
+    this.transport.send(pkt, ip, port, kind);
   }
 
   /** First contact: a message packet with random content; the remote answers WHOAREYOU. */
@@ -441,7 +442,7 @@ export class SessionLayer {
     const header = encodeHeader(Flag.WhoAreYou, nonce, whoareyouAuthdata(this.rand.take(ID_NONCE_SIZE), known ? known.seq : 0n));
     this.challenges.set(key, { data: messageAd(iv, header), knownEnr: known });
     this.counters.whoareyouSent++;
-    this.sendRaw(null, encodePacket(srcId, iv, header, EMPTY), ip, port);
+    this.sendRaw(null, encodePacket(srcId, iv, header, EMPTY), ip, port, PacketKind.Whoareyou);
   }
 
   private onHandshake(p: Packet, ip: string, port: number, at: bigint, size: number): void {

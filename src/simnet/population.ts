@@ -158,7 +158,10 @@ export function generatePopulation(p: PopulationParams, be: Secp256k1Backend = s
     // Every cohostEvery-th node shares the previous node's ip:port under its own ID.
     const cohost = p.cohostEvery > 0 && i > 0 && i % p.cohostEvery === 0;
     const ip = loopbackAddress(p.liveOctet, cohost ? host - 1 : host++);
-    out.push(make('live', i, ip));
+    const rec = make('live', i, ip);
+    // One endpoint is one link: a co-hosted ID answers with its host's delay, so its truth says so.
+    if (cohost) { const host0 = out[out.length - 1]!; rec.rttMs = host0.rttMs; rec.bandwidthMbps = host0.bandwidthMbps; }
+    out.push(rec);
   }
   for (let i = 0; i < p.dead; i++) out.push(make('dead', i, loopbackAddress(p.liveOctet + DEAD_OCTET_OFFSET, i)));
   for (let i = 0; i < nat; i++) out.push(make('nat', i, loopbackAddress(p.liveOctet + NAT_OCTET_OFFSET, i)));

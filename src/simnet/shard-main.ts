@@ -4,7 +4,7 @@ import { SimShard, type ShardConditions } from './shard.js';
 import { populationFromJson, type PopulationJson } from './population.js';
 
 interface StartMsg { type: 'start'; popFile: string; from: number; to: number; cond: ShardConditions }
-type Msg = StartMsg | { type: 'stats' } | { type: 'stop' };
+type Msg = StartMsg | { type: 'stats' } | { type: 'lateness' } | { type: 'stop' };
 
 let shard: SimShard | null = null;
 
@@ -18,6 +18,8 @@ process.on('message', (m: Msg) => {
         process.send!({ type: 'ready', ...r });
       } else if (m.type === 'stats') {
         process.send!({ type: 'stats', stats: shard?.stats() ?? null });
+      } else if (m.type === 'lateness') {
+        process.send!({ type: 'lateness', lateness: shard?.latenessReport() ?? null });
       } else if (m.type === 'stop') {
         await shard?.stop();
         process.send!({ type: 'stopped' }, () => process.exit(0));

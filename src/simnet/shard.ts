@@ -3,12 +3,14 @@ import { decodeEnr } from '../enr/enr.js';
 import { SessionLayer } from '../session/session-layer.js';
 import { makeResponder, PROFILES } from '../node/responder.js';
 import { UdpTransport, type DatagramHandler } from '../transport/udp.js';
-import type { DatagramTransport } from '../transport/types.js';
+import { PacketKind, type DatagramTransport } from '../transport/types.js';
 import { TimerWheel, type WheelEntry } from '../util/timer-wheel.js';
 import { Prng } from '../util/prng.js';
 import { LruMap } from '../util/lru.js';
 import { PopulationIndex, StaticTable } from './tables.js';
 import type { PopulationRecord } from './population.js';
+import { LatenessLog, type ShardLateness } from './lateness.js';
+import { toHex } from '../util/bytes.js';
 
 export interface ShardConditions {
   /** Per-packet loss probability, applied once to every packet a node sends or receives. */
@@ -40,37 +42,63 @@ const DELAY_TICK_MS = 1;
 const DELAY_SLOTS = 1024;
 const VERIFIED_RECORDS = 4096;
 
+const NS_PER_MS = 1e6;
+
 class DelayedSend implements WheelEntry {
   cancelled = false;
-  constructor(readonly deadlineMs: number, private readonly sock: UdpTransport, private readonly data: Uint8Array, private readonly ip: string, private readonly port: number) {}
-  fire(): void { this.sock.send(this.data, this.ip, this.port); }
+  constructor(
+    readonly deadlineMs: number, readonly link: SimLink, readonly data: Uint8Array, readonly ip: string, readonly port: number,
+    /** Which identity sent it, what it is, and how long its request waited before it was handled (ms). */
+    readonly slot: number, readonly kind: PacketKind, readonly holdMs: number,
+  ) {}
+  fire(): void { this.link.fire(this); }
 }
 
 /**
  * One simulated endpoint: replies leave after the node's RTT plus the serialisation time of the
  * packets queued before them (a train shows the link rate); loss drops packets both ways.
  */
-class SimLink implements DatagramTransport {
+class SimLink {
   private handler: DatagramHandler = () => {};
   private linkFreeAtMs = 0;
+  /** Arrival (hrtime) of the datagram being handled, -1 outside a handler: replies are sent synchronously in it. */
+  private arrivedAtNs = -1n;
   constructor(private readonly shard: SimShard, private readonly sock: UdpTransport, private readonly rttMs: number, private readonly bytesPerMs: number) {}
   onDatagram(h: DatagramHandler): void { this.handler = h; }
   deliver(data: Uint8Array, ip: string, port: number, at: bigint): void {
     if (this.shard.lose()) return;
-    this.handler(data, ip, port, at);
+    this.arrivedAtNs = at;
+    try { this.handler(data, ip, port, at); } finally { this.arrivedAtNs = -1n; }
   }
-  send(data: Uint8Array, ip: string, port: number): void {
+  /** Schedules a datagram of the identity in `slot` (the shard's index of it). */
+  send(slot: number, data: Uint8Array, ip: string, port: number, kind: PacketKind): void {
     if (this.shard.lose()) return;
     const now = performance.now();
+    // The schedule counts from now; the time its request waited before it was handled is the simnet's too.
+    const holdMs = this.arrivedAtNs >= 0n ? Number(process.hrtime.bigint() - this.arrivedAtNs) / NS_PER_MS : 0;
     const start = Math.max(now + this.rttMs, this.linkFreeAtMs);
     this.linkFreeAtMs = start + data.length / this.bytesPerMs;
-    this.shard.wheel.add(new DelayedSend(this.linkFreeAtMs, this.sock, Uint8Array.from(data), ip, port));
+    this.shard.wheel.add(new DelayedSend(this.linkFreeAtMs, this, Uint8Array.from(data), ip, port, slot, kind, holdMs));
   }
+  fire(d: DelayedSend): void {
+    const lateMs = performance.now() - d.deadlineMs;
+    this.sock.send(d.data, d.ip, d.port);
+    this.shard.lateness.record(d.slot, d.kind, lateMs, d.holdMs);
+  }
+}
+
+/** One identity's side of its endpoint: its sends carry its slot, so lateness is kept per node on a shared link. */
+class NodePort implements DatagramTransport {
+  constructor(private readonly link: SimLink, private readonly slot: number) {}
+  send(data: Uint8Array, ip: string, port: number, kind = PacketKind.Response): void { this.link.send(this.slot, data, ip, port, kind); }
+  onDatagram(h: DatagramHandler): void { this.link.onDatagram(h); }
 }
 
 /** Runs the live nodes [from, to) of a population: one socket per ip:port, one session layer per ID. */
 export class SimShard {
   readonly wheel = new TimerWheel(DELAY_TICK_MS, DELAY_SLOTS);
+  /** Reply lateness per identity of [from, to) (slot = index − from) and over all replies. */
+  readonly lateness: LatenessLog;
   private readonly sockets: UdpTransport[] = [];
   private readonly layers: SessionLayer[] = [];
   private readonly lossRng: Prng;
@@ -78,6 +106,7 @@ export class SimShard {
 
   constructor(private readonly pop: PopulationRecord[], private readonly from: number, private readonly to: number, private readonly cond: ShardConditions) {
     this.lossRng = new Prng(`${cond.seed}/loss/${from}`);
+    this.lateness = new LatenessLog(to - from);
   }
 
   lose(): boolean {
@@ -123,7 +152,7 @@ export class SimShard {
         const enr = decodeEnr(r.raw);
         const { idx, dist } = index.tableOf(i, this.cond.seed);
         const table = new StaticTable(raws, idx, dist);
-        const layer = new SessionLayer(link, { sk: r.sk!, id: r.nodeId, enr }, { sharedTransport: shared, collectNodes: false, maxSessions: 1024, maxChallenges: 1024 }, be, () => undefined, sessionWheel);
+        const layer = new SessionLayer(new NodePort(link, i - this.from), { sk: r.sk!, id: r.nodeId, enr }, { sharedTransport: shared, collectNodes: false, maxSessions: 1024, maxChallenges: 1024 }, be, () => undefined, sessionWheel);
         layer.useRecordCache(verifiedPubkeys, verifiedIds);
         const rand = new Prng(`${this.cond.seed}/shuffle/${i}`);
         layer.onRequest(makeResponder(() => enr, table, PROFILES[r.profile], () => rand.next()));
@@ -136,6 +165,11 @@ export class SimShard {
       sock.onDatagram((d, ip, port, at) => link.deliver(d, ip, port, at));
     }
     return { bound: this.sockets.length, errors };
+  }
+
+  /** Lateness of the replies sent so far, by node ID and over all replies. */
+  latenessReport(): ShardLateness {
+    return this.lateness.snapshot((slot) => toHex(this.pop[this.from + slot]!.nodeId));
   }
 
   stats(): ShardStats {

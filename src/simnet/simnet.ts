@@ -7,6 +7,7 @@ import { toHex } from '../util/bytes.js';
 import { SimShard, type ShardConditions, type ShardStats } from './shard.js';
 import { DEFAULT_POPULATION, generatePopulation, populationToJson, type PopulationParams, type PopulationRecord } from './population.js';
 import { SimnetError } from './errors.js';
+import { mergeLateness, type ShardLateness, type SimnetLateness } from './lateness.js';
 
 export interface SimnetOptions extends Partial<PopulationParams> {
   loss?: number;
@@ -34,12 +35,16 @@ export interface Simnet {
   truth: Truth;
   population: PopulationRecord[];
   stats(): Promise<ShardStats[]>;
+  /** How late the replies sent so far left against their schedule, per node and overall. */
+  lateness(): Promise<SimnetLateness>;
   stop(): Promise<void>;
 }
 
 /** Live nodes per shard process: each socket is a file descriptor and a process may hold 20,000. */
 export const NODES_PER_SHARD = 10_000;
 const SHARD_READY_TIMEOUT_MS = 120_000;
+/** A running shard answers a query or a stop within this, or it is taken for hung. */
+const SHARD_ANSWER_TIMEOUT_MS = 10_000;
 
 /** Starts a simulated discv5 network on loopback; resolves once every node answers (truth written). */
 export async function startSimnet(opts: SimnetOptions = {}): Promise<Simnet> {
@@ -108,6 +113,7 @@ export async function startSimnet(opts: SimnetOptions = {}): Promise<Simnet> {
     truth,
     population: pop,
     stats: () => Promise.all(handles.map((h) => h.stats())),
+    lateness: async () => mergeLateness((await Promise.all(handles.map((h) => h.lateness()))).filter((l): l is ShardLateness => l !== null)),
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -128,11 +134,13 @@ function bindError(errors: string[]): SimnetError {
 interface ShardHandle {
   start(popFile: string, from: number, to: number, cond: ShardConditions): Promise<void>;
   stats(): Promise<ShardStats>;
+  /** Null from a shard that has not started. */
+  lateness(): Promise<ShardLateness | null>;
   stop(): Promise<void>;
 }
 
 function inProcessHandle(s: SimShard): ShardHandle {
-  return { start: async () => {}, stats: async () => s.stats(), stop: () => s.stop() };
+  return { start: async () => {}, stats: async () => s.stats(), lateness: async () => s.latenessReport(), stop: () => s.stop() };
 }
 
 function childHandle(): ShardHandle {
@@ -159,13 +167,18 @@ function childHandle(): ShardHandle {
       if (r.errors.length) throw bindError(r.errors);
     },
     async stats() {
-      const p = waitFor<{ stats: ShardStats }>('stats', 10_000);
+      const p = waitFor<{ stats: ShardStats }>('stats', SHARD_ANSWER_TIMEOUT_MS);
       child.send({ type: 'stats' });
       return (await p).stats;
     },
+    async lateness() {
+      const p = waitFor<{ lateness: ShardLateness | null }>('lateness', SHARD_ANSWER_TIMEOUT_MS);
+      child.send({ type: 'lateness' });
+      return (await p).lateness;
+    },
     async stop() {
       if (exited) return;
-      const p = waitFor<unknown>('stopped', 10_000).catch(() => child.kill('SIGKILL'));
+      const p = waitFor<unknown>('stopped', SHARD_ANSWER_TIMEOUT_MS).catch(() => child.kill('SIGKILL'));
       child.send({ type: 'stop' });
       await p;
     },

@@ -63,6 +63,9 @@ describe('NodeIndex', () => {
     assert.ok(n.pubkeyEquals(pk, 0));
     n.rtt1Ms = 12.3456;
     assert.equal(n.rtt1Ms, 12.346);
+    assert.equal(n.rtt2Ms, null, 'no rtt2 before a visit');
+    n.rtt2Ms = 7.0004;
+    assert.equal(n.rtt2Ms, 7);
     const t = Date.now();
     assert.equal(new CrawlNode(arena.placed, 0, 0n, 0, 0, t, 1).firstSeenMs, t);
   });
