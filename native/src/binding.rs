@@ -1,7 +1,8 @@
 //! JS glue: `createTrie()` returns a plain object of methods over one
 //! `trie::Trie`, plus `noop()` for measuring the bare Node-API call cost, and
 //! stateless crypto functions (`aes128Ctr`, `aesGcmSeal`, `aesGcmOpen`,
-//! `sha256`, `hkdfSha256`, `cryptoSupported`).
+//! `sha256`, `hkdfSha256`, `cryptoSupported`), and `recvDelayNs` (kernel
+//! receive timestamps, netstamp.rs).
 //! Every input is validated here and reported as a JS Error with a stable
 //! `code` (panic=abort must never fire).
 //!
@@ -513,6 +514,15 @@ unsafe extern "C" fn f_noop(env: napi_env, _info: napi_callback_info) -> napi_va
     v
 }
 
+/// `recvDelayNs(fd)`: how long the datagram just read from socket `fd` waited since the kernel received it
+/// (ns), or -1 when unknown (see netstamp.rs).
+unsafe extern "C" fn f_recv_delay_ns(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |c| {
+        let fd = c.int(0, 0, i32::MAX as u32, ERR_BAD_ARG, "fd")?;
+        js_f64(env, crate::netstamp::recv_delay_ns(fd as i32).unwrap_or(-1.0))
+    })
+}
+
 /// A fresh Uint8Array of `len` bytes (one ArrayBuffer) and its memory.
 unsafe fn out_bytes<'a>(env: napi_env, len: usize) -> JsResult<(napi_value, &'a mut [u8])> {
     let (ta, data) = js_typed(env, NAPI_UINT8_ARRAY, 1, len).map_err(|e| JsError {
@@ -673,6 +683,7 @@ unsafe fn init(env: napi_env, exports: napi_value) -> JsResult<napi_value> {
     export_fn(env, exports, c"aesGcmOpen", f_aes_gcm_open)?;
     export_fn(env, exports, c"sha256", f_sha256)?;
     export_fn(env, exports, c"hkdfSha256", f_hkdf_sha256)?;
+    export_fn(env, exports, c"recvDelayNs", f_recv_delay_ns)?;
     Ok(exports)
 }
 

@@ -4,6 +4,7 @@
 //! the Node-API surface is declared by hand in `napi.rs`.
 
 pub mod aes;
+pub mod netstamp;
 pub mod sha256;
 #[cfg(test)]
 mod test_vectors;

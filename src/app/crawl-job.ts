@@ -60,6 +60,8 @@ export interface CrawlSummary {
   bytesIn: number;
   bytesOut: number;
   bytesOutPerSec: number;
+  /** Where reply arrival times (and so RTTs) come from: the kernel's receive timestamps, or the event loop. */
+  rxClock: 'kernel' | 'event-loop';
   packetsIn: number;
   packetsOut: number;
   records: { new: number; updated: number; duplicate: number; bad: number; badSignature: number };
@@ -194,7 +196,7 @@ export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
       unvisited: c.discovered + c.queued + c.pending, contacts: crawler.counters.contacts, contactsPerSec: perSec(crawler.counters.contacts),
       requests: crawler.counters.requests, responses: crawler.counters.responses,
       elapsedMs: Math.round(crawler.elapsedMs), reqPerSec: perSec(crawler.counters.requests), lateAdmissions: crawler.counters.lateAdmissions,
-      bytesIn: transport.stats.bytesIn, bytesOut: transport.stats.bytesOut, bytesOutPerSec: perSec(transport.stats.bytesOut), packetsIn: transport.stats.packetsIn, packetsOut: transport.stats.packetsOut,
+      bytesIn: transport.stats.bytesIn, bytesOut: transport.stats.bytesOut, bytesOutPerSec: perSec(transport.stats.bytesOut), rxClock: transport.rxClock, packetsIn: transport.stats.packetsIn, packetsOut: transport.stats.packetsOut,
       records: {
         new: crawler.counters.newRecords, updated: crawler.counters.updatedRecords, duplicate: crawler.counters.duplicateRecords,
         bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,

@@ -48,6 +48,8 @@ export interface NativeAddon extends Partial<NativeCrypto> {
   createTrie(): NativeTrieHandle;
   /** Empty function: measures the bare cost of a Node-API call. */
   noop(): void;
+  /** How long the datagram just read from socket `fd` waited since the kernel received it, ns; -1 if unknown. */
+  recvDelayNs?(fd: number): number;
 }
 
 export class NativeIdTrie implements IdTrie {

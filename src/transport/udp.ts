@@ -1,6 +1,8 @@
 import { createSocket, type Socket, type RemoteInfo } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
 import { DhtscopeError } from '../util/errors.js';
+import { recvDelayFn, socketFd, type RecvDelay, type RxClock } from './rx-stamp.js';
 
 /** Asked of the OS for each socket; Linux caps at net.core.{r,w}mem_max, so we report what we got. */
 export const DEFAULT_SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
@@ -9,12 +11,17 @@ export const DEFAULT_MAX_TRACKED_REMOTES = 100_000;
 
 export class TransportError extends DhtscopeError {}
 
-/** Called for every datagram: bytes (a view valid only during the call), sender, arrival hrtime. */
+/**
+ * Called for every datagram: bytes (a view valid only during the call), sender, arrival hrtime (the kernel's
+ * receive time when the transport has it, see rx-stamp.ts).
+ */
 export type DatagramHandler = (data: Uint8Array, ip: string, port: number, arrivedAtNs: bigint) => void;
 
 export interface TransportStats {
   packetsIn: number; packetsOut: number; bytesIn: number; bytesOut: number;
   sendErrors: number;
+  /** Datagrams whose arrival time is the kernel's receive timestamp (the rest: when JS saw them). */
+  kernelStamped: number;
   /** Actual socket buffer sizes granted by the OS (bytes). */
   recvBufferBytes: number; sendBufferBytes: number;
 }
@@ -35,7 +42,9 @@ export interface UdpTransportOptions {
 
 /** The only owner of UDP sockets: it moves bytes and counts them, and decodes nothing. */
 export class UdpTransport {
-  readonly stats: TransportStats = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, sendErrors: 0, recvBufferBytes: 0, sendBufferBytes: 0 };
+  readonly stats: TransportStats = { packetsIn: 0, packetsOut: 0, bytesIn: 0, bytesOut: 0, sendErrors: 0, kernelStamped: 0, recvBufferBytes: 0, sendBufferBytes: 0 };
+  /** Kernel receive delays, when the native addon provides them. */
+  private readonly recvDelay: RecvDelay | null = recvDelayFn();
   private handler: DatagramHandler = () => {};
   private readonly remotes: Map<string, RemoteCounters> | null;
   private closed = false;
@@ -54,9 +63,13 @@ export class UdpTransport {
     const t = new UdpTransport(s4, s6, opts);
     t.stats.recvBufferBytes = safe(() => s4.getRecvBufferSize());
     t.stats.sendBufferBytes = safe(() => s4.getSendBufferSize());
-    const onMsg = (msg: Buffer, rinfo: RemoteInfo) => t.onMessage(msg, rinfo);
-    s4.on('message', onMsg);
-    s6?.on('message', onMsg);
+    for (const s of [s4, s6]) {
+      if (!s) continue;
+      const fd = t.recvDelay ? socketFd(s) : -1;
+      // The first query turns the socket's timestamping on, so datagrams from now on carry one.
+      if (fd >= 0) t.recvDelay!(fd);
+      s.on('message', (msg: Buffer, rinfo: RemoteInfo) => t.onMessage(msg, rinfo, fd));
+    }
     return t;
   }
 
@@ -67,10 +80,17 @@ export class UdpTransport {
 
   get hasIpv6(): boolean { return this.sock6 !== null; }
 
+  /** Where arrival times come from. */
+  get rxClock(): RxClock { return this.recvDelay && socketFd(this.sock4) >= 0 ? 'kernel' : 'event-loop'; }
+
   onDatagram(h: DatagramHandler): void { this.handler = h; }
 
-  private onMessage(msg: Buffer, rinfo: RemoteInfo): void {
-    const at = process.hrtime.bigint();
+  private onMessage(msg: Buffer, rinfo: RemoteInfo, fd: number): void {
+    let at = process.hrtime.bigint();
+    if (fd >= 0) {
+      const waitedNs = this.recvDelay!(fd);
+      if (waitedNs >= 0) { at -= BigInt(Math.round(waitedNs)); this.stats.kernelStamped++; }
+    }
     this.stats.packetsIn++;
     this.stats.bytesIn += msg.length;
     if (this.remotes) {
@@ -122,7 +142,7 @@ function safe(f: () => number): number { try { return f(); } catch { return 0; }
 
 function bindSocket(type: 'udp4' | 'udp6', address: string, port: number, bufferBytes: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const s = createSocket({ type, reuseAddr: false });
+    const s = createSocket({ type, reuseAddr: false, lookup: literalLookup });
     const onErr = (e: NodeJS.ErrnoException) => {
       s.close();
       reject(new TransportError(e.code === 'EADDRINUSE' ? 'ERR_TRANSPORT_ADDR_IN_USE' : 'ERR_TRANSPORT_BIND',
@@ -138,6 +158,16 @@ function bindSocket(type: 'udp4' | 'udp6', address: string, port: number, buffer
       resolve(s);
     });
   });
+}
+
+/**
+ * Answers at once for IP literals (every send here), so the datagram leaves inside send(); dns.lookup answers
+ * them on the next tick, after the rest of the caller's work, which the round trip clock would count.
+ */
+function literalLookup(host: string, opts: LookupOneOptions, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const family = isIP(host);
+  if (family) cb(null, host, family);
+  else dnsLookup(host, opts, cb);
 }
 
 function closeSocket(s: Socket): Promise<void> {
