@@ -57,8 +57,12 @@ export class ContactAhead {
     return Math.min(limitPerSec, Math.max(1, (tokenRatePerSec * this.admitShare * HEADROOM) / this.answerShare));
   }
 
-  /** Whether contacts may go on, with `parked` nodes waiting and visit tokens at `tokenRatePerSec`. */
-  allows(parked: number, tokenRatePerSec: number): boolean {
-    return parked < Math.max(MIN_AHEAD, (tokenRatePerSec * this.admitShare * AHEAD_MS) / 1000);
+  /**
+   * Whether contacts may go on, with `parked` nodes waiting (the oldest for `oldestWaitMs`) and visit tokens at
+   * `tokenRatePerSec`. The wait catches what the count cannot: a rate that just dropped (the adaptive rate
+   * backing off) drains the same queue slower.
+   */
+  allows(parked: number, oldestWaitMs: number, tokenRatePerSec: number): boolean {
+    return oldestWaitMs < AHEAD_MS && parked < Math.max(MIN_AHEAD, (tokenRatePerSec * this.admitShare * AHEAD_MS) / 1000);
   }
 }

@@ -345,8 +345,10 @@ export class Crawler {
     }
     // Contact tokens: first contacts run ahead as far as ContactAhead allows.
     if (!this.stopping) this.contactBucket.setRate(this.ahead.contactRate(this.bucket.ratePerSec, this.contactRateLimit));
+    const oldest = this.parked.peek();
+    const oldestWaitMs = oldest ? performance.now() - oldest.parkedAtMs : 0;
     while (!this.stopping && this.inflight < this.concurrency && this.queue.peek() !== undefined
-      && this.ahead.allows(this.parked.length, this.bucket.ratePerSec)) {
+      && this.ahead.allows(this.parked.length, oldestWaitMs, this.bucket.ratePerSec)) {
       if (!this.contactBucket.take()) break;
       this.startVisit(this.queue.shift()!);
     }
