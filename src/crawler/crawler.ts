@@ -12,7 +12,7 @@ import { SEEN_LEVELS, effectiveConcurrency, effectiveContactRate, validateCrawlC
 import {
   ADAPT_INTERVAL_MS, AdaptiveRate, RttInflationProbe, TokenBucket, defaultLoadProbe, queueDelayProbe, type LoadProbe, type QueueDelaySource,
 } from './rate.js';
-import { ContactAhead, LATE_ADMISSION_MS } from './contact.js';
+import { AHEAD_MS, ContactAhead, LATE_ADMISSION_MS } from './contact.js';
 import { EMPTY_STREAK_TO_STOP, FULL_BUCKET_RECORDS, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
 import type { CrawlCounters, CrawlSink, FindNodeClient, ProgressSample, RecordVerifier, VisitError } from './types.js';
 
@@ -336,17 +336,21 @@ export class Crawler {
 
   private pump(): void {
     // Visit tokens: the next requests of visits under way first (they end visits and free slots), then parked
-    // nodes. Stopping, parked nodes are still admitted (their visit ends in one round trip), nothing new starts.
+    // nodes; a node parked for AHEAD_MS goes first (its challenge ages, a session does not). Stopping, parked
+    // nodes are still admitted (their visit ends in one round trip), nothing new starts.
+    const now = performance.now();
     while (this.parked.length > 0 || (this.continuations.length > 0 && !this.stopping)) {
       if (!this.bucket.take()) break;
-      const cont = this.stopping ? undefined : this.continuations.shift();
+      const first = this.parked.peek();
+      const urgent = first !== undefined && now - first.parkedAtMs >= AHEAD_MS;
+      const cont = this.stopping || urgent ? undefined : this.continuations.shift();
       if (cont) { this.ahead.tokenUsed(false); this.sendNext(cont); continue; }
       this.admit(this.parked.shift()!);
     }
     // Contact tokens: first contacts run ahead as far as ContactAhead allows.
     if (!this.stopping) this.contactBucket.setRate(this.ahead.contactRate(this.bucket.ratePerSec, this.contactRateLimit));
     const oldest = this.parked.peek();
-    const oldestWaitMs = oldest ? performance.now() - oldest.parkedAtMs : 0;
+    const oldestWaitMs = oldest ? now - oldest.parkedAtMs : 0;
     while (!this.stopping && this.inflight < this.concurrency && this.queue.peek() !== undefined
       && this.ahead.allows(this.parked.length, oldestWaitMs, this.bucket.ratePerSec)) {
       if (!this.contactBucket.take()) break;

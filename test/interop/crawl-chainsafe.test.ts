@@ -43,5 +43,22 @@ describe('interop: crawling a network of @chainsafe/discv5 nodes', () => {
     }
     assert.equal(summary.measured, CHAINSAFE_NODES);
     assert.equal(summary.records.badSignature, 0);
+    assert.equal(summary.contacts, CHAINSAFE_NODES + DEAD, 'one first contact per node, dead ones included');
+  });
+
+  it('at a low --rate, nodes that answered wait for their visit and chainsafe still accepts the handshake', { timeout: 90_000 }, async () => {
+    const be = secp();
+    peer ??= await ChainsafePeer.spawn();
+    const nodes = await peer.start(Array.from({ length: CHAINSAFE_NODES }, () => be.generatePrivateKey()), await freePorts(CHAINSAFE_NODES));
+    // A star: the bootnode holds every other node, so their contacts overlap and they park together.
+    for (let i = 1; i < nodes.length; i++) assert.ok(await peer.addEnr(nodes[0]!.index, nodes[i]!.enr));
+    // sweep spends 18 FINDNODEs per node: at 20/s, follow-ups compete with admissions for every token.
+    const { summary } = await runCrawlJob({
+      config: { strategy: 'sweep', ratePerSec: 20, burst: 1, contactRatePerSec: 1000, adaptiveRate: false, requestTimeoutMs: 1000, bindAddress: '127.0.0.1' },
+      bootnodes: [nodes[0]!.enr], dbPath: null, keyFile: null, freshIdentity: true, version: 'test',
+    });
+    assert.equal(summary.measured, CHAINSAFE_NODES, `failures: ${JSON.stringify(summary.failures)}`);
+    assert.equal(summary.failures['bad-handshake'] ?? 0, 0, 'no handshake answered a forgotten challenge');
+    assert.equal(summary.lateAdmissions, 0);
   });
 });
