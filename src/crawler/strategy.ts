@@ -112,4 +112,4 @@ export class RandomStrategy implements CrawlStrategy {
   }
 }
 
-export type StrategyName = 'prefix' | 'sweep' | 'random' | 'trie';
+export type StrategyName = 'prefix' | 'sweep' | 'random' | 'trie' | 'adaptive';
