@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdaptiveStrategy } from '../../../src/crawler/adaptive-strategy.js';
 import { createStrategy, strategyNames } from '../../../src/crawler/strategies.js';
+import { DEFAULT_CRAWL_CONFIG } from '../../../src/crawler/config.js';
 import type { StrategyReply } from '../../../src/crawler/strategy.js';
 import { rng, randomBytes } from '../../helpers.js';
 
@@ -121,8 +122,9 @@ describe('adaptive strategy', () => {
     assert.deepEqual(s.extra, { table: 0, region: 0, sightings: 0 });
   });
 
-  it('is registered', () => {
+  it('is the registered default', () => {
     assert.ok(strategyNames().includes('adaptive'));
+    assert.equal(DEFAULT_CRAWL_CONFIG.strategy, 'adaptive');
     const s = createStrategy('adaptive');
     assert.ok(s instanceof AdaptiveStrategy);
     assert.equal(s.stopAfterEmpty, false);
