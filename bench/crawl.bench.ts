@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DEFAULT_DUCKDB_MEMORY_MB } from '../src/store/index.js';
+import { DEFAULT_CRAWL_CONFIG } from '../src/crawler/config.js';
+import { strategyNames } from '../src/crawler/strategies.js';
 import { CLI_NODE_FLAGS } from '../src/app/runtime.js';
 import { benchArgs, machine, S50K_FLAGS } from './util.js';
 import { spawnSimnet } from './harness.js';
@@ -27,7 +29,7 @@ const { flags } = benchArgs('crawl.bench.js [options]',
   'reply left against its schedule (its timers and event loop); simnetReplyLatenessMs summarises that lateness.', {
     ...S50K_FLAGS,
     rate: { type: 'number', help: 'request rate limit, req/s', default: 1000, min: 1 },
-    strategy: { type: 'string', help: 'target-distance strategy: prefix, sweep, random, trie', default: 'prefix' },
+    strategy: { type: 'string', help: `target-distance strategy: ${strategyNames().join(', ')}`, default: DEFAULT_CRAWL_CONFIG.strategy },
     order: { type: 'string', help: 'visit order: seen (returned most often first) or fifo', default: 'seen' },
     loss: { type: 'number', help: 'packet loss per link, 0..1', default: 0.01, min: 0, max: 1 },
     rtt: { type: 'string', help: 'simnet round-trip range, ms (MIN-MAX)', default: '10-300' },

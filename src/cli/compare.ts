@@ -18,7 +18,7 @@ export class CompareError extends DhtscopeError {}
 const SIM_KEYS = ['nodes', 'dead', 'nat', 'loss', 'rtt', 'mix', 'seed', 'port', 'live-octet'] as const;
 
 const FLAGS: FlagSpecs = {
-  strategies: { type: 'string', help: 'comma-separated strategies to compare', default: 'prefix,sweep,random,trie', valueName: 'list' },
+  strategies: { type: 'string', help: 'comma-separated strategies to compare', default: 'adaptive,prefix,sweep,random,trie', valueName: 'list' },
   runs: { type: 'int', help: 'crawls per strategy (the order rotates every run)', default: 3, min: 1, max: 100 },
   rate: { type: 'number', help: 'crawl rate limit, requests/s', default: 1000, min: 1 },
   out: { type: 'string', help: 'output folder: compare.duckdb, curves.csv, curves.png, curves.svg (overwritten)', default: './compare-out', valueName: 'dir' },

@@ -19,7 +19,7 @@ export const CRAWL_FLAGS: FlagSpecs = {
   bootnode: { type: 'list', help: 'bootnode as enr:… text or enode:// URL', valueName: 'enr' },
   network: { type: 'string', help: `use built-in bootnodes: ${BUILTIN_NETWORKS.join('|')}`, valueName: 'name' },
   simnet: { type: 'string', help: 'take bootnodes from a simnet truth file', valueName: 'truth.json' },
-  strategy: { type: 'string', help: 'target-distance strategy', default: D.strategy, valueName: 'name' },
+  strategy: { type: 'string', help: `target-distance strategy: ${strategyNames().join('|')} (adaptive: one request per node, more of live ones where the replies show the network needs it; see README)`, default: D.strategy, valueName: 'name' },
   order: { type: 'string', help: `which waiting node goes next: ${QUEUE_ORDERS.join('|')} (seen: the one returned by the most tables; fifo: discovery order)`, default: D.queueOrder, valueName: 'order' },
   rate: { type: 'number', help: 'FINDNODE requests/s at most (the visit budget: a handshake carries the first request of a visit)', default: D.ratePerSec, min: 1 },
   'contact-rate': { type: 'number', help: `first contacts/s at most (~100-byte packets that find out whether a node answers; 0: ${CONTACT_RATE_FACTOR} x --rate)`, default: D.contactRatePerSec, min: 0 },
@@ -43,8 +43,10 @@ export const CRAWL_FLAGS: FlagSpecs = {
 };
 
 export const CRAWL_HELP = formatHelp('dhtscope crawl (--bootnode ENR | --network NAME | --simnet TRUTH) [options]',
-  'Crawls a discv5 network: one FINDNODE per discovered node (more with --retries), acting on every\n' +
-  'NODES packet as it arrives, measuring RTT, bytes and the reply train, and storing it all in DuckDB.', CRAWL_FLAGS);
+  'Crawls a discv5 network: one FINDNODE per discovered node, more of those that answer where the replies\n' +
+  'show buckets no other request would read (small networks, sparse neighbourhoods, tables of mostly dead\n' +
+  'records), acting on every NODES packet as it arrives, measuring RTT, bytes and the reply train, and storing\n' +
+  'it all in DuckDB.', CRAWL_FLAGS);
 
 export function bootnodesFromFlags(f: Record<string, unknown>): { bootnodes: string[]; extra: Record<string, unknown> } {
   const out = [...(f.bootnode as string[])];

@@ -11,6 +11,7 @@ import { compareWithTruth } from '../app/truth-compare.js';
 import { startSimnet } from '../simnet/simnet.js';
 import { simnetOptionsFromFlags, SIMNET_FLAGS } from './simnet.js';
 import { strategyNames } from '../crawler/strategies.js';
+import { DEFAULT_CRAWL_CONFIG } from '../crawler/config.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
 
@@ -18,7 +19,7 @@ const FLAGS: FlagSpecs = {
   ...SIMNET_FLAGS,
   nodes: { ...SIMNET_FLAGS.nodes!, default: 5000 },
   dead: { ...SIMNET_FLAGS.dead!, default: 7500 },
-  strategy: { type: 'string', help: 'crawl strategy', default: 'prefix' },
+  strategy: { type: 'string', help: 'crawl strategy', default: DEFAULT_CRAWL_CONFIG.strategy },
   rate: { type: 'number', help: 'crawl rate limit, requests/s', default: 1000, min: 1 },
   db: { type: 'string', help: 'DuckDB file for the crawl', default: 'dhtscope-demo.duckdb', valueName: 'file' },
   out: { type: 'string', help: 'write the summary and coverage JSON here', valueName: 'file' },

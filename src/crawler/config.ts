@@ -69,7 +69,7 @@ export const DEFAULT_CRAWL_CONFIG: CrawlConfig = {
   retransmits: 1,
   durationMs: null,
   cycles: 1,
-  strategy: 'prefix',
+  strategy: 'adaptive',
   progressIntervalMs: 100,
   maxNodes: 2_000_000,
   allowPrivate: false,

@@ -458,6 +458,13 @@ export class Crawler {
     if (v.lastRecords >= FULL_BUCKET_RECORDS) v.sawFullBucket = true;
     if (r.ok) { v.anyOk = true; this.counters.responses++; } else v.lastError = r.reason === 'closed' ? 'aborted' : r.reason;
     const asked = v.plan[v.next - 1]!;
+    if (this.strategy.onReply && !this.stopping) {
+      const extra = this.strategy.onReply({
+        id: v.nodeId, asked: v.plan.slice(0, v.next), pending: v.plan.length - v.next, ok: r.ok, records: v.lastRecords, complete: r.ok && r.complete,
+      });
+      // A new array: the plan is the strategy's.
+      if (extra?.length) v.plan = v.plan.concat(extra);
+    }
     const dry = this.strategy.stopAfterEmpty && v.sawFullBucket && v.emptyStreak >= EMPTY_STREAK_TO_STOP && Math.max(...asked) <= STOP_BELOW_DISTANCE;
     const more = v.next < v.plan.length && r.ok && !dry && !this.stopping;
     if (more) { this.continuations.push(v); return; }

@@ -8,6 +8,24 @@ export interface StrategyNode {
   visits: number;
 }
 
+/** One FINDNODE's outcome, for strategies that learn from replies (CrawlStrategy.onReply). */
+export interface StrategyReply {
+  id: Uint8Array;
+  /**
+   * Distances of every request of this visit so far, the arrays plan() and onReply() returned; the last one is
+   * the request this reply answers.
+   */
+  asked: readonly (readonly number[])[];
+  /** Requests still planned for this visit after this one (0: the visit ends unless onReply adds some). */
+  pending: number;
+  /** False when the request failed (timeout, no handshake): the node may be dead. */
+  ok: boolean;
+  /** Records in the reply. */
+  records: number;
+  /** Every NODES packet of the reply arrived (false: some were lost, and `records` undercounts the bucket). */
+  complete: boolean;
+}
+
 /**
  * Chooses the FINDNODE distances for each request. The scheduler asks `plan` once per visit and
  * sends the returned requests in order (stopping early when `stopAfterEmpty` and one comes back empty).
@@ -32,6 +50,12 @@ export interface CrawlStrategy {
   onDiscovered?(id: Uint8Array): void;
   /** Lower first; nodes without a priority keep FIFO order. Optional, for hole-filling strategies. */
   priority?(id: Uint8Array): number;
+  /**
+   * Called after every request of a visit. The requests returned (distance lists) are asked of the same node
+   * after the rest of its plan, in the session just set up: only a node that answered costs more requests, and
+   * no handshake. They are not sent if this request failed.
+   */
+  onReply?(reply: StrategyReply): number[][] | null;
 }
 
 /** Empty replies in a row that end a visit (one empty bucket alone proves little in a small network). */
@@ -88,4 +112,4 @@ export class RandomStrategy implements CrawlStrategy {
   }
 }
 
-export type StrategyName = 'prefix' | 'sweep' | 'random' | 'trie';
+export type StrategyName = 'prefix' | 'sweep' | 'random' | 'trie' | 'adaptive';

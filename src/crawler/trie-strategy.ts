@@ -106,6 +106,16 @@ export class TrieStrategy implements CrawlStrategy {
     return [[this.trie.suggestDistance(node.id, this.minDistance())]];
   }
 
+  /**
+   * Every distance hole filling may ask of this peer (minDistance() to 256), the most under-explored subtree
+   * first: what to ask next once the first choice has been asked.
+   */
+  rankedDistances(id: Uint8Array): number[] {
+    this.flush();
+    const min = this.minDistance();
+    return this.trie.suggestDistances(id, ID_BITS + 1 - min, min);
+  }
+
   /** Distances of an enumeration request: the depth with ~enumerateTarget IDs per subtree, then deeper. */
   enumeration(): number[] {
     const n = Math.max(1, this.trie.size());

@@ -58,15 +58,16 @@ describe('e2e: crawl a simnet into DuckDB and check coverage against the truth',
     } finally { await store.close(); }
   });
 
-  it('prefix (default) measures >= 98% of live nodes via the crawl command, with --out and exports', { timeout: 120_000 }, async () => {
+  it('the default strategy measures every live node via the crawl command, with --out and exports', { timeout: 120_000 }, async () => {
     const db = join(dir, 'prefix.duckdb');
     const out = join(dir, 'summary.json');
     const io = capture();
     const code = await main(['crawl', '--simnet', truthFile, '--db', db, '--out', out, '--json', '--rate', '1500', '--timeout-ms', '1000', '--retransmits', '2', '--retries', '1', '--fresh-identity', '--bind', '127.0.0.1'], io);
     assert.equal(code, 0, io.errs.join('\n'));
     const s = JSON.parse(io.outs[0]!);
-    // One prefix pass asks each node one distance; a few records are never asked for (see BENCHMARKS.md).
-    assert.ok(s.measured >= 0.98 * net.truth.live.length, `measured ${s.measured}`);
+    assert.equal(s.strategy, 'adaptive');
+    // With 1% loss a visit can still fail after its retransmits and retry.
+    assert.ok(s.measured >= net.truth.live.length - 2, `measured ${s.measured} of ${net.truth.live.length}`);
     assert.ok(statSync(out).size > 0);
     for (const fmt of ['ndjson', 'csv', 'parquet', 'nodes.json']) {
       const f = join(dir, `nodes.${fmt}`);

@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Crawler, type CrawlSink, type FindNodeClient } from '../../../src/crawler/crawler.js';
+import { Crawler, type CrawlSink, type FindNodeClient, type VisitRecord } from '../../../src/crawler/crawler.js';
 import { CONTACT_RATE_FACTOR, DEFAULT_CRAWL_CONFIG, effectiveConcurrency, type QueueOrder } from '../../../src/crawler/config.js';
 import { InlineCrypto } from '../../../src/work/pool.js';
-import { PrefixStrategy, SweepStrategy } from '../../../src/crawler/strategy.js';
+import { PrefixStrategy, SweepStrategy, type CrawlStrategy, type StrategyReply } from '../../../src/crawler/strategy.js';
 import { createEnr, decodeEnr, type Enr } from '../../../src/enr/enr.js';
 import { secp } from '../../../src/crypto/index.js';
 import { MessageType, type Nodes } from '../../../src/wire/messages.js';
@@ -182,6 +182,39 @@ describe('crawler scheduler', () => {
       if (dead(i)) assert.equal(n, 2, `dead node ${i} tried twice`);
       else assert.equal(n, 18, `live node ${i} swept 256..239`);
     }
+  });
+
+  it('asks a node that answered the requests onReply adds, after its plan, and none of a node that failed', async () => {
+    const client = new FakeClient();
+    const replies: StrategyReply[] = [];
+    const strategy: CrawlStrategy = {
+      name: 'test', stopAfterEmpty: false,
+      plan: () => [[256]],
+      onReply(r) {
+        replies.push(r);
+        return r.asked.length === 1 ? [[100, 101], [102]] : null;
+      },
+    };
+    const visits: VisitRecord[] = [];
+    const sink = Object.assign(new CountingSink(), { visit: (v: VisitRecord) => { visits.push(v); } });
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 20000 }, client, strategy, local, sink);
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    const perIp = new Map<string, number[][]>();
+    for (const x of client.calls) perIp.set(x.ip, [...(perIp.get(x.ip) ?? []), x.distances]);
+    for (const [ip, asked] of perIp) {
+      if (dead(byPort.get(ip)!)) assert.deepEqual(asked, [[256]]);
+      else assert.deepEqual(asked, [[256], [100, 101], [102]]);
+    }
+    // Every reply is reported: the live node's three with the requests still planned, the dead node's failure.
+    const live = replies.filter((r) => r.ok);
+    assert.ok(live.length > 0 && replies.some((r) => !r.ok));
+    assert.deepEqual(new Set(live.map((r) => `${r.asked.length}:${r.pending}`)), new Set(['1:0', '2:1', '3:0']));
+    assert.ok(live.every((r) => r.records === 4 && r.complete));
+    assert.ok(replies.filter((r) => !r.ok).every((r) => r.asked.length === 1 && !r.complete));
+    const measured = visits.find((v) => v.status === 'measured')!;
+    assert.equal(measured.requests, 3);
+    assert.deepEqual(measured.distances, [[256], [100, 101], [102]]);
   });
 
   /** Sweep over a scripted network: node i answers distance d with byDistance[i][d] (else nothing). */
