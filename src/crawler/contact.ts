@@ -20,6 +20,12 @@ const SHARE_WINDOW_TOKENS = 64;
 const SHARE_EWMA = 0.3;
 /** Concluded contacts before the answer share is trusted; until then every contact counts as live (cautious). */
 const MIN_CONCLUDED = 64;
+/**
+ * Depth of the contact bucket, in time at the contact limit: a few pump intervals. Contacts sent in a burst are
+ * answered in a burst that parks at once; a 50 ms burst after each pause (the visit bucket's depth) left
+ * thousands of S-50k nodes parked past LATE_ADMISSION_MS and cost 8 s of t99.
+ */
+export const CONTACT_BURST_MS = 2;
 /** A parked node admitted later than this may find its challenge forgotten (counted as a late admission). */
 export const LATE_ADMISSION_MS = 800;
 

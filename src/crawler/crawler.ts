@@ -12,7 +12,7 @@ import { SEEN_LEVELS, effectiveConcurrency, effectiveContactRate, validateCrawlC
 import {
   ADAPT_INTERVAL_MS, AdaptiveRate, RttInflationProbe, TokenBucket, defaultLoadProbe, queueDelayProbe, type LoadProbe, type QueueDelaySource,
 } from './rate.js';
-import { AHEAD_MS, ContactAhead, LATE_ADMISSION_MS } from './contact.js';
+import { AHEAD_MS, CONTACT_BURST_MS, ContactAhead, LATE_ADMISSION_MS } from './contact.js';
 import { EMPTY_STREAK_TO_STOP, FULL_BUCKET_RECORDS, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
 import type { CrawlCounters, CrawlSink, FindNodeClient, ProgressSample, RecordVerifier, VisitError } from './types.js';
 
@@ -122,8 +122,7 @@ export class Crawler {
     this.config = validateCrawlConfig({ ...config });
     this.bucket = new TokenBucket(this.config.ratePerSec, this.config.burst);
     this.contactRateLimit = effectiveContactRate(this.config);
-    // The same burst in time as the visit bucket's.
-    this.contactBucket = new TokenBucket(this.contactRateLimit, Math.max(1, Math.ceil((this.config.burst * this.contactRateLimit) / this.config.ratePerSec)));
+    this.contactBucket = new TokenBucket(this.contactRateLimit, Math.max(1, Math.ceil((this.contactRateLimit * CONTACT_BURST_MS) / 1000)));
     this.adaptive = this.config.adaptiveRate ? new AdaptiveRate(this.config.ratePerSec) : null;
     // fifo keeps discovery order; a promoteOnRepeat strategy still moves a record returned twice ahead.
     const levels = this.config.queueOrder === 'seen' ? SEEN_LEVELS : strategy.promoteOnRepeat ? 2 : 1;
