@@ -82,6 +82,7 @@ export class Crawler {
   private readonly queue: LevelQueue<CrawlNode>;
   /** Visits in flight at most (config.concurrency, or derived from the rate). */
   readonly concurrency: number;
+  /** Visits waiting to send the next request of their plan (bounded by the visits in flight). */
   private readonly continuations = new RingQueue<Visit>(1024);
   /** Visits whose node answered first contact, waiting for a visit token (bounded by ContactAhead and concurrency). */
   private readonly parked = new RingQueue<Visit>(1024);
@@ -330,6 +331,8 @@ export class Crawler {
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    // Visits waiting for their next request end now, with what they have (nothing of theirs is in flight).
+    for (let v = this.continuations.shift(); v; v = this.continuations.shift()) this.finishVisit(v);
     this.maybeFinish();
   }
 
@@ -338,11 +341,11 @@ export class Crawler {
     // nodes; a node parked for AHEAD_MS goes first (its challenge ages, a session does not). Stopping, parked
     // nodes are still admitted (their visit ends in one round trip), nothing new starts.
     const now = performance.now();
-    while (this.parked.length > 0 || (this.continuations.length > 0 && !this.stopping)) {
+    while (this.parked.length > 0 || this.continuations.length > 0) {
       if (!this.bucket.take()) break;
       const first = this.parked.peek();
       const urgent = first !== undefined && now - first.parkedAtMs >= AHEAD_MS;
-      const cont = this.stopping || urgent ? undefined : this.continuations.shift();
+      const cont = urgent ? undefined : this.continuations.shift();
       if (cont) { this.ahead.tokenUsed(false); this.sendNext(cont); continue; }
       this.admit(this.parked.shift()!);
     }
@@ -498,7 +501,7 @@ export class Crawler {
   }
 
   private maybeFinish(): void {
-    if (this.inflight > 0 || this.continuations.length > 0 || this.verifying.size > 0) return;
+    if (this.inflight > 0 || this.verifying.size > 0) return;
     if (!this.stopping && this.queue.peek() !== undefined) return;
     if (!this.stopping && this.cycle < this.config.cycles) {
       this.counters.cyclesDone++;

@@ -95,6 +95,16 @@ describe('crawler scheduler', () => {
     assert.ok(ms >= ((live - 5) / 400) * 1000 * 0.95, `took ${ms} ms`);
   });
 
+  it('a stop while visits wait for their next request ends those visits and the crawl', { timeout: 10_000 }, async () => {
+    // sweep plans 18 requests per node; at 50 req/s most visits wait for a token when --duration ends the crawl.
+    const sink = new CountingSink();
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 50, burst: 1, adaptiveRate: false, durationMs: 300 }, new FakeClient(), new SweepStrategy(), local, sink);
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    assert.equal(c.counts.pending, 0, 'no visit left hanging');
+    assert.ok(sink.visits > 0 && sink.visits === c.counts.measured + c.counts.failed, 'each visit that started is recorded');
+  });
+
   it('holds first contacts to --contact-rate', async () => {
     const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 100_000, contactRatePerSec: 400, burst: 5, adaptiveRate: false }, new FakeClient(), new PrefixStrategy(), local);
     c.addBootnode(enrs[0]!);
