@@ -2,8 +2,8 @@ import { createIdTrie, ID_BITS, ID_BYTES, type IdTrie } from '../native/index.js
 import { FULL_BUCKET_RECORDS, SWEEP_LOWEST, type CrawlStrategy, type StrategyNode, type StrategyReply } from './strategy.js';
 import { TrieStrategy } from './trie-strategy.js';
 
-/** Records a neighbourhood read should find at most: one NODES reply's worth (k = 16), so none are cut off. */
-const REGION_RECORDS = 16;
+/** Records a neighbourhood read should find at most: one full bucket's worth, so none are cut off. */
+const REGION_RECORDS = FULL_BUCKET_RECORDS;
 /** Distances per request of a neighbourhood or table read: the most geth's own lookups ask at once. */
 const READ_DISTANCES = 3;
 /**

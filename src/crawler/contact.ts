@@ -2,8 +2,9 @@
  * First contacts (a random packet; a live node answers WHOAREYOU, a dead one nothing) cost one ~100-byte packet
  * and no crypto, so they run ahead of the full visits (handshake and FINDNODE), which cost CPU. A node that
  * answered waits, parked, for a visit token; its challenge must not go stale meanwhile (geth forgets it after
- * 1 s). So contacts go at the rate that feeds the visits (the visit tokens left for new nodes over the share of
- * contacts answered, with headroom), and pause while the parked nodes already fill AHEAD_MS of admissions.
+ * 1 s). So contacts go at the rate that feeds the visits (the visit tokens follow-up requests leave for new
+ * nodes, over the share of contacts answered, with headroom), and pause while the parked nodes already fill
+ * AHEAD_MS of admissions.
  * Contacts in flight are not counted: dead ones hold their slot for timeout x tries, live ones answer within
  * a round trip, so at this rate at most HEADROOM round trips of admissions arrive after a pause.
  */
@@ -14,10 +15,16 @@ export const AHEAD_MS = 250;
 export const MIN_AHEAD = 2;
 /** Contacts run this much faster than the visits can take the nodes that answer: the parked queue stays fed. */
 export const HEADROOM = 2;
-/** Visit tokens per update of the admissions' share of them. */
-const SHARE_WINDOW_TOKENS = 64;
-/** Weight of the newest window in that share's moving average. */
-const SHARE_EWMA = 0.3;
+/** Follow-up requests are counted over windows this long for their rate. */
+const FOLLOW_UP_WINDOW_MS = 100;
+/** Weight of the newest window in the follow-up rate's moving average (~300 ms). */
+const FOLLOW_UP_EWMA = 0.3;
+/**
+ * Share of the visit tokens new visits may always count on. Follow-ups go first, so with a strategy of many
+ * requests per node they could take every token; without a floor the contacts stop, the follow-ups run out,
+ * and nothing measures that the tokens became free.
+ */
+const MIN_ADMIT_SHARE = 0.05;
 /** Concluded contacts before the answer share is trusted; until then every contact counts as live (cautious). */
 const MIN_CONCLUDED = 64;
 /**
@@ -32,10 +39,10 @@ export const LATE_ADMISSION_MS = 800;
 export class ContactAhead {
   private answered = 0;
   private concluded = 0;
-  private admits = 0;
   private followUps = 0;
-  /** Share of visit tokens that admit parked nodes (the rest go to visits' follow-up requests). */
-  private admitShare = 1;
+  private windowStartMs = -1;
+  /** Visit tokens per second that follow-up requests (a visit's second and later FINDNODEs) took lately. */
+  private followUpRate = 0;
 
   /** A contact concluded: the node answered WHOAREYOU, or it never did. */
   contactConcluded(answered: boolean): void {
@@ -48,19 +55,27 @@ export class ContactAhead {
     return this.concluded < MIN_CONCLUDED ? 1 : Math.max(this.answered, 1) / this.concluded;
   }
 
-  /** A visit token went to a parked node (admit) or to a visit's next request. */
-  tokenUsed(admit: boolean): void {
-    if (admit) this.admits++; else this.followUps++;
-    const n = this.admits + this.followUps;
-    if (n < SHARE_WINDOW_TOKENS) return;
-    this.admitShare += SHARE_EWMA * (this.admits / n - this.admitShare);
-    this.admits = 0;
+  /** A visit token went to a follow-up request. */
+  followUpSent(): void { this.followUps++; }
+
+  /** Updates the follow-up rate; call with the clock before reading the rates. */
+  tick(nowMs: number): void {
+    if (this.windowStartMs < 0) { this.windowStartMs = nowMs; return; }
+    const dt = nowMs - this.windowStartMs;
+    if (dt < FOLLOW_UP_WINDOW_MS) return;
+    this.followUpRate += FOLLOW_UP_EWMA * ((this.followUps * 1000) / dt - this.followUpRate);
     this.followUps = 0;
+    this.windowStartMs = nowMs;
+  }
+
+  /** Visit tokens per second left for new visits at a token rate of `tokenRatePerSec`. */
+  admitRate(tokenRatePerSec: number): number {
+    return Math.max(tokenRatePerSec * MIN_ADMIT_SHARE, tokenRatePerSec - this.followUpRate);
   }
 
   /** The contact rate that feeds visits at `tokenRatePerSec`, at most `limitPerSec`. */
   contactRate(tokenRatePerSec: number, limitPerSec: number): number {
-    return Math.min(limitPerSec, Math.max(1, (tokenRatePerSec * this.admitShare * HEADROOM) / this.answerShare));
+    return Math.min(limitPerSec, Math.max(1, (this.admitRate(tokenRatePerSec) * HEADROOM) / this.answerShare));
   }
 
   /**
@@ -69,6 +84,6 @@ export class ContactAhead {
    * backing off) drains the same queue slower.
    */
   allows(parked: number, oldestWaitMs: number, tokenRatePerSec: number): boolean {
-    return oldestWaitMs < AHEAD_MS && parked < Math.max(MIN_AHEAD, (tokenRatePerSec * this.admitShare * AHEAD_MS) / 1000);
+    return oldestWaitMs < AHEAD_MS && parked < Math.max(MIN_AHEAD, (this.admitRate(tokenRatePerSec) * AHEAD_MS) / 1000);
   }
 }

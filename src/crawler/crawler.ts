@@ -346,10 +346,11 @@ export class Crawler {
       const first = this.parked.peek();
       const urgent = first !== undefined && now - first.parkedAtMs >= AHEAD_MS;
       const cont = urgent ? undefined : this.continuations.shift();
-      if (cont) { this.ahead.tokenUsed(false); this.sendNext(cont); continue; }
+      if (cont) { this.ahead.followUpSent(); this.sendNext(cont); continue; }
       this.admit(this.parked.shift()!);
     }
     // Contact tokens: first contacts run ahead as far as ContactAhead allows.
+    this.ahead.tick(now);
     if (!this.stopping) this.contactBucket.setRate(this.ahead.contactRate(this.bucket.ratePerSec, this.contactRateLimit));
     const oldest = this.parked.peek();
     const oldestWaitMs = oldest ? now - oldest.parkedAtMs : 0;
@@ -365,7 +366,6 @@ export class Crawler {
   private onAdmit(v: Visit, release: () => void): void {
     if (v.contacting) { v.contacting = false; this.ahead.contactConcluded(true); }
     if (this.parked.length === 0 && this.bucket.take()) {
-      this.ahead.tokenUsed(true);
       this.counters.requests++;
       release();
       return;
@@ -376,7 +376,6 @@ export class Crawler {
   }
 
   private admit(v: Visit): void {
-    this.ahead.tokenUsed(true);
     this.counters.requests++;
     if (performance.now() - v.parkedAtMs > LATE_ADMISSION_MS) this.counters.lateAdmissions++;
     const release = v.release!;

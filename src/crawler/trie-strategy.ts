@@ -1,8 +1,5 @@
 import { createIdTrie, ID_BITS, ID_BYTES, type IdTrie } from '../native/index.js';
-import type { CrawlStrategy, StrategyNode } from './strategy.js';
-
-/** Records a NODES reply holds at most (k-bucket size). */
-const BUCKET_RECORDS = 16;
+import { FULL_BUCKET_RECORDS as BUCKET_RECORDS, type CrawlStrategy, type StrategyNode } from './strategy.js';
 /** Discovered IDs are buffered and inserted in one batch (one native call) before the next plan. */
 const BATCH_IDS = 256;
 /** Visits per yield measurement. */
