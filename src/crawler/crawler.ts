@@ -364,15 +364,18 @@ export class Crawler {
 
   /** The visit's node answered first contact: its request goes out now if a token is free, else it parks. */
   private onAdmit(v: Visit, release: () => void): void {
-    if (v.contacting) { v.contacting = false; this.ahead.contactConcluded(true); }
-    if (this.parked.length === 0 && this.bucket.take()) {
-      this.counters.requests++;
-      release();
-      return;
-    }
+    this.concludeContact(v, true);
     v.release = release;
     v.parkedAtMs = performance.now();
-    this.parked.push(v);
+    if (this.parked.length === 0 && this.bucket.take()) this.admit(v);
+    else this.parked.push(v);
+  }
+
+  /** Feeds ContactAhead's answer share once per visit: at WHOAREYOU, or at the result if none came. */
+  private concludeContact(v: Visit, answered: boolean): void {
+    if (!v.contacting) return;
+    v.contacting = false;
+    this.ahead.contactConcluded(answered);
   }
 
   private admit(v: Visit): void {
@@ -446,7 +449,7 @@ export class Crawler {
 
   private onResult(v: Visit, r: RequestResult): void {
     // Never answered WHOAREYOU (or the client does not admit): the contact ends here.
-    if (v.contacting) { v.contacting = false; this.ahead.contactConcluded(r.ok || r.stats.rtt1Ns !== null); }
+    this.concludeContact(v, r.ok || r.stats.rtt1Ns !== null);
     const s = r.stats;
     v.bytesIn += s.bytesIn; v.bytesOut += s.bytesOut; v.packetsIn += s.packetsIn; v.packetsOut += s.packetsOut;
     if (s.rtt1Ns !== null) {

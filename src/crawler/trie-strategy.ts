@@ -1,5 +1,6 @@
 import { createIdTrie, ID_BITS, ID_BYTES, type IdTrie } from '../native/index.js';
 import { FULL_BUCKET_RECORDS as BUCKET_RECORDS, type CrawlStrategy, type StrategyNode } from './strategy.js';
+
 /** Discovered IDs are buffered and inserted in one batch (one native call) before the next plan. */
 const BATCH_IDS = 256;
 /** Visits per yield measurement. */

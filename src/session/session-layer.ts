@@ -344,7 +344,7 @@ export class SessionLayer {
       // only that one). Anything else is a duplicate.
       if (req.parkedChallenge && num === req.randomNum && num !== req.answeredNum) {
         req.parkedChallenge = messageAd(p.maskingIv, p.header);
-        req.parkedRecord = p.whoareyou!.enrSeq !== this.local.enr.seq ? this.local.enr.raw : null;
+        req.parkedRecord = this.recordFor(p.whoareyou!.enrSeq);
         req.answeredNum = num;
       } else this.counters.whoareyouUnsolicited++;
       return;
@@ -369,12 +369,19 @@ export class SessionLayer {
     this.restartTimer(req);
     const wa = p.whoareyou!;
     const challenge = messageAd(p.maskingIv, p.header);
-    // Send our record unless they hold exactly our seq (chainsafe 11 encodes enr-seq in the wrong
-    // byte order, so "lower than ours" is not a safe test; a peer cannot hold a newer one).
-    const record = wa.enrSeq !== this.local.enr.seq ? this.local.enr.raw : null;
+    const record = this.recordFor(wa.enrSeq);
     req.answeredNum = num;
     if (this.mustPark(req)) { this.park(req, challenge, record); return; }
     this.startHandshake(req, challenge, record);
+  }
+
+  /**
+   * The record our handshake carries for a WHOAREYOU naming `enrSeq`: ours unless they hold exactly our seq
+   * (chainsafe 11 encodes enr-seq in the wrong byte order, so "lower than ours" is not a safe test; a peer
+   * cannot hold a newer one).
+   */
+  private recordFor(enrSeq: bigint): Uint8Array | null {
+    return enrSeq !== this.local.enr.seq ? this.local.enr.raw : null;
   }
 
   private startHandshake(req: Request, challenge: Uint8Array, record: Uint8Array | null): void {
