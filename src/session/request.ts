@@ -37,6 +37,8 @@ export class Request implements WheelEntry {
   parkedRecord: Uint8Array | null = null;
   /** The owner let the request's message go out (admit); it is not asked again. */
   admitted = false;
+  /** A liveness probe: the WHOAREYOU is the answer; no handshake follows. */
+  probeOnly = false;
   /** Bumped per handshake started, so a superseded offloaded computation is discarded. */
   hsGen = 0;
   sentAtNs = 0n;

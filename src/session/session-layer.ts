@@ -15,12 +15,12 @@ import { TimerWheel } from '../util/timer-wheel.js';
 import { Request, ReqState, RESPONSE_OF, REQ_ID_SIZE, MAX_NODES_TOTAL, sessionKey } from './request.js';
 import {
   DEFAULT_SESSION_CONFIG, SessionError, validateConfig, type FailureReason, type HandshakeOffload, type LocalIdentity, type NodeAddress,
-  type RequestEvents, type RequestHandler, type RequestResult, type SessionCounters, type SessionLayerConfig,
+  type ProbeResult, type RequestEvents, type RequestHandler, type RequestResult, type SessionCounters, type SessionLayerConfig,
 } from './types.js';
 
 export {
   DEFAULT_SESSION_CONFIG, SessionError, type NodeAddress, type LocalIdentity, type FailureReason, type RequestStats, type RequestResult,
-  type RequestEvents, type RequestHandler, type SessionLayerConfig, type SessionCounters, type HandshakeOffload,
+  type RequestEvents, type RequestHandler, type SessionLayerConfig, type SessionCounters, type HandshakeOffload, type ProbeResult,
 } from './types.js';
 
 interface Session {
@@ -40,6 +40,8 @@ const EMPTY = new Uint8Array(0);
 /** One pool per process: thousands of simnet identities must not each hold 32 KiB. */
 const SHARED_RANDOM = new RandomPool();
 const NO_IDS = new LruMap<string, Uint8Array>(1);
+/** What a probe's request completes with: the WHOAREYOU was the answer (probe() maps it to a ProbeResult). */
+const PROBE_ANSWERED: Message = { type: MessageType.Pong, reqId: EMPTY, enrSeq: 0n, ip: EMPTY, port: 0 };
 
 /**
  * discv5 v5.1 sessions over one transport: the handshake in both roles, request matching by
@@ -50,7 +52,7 @@ export class SessionLayer {
   readonly counters: SessionCounters = {
     packetsIn: 0, dropped: {}, whoareyouSent: 0, whoareyouUnsolicited: 0, handshakesOut: 0, handshakesIn: 0, handshakesInKnownRecord: 0,
     handshakeBadSignature: 0, handshakesRedone: 0, handshakeNoChallenge: 0, handshakeUnknownKey: 0, decryptFailures: 0,
-    unmatchedResponses: 0, requestsIn: 0, requestsOut: 0,
+    unmatchedResponses: 0, requestsIn: 0, requestsOut: 0, probesOut: 0,
   };
   private readonly sessions: LruMap<string, Session>;
   private readonly challenges: LruMap<string, Challenge>;
@@ -143,6 +145,32 @@ export class SessionLayer {
     req.deadlineMs = performance.now() + timeoutMs;
     this.wheel.add(req);
     this.dispatch(req);
+    return p;
+  }
+
+  /**
+   * Liveness probe: a random packet, which a node holding this ID at this endpoint answers with WHOAREYOU (it
+   * must unmask our header with its own ID to do so). No handshake follows and no session is needed; resends
+   * follow config.retransmits. A node with a handshake under way is not probed ('busy'): the random packet would
+   * replace the challenge that handshake answers.
+   */
+  probe(remote: NodeAddress, timeoutMs = this.config.requestTimeoutMs): Promise<ProbeResult> {
+    const key = sessionKey(remote.id, remote.ip, remote.port);
+    if (this.closed) return Promise.resolve({ alive: false, reason: 'closed', packetsOut: 0 });
+    // A full request table is our own limit, not the remote's: try again later.
+    if (this.handshaking.has(key) || this.pending.size >= this.config.maxPendingRequests) return Promise.resolve({ alive: false, reason: 'busy', packetsOut: 0 });
+    const num = this.reqCounter = (this.reqCounter + 1) >>> 0;
+    const req = new Request(this, num, EMPTY, remote, key, EMPTY, MessageType.Pong, undefined);
+    req.probeOnly = true;
+    const p = new Promise<ProbeResult>((res) => {
+      req.resolve = (r) => res(r.ok ? { alive: true, rttNs: r.stats.rtt1Ns ?? 0n, packetsOut: r.stats.packetsOut }
+        : { alive: false, reason: r.reason === 'closed' ? 'closed' : 'no-whoareyou', packetsOut: r.stats.packetsOut });
+    });
+    this.counters.probesOut++;
+    this.pending.set(num, req);
+    req.deadlineMs = performance.now() + timeoutMs;
+    this.wheel.add(req);
+    this.sendRandom(req);
     return p;
   }
 
@@ -258,8 +286,8 @@ export class SessionLayer {
     if (req.received > 0 && req.nodes) { this.complete(req, null, false); return; }
     const reason: FailureReason = req.state === ReqState.Random ? 'no-whoareyou' : 'timeout';
     this.fail(req, reason);
-    // The handshake's lead request failed: nobody will answer the queued ones either.
-    if (reason === 'no-whoareyou') this.failWaiting(req.key, reason);
+    // The handshake's lead request failed: nobody will answer the queued ones either (a probe leads none).
+    if (reason === 'no-whoareyou' && !req.probeOnly) this.failWaiting(req.key, reason);
   }
 
   private finish(req: Request): void {
@@ -339,6 +367,11 @@ export class SessionLayer {
       return;
     }
     req.stats.bytesIn += size; req.stats.packetsIn++;
+    if (req.probeOnly) {
+      req.stats.rtt1Ns = at - req.sentAtNs;
+      this.complete(req, PROBE_ANSWERED, true);
+      return;
+    }
     if (req.state === ReqState.Parked) {
       // Waiting for admission with a challenge: the one to our latest random packet replaces it (the remote keeps
       // only that one). Anything else is a duplicate.

@@ -32,6 +32,14 @@ export type RequestResult =
   | { ok: true; response: Message; nodes: Uint8Array[] | null; complete: boolean; stats: RequestStats }
   | { ok: false; reason: FailureReason; nodes: Uint8Array[] | null; stats: RequestStats };
 
+/**
+ * A liveness probe's outcome: the WHOAREYOU to a random packet (its round trip), or why there was none.
+ * 'busy': a handshake with the node is under way, and a random packet now would replace the challenge it answers.
+ */
+export type ProbeResult =
+  | { alive: true; rttNs: bigint; packetsOut: number }
+  | { alive: false; reason: 'no-whoareyou' | 'busy' | 'closed'; packetsOut: number };
+
 /** Streaming hooks; called synchronously from the socket handler, so keep them cheap. */
 export interface RequestEvents {
   /** One NODES packet: its records (views, copy to keep), the announced total, arrival time, datagram size. */
@@ -102,6 +110,8 @@ export interface SessionCounters {
   unmatchedResponses: number;
   requestsIn: number;
   requestsOut: number;
+  /** Liveness probes sent (probe(); resends not counted). */
+  probesOut: number;
 }
 
 export class SessionError extends DhtscopeError {}

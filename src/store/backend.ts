@@ -18,6 +18,15 @@ export interface CrawlStart {
   version: string;
   strategy: string;
   startedAtMs: number;
+  /** The monitor campaign running the crawl, if any. */
+  campaignId?: number | null;
+}
+
+export interface CampaignStart {
+  params: object;
+  vantage: string;
+  version: string;
+  startedAtMs: number;
 }
 
 /** What one write did: rows committed and rows the database refused (dropped), per table. */
@@ -44,6 +53,9 @@ export interface StoreBackend {
   beginCrawl(c: CrawlStart): Promise<number>;
   /** False if there is no such crawl. */
   endCrawl(crawlId: number, summary: object, endedAtMs: number): Promise<boolean>;
+  beginCampaign(c: CampaignStart): Promise<number>;
+  /** Stamps a clean stop (ended_at, summary); false if there is no such campaign. */
+  endCampaign(campaignId: number, summary: object, endedAtMs: number): Promise<boolean>;
   /** Plain row objects (BIGINT as bigint, TIMESTAMP as Date, LIST as array). */
   query(sql: string, params?: SqlParam[]): Promise<Record<string, unknown>[]>;
   /** Writes the query's rows to a file; returns the row count. */

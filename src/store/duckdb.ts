@@ -5,7 +5,7 @@ import {
   BLOB, BOOLEAN, DOUBLE, DuckDBBlobValue, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, INTEGER, TIMESTAMP, UBIGINT, UINTEGER, VARCHAR,
   type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
-import type { BackendOptions, CrawlStart, ExportFormat, SqlParam, StoreBackend, WriteResult } from './backend.js';
+import type { BackendOptions, CampaignStart, CrawlStart, ExportFormat, SqlParam, StoreBackend, WriteResult } from './backend.js';
 import { NODE_ID_SIZE, type BytesColumn, type ColumnData, type TableBatch } from './batch.js';
 import { columnsOf, createTableSql, createViewSql, type Column, type SqlType, type TableDecl, type ViewDecl } from './columns.js';
 import { StoreError, committedAnyway, isFatal, mapStoreError } from './errors.js';
@@ -260,9 +260,9 @@ export class DuckDbBackend implements StoreBackend {
   async beginCrawl(c: CrawlStart): Promise<number> {
     try {
       const r = await this.qconn!.runAndReadAll(
-        `INSERT INTO crawls (id, started_at, params, vantage, version, strategy)
-         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5 FROM crawls RETURNING id`,
-        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.strategy],
+        `INSERT INTO crawls (id, started_at, params, vantage, version, strategy, campaign_id)
+         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5, $6 FROM crawls RETURNING id`,
+        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.strategy, c.campaignId ?? null],
       );
       return Number(r.getRowsJS()[0]![0]);
     } catch (e) {
@@ -279,6 +279,31 @@ export class DuckDbBackend implements StoreBackend {
       return rows.length > 0;
     } catch (e) {
       throw mapStoreError(e, this.path, 'end a crawl in database');
+    }
+  }
+
+  async beginCampaign(c: CampaignStart): Promise<number> {
+    try {
+      const r = await this.qconn!.runAndReadAll(
+        `INSERT INTO campaigns (id, started_at, params, vantage, version)
+         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4 FROM campaigns RETURNING id`,
+        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version],
+      );
+      return Number(r.getRowsJS()[0]![0]);
+    } catch (e) {
+      throw mapStoreError(e, this.path, 'start a campaign in database');
+    }
+  }
+
+  async endCampaign(campaignId: number, summary: object, endedAtMs: number): Promise<boolean> {
+    try {
+      const rows = (await this.qconn!.runAndReadAll(
+        `UPDATE campaigns SET ended_at = epoch_ms($1::BIGINT), summary = $2::JSON WHERE id = $3 RETURNING id`,
+        [BigInt(Math.round(endedAtMs)), toJson(summary), campaignId],
+      )).getRowsJS();
+      return rows.length > 0;
+    } catch (e) {
+      throw mapStoreError(e, this.path, 'end a campaign in database');
     }
   }
 

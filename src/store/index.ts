@@ -1,4 +1,4 @@
-export { Store, DEFAULT_DUCKDB_MEMORY_MB, type StoreOptions, type StoreStats, type CrawlParams, type CrawlInfo } from './store.js';
+export { Store, DEFAULT_DUCKDB_MEMORY_MB, type StoreOptions, type StoreStats, type CrawlParams, type CampaignParams, type CrawlInfo } from './store.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export type { ExportFormat, SqlParam, StoreBackend } from './backend.js';
 export { EXPORT_QUERIES, type ExportQuery } from './exports.js';

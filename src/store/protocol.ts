@@ -6,7 +6,7 @@ import type { StoreErrorCode } from './errors.js';
 export interface WriterInit { path: string; opts: BackendOptions; shared: SharedArrayBuffer }
 
 /** Calls that return a value; the writer runs them in order with the writes. */
-export type CallOp = 'beginCrawl' | 'endCrawl' | 'query' | 'copyTo';
+export type CallOp = 'beginCrawl' | 'endCrawl' | 'beginCampaign' | 'endCampaign' | 'query' | 'copyTo';
 
 export type ToWriter =
   | { op: 'batches'; batches: TableBatch[] }

@@ -66,6 +66,16 @@ export interface CrawlParams {
   strategy: string;
   /** Defaults to Date.now(). */
   startedAtMs?: number;
+  /** The monitor campaign running the crawl, if any. */
+  campaignId?: number | null;
+}
+
+export interface CampaignParams {
+  params: object;
+  vantage: string;
+  version: string;
+  /** Defaults to Date.now(). */
+  startedAtMs?: number;
 }
 
 export interface CrawlInfo {
@@ -415,6 +425,18 @@ export class Store {
     if (!found) throw new StoreError('ERR_STORE_NO_CRAWL', `no crawl ${crawlId} in ${this.path}`);
     this.nodeIx.delete(crawlId);
     if (dropped) throw dropped;
+  }
+
+  async beginCampaign(p: CampaignParams): Promise<number> {
+    if (this.state !== 'open') throw this.closedError();
+    return await this.call({ op: 'call', method: 'beginCampaign', args: [{ ...p, startedAtMs: p.startedAtMs ?? Date.now() }] }) as number;
+  }
+
+  /** Commits, then stamps the campaign's clean stop. */
+  async endCampaign(campaignId: number, summary: object, endedAtMs = Date.now()): Promise<void> {
+    await this.flush();
+    const found = await this.call({ op: 'call', method: 'endCampaign', args: [campaignId, summary, endedAtMs] });
+    if (!found) throw new StoreError('ERR_STORE_NO_CRAWL', `no campaign ${campaignId} in ${this.path}`);
   }
 
   // ---- queries ----

@@ -6,8 +6,8 @@ import { networkOf } from '../enr/networks.js';
 import { toHex } from '../util/bytes.js';
 import type { TableDecl, ViewDecl } from './columns.js';
 
-/** 3: nodes_staging lost its merge generation (one writer thread merges it serially). */
-export const SCHEMA_VERSION = 3;
+/** 3: nodes_staging lost its merge generation (one writer thread merges it serially). 4: monitor campaigns. */
+export const SCHEMA_VERSION = 4;
 
 const CRAWL_ID = { type: 'INTEGER', doc: 'the crawl (`crawls.id`)' } as const;
 const NODE_ID = { type: 'VARCHAR', id: true, doc: 'node ID, 64 lowercase hex characters' } as const;
@@ -33,6 +33,89 @@ export const CRAWLS = {
     version: { type: 'VARCHAR', nullable: true, doc: 'dhtscope version' },
     strategy: { type: 'VARCHAR', nullable: true, doc: 'crawl strategy name' },
     summary: { type: 'JSON', nullable: true, doc: 'end-of-crawl totals; NULL until the crawl ends' },
+    campaign_id: { type: 'INTEGER', nullable: true, doc: 'the monitor campaign that ran this crawl (`campaigns.id`); NULL for a lone crawl' },
+  },
+} as const satisfies TableDecl;
+
+const CAMPAIGN_ID = { type: 'INTEGER', doc: 'the monitor campaign (`campaigns.id`)' } as const;
+
+export const CAMPAIGNS = {
+  name: 'campaigns', batched: false, primaryKey: ['id'],
+  doc: 'One row per monitor campaign: periodic crawls plus liveness probes between them. A restarted monitor continues its campaign.',
+  columns: {
+    id: { type: 'INTEGER', doc: 'campaign id, from 1' },
+    started_at: { type: 'TIMESTAMP', doc: 'when the campaign started' },
+    ended_at: { type: 'TIMESTAMP', nullable: true, doc: 'when the monitor last stopped cleanly; NULL while it runs or after a kill' },
+    params: { type: 'JSON', nullable: true, doc: 'monitor parameters (flags, bootnodes, probe bounds)' },
+    vantage: { type: 'VARCHAR', nullable: true, doc: 'free-form label of the machine and network the campaign ran from' },
+    version: { type: 'VARCHAR', nullable: true, doc: 'dhtscope version' },
+    summary: { type: 'JSON', nullable: true, doc: 'totals at the latest clean stop' },
+  },
+} as const satisfies TableDecl;
+
+export const UPTIME_SESSIONS = {
+  name: 'uptime_sessions', batched: true,
+  doc: 'One row per node per uptime session: the stretch between the first answer after a time down (or first sighting) and K failed probes in a row. ' +
+    'Closed sessions are written once, when they end; open (censored) ones are rewritten at every checkpoint, replacing the previous open rows of the campaign.',
+  columns: {
+    campaign_id: CAMPAIGN_ID,
+    node_id: NODE_ID,
+    ip: { type: 'VARCHAR', doc: 'address probed' },
+    udp: { type: 'INTEGER', doc: 'port probed' },
+    started_at: { type: 'TIMESTAMP', doc: 'first answer of the session (probe or crawl visit)' },
+    last_ok: { type: 'TIMESTAMP', doc: 'latest answer of the session' },
+    first_fail: { type: 'TIMESTAMP', nullable: true, doc: 'first failed probe after `last_ok`; NULL while answering' },
+    ended_at: { type: 'TIMESTAMP', nullable: true, doc: 'when the K-th failed probe in a row ended it; NULL while open' },
+    answers: { type: 'INTEGER', doc: 'answered probes and crawl visits in the session' },
+    failures: { type: 'INTEGER', doc: 'failed probes in the session (a later answer resets the run of failures, not this count)' },
+    open: { type: 'BOOLEAN', doc: 'still up when written (censored at `last_ok`)' },
+    observed_start: { type: 'BOOLEAN', doc: 'the node was seen down (or listed and silent) just before, so the start is known within one probe interval' },
+    end_reason: { type: 'VARCHAR', nullable: true, doc: '`down` (K failed probes in a row); NULL while open' },
+  },
+} as const satisfies TableDecl;
+
+export const NODE_CHANGES = {
+  name: 'node_changes', batched: true,
+  doc: 'Every address or record seq change of a tracked node, with when the monitor learned it.',
+  columns: {
+    campaign_id: CAMPAIGN_ID,
+    node_id: NODE_ID,
+    changed_at: { type: 'TIMESTAMP', doc: 'when the change was learned (the crawl visit that saw the record)' },
+    kind: { type: 'VARCHAR', doc: '`address` (ip or port changed; the seq too) or `seq` (same address, higher seq)' },
+    old_ip: { type: 'VARCHAR', doc: 'address before' },
+    old_udp: { type: 'INTEGER', doc: 'port before' },
+    new_ip: { type: 'VARCHAR', doc: 'address after' },
+    new_udp: { type: 'INTEGER', doc: 'port after' },
+    old_seq: { type: 'UBIGINT', doc: 'record seq before' },
+    new_seq: { type: 'UBIGINT', doc: 'record seq after' },
+  },
+} as const satisfies TableDecl;
+
+export const MONITOR_GAPS = {
+  name: 'monitor_gaps', batched: true,
+  doc: 'Times the monitor itself was not running within its campaign (a crash or a stop, then a restart). Nodes are not judged over a gap.',
+  columns: {
+    campaign_id: CAMPAIGN_ID,
+    from_at: { type: 'TIMESTAMP', doc: 'the last checkpoint before the monitor went away' },
+    to_at: { type: 'TIMESTAMP', doc: 'when it started again' },
+    reason: { type: 'VARCHAR', doc: '`crash` (no clean stop recorded) or `stopped`' },
+  },
+} as const satisfies TableDecl;
+
+export const MONITOR_SAMPLES = {
+  name: 'monitor_samples', batched: true,
+  doc: 'The monitor\'s state and probe counts, sampled at a fixed interval (counts are since the previous sample).',
+  columns: {
+    campaign_id: CAMPAIGN_ID,
+    sampled_at: { type: 'TIMESTAMP', doc: 'sample time' },
+    tracked: { type: 'INTEGER', doc: 'nodes tracked' },
+    up: { type: 'INTEGER', doc: 'nodes in an open uptime session (active now)' },
+    reachable: { type: 'INTEGER', doc: 'nodes that answered at least once in the campaign' },
+    probes_whoareyou: { type: 'INTEGER', doc: 'random-packet probes sent' },
+    probes_ping: { type: 'INTEGER', doc: 'PING probes sent over a cached session' },
+    probes_ok: { type: 'INTEGER', doc: 'probes answered' },
+    probes_failed: { type: 'INTEGER', doc: 'probes with no answer after the resends' },
+    crawl_running: { type: 'BOOLEAN', doc: 'a crawl was running at sample time' },
   },
 } as const satisfies TableDecl;
 
@@ -178,7 +261,10 @@ export const PROGRESS = {
 } as const satisfies TableDecl;
 
 /** Every table, in creation order. */
-export const TABLES: readonly TableDecl[] = [META, CRAWLS, NODES, NODES_STAGING, RECORDS, VISITS, PACKET_TRAIN, CRAWL_NODES, EDGE_IX, PROGRESS];
+export const TABLES: readonly TableDecl[] = [
+  META, CRAWLS, NODES, NODES_STAGING, RECORDS, VISITS, PACKET_TRAIN, CRAWL_NODES, EDGE_IX, PROGRESS,
+  CAMPAIGNS, UPTIME_SESSIONS, NODE_CHANGES, MONITOR_GAPS, MONITOR_SAMPLES,
+];
 
 export const EDGES_VIEW: ViewDecl = {
   name: 'edges',
@@ -218,5 +304,10 @@ export const MIGRATIONS: ReadonlyArray<{ to: number; sql: readonly string[] }> =
     // The merge generation goes: fold in what a crashed run staged, then drop the column.
     to: 3,
     sql: [...MERGE_NODES_SQL, `ALTER TABLE nodes_staging DROP COLUMN IF EXISTS gen`],
+  },
+  {
+    // Monitor campaigns: their tables are created on open; crawls name the campaign that ran them.
+    to: 4,
+    sql: [`ALTER TABLE crawls ADD COLUMN IF NOT EXISTS campaign_id INTEGER`],
   },
 ];

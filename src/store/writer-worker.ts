@@ -105,6 +105,8 @@ async function call(method: CallOp, args: unknown[]): Promise<unknown> {
   switch (method) {
     case 'beginCrawl': return backend.beginCrawl(args[0] as Parameters<DuckDbBackend['beginCrawl']>[0]);
     case 'endCrawl': return backend.endCrawl(args[0] as number, args[1] as object, args[2] as number);
+    case 'beginCampaign': return backend.beginCampaign(args[0] as Parameters<DuckDbBackend['beginCampaign']>[0]);
+    case 'endCampaign': return backend.endCampaign(args[0] as number, args[1] as object, args[2] as number);
     case 'query': return backend.query(args[0] as string, args[1] as Parameters<DuckDbBackend['query']>[1]);
     case 'copyTo': return backend.copyTo(args[0] as string, args[1] as Parameters<DuckDbBackend['copyTo']>[1], args[2] as string);
   }

@@ -1,0 +1,213 @@
+// What the monitor knows about each node over a campaign: its uptime session, when to probe it next, and its
+// address and record seq. Pure logic over observations (answered or not, at a time); the job feeds it crawl
+// visits and probe results and writes what it reports.
+import { DueHeap, type Due } from '../util/due-heap.js';
+import type { MonitorConfig } from './config.js';
+
+/** One tracked node. Times are unix ms; NaN for "none". */
+export class TrackedNode implements Due {
+  dueAtMs = Infinity;
+  /** Answered at least once in the campaign. */
+  everUp = false;
+  /** In an open uptime session. */
+  up = false;
+  sessionStartMs = NaN;
+  lastOkMs = NaN;
+  firstFailMs = NaN;
+  answers = 0;
+  failures = 0;
+  /** Failed observations in a row (a session ends at failuresToEnd). */
+  failRun = 0;
+  /** Since the session started from a failure seen before it: the start is known within one probe interval. */
+  observedStart = false;
+  /** Start of the current time down (first failure that ended the last session, or the first silent probe). */
+  downSinceMs = NaN;
+  /** Seen by a crawl after the campaign's first one ended: it joined during the campaign. */
+  isNew = false;
+  /** Most times its record was returned in one crawl: the evidence that others list it. */
+  listedBy = 0;
+  /** A probe is in flight. */
+  probing = false;
+
+  constructor(readonly id: Uint8Array, public ip: string, public port: number, public seq: bigint, readonly firstSeenMs: number) {}
+}
+
+export interface SessionRow {
+  node: TrackedNode;
+  startedAtMs: number;
+  lastOkMs: number;
+  firstFailMs: number;
+  endedAtMs: number;
+  answers: number;
+  failures: number;
+  open: boolean;
+  observedStart: boolean;
+  isNew: boolean;
+}
+
+export interface ChangeRow {
+  node: TrackedNode;
+  atMs: number;
+  kind: 'address' | 'seq';
+  oldIp: string; oldPort: number; newIp: string; newPort: number; oldSeq: bigint; newSeq: bigint;
+}
+
+export interface TrackerEvents {
+  sessionEnded(row: SessionRow): void;
+  changed(row: ChangeRow): void;
+}
+
+/** A sighting of a node's record (from a crawl). */
+export interface Sighting {
+  id: Uint8Array;
+  ip: string;
+  port: number;
+  seq: bigint;
+  /** Times its record was returned in the crawl so far. */
+  listedBy: number;
+}
+
+function idKey(id: Uint8Array): string {
+  return Buffer.from(id.buffer, id.byteOffset, id.length).toString('latin1');
+}
+
+export class Tracker {
+  /** By ID (latin1 of the 32 bytes); bound: config.maxTracked. */
+  private readonly nodes = new Map<string, TrackedNode>();
+  private readonly heap = new DueHeap<TrackedNode>();
+  upCount = 0;
+  reachableCount = 0;
+  /** Nodes not tracked because of maxTracked. */
+  untracked = 0;
+  /** Crawls after this time mark the nodes they find first as new. */
+  newAfterMs = Infinity;
+
+  constructor(private readonly cfg: MonitorConfig, private readonly events: TrackerEvents, private readonly rand: () => number = Math.random) {}
+
+  get size(): number { return this.nodes.size; }
+  values(): IterableIterator<TrackedNode> { return this.nodes.values(); }
+  get(id: Uint8Array): TrackedNode | undefined { return this.nodes.get(idKey(id)); }
+
+  /** A crawl saw the node's record; returns the node (null past the bound). Address and seq changes are reported. */
+  sight(s: Sighting, atMs: number): TrackedNode | null {
+    const k = idKey(s.id);
+    let n = this.nodes.get(k);
+    if (!n) {
+      if (this.nodes.size >= this.cfg.maxTracked) { this.untracked++; return null; }
+      n = new TrackedNode(Uint8Array.from(s.id), s.ip, s.port, s.seq, atMs);
+      n.isNew = atMs > this.newAfterMs;
+      n.listedBy = s.listedBy;
+      this.nodes.set(k, n);
+      // Until it answers it is checked at the slowest pace (crawls visit it too).
+      this.schedule(n, atMs + this.cfg.probeMaxMs);
+      return n;
+    }
+    if (s.listedBy > n.listedBy) n.listedBy = s.listedBy;
+    if (s.seq > n.seq) {
+      const moved = s.ip !== n.ip || s.port !== n.port;
+      this.events.changed({ node: n, atMs, kind: moved ? 'address' : 'seq', oldIp: n.ip, oldPort: n.port, newIp: s.ip, newPort: s.port, oldSeq: n.seq, newSeq: s.seq });
+      n.ip = s.ip; n.port = s.port; n.seq = s.seq;
+      // A new address is probed soon: the old one's failures said nothing about it.
+      if (moved) { n.failRun = 0; this.schedule(n, Math.min(n.dueAtMs, atMs + this.cfg.probeMinMs)); }
+    }
+    return n;
+  }
+
+  /** The node answered (a probe's WHOAREYOU, or a crawl visit it answered) at `atMs`. */
+  answered(n: TrackedNode, atMs: number): void {
+    if (!n.up) {
+      n.up = true; this.upCount++;
+      if (!n.everUp) { n.everUp = true; this.reachableCount++; }
+      n.sessionStartMs = atMs;
+      n.observedStart = !Number.isNaN(n.downSinceMs);
+      n.answers = 0; n.failures = 0;
+      n.downSinceMs = NaN;
+    }
+    n.answers++;
+    if (!(atMs <= n.lastOkMs)) n.lastOkMs = atMs;
+    n.failRun = 0;
+    n.firstFailMs = NaN;
+    this.schedule(n, atMs + this.interval(atMs - n.sessionStartMs));
+  }
+
+  /** No answer from the node at `atMs` (a probe or crawl contact, resends included). */
+  failed(n: TrackedNode, atMs: number): void {
+    n.failRun++;
+    if (n.up) {
+      n.failures++;
+      if (n.failRun === 1) n.firstFailMs = atMs;
+      if (n.failRun >= this.cfg.failuresToEnd) {
+        this.events.sessionEnded(this.row(n, false, atMs));
+        n.up = false; this.upCount--;
+        n.downSinceMs = n.firstFailMs;
+        this.schedule(n, atMs + this.cfg.probeMinMs);
+      } else {
+        // Confirm soon: the session's end is then known within a few probe minimums.
+        this.schedule(n, atMs + this.cfg.probeMinMs);
+      }
+      return;
+    }
+    if (Number.isNaN(n.downSinceMs)) n.downSinceMs = atMs;
+    // Down (or never seen up): back off with the time down, as an up node's checks space out with its uptime.
+    const base = n.everUp ? this.interval(atMs - n.downSinceMs) : this.cfg.probeMaxMs;
+    this.schedule(n, atMs + base);
+  }
+
+  /** The next node due at `nowMs`, or null. */
+  nextDue(nowMs: number): TrackedNode | null {
+    for (;;) {
+      const n = this.heap.popDue(nowMs);
+      if (!n) return null;
+      n.dueAtMs = Infinity;
+      if (n.probing) continue;
+      return n;
+    }
+  }
+
+  /** Puts a node back at `atMs` (a probe that could not be sent). */
+  retryAt(n: TrackedNode, atMs: number): void { this.schedule(n, atMs); }
+
+  /** Open sessions as rows (censored at their last answer). */
+  *openSessions(): IterableIterator<SessionRow> {
+    for (const n of this.nodes.values()) if (n.up) yield this.row(n, true, NaN);
+  }
+
+  /** Ends a session the database says ended (it was closed after the checkpoint this state came from). */
+  closeFromStore(n: TrackedNode, endedAtMs: number, firstFailMs: number): void {
+    if (!n.up) return;
+    n.up = false; this.upCount--;
+    n.downSinceMs = Number.isNaN(firstFailMs) ? endedAtMs : firstFailMs;
+    n.failRun = 0;
+    this.schedule(n, Math.max(endedAtMs + this.cfg.probeMinMs, 0));
+  }
+
+  /** Adds a node restored from a checkpoint as it was. */
+  restore(n: TrackedNode): void {
+    this.nodes.set(idKey(n.id), n);
+    if (n.up) this.upCount++;
+    if (n.everUp) this.reachableCount++;
+    n.probing = false;
+    if (Number.isFinite(n.dueAtMs)) this.heap.push(n);
+  }
+
+  /** Drops stale heap entries when they dominate. */
+  compact(): void { this.heap.compact(this.nodes.values(), this.nodes.size); }
+
+  private row(n: TrackedNode, open: boolean, endedAtMs: number): SessionRow {
+    return {
+      node: n, startedAtMs: n.sessionStartMs, lastOkMs: n.lastOkMs, firstFailMs: n.firstFailMs, endedAtMs,
+      answers: n.answers, failures: n.failures, open, observedStart: n.observedStart, isNew: n.isNew,
+    };
+  }
+
+  /** clamp(f x elapsed, min, max) with f uniform in [low, high]: the spread keeps probes from bunching. */
+  private interval(elapsedMs: number): number {
+    const f = this.cfg.probeFactorLow + (this.cfg.probeFactorHigh - this.cfg.probeFactorLow) * this.rand();
+    return Math.min(this.cfg.probeMaxMs, Math.max(this.cfg.probeMinMs, f * elapsedMs));
+  }
+
+  private schedule(n: TrackedNode, atMs: number): void {
+    n.dueAtMs = atMs;
+    this.heap.push(n);
+  }
+}

@@ -1,0 +1,73 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Discv5Node } from '../../../src/node/node.js';
+
+const nodes: Discv5Node[] = [];
+async function node(): Promise<Discv5Node> {
+  const n = await Discv5Node.create({ ip: '127.0.0.1' });
+  nodes.push(n);
+  return n;
+}
+after(async () => { await Promise.all(nodes.map((n) => n.close())); });
+
+describe('session layer: liveness probe (random packet, WHOAREYOU)', () => {
+  it('a live node answers with WHOAREYOU; no handshake, no session', async () => {
+    const a = await node(), b = await node();
+    const r = await a.session.probe(b.address);
+    assert.ok(r.alive, `probe failed: ${!r.alive && r.reason}`);
+    assert.ok(r.rttNs > 0n && r.rttNs < 500_000_000n);
+    assert.equal(r.packetsOut, 1);
+    assert.equal(b.session.counters.whoareyouSent, 1);
+    assert.equal(a.session.counters.handshakesOut, 0);
+    assert.equal(b.session.counters.handshakesIn, 0);
+    assert.equal(a.session.sessionCount, 0);
+    assert.equal(a.session.pendingCount, 0);
+    assert.equal(a.session.counters.probesOut, 1);
+  });
+
+  it('a node under another ID at the endpoint does not answer: the probe checks the identity', async () => {
+    const a = await node(), b = await node(), c = await node();
+    const r = await a.session.probe({ ...c.address, ip: b.ip, port: b.port }, 150);
+    assert.ok(!r.alive && r.reason === 'no-whoareyou');
+    assert.equal(b.session.counters.whoareyouSent, 0);
+  });
+
+  it('a silent endpoint fails with no-whoareyou after the resends', async () => {
+    const a = await Discv5Node.create({ ip: '127.0.0.1', session: { retransmits: 1 } });
+    nodes.push(a);
+    const b = await node();
+    const r = await a.session.probe({ ...b.address, port: 9 }, 100);
+    assert.ok(!r.alive && r.reason === 'no-whoareyou');
+    assert.equal(r.packetsOut, 2, 'the first packet and one resend');
+  });
+
+  it('does not disturb a handshake under way: busy, and the request still completes', async () => {
+    const a = await node(), b = await node();
+    let release = null as (() => void) | null;
+    const req = a.session.findNode(b.address, [0], { admit: (r) => { release = r; } });
+    while (!release) await new Promise((r) => setTimeout(r, 5));
+    const pr = await a.session.probe(b.address);
+    assert.ok(!pr.alive && pr.reason === 'busy');
+    release();
+    const r = await req;
+    assert.ok(r.ok, 'the handshake answered the challenge it had');
+  });
+
+  it('on a node with a session, still gets WHOAREYOU and leaves the session usable', async () => {
+    const a = await node(), b = await node();
+    assert.ok((await a.session.ping(b.address)).ok);
+    const r = await a.session.probe(b.address);
+    assert.ok(r.alive);
+    assert.ok((await a.session.ping(b.address)).ok, 'the session still works');
+  });
+
+  it('fails with closed after close', async () => {
+    const a = await node(), b = await node();
+    const p = a.session.probe({ ...b.address, port: 9 }, 1000);
+    a.session.close();
+    const r = await p;
+    assert.ok(!r.alive && r.reason === 'closed');
+    const r2 = await a.session.probe(b.address);
+    assert.ok(!r2.alive && r2.reason === 'closed');
+  });
+});
