@@ -6,6 +6,8 @@ import { SessionLayer, type NodeAddress } from '../session/session-layer.js';
 import { UdpTransport } from '../transport/udp.js';
 import { Crawler, type ProgressSample } from '../crawler/crawler.js';
 import { StoreSink } from './crawl-sink.js';
+import type { CrawlNode } from '../crawler/nodes.js';
+import type { CrawlSink, VisitRecord } from '../crawler/types.js';
 import { DEFAULT_CRAWL_CONFIG, effectiveConcurrency, validateCrawlConfig, type CrawlConfig } from '../crawler/config.js';
 import { createStrategy } from '../crawler/strategies.js';
 import { loadIdentity } from '../crawler/identity.js';
@@ -137,108 +139,211 @@ function sortedCounts(c: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(c).sort((a, b) => b[1] - a[1]));
 }
 
+/** What crawls share when several run in one process (a monitor): identity, store, socket, session layer, crypto pool. */
+export interface CrawlRuntime {
+  identity: ReturnType<typeof loadIdentity>;
+  store: Store | null;
+  transport: UdpTransport;
+  session: SessionLayer;
+  offload: CryptoOffload | null;
+}
+
+export interface RuntimeOptions {
+  config: CrawlConfig;
+  dbPath: string | null;
+  dbMemoryMB?: number;
+  storeOptions?: StoreOptions;
+  keyFile: string | null;
+  freshIdentity: boolean;
+  /** Requests in flight besides the crawl's visits (a monitor's probes). */
+  extraPending?: number;
+}
+
+/**
+ * Opens what a crawl runs on. The identity, then the store, before anything else: a bad key file, an unwritable
+ * or locked path fail before any packet is sent (and before the store's writer thread exists).
+ */
+export async function openCrawlRuntime(o: RuntimeOptions): Promise<CrawlRuntime> {
+  const config = o.config;
+  const identity = loadIdentity(o.keyFile, o.freshIdentity);
+  const store = o.dbPath ? await Store.open(o.dbPath, { memoryLimitMB: o.dbMemoryMB, ...o.storeOptions }) : null;
+  let transport: UdpTransport | null = null;
+  try {
+    // A second, IPv6 socket serves records that only offer ip6/udp6 (skipped if the host has no IPv6).
+    transport = await UdpTransport.bind({ address: config.bindAddress, port: config.bindPort, ip6Address: config.bindAddress === '127.0.0.1' ? '::1' : '::' });
+    const session = new SessionLayer(transport, { sk: identity.sk, id: identity.id, enr: identity.enr }, {
+      requestTimeoutMs: config.requestTimeoutMs, retransmits: config.retransmits, collectNodes: false,
+      maxPendingRequests: Math.max(effectiveConcurrency(config) * 2, 1024) + (o.extraPending ?? 0), maxSessions: Math.min(config.maxNodes, 500_000),
+    });
+    const offload = config.threads > 1 ? createCryptoOffload(config.threads) : null;
+    session.useOffload(offload);
+    return { identity, store, transport, session, offload };
+  } catch (e) {
+    await transport?.close();
+    if (store) await store.close().catch(() => store.abort());
+    throw e;
+  }
+}
+
+/** Closes the runtime; a store that fails to close is aborted, so no writer thread is left running. */
+export async function closeCrawlRuntime(rt: CrawlRuntime): Promise<void> {
+  rt.session.close();
+  await rt.offload?.close();
+  await rt.transport.close();
+  if (rt.store) await rt.store.close().catch(() => rt.store!.abort());
+}
+
+export interface CrawlOnceOptions {
+  config: CrawlConfig;
+  bootnodes: string[];
+  version: string;
+  extraParams?: Record<string, unknown>;
+  /** Records in the form of parsed bootnodes, added besides `bootnodes` (a monitor's known live nodes). */
+  extraSeeds?: Array<Enr | NodeAddress>;
+  campaignId?: number | null;
+  onProgress?: (s: ProgressSample, reqPerSec: number) => void;
+  onStart?: (stop: () => void, store: Store | null) => void;
+  /** A stop also closes the session layer, which fails the requests in flight at once (a lone crawl). */
+  closeSessionOnStop?: boolean;
+  /** Gets every crawl event after the store (a monitor follows the visits). */
+  tee?: CrawlSink;
+}
+
+/** Sends every event to the store's sink, then to the tee. */
+class TeeSink implements CrawlSink {
+  readonly load?: CrawlSink['load'];
+  constructor(private readonly a: CrawlSink | null, private readonly b: CrawlSink) { this.load = a?.load; }
+  record(n: CrawlNode, t: number): void { this.a?.record(n, t); this.b.record(n, t); }
+  visit(v: VisitRecord): void { this.a?.visit(v); this.b.visit(v); }
+  packet(id: Uint8Array, r: number, i: number, at: bigint, size: number): void { this.a?.packet(id, r, i, at, size); this.b.packet(id, r, i, at, size); }
+  edge(f: CrawlNode, t: CrawlNode, seq: bigint): void { this.a?.edge(f, t, seq); this.b.edge(f, t, seq); }
+  progress(s: ProgressSample): void { this.a?.progress(s); this.b.progress(s); }
+}
+
+/**
+ * One crawl on a runtime: records it in the store (begin, rows, end), crawls, and returns the summary. The
+ * runtime stays open. A store failure stops the crawl and throws CrawlJobError with the summary.
+ */
+export async function crawlOnce(rt: CrawlRuntime, o: CrawlOnceOptions): Promise<CrawlJobResult> {
+  const config = o.config;
+  const strategy = createStrategy(config.strategy);
+  const boots = o.bootnodes.map(parseBootnode);
+  const { store, transport, session, offload } = rt;
+  const crawlId = store ? await store.beginCrawl({
+    params: { ...config, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, strategy: strategy.name,
+    campaignId: o.campaignId ?? null,
+  }) : null;
+  const storeSink = store && crawlId !== null ? new StoreSink(store, crawlId) : null;
+  const sink = o.tee ? new TeeSink(storeSink, o.tee) : storeSink;
+  const crawler = new Crawler(config, session, strategy, rt.identity.id, sink, offload);
+  for (const b of boots) crawler.addBootnode(b);
+  for (const b of o.extraSeeds ?? []) crawler.addBootnode(b);
+  const t0 = { ...transport.stats };
+  let lastReq = 0, lastT = 0;
+  const progressTimer = o.onProgress ? setInterval(() => {
+    const s = crawler.samples[crawler.samples.length - 1];
+    if (!s) return;
+    const rps = s.tMs > lastT ? ((s.requests - lastReq) * 1000) / (s.tMs - lastT) : 0;
+    lastReq = s.requests; lastT = s.tMs;
+    o.onProgress!(s, rps);
+  }, 250) : null;
+  let stopped = false;
+  const stop = () => { stopped = true; crawler.stop(); if (o.closeSessionOnStop) session.close(); };
+  // A writer that keeps failing stops the crawl (outside the crawler's own call stack); the rows stay queued.
+  let storeFailure: unknown = null;
+  if (store) store.onStall = (e) => { storeFailure ??= e; setImmediate(stop); };
+  o.onStart?.(stop, store);
+  const cpu0 = process.cpuUsage();
+  try {
+    await crawler.run();
+  } finally {
+    if (progressTimer) clearInterval(progressTimer);
+  }
+  const cpu = process.cpuUsage(cpu0);
+  const c = crawler.counts;
+  const perSec = (n: number): number => Math.round((n * 1000) / Math.max(1, crawler.elapsedMs));
+  const ts = transport.stats;
+  const bytesOut = ts.bytesOut - t0.bytesOut;
+  const summary: CrawlSummary = {
+    crawlId, strategy: strategy.name, discovered: crawler.knownNodes, measured: c.measured, failed: c.failed,
+    unvisited: c.discovered + c.queued + c.pending, contacts: crawler.counters.contacts, contactsPerSec: perSec(crawler.counters.contacts),
+    requests: crawler.counters.requests, responses: crawler.counters.responses,
+    elapsedMs: Math.round(crawler.elapsedMs), reqPerSec: perSec(crawler.counters.requests), lateAdmissions: crawler.counters.lateAdmissions,
+    bytesIn: ts.bytesIn - t0.bytesIn, bytesOut, bytesOutPerSec: perSec(bytesOut), rxClock: transport.rxClock,
+    packetsIn: ts.packetsIn - t0.packetsIn, packetsOut: ts.packetsOut - t0.packetsOut,
+    records: {
+      new: crawler.counters.newRecords, updated: crawler.counters.updatedRecords, duplicate: crawler.counters.duplicateRecords,
+      bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,
+    },
+    byNetwork: store ? {} : countNetworks(crawler), failures: { ...crawler.failureReasons }, droppedEndpoints: { ...crawler.droppedEndpoints },
+    cycles: crawler.counters.cyclesDone, threads: config.threads, pool: offload ? { ...offload.stats } : null, throttle: crawler.throttle,
+    cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, crawler.counters.requests)),
+    db: store?.path ?? null, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, storeError: null, session: { ...session.counters },
+  };
+  if (store && crawlId !== null) {
+    store.onStall = null;
+    try {
+      if (!storeFailure) summary.byNetwork = await storedNetworks(store, crawlId, summary.discovered);
+      await store.endCrawl(crawlId, summary);
+    } catch (e) {
+      storeFailure ??= e;
+    }
+    const st = store.stats();
+    summary.dbRowsWritten = st.rowsWritten;
+    summary.dbRowsPerSec = Math.round(store.rowsPerSec());
+    if (storeFailure) {
+      summary.byNetwork = countNetworks(crawler);
+      const why = storeFailure instanceof Error ? storeFailure.message : String(storeFailure);
+      summary.storeError = why;
+      const err = new CrawlJobError('ERR_CRAWL_STORE_FAILED',
+        `the store failed and the crawl was stopped: ${why}; ${st.rowsBuffered} rows not written, ${st.rowsWritten} committed`);
+      err.summary = summary;
+      throw err;
+    }
+  }
+  return { summary, crawler };
+}
+
 /**
  * One crawl end to end: validates input, opens the store before any packet, binds, crawls,
  * flushes and closes the store (also on stop), and returns the summary.
  */
 export async function runCrawlJob(o: CrawlJobOptions): Promise<CrawlJobResult> {
   const config = validateCrawlConfig({ ...DEFAULT_CRAWL_CONFIG, ...o.config });
-  const strategy = createStrategy(config.strategy);
+  createStrategy(config.strategy); // an unknown strategy fails before anything opens
   if (o.bootnodes.length === 0) throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');
-  const boots = o.bootnodes.map(parseBootnode);
-  // The identity, then the store, before anything else: a bad key file, an unwritable or locked path fail
-  // before any packet is sent (and before the store's writer thread exists, so nothing is left running).
-  const identity = loadIdentity(o.keyFile, o.freshIdentity);
-  const store = o.dbPath ? await Store.open(o.dbPath, { memoryLimitMB: o.dbMemoryMB, ...o.storeOptions }) : null;
-  let transport: UdpTransport | null = null;
-  let session: SessionLayer | null = null;
-  let offload: CryptoOffload | null = null;
+  o.bootnodes.forEach(parseBootnode);
+  const rt = await openCrawlRuntime({ config, dbPath: o.dbPath, dbMemoryMB: o.dbMemoryMB, storeOptions: o.storeOptions, keyFile: o.keyFile, freshIdentity: o.freshIdentity });
+  let failed = false;
   try {
-    // A second, IPv6 socket serves records that only offer ip6/udp6 (skipped if the host has no IPv6).
-    transport = await UdpTransport.bind({ address: config.bindAddress, port: config.bindPort, ip6Address: config.bindAddress === '127.0.0.1' ? '::1' : '::' });
-    session = new SessionLayer(transport, { sk: identity.sk, id: identity.id, enr: identity.enr }, {
-      requestTimeoutMs: config.requestTimeoutMs, retransmits: config.retransmits, collectNodes: false,
-      maxPendingRequests: Math.max(effectiveConcurrency(config) * 2, 1024), maxSessions: Math.min(config.maxNodes, 500_000),
+    const result = await crawlOnce(rt, {
+      config, bootnodes: o.bootnodes, version: o.version, extraParams: o.extraParams, onProgress: o.onProgress, onStart: o.onStart, closeSessionOnStop: true,
     });
-    const crawlId = store ? await store.beginCrawl({
-      params: { ...config, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, strategy: strategy.name,
-    }) : null;
-    const sink = store && crawlId !== null ? new StoreSink(store, crawlId) : null;
-    offload = config.threads > 1 ? createCryptoOffload(config.threads) : null;
-    session.useOffload(offload);
-    const crawler = new Crawler(config, session, strategy, identity.id, sink, offload);
-    for (const b of boots) crawler.addBootnode(b);
-    let lastReq = 0, lastT = 0;
-    const progressTimer = o.onProgress ? setInterval(() => {
-      const s = crawler.samples[crawler.samples.length - 1];
-      if (!s) return;
-      const rps = s.tMs > lastT ? ((s.requests - lastReq) * 1000) / (s.tMs - lastT) : 0;
-      lastReq = s.requests; lastT = s.tMs;
-      o.onProgress!(s, rps);
-    }, 250) : null;
-    let stopped = false;
-    const stop = () => { stopped = true; crawler.stop(); session!.close(); };
-    // A writer that keeps failing stops the crawl (outside the crawler's own call stack); the rows stay queued.
-    let storeFailure: unknown = null;
-    if (store) store.onStall = (e) => { storeFailure ??= e; setImmediate(stop); };
-    o.onStart?.(stop, store);
-    const cpu0 = process.cpuUsage();
-    try {
-      await crawler.run();
-    } finally {
-      if (progressTimer) clearInterval(progressTimer);
-    }
-    const cpu = process.cpuUsage(cpu0);
-    const c = crawler.counts;
-    const perSec = (n: number): number => Math.round((n * 1000) / Math.max(1, crawler.elapsedMs));
-    const summary: CrawlSummary = {
-      crawlId, strategy: strategy.name, discovered: crawler.knownNodes, measured: c.measured, failed: c.failed,
-      unvisited: c.discovered + c.queued + c.pending, contacts: crawler.counters.contacts, contactsPerSec: perSec(crawler.counters.contacts),
-      requests: crawler.counters.requests, responses: crawler.counters.responses,
-      elapsedMs: Math.round(crawler.elapsedMs), reqPerSec: perSec(crawler.counters.requests), lateAdmissions: crawler.counters.lateAdmissions,
-      bytesIn: transport.stats.bytesIn, bytesOut: transport.stats.bytesOut, bytesOutPerSec: perSec(transport.stats.bytesOut), rxClock: transport.rxClock, packetsIn: transport.stats.packetsIn, packetsOut: transport.stats.packetsOut,
-      records: {
-        new: crawler.counters.newRecords, updated: crawler.counters.updatedRecords, duplicate: crawler.counters.duplicateRecords,
-        bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,
-      },
-      byNetwork: store ? {} : countNetworks(crawler), failures: { ...crawler.failureReasons }, droppedEndpoints: { ...crawler.droppedEndpoints },
-      cycles: crawler.counters.cyclesDone, threads: config.threads, pool: offload ? { ...offload.stats } : null, throttle: crawler.throttle,
-      cpuUsPerRequest: Math.round((cpu.user + cpu.system) / Math.max(1, crawler.counters.requests)),
-      db: o.dbPath, dbRowsWritten: 0, dbRowsPerSec: 0, stopped, storeError: null, session: { ...session.counters },
-    };
-    session.close();
-    if (store && crawlId !== null) {
+    rt.session.close();
+    if (rt.store) {
       try {
-        if (!storeFailure) summary.byNetwork = await storedNetworks(store, crawlId, summary.discovered);
-        await store.endCrawl(crawlId, summary);
-        await store.close();
+        await rt.store.close();
       } catch (e) {
-        storeFailure ??= e;
-      }
-      const st = store.stats();
-      summary.dbRowsWritten = st.rowsWritten;
-      summary.dbRowsPerSec = Math.round(store.rowsPerSec());
-      if (storeFailure) {
-        summary.byNetwork = countNetworks(crawler);
-        const why = storeFailure instanceof Error ? storeFailure.message : String(storeFailure);
-        summary.storeError = why;
-        await store.abort();
+        const why = e instanceof Error ? e.message : String(e);
+        result.summary.storeError = why;
+        const st = rt.store.stats();
         const err = new CrawlJobError('ERR_CRAWL_STORE_FAILED',
           `the store failed and the crawl was stopped: ${why}; ${st.rowsBuffered} rows not written, ${st.rowsWritten} committed`);
-        err.summary = summary;
+        err.summary = result.summary;
         throw err;
       }
     }
-    if (summary.measured === 0 && !stopped) {
+    const { summary } = result;
+    if (summary.measured === 0 && !summary.stopped) {
       throw new CrawlJobError('ERR_CRAWL_NO_REACHABLE_BOOTNODE',
-        `no bootnode answered within ${config.requestTimeoutMs} ms x ${config.retransmits + 1} tries (${boots.length} tried); check the address and your network`);
+        `no bootnode answered within ${config.requestTimeoutMs} ms x ${config.retransmits + 1} tries (${o.bootnodes.length} tried); check the address and your network`);
     }
-    return { summary, crawler };
+    return result;
+  } catch (e) {
+    failed = true;
+    throw e;
   } finally {
-    session?.close();
-    await offload?.close();
-    await transport?.close();
-    // A close that fails here (the crawl threw before its end) must not leave the writer thread running.
-    if (store) await store.close().catch(() => store.abort());
+    if (failed && rt.store) await rt.store.abort().catch(() => undefined);
+    await closeCrawlRuntime(rt);
   }
 }
