@@ -203,6 +203,8 @@ export interface CrawlOnceOptions {
   campaignId?: number | null;
   onProgress?: (s: ProgressSample, reqPerSec: number) => void;
   onStart?: (stop: () => void, store: Store | null) => void;
+  /** Called with the crawler before it runs (a monitor reads its queue and rate limit). */
+  onCrawler?: (c: Crawler) => void;
   /** A stop also closes the session layer, which fails the requests in flight at once (a lone crawl). */
   closeSessionOnStop?: boolean;
   /** Gets every crawl event after the store (a monitor follows the visits). */
@@ -253,6 +255,7 @@ export async function crawlOnce(rt: CrawlRuntime, o: CrawlOnceOptions): Promise<
   let storeFailure: unknown = null;
   if (store) store.onStall = (e) => { storeFailure ??= e; setImmediate(stop); };
   o.onStart?.(stop, store);
+  o.onCrawler?.(crawler);
   const cpu0 = process.cpuUsage();
   try {
     await crawler.run();

@@ -14,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   doctor: { summary: 'show which native backends are active', run: runDoctor },
   simnet: { summary: 'run a local simulated discv5 network', run: lazy(() => import('./simnet.js'), 'runSimnet') },
   crawl: { summary: 'crawl a discv5 network into DuckDB', run: lazy(() => import('./crawl.js'), 'runCrawl') },
+  monitor: { summary: 'run a measurement campaign: periodic crawls plus liveness probes', run: lazy(() => import('./monitor.js'), 'runMonitor') },
   demo: { summary: 'start a simnet, crawl it, and report against the truth', run: lazy(() => import('./demo.js'), 'runDemo') },
   compare: { summary: 'crawl one simnet with several strategies and compare them', run: lazy(() => import('./compare.js'), 'runCompare') },
   export: { summary: 'export a crawl as NDJSON, CSV, Parquet or nodes.json', run: lazy(() => import('./export.js'), 'runExport') },
@@ -41,9 +42,10 @@ Options:
 `;
 }
 
-/** Exit codes: 2 bad usage, 3 the store failed (rows may be missing: the message counts them), 1 anything else. */
+/** Exit codes: 2 bad usage, 3 the store failed (rows may be missing: the message counts them), 4 a monitor checkpoint cannot be used, 1 anything else. */
 export function exitCodeOf(code: string): number {
   if (code.startsWith('ERR_USAGE')) return 2;
+  if (code.startsWith('ERR_CHECKPOINT') || code === 'ERR_MONITOR_CHECKPOINT_MISMATCH') return 4;
   if (code.startsWith('ERR_STORE') || code === 'ERR_CRAWL_STORE_FAILED') return 3;
   return 1;
 }

@@ -1,0 +1,304 @@
+// A measurement campaign: periodic full crawls, and between them a liveness prober that re-checks every known
+// node, on one socket, identity and store. The tracker (src/monitor) decides sessions and schedules; this file
+// wires it to the crawls, the prober, the store and the checkpoint, and survives a kill (resume).
+import { DEFAULT_CRAWL_CONFIG, validateCrawlConfig, type CrawlConfig } from '../crawler/config.js';
+import { NodeState, type CrawlNode } from '../crawler/nodes.js';
+import type { Crawler } from '../crawler/crawler.js';
+import type { CrawlSink, ProgressSample, VisitRecord } from '../crawler/types.js';
+import { DEFAULT_MONITOR_CONFIG, validateMonitorConfig, type MonitorConfig } from '../monitor/config.js';
+import { Tracker, type ChangeRow, type SessionRow } from '../monitor/tracker.js';
+import { Prober, type ProbeCounters } from '../monitor/prober.js';
+import { readCheckpoint, writeCheckpoint, type CheckpointState } from '../monitor/checkpoint.js';
+import { MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, UPTIME_SESSIONS, type Store } from '../store/index.js';
+import { fromHex } from '../util/bytes.js';
+import { DhtscopeError, UsageError } from '../util/errors.js';
+import { setLongTimeout, type LongTimer } from '../util/timers.js';
+import { closeCrawlRuntime, crawlOnce, openCrawlRuntime, parseBootnode, type CrawlRuntime, type CrawlSummary } from './crawl-job.js';
+
+export class MonitorJobError extends DhtscopeError {}
+
+export interface MonitorJobOptions {
+  crawl: Partial<CrawlConfig>;
+  monitor: Partial<MonitorConfig>;
+  bootnodes: string[];
+  dbPath: string;
+  dbMemoryMB?: number;
+  /** Default: the database path + `.monitor`. */
+  checkpointPath?: string;
+  /** Start a new campaign even if a checkpoint says one is under way (the checkpoint is replaced). */
+  newCampaign?: boolean;
+  keyFile: string | null;
+  freshIdentity: boolean;
+  version: string;
+  extraParams?: Record<string, unknown>;
+  /** Called once running, with a function that stops the campaign cleanly. */
+  onStart?: (stop: () => void, info: { campaignId: number; resumed: boolean; gapMs: number | null }) => void;
+  /** Every STATUS_EVERY_MS, for progress lines and metrics. */
+  onStatus?: (s: MonitorStatus) => void;
+  onCrawl?: (s: CrawlSummary) => void;
+  /** Every answered probe's round trip, ms. */
+  onProbeRtt?: (ms: number) => void;
+}
+
+export interface MonitorStatus {
+  campaignId: number;
+  elapsedMs: number;
+  tracked: number;
+  /** In an open uptime session: active now. */
+  up: number;
+  reachable: number;
+  untracked: number;
+  crawlsDone: number;
+  crawlRunning: boolean;
+  /** The running crawl's FINDNODE rate limit now (the adaptive rate), its visits waiting and done by result; null between crawls. */
+  crawl: { rateLimit: number; queued: number; measured: number; failed: number } | null;
+  /** Crawl visits over the campaign, by result (a finished crawl's, plus the running one's). */
+  visits: { measured: number; failed: number };
+  probes: ProbeCounters;
+  probesInFlight: number;
+  /** Probes started per second since the previous status. */
+  probesPerSec: number;
+  probeRateLimit: number;
+  sessionsEnded: number;
+  changes: number;
+  storeBacklog: number;
+}
+
+export interface MonitorSummary extends MonitorStatus {
+  resumed: boolean;
+  /** The outage a resume bridged (ms), null for a new campaign. */
+  gapMs: number | null;
+  checkpoint: string;
+  checkpointBytes: number;
+}
+
+const STATUS_EVERY_MS = 1000;
+/** Recent answering nodes kept as seeds for the next crawl: a churning network may have lost the bootnodes. */
+const SEEDS = 16;
+
+/** Follows a crawl's visits into the tracker: an answered contact is an answer, a silent one a failure. */
+class TrackerTee implements CrawlSink {
+  constructor(private readonly tracker: Tracker) {}
+  record(): void {}
+  visit(v: VisitRecord): void {
+    if (v.error === 'aborted' || !v.node.addr) return;
+    const n = this.tracker.sight({ id: v.node.id, ip: v.node.addr.ip, port: v.node.addr.port, seq: v.node.seq, listedBy: v.node.sightings }, v.endedAtMs);
+    if (!n) return;
+    // Any error after the WHOAREYOU (a timeout of the FINDNODE, a bad handshake) still means it answered.
+    if (v.status === 'measured' || v.error !== 'no-whoareyou') this.tracker.answered(n, v.endedAtMs);
+    else this.tracker.failed(n, v.endedAtMs);
+  }
+  packet(): void {}
+  edge(): void {}
+  progress(_s: ProgressSample): void {}
+}
+
+function sessionRow(campaignId: number, r: SessionRow) {
+  return {
+    campaign_id: campaignId, node_id: r.node.id, ip: r.node.ip, udp: r.node.port, started_at: r.startedAtMs, last_ok: r.lastOkMs,
+    first_fail: Number.isNaN(r.firstFailMs) ? null : r.firstFailMs, ended_at: r.open ? null : r.endedAtMs, answers: r.answers, failures: r.failures,
+    open: r.open ? 1 : 0, observed_start: r.observedStart ? 1 : 0, end_reason: r.open ? null : 'down',
+  };
+}
+
+function changeRow(campaignId: number, c: ChangeRow) {
+  return {
+    campaign_id: campaignId, node_id: c.node.id, changed_at: c.atMs, kind: c.kind, old_ip: c.oldIp, old_udp: c.oldPort,
+    new_ip: c.newIp, new_udp: c.newPort, old_seq: c.oldSeq, new_seq: c.newSeq,
+  };
+}
+
+/** Up to SEEDS records of nodes the crawl measured, picked at random (reservoir), as enr: texts. */
+function pickSeeds(crawler: Crawler): string[] {
+  const out: string[] = [];
+  let seen = 0;
+  for (const n of crawler.allNodes() as IterableIterator<CrawlNode>) {
+    if (n.state !== NodeState.Measured || !n.raw) continue;
+    seen++;
+    const text = 'enr:' + Buffer.from(n.raw).toString('base64url');
+    if (out.length < SEEDS) out.push(text);
+    else { const j = Math.floor(Math.random() * seen); if (j < SEEDS) out[j] = text; }
+  }
+  return out;
+}
+
+/** Runs a campaign until stopped or its duration; resumes the campaign of an existing checkpoint. */
+export async function runMonitorJob(o: MonitorJobOptions): Promise<MonitorSummary> {
+  const config = validateCrawlConfig({ ...DEFAULT_CRAWL_CONFIG, ...o.crawl });
+  const mcfg = validateMonitorConfig({ ...DEFAULT_MONITOR_CONFIG, ...o.monitor });
+  o.bootnodes.forEach(parseBootnode);
+  const ckptPath = o.checkpointPath ?? o.dbPath + '.monitor';
+  const ckpt = o.newCampaign ? null : readCheckpoint(ckptPath);
+  if (o.bootnodes.length === 0 && !(ckpt && ckpt.seeds.length > 0)) {
+    throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');
+  }
+  const probeInFlight = Math.ceil((mcfg.probeRatePerSec * mcfg.probeTimeoutMs * (1 + config.retransmits)) / 1000 * 1.25) + 16;
+  const rt = await openCrawlRuntime({ config, dbPath: o.dbPath, dbMemoryMB: o.dbMemoryMB, keyFile: o.keyFile, freshIdentity: o.freshIdentity, extraPending: probeInFlight });
+  try {
+    return await campaign(rt, rt.store!, config, mcfg, ckpt, ckptPath, o);
+  } finally {
+    // Closing commits what is buffered (a store that cannot is aborted there): a failure elsewhere loses no rows.
+    await closeCrawlRuntime(rt);
+  }
+}
+
+async function campaign(
+  rt: CrawlRuntime, store: Store, config: CrawlConfig, mcfg: MonitorConfig, ckpt: CheckpointState | null, ckptPath: string, o: MonitorJobOptions,
+): Promise<MonitorSummary> {
+  const t0 = Date.now();
+  let campaignId: number;
+  let sessionsEnded = 0, changes = 0;
+  const tracker = new Tracker(mcfg, {
+    sessionEnded: (r) => { sessionsEnded++; store.add(UPTIME_SESSIONS, sessionRow(campaignId, r)); },
+    changed: (c) => { changes++; store.add(NODE_CHANGES, changeRow(campaignId, c)); },
+  });
+  let crawlsDone = 0;
+  let nextCrawlAtMs = t0;
+  let seeds: string[] = [];
+  let gapMs: number | null = null;
+  if (ckpt) {
+    const found = await store.query(`SELECT id FROM campaigns WHERE id = $1`, [ckpt.campaignId]);
+    if (found.length === 0) {
+      throw new MonitorJobError('ERR_MONITOR_CHECKPOINT_MISMATCH',
+        `checkpoint ${ckptPath} belongs to campaign ${ckpt.campaignId}, which ${o.dbPath} does not hold; give the matching --db or --new-campaign`);
+    }
+    campaignId = ckpt.campaignId;
+    for (const n of ckpt.nodes) tracker.restore(n);
+    tracker.newAfterMs = ckpt.newAfterMs;
+    crawlsDone = ckpt.crawlsDone; nextCrawlAtMs = ckpt.nextCrawlAtMs; seeds = ckpt.seeds;
+    // Sessions that ended after the checkpoint are in the database: take its word, so none is written twice.
+    const closed = await store.query<{ node_id: string; s: bigint; e: bigint; f: bigint | null }>(
+      `SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e, epoch_ms(first_fail) AS f FROM uptime_sessions
+       WHERE campaign_id = $1 AND NOT open AND ended_at >= epoch_ms($2::BIGINT)`, [campaignId, BigInt(Math.floor(ckpt.savedAtMs))]);
+    for (const r of closed) {
+      const n = tracker.get(fromHex(r.node_id));
+      if (n && n.up && n.sessionStartMs === Number(r.s)) tracker.closeFromStore(n, Number(r.e), r.f === null ? NaN : Number(r.f));
+    }
+    // Changes learned after the checkpoint are learned again (the checkpoint holds the address before them).
+    await store.query(`DELETE FROM node_changes WHERE campaign_id = $1 AND changed_at > epoch_ms($2::BIGINT)`, [campaignId, BigInt(Math.floor(ckpt.savedAtMs))]);
+    gapMs = t0 - ckpt.savedAtMs;
+    store.add(MONITOR_GAPS, { campaign_id: campaignId, from_at: ckpt.savedAtMs, to_at: t0, reason: ckpt.clean ? 'stopped' : 'crash' });
+  } else {
+    campaignId = await store.beginCampaign({
+      params: { crawl: config, monitor: mcfg, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, startedAtMs: t0,
+    });
+  }
+
+  const prober = new Prober(tracker, rt.session, mcfg, config.retransmits, o.onProbeRtt);
+  let stopping = false;
+  let fatal: unknown = null;
+  let crawlRunning = false;
+  let crawler: Crawler | null = null;
+  const visitsDone = { measured: 0, failed: 0 };
+  let stopCrawl: (() => void) | null = null;
+  let wake: (() => void) | null = null;
+  let durationTimer: LongTimer | null = null;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    durationTimer?.clear();
+    stopCrawl?.();
+    wake?.();
+  };
+  const fail = (e: unknown) => { fatal ??= e; stop(); };
+  const watchStore = () => { store.onStall = (e) => fail(e); };
+  watchStore();
+
+  // One checkpoint at a time: the open sessions replace the previous open rows, everything is committed, then the file.
+  let ckptChain: Promise<number> = Promise.resolve(0);
+  const checkpoint = (clean: boolean): Promise<number> => {
+    ckptChain = ckptChain.then(async () => {
+      await store.query(`DELETE FROM uptime_sessions WHERE campaign_id = $1 AND open`, [campaignId]);
+      for (const r of tracker.openSessions()) store.add(UPTIME_SESSIONS, sessionRow(campaignId, r));
+      await store.flush();
+      tracker.compact();
+      return writeCheckpoint(ckptPath, {
+        campaignId, savedAtMs: Date.now(), clean, crawlsDone, nextCrawlAtMs, newAfterMs: tracker.newAfterMs, seeds, nodes: [...tracker.values()],
+      });
+    });
+    return ckptChain;
+  };
+
+  let lastSample = { ...prober.counters };
+  const sample = () => {
+    const c = prober.counters;
+    store.add(MONITOR_SAMPLES, {
+      campaign_id: campaignId, sampled_at: Date.now(), tracked: tracker.size, up: tracker.upCount, reachable: tracker.reachableCount,
+      probes_whoareyou: c.whoareyou - lastSample.whoareyou, probes_ping: 0, probes_ok: c.ok - lastSample.ok, probes_failed: c.failed - lastSample.failed,
+      crawl_running: crawlRunning ? 1 : 0,
+    });
+    lastSample = { ...c };
+  };
+
+  let lastStatusAt = performance.now(), lastStatusProbes = 0;
+  const status = (): MonitorStatus => {
+    const t = performance.now();
+    const pps = t > lastStatusAt ? ((prober.counters.whoareyou - lastStatusProbes) * 1000) / (t - lastStatusAt) : 0;
+    lastStatusAt = t; lastStatusProbes = prober.counters.whoareyou;
+    const c = crawler?.counts;
+    return {
+      campaignId, elapsedMs: Date.now() - t0, tracked: tracker.size, up: tracker.upCount, reachable: tracker.reachableCount, untracked: tracker.untracked,
+      crawlsDone, crawlRunning,
+      crawl: crawler && c ? { rateLimit: Math.round(crawler.rateLimit), queued: c.queued, measured: c.measured, failed: c.failed } : null,
+      visits: { measured: visitsDone.measured + (c?.measured ?? 0), failed: visitsDone.failed + (c?.failed ?? 0) }, probes: { ...prober.counters }, probesInFlight: prober.pending, probesPerSec: Math.round(pps),
+      probeRateLimit: mcfg.probeRatePerSec * prober.share, sessionsEnded, changes, storeBacklog: store.backlog(),
+    };
+  };
+
+  const tee = new TrackerTee(tracker);
+  const crawlLoop = async () => {
+    while (!stopping) {
+      const waitMs = nextCrawlAtMs - Date.now();
+      if (waitMs > 0) await new Promise<void>((r) => { const t = setTimeout(r, waitMs); wake = () => { clearTimeout(t); r(); }; });
+      wake = null;
+      if (stopping) break;
+      nextCrawlAtMs = Date.now() + mcfg.crawlEveryMs;
+      crawlRunning = true;
+      prober.share = mcfg.duringCrawlShare;
+      try {
+        const extraSeeds = seeds.map(parseBootnode);
+        const r = await crawlOnce(rt, {
+          config, bootnodes: o.bootnodes, version: o.version, campaignId, tee, extraSeeds, extraParams: o.extraParams,
+          onStart: (s) => { stopCrawl = s; if (stopping) s(); },
+          onCrawler: (c) => { crawler = c; },
+        });
+        crawlsDone++;
+        visitsDone.measured += r.summary.measured; visitsDone.failed += r.summary.failed;
+        const fresh = pickSeeds(r.crawler);
+        if (fresh.length > 0) seeds = fresh;
+        // Nodes first found after the campaign's first crawl joined during it.
+        if (!Number.isFinite(tracker.newAfterMs)) tracker.newAfterMs = Date.now();
+        o.onCrawl?.(r.summary);
+      } finally {
+        stopCrawl = null;
+        crawler = null;
+        crawlRunning = false;
+        prober.share = 1;
+        watchStore();
+      }
+    }
+  };
+
+  prober.start();
+  const timers = [
+    setInterval(() => { checkpoint(false).catch(fail); }, mcfg.checkpointEveryMs),
+    setInterval(() => { try { sample(); } catch (e) { fail(e); } }, mcfg.sampleEveryMs),
+    setInterval(() => { try { o.onStatus?.(status()); } catch (e) { fail(e); } }, STATUS_EVERY_MS),
+  ];
+  if (mcfg.durationMs !== null) durationTimer = setLongTimeout(stop, mcfg.durationMs);
+  o.onStart?.(stop, { campaignId, resumed: ckpt !== null, gapMs });
+  try {
+    await crawlLoop().catch(fail);
+  } finally {
+    for (const t of timers) clearInterval(t);
+    durationTimer?.clear();
+    await prober.stop();
+  }
+  if (fatal) throw fatal;
+  sample();
+  const checkpointBytes = await checkpoint(true);
+  const summary: MonitorSummary = { ...status(), resumed: ckpt !== null, gapMs, checkpoint: ckptPath, checkpointBytes };
+  await store.endCampaign(campaignId, summary);
+  await store.close();
+  return summary;
+}

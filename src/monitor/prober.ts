@@ -1,0 +1,105 @@
+// The liveness prober: takes due nodes from the tracker and probes them within its own rate budget, with a
+// bound on probes in flight. It never queues the crawl's packets behind its own: each probe is one send.
+import type { NodeAddress, ProbeResult } from '../session/types.js';
+import type { MonitorConfig } from './config.js';
+import type { Tracker, TrackedNode } from './tracker.js';
+
+export interface ProbeClient {
+  probe(remote: NodeAddress, timeoutMs?: number): Promise<ProbeResult>;
+}
+
+export interface ProbeCounters {
+  /** Random-packet probes started (each may resend per the session's retransmits). */
+  whoareyou: number;
+  ok: number;
+  failed: number;
+  /** Not sent: a handshake with the node was under way, or the request table was full; retried shortly. */
+  busy: number;
+}
+
+/** Budget tick: at 5,000 probes/s a 10 ms tick sends 50 at a time, well inside one socket's burst. */
+const TICK_MS = 10;
+/** Tokens saved up at most: 100 ms of the rate, so an idle spell does not end in a burst. */
+const BURST_MS = 100;
+/** A busy node is asked again after this (a handshake takes a round trip or two). */
+const BUSY_RETRY_MS = 2000;
+/** In flight at most: rate x (timeout x tries), with a quarter more for stragglers. */
+const IN_FLIGHT_HEADROOM = 1.25;
+const NO_PUBKEY = new Uint8Array(0);
+
+export class Prober {
+  readonly counters: ProbeCounters = { whoareyou: 0, ok: 0, failed: 0, busy: 0 };
+  /** Share of the rate in use (the monitor lowers it while a crawl runs). */
+  share = 1;
+  private inFlight = 0;
+  private tokens = 0;
+  private lastTickMs = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private drained: (() => void) | null = null;
+  readonly maxInFlight: number;
+
+  constructor(
+    private readonly tracker: Tracker,
+    private readonly client: ProbeClient,
+    private readonly cfg: MonitorConfig,
+    retransmits: number,
+    /** Told every answered probe's round trip (ms), for the RTT histogram. */
+    private readonly onAnswer: (rttMs: number) => void = () => {},
+  ) {
+    this.maxInFlight = Math.ceil((cfg.probeRatePerSec * cfg.probeTimeoutMs * (1 + retransmits)) / 1000 * IN_FLIGHT_HEADROOM) + 16;
+  }
+
+  get pending(): number { return this.inFlight; }
+
+  start(): void {
+    this.lastTickMs = performance.now();
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+  }
+
+  /** Stops taking nodes; resolves once the probes in flight are done. */
+  stop(): Promise<void> {
+    if (this.timer) { clearInterval(this.timer); this.timer = null; }
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((r) => { this.drained = r; });
+  }
+
+  private tick(): void {
+    const t = performance.now();
+    const rate = this.cfg.probeRatePerSec * this.share;
+    this.tokens = Math.min((rate * BURST_MS) / 1000, this.tokens + (rate * (t - this.lastTickMs)) / 1000);
+    this.lastTickMs = t;
+    const now = Date.now();
+    while (this.tokens >= 1 && this.inFlight < this.maxInFlight) {
+      const n = this.tracker.nextDue(now);
+      if (!n) break;
+      this.tokens--;
+      this.send(n);
+    }
+  }
+
+  private send(n: TrackedNode): void {
+    n.probing = true;
+    this.inFlight++;
+    this.counters.whoareyou++;
+    const addr: NodeAddress = { id: n.id, ip: n.ip, port: n.port, pubkey: NO_PUBKEY };
+    this.client.probe(addr, this.cfg.probeTimeoutMs).then((r) => this.done(n, r), () => this.done(n, { alive: false, reason: 'closed', packetsOut: 0 }));
+  }
+
+  private done(n: TrackedNode, r: ProbeResult): void {
+    n.probing = false;
+    this.inFlight--;
+    const at = Date.now();
+    if (r.alive) {
+      this.counters.ok++;
+      this.tracker.answered(n, at);
+      this.onAnswer(Number(r.rttNs) / 1e6);
+    } else if (r.reason === 'no-whoareyou') {
+      this.counters.failed++;
+      this.tracker.failed(n, at);
+    } else {
+      this.counters.busy++;
+      this.tracker.retryAt(n, at + BUSY_RETRY_MS);
+    }
+    if (this.inFlight === 0 && this.drained) { const d = this.drained; this.drained = null; d(); }
+  }
+}

@@ -1,0 +1,45 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from '../../../src/monitor/checkpoint.js';
+import { TrackedNode } from '../../../src/monitor/tracker.js';
+
+function state(): CheckpointState {
+  const a = new TrackedNode(new Uint8Array(32).fill(1), '10.1.2.3', 30303, 7n, 1000);
+  a.everUp = true; a.up = true; a.sessionStartMs = 1500; a.lastOkMs = 9000; a.answers = 4; a.failRun = 1; a.failures = 2; a.firstFailMs = 9500;
+  a.listedBy = 12; a.dueAtMs = 12_000; a.observedStart = true;
+  const b = new TrackedNode(new Uint8Array(32).fill(2), '::1', 9000, 2n ** 40n, 2000);
+  b.isNew = true; b.downSinceMs = 3000; b.probing = true; b.dueAtMs = Infinity;
+  return { campaignId: 3, savedAtMs: 20_000, clean: false, crawlsDone: 5, nextCrawlAtMs: 30_000, newAfterMs: 1200, seeds: ['enr:-abc'], nodes: [a, b] };
+}
+
+describe('monitor checkpoint (cbor-x)', () => {
+  it('round-trips every field of the state', () => {
+    const s = state();
+    const d = decodeCheckpoint(encodeCheckpoint(s), 'mem');
+    assert.equal(d.campaignId, 3); assert.equal(d.crawlsDone, 5); assert.equal(d.nextCrawlAtMs, 30_000); assert.deepEqual(d.seeds, ['enr:-abc']);
+    assert.equal(d.newAfterMs, 1200);
+    const [a, b] = d.nodes;
+    assert.deepEqual(a!.id, new Uint8Array(32).fill(1));
+    assert.equal(a!.seq, 7n); assert.equal(a!.ip, '10.1.2.3'); assert.equal(a!.up, true); assert.equal(a!.everUp, true); assert.equal(a!.observedStart, true);
+    assert.equal(a!.sessionStartMs, 1500); assert.equal(a!.lastOkMs, 9000); assert.equal(a!.firstFailMs, 9500);
+    assert.equal(a!.answers, 4); assert.equal(a!.failures, 2); assert.equal(a!.failRun, 1); assert.equal(a!.listedBy, 12); assert.equal(a!.dueAtMs, 12_000);
+    assert.ok(Number.isNaN(a!.downSinceMs));
+    assert.equal(b!.seq, 2n ** 40n); assert.equal(b!.isNew, true); assert.equal(b!.up, false); assert.equal(b!.downSinceMs, 3000);
+    assert.equal(b!.dueAtMs, 0, 'a probe in flight is due again at once');
+  });
+
+  it('is written atomically and read back; a damaged or foreign file is refused with a code', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dhtscope-ckpt-'));
+    const p = join(dir, 'm.checkpoint');
+    assert.equal(readCheckpoint(p), null);
+    writeCheckpoint(p, state());
+    assert.equal(readCheckpoint(p)!.nodes.length, 2);
+    writeFileSync(p, Uint8Array.of(0xff, 0x00, 0x13));
+    assert.throws(() => readCheckpoint(p), (e: Error & { code?: string }) => e.code === 'ERR_CHECKPOINT_CORRUPT' || e.code === 'ERR_CHECKPOINT_VERSION');
+    writeFileSync(p, encodeCheckpoint(state()).slice(0, 10));
+    assert.throws(() => readCheckpoint(p), /checkpoint/);
+  });
+});
