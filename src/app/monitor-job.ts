@@ -97,7 +97,7 @@ function sessionRow(campaignId: number, r: SessionRow) {
   return {
     campaign_id: campaignId, node_id: r.node.id, ip: r.node.ip, udp: r.node.port, started_at: r.startedAtMs, last_ok: r.lastOkMs,
     first_fail: Number.isNaN(r.firstFailMs) ? null : r.firstFailMs, ended_at: r.open ? null : r.endedAtMs, answers: r.answers, failures: r.failures,
-    open: r.open ? 1 : 0, observed_start: r.observedStart ? 1 : 0, end_reason: r.open ? null : 'down',
+    open: r.open ? 1 : 0, observed_start: r.observedStart ? 1 : 0, new_node: r.isNew ? 1 : 0, end_reason: r.open ? null : 'down',
   };
 }
 

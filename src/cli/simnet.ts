@@ -1,6 +1,7 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { startSimnet, type Simnet } from '../simnet/simnet.js';
 import { LATENESS_SIGNAL } from '../simnet/lateness.js';
+import { DEFAULT_CHURN, formatDist, parseDist, validateChurn, type ChurnParams } from '../simnet/churn.js';
 import { formatHelp, parseArgs, parseDurationMs, parseRange, parseWeights, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
@@ -24,15 +25,45 @@ export const SIMNET_FLAGS: FlagSpecs = {
   port: { type: 'int', help: 'UDP port of every node', default: 30303, min: 1, max: 65535 },
   'live-octet': { type: 'int', help: 'live nodes use 127.<octet>.x.y (dead +80, NAT +160)', default: 20, min: 1, max: 95 },
   shards: { type: 'int', help: 'shard processes (0 = in this process); default one per 10,000 nodes', min: 0 },
-  bootnodes: { type: 'int', help: 'bootnodes listed in the truth file', default: 1, min: 1 },
+  bootnodes: { type: 'int', help: 'bootnodes listed in the truth file (they never churn)', default: 1, min: 1 },
 };
+
+/** The churn script's flags (the simnet command's own; demo and compare run a network that stays up). */
+export const CHURN_FLAGS: FlagSpecs = {
+  churn: { type: 'bool', help: 'nodes go down and come back on a script (written to the truth file); the flags below shape it' },
+  session: { type: 'string', help: 'churn: uptime session lengths in seconds: exp:MEAN, uniform:MIN:MAX, weibull:SCALE:SHAPE or fixed:S', default: formatDist(DEFAULT_CHURN.session), valueName: 'dist' },
+  offline: { type: 'string', help: 'churn: time down between sessions, in seconds (same forms)', default: formatDist(DEFAULT_CHURN.offline), valueName: 'dist' },
+  joins: { type: 'int', help: 'churn: nodes that join during the script with new IDs (on top of --nodes)', default: DEFAULT_CHURN.joins, min: 0, max: 1_000_000 },
+  stable: { type: 'number', help: 'churn: share of nodes that never go down', default: DEFAULT_CHURN.stable, min: 0, max: 1 },
+  'leave-forever': { type: 'number', help: 'churn: chance that a session end is final', default: DEFAULT_CHURN.leaveForever, min: 0, max: 1 },
+  'ip-change': { type: 'number', help: 'churn: chance that a node comes back on a new address (its seq goes up)', default: DEFAULT_CHURN.ipChange, min: 0, max: 1 },
+  'seq-bump': { type: 'number', help: 'churn: chance that a node comes back with a higher record seq', default: DEFAULT_CHURN.seqBump, min: 0, max: 1 },
+  'churn-horizon': { type: 'string', help: 'churn: script events up to this long after start (default: --duration, else 24h)', valueName: 'time' },
+};
+
+const SIMNET_COMMAND_FLAGS: FlagSpecs = { ...SIMNET_FLAGS, ...CHURN_FLAGS };
 
 export const SIMNET_HELP = formatHelp('dhtscope simnet [options]',
   'Runs a simulated discv5 network of real responders on loopback, with dead records, NAT\'d nodes,\n' +
-  'latency, loss and client profiles. Writes the truth file when every node answers.', SIMNET_FLAGS);
+  'latency, loss and client profiles. Writes the truth file when every node answers. With --churn, nodes\n' +
+  'go down and come back, join, move and bump their seq on a seeded script whose events the truth file\n' +
+  'lists; times are in real seconds, so a test can run a compressed day in minutes.', SIMNET_COMMAND_FLAGS);
+
+function churnFromFlags(f: Record<string, unknown>): ChurnParams | null {
+  if (!f.churn) return null;
+  const horizon = f['churn-horizon'] ?? f.duration;
+  const c: ChurnParams = {
+    session: parseDist(f.session as string, 'session'), offline: parseDist(f.offline as string, 'offline'), joins: f.joins as number,
+    stable: f.stable as number, leaveForever: f['leave-forever'] as number, ipChange: f['ip-change'] as number, seqBump: f['seq-bump'] as number,
+    horizonS: horizon ? parseDurationMs(horizon as string, f['churn-horizon'] ? 'churn-horizon' : 'duration') / 1000 : DEFAULT_CHURN.horizonS,
+  };
+  validateChurn(c);
+  return c;
+}
 
 export function simnetOptionsFromFlags(f: Record<string, unknown>) {
   return {
+    churn: churnFromFlags(f),
     nodes: f.nodes as number, dead: f.dead as number, natFraction: f.nat as number, loss: f.loss as number,
     rttMs: parseRange(f.rtt as string, 'rtt'), mix: parseWeights(f.mix as string, 'mix', PROFILE_NAMES),
     seed: f.seed as string, port: f.port as number, liveOctet: f['live-octet'] as number,
@@ -41,7 +72,7 @@ export function simnetOptionsFromFlags(f: Record<string, unknown>) {
 }
 
 export async function runSimnet(argv: string[], io: CliIo): Promise<number> {
-  const { flags, positional } = parseArgs(argv, SIMNET_FLAGS);
+  const { flags, positional } = parseArgs(argv, SIMNET_COMMAND_FLAGS);
   if (flags.help) { io.out(SIMNET_HELP); return 0; }
   if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
   const durationMs = flags.duration ? parseDurationMs(flags.duration as string, 'duration') : null;
@@ -56,7 +87,7 @@ export async function runSimnet(argv: string[], io: CliIo): Promise<number> {
     throw e;
   }
   lateness?.ready(net);
-  const summary = { ready: true, live: net.truth.live.length, dead: net.truth.dead.length, nat: net.truth.nat.length, startupMs: net.truth.startupMs, truth: flags.truth ?? null, bootnodes: net.truth.bootnodes };
+  const summary = { ready: true, churnEvents: net.truth.churn?.events.length ?? 0, live: net.truth.live.length, dead: net.truth.dead.length, nat: net.truth.nat.length, startupMs: net.truth.startupMs, truth: flags.truth ?? null, bootnodes: net.truth.bootnodes };
   if (flags.json) io.out(toJson(summary));
   else io.err(`simnet: ${summary.live} live nodes answering (${summary.dead} dead, ${summary.nat} NAT'd) after ${summary.startupMs} ms; bootnode ${net.truth.bootnodes[0]}${flags.truth ? `; truth in ${flags.truth}` : ''}`);
   await new Promise<void>((resolve) => {

@@ -11,6 +11,7 @@ import { PopulationIndex, StaticTable } from './tables.js';
 import type { PopulationRecord } from './population.js';
 import { LatenessLog, type ShardLateness } from './lateness.js';
 import { toHex } from '../util/bytes.js';
+import type { ChurnEvent } from './churn.js';
 
 export interface ShardConditions {
   /** Per-packet loss probability, applied once to every packet a node sends or receives. */
@@ -29,6 +30,8 @@ export interface ShardStats {
   packetsOut: number;
   droppedByLoss: number;
   malformed: number;
+  /** Churn moves whose new socket could not be bound. */
+  churnErrors: number;
   /** Session-layer counters summed over the shard's nodes (dropped reasons flattened as dropped.<reason>). */
   session: Record<string, number>;
   rssBytes: number;
@@ -89,24 +92,45 @@ class SimLink {
 
 /** One identity's side of its endpoint: its sends carry its slot, so lateness is kept per node on a shared link. */
 class NodePort implements DatagramTransport {
-  constructor(private readonly link: SimLink, private readonly slot: number) {}
-  send(data: Uint8Array, ip: string, port: number, kind = PacketKind.Response): void { this.link.send(this.slot, data, ip, port, kind); }
-  onDatagram(h: DatagramHandler): void { this.link.onDatagram(h); }
+  constructor(readonly link: SimLink, private readonly slot: number, private readonly down: Uint8Array) {}
+  send(data: Uint8Array, ip: string, port: number, kind = PacketKind.Response): void { if (this.down[this.slot] === 0) this.link.send(this.slot, data, ip, port, kind); }
+  /** A node that is down (churn) hears nothing. */
+  onDatagram(h: DatagramHandler): void { this.link.onDatagram((d, ip, port, at) => { if (this.down[this.slot] === 0) h(d, ip, port, at); }); }
 }
+
+/** What the shard keeps per identity: its endpoint and its current session layer (a restart replaces it). */
+interface Slot { port: NodePort; layer: SessionLayer; sock: UdpTransport; group: number[] | null; ip: string }
 
 /** Runs the live nodes [from, to) of a population: one socket per ip:port, one session layer per ID. */
 export class SimShard {
   readonly wheel = new TimerWheel(DELAY_TICK_MS, DELAY_SLOTS);
   /** Reply lateness per identity of [from, to) (slot = index − from) and over all replies. */
   readonly lateness: LatenessLog;
-  private readonly sockets: UdpTransport[] = [];
-  private readonly layers: SessionLayer[] = [];
+  private readonly sockets = new Set<UdpTransport>();
+  private readonly slots: Slot[] = [];
   private readonly lossRng: Prng;
   private droppedByLoss = 0;
+  /** Churn: per own slot, 1 while the node is down; per population index, 1 until it joined. */
+  private readonly down: Uint8Array;
+  private readonly hidden: Uint8Array | null;
+  private raws: Uint8Array[] = [];
+  private churnTimer: NodeJS.Timeout | null = null;
+  private churnNext = 0;
+  private churnErrors = 0;
+  /** Builds a node's session layer (set by start(), which holds the tables and caches it needs). */
+  private makeLayer: (i: number, port: NodePort, shared: boolean) => SessionLayer;
 
-  constructor(private readonly pop: PopulationRecord[], private readonly from: number, private readonly to: number, private readonly cond: ShardConditions) {
+  constructor(
+    private readonly pop: PopulationRecord[], private readonly from: number, private readonly to: number, private readonly cond: ShardConditions,
+    /** The churn script (every shard gets all of it: record changes and joins are seen in every table). */
+    private readonly churn: ChurnEvent[] | null = null,
+  ) {
     this.lossRng = new Prng(`${cond.seed}/loss/${from}`);
     this.lateness = new LatenessLog(to - from);
+    this.down = new Uint8Array(to - from);
+    this.hidden = churn ? new Uint8Array(pop.length) : null;
+    if (churn) for (const e of churn) if (e.kind === 'join') { this.hidden![e.node] = 1; if (e.node >= from && e.node < to) this.down[e.node - from] = 1; }
+    this.makeLayer = () => { throw new Error('shard not started'); };
   }
 
   lose(): boolean {
@@ -118,7 +142,7 @@ export class SimShard {
   async start(): Promise<{ bound: number; errors: string[] }> {
     const be = secp();
     const index = new PopulationIndex(this.pop);
-    const raws = this.pop.map((r) => r.raw);
+    const raws = this.raws = this.pop.map((r) => r.raw);
     const sessionWheel = new TimerWheel(10, 512);
     // Crawlers present one record to every node: verify it once per shard (bounded: 4,096 records).
     const verifiedPubkeys = new LruMap<string, Uint8Array>(VERIFIED_RECORDS);
@@ -132,6 +156,19 @@ export class SimShard {
       const g = groups.get(k);
       if (g) g.push(i); else groups.set(k, [i]);
     }
+    const tables = new Map<number, StaticTable>();
+    // A node's session layer; a restart (churn) builds a new one: the node forgets its sessions, keeps its table.
+    this.makeLayer = (i, port, shared) => {
+      const r = this.pop[i]!;
+      const enr = decodeEnr(raws[i]!);
+      let table = tables.get(i);
+      if (!table) { const { idx, dist } = index.tableOf(i, this.cond.seed); table = new StaticTable(raws, idx, dist, this.hidden); tables.set(i, table); }
+      const layer = new SessionLayer(port, { sk: r.sk!, id: r.nodeId, enr }, { sharedTransport: shared, collectNodes: false, maxSessions: 1024, maxChallenges: 1024 }, be, () => undefined, sessionWheel);
+      layer.useRecordCache(verifiedPubkeys, verifiedIds);
+      const rand = new Prng(`${this.cond.seed}/shuffle/${i}`);
+      layer.onRequest(makeResponder(() => enr, table, PROFILES[r.profile], () => rand.next()));
+      return layer;
+    };
     const errors: string[] = [];
     for (const [, members] of groups) {
       const first = this.pop[members[0]!]!;
@@ -143,28 +180,64 @@ export class SimShard {
         if (errors.length >= 5) break;
         continue;
       }
-      this.sockets.push(sock);
+      this.sockets.add(sock);
       const shared = members.length > 1;
-      const links: SessionLayer[] = [];
       const link = new SimLink(this, sock, first.rttMs, (first.bandwidthMbps * 1e6) / 8 / 1000);
+      const group = shared ? members.map((i) => i - this.from) : null;
       for (const i of members) {
-        const r = this.pop[i]!;
-        const enr = decodeEnr(r.raw);
-        const { idx, dist } = index.tableOf(i, this.cond.seed);
-        const table = new StaticTable(raws, idx, dist);
-        const layer = new SessionLayer(new NodePort(link, i - this.from), { sk: r.sk!, id: r.nodeId, enr }, { sharedTransport: shared, collectNodes: false, maxSessions: 1024, maxChallenges: 1024 }, be, () => undefined, sessionWheel);
-        layer.useRecordCache(verifiedPubkeys, verifiedIds);
-        const rand = new Prng(`${this.cond.seed}/shuffle/${i}`);
-        layer.onRequest(makeResponder(() => enr, table, PROFILES[r.profile], () => rand.next()));
-        links.push(layer);
-        this.layers.push(layer);
+        const port = new NodePort(link, i - this.from, this.down);
+        this.slots[i - this.from] = { port, layer: this.makeLayer(i, port, shared), sock, group, ip: first.ip };
       }
-      if (shared) {
-        link.onDatagram((d, ip, port, at) => { for (const l of links) if (l.onDatagram(d, ip, port, at)) return; });
+      if (group) {
+        // Identities of one endpoint: the one whose ID unmasks the packet takes it; one that is down hears nothing.
+        link.onDatagram((d, ip, port, at) => {
+          for (const s of group) if (this.down[s] === 0 && this.slots[s]!.layer.onDatagram(d, ip, port, at)) return;
+        });
       }
       sock.onDatagram((d, ip, port, at) => link.deliver(d, ip, port, at));
     }
-    return { bound: this.sockets.length, errors };
+    return { bound: this.sockets.size, errors };
+  }
+
+  /** Starts the churn script's clock: event times count from `epochMs` (unix ms). */
+  go(epochMs: number): void {
+    if (!this.churn || this.churn.length === 0) return;
+    const step = () => {
+      this.churnTimer = null;
+      const now = Date.now() - epochMs;
+      while (this.churnNext < this.churn!.length && this.churn![this.churnNext]!.tMs <= now) this.apply(this.churn![this.churnNext++]!);
+      if (this.churnNext < this.churn!.length) this.churnTimer = setTimeout(step, Math.max(0, this.churn![this.churnNext]!.tMs - (Date.now() - epochMs)));
+    };
+    step();
+  }
+
+  private apply(e: ChurnEvent): void {
+    if (e.raw) this.raws[e.node] = e.raw;
+    if (e.kind === 'join') this.hidden![e.node] = 0;
+    if (e.node < this.from || e.node >= this.to) return;
+    const slot = e.node - this.from;
+    const s = this.slots[slot];
+    if (!s) return; // its socket could not be bound at start
+    if (e.kind === 'down' || e.kind === 'leave') { this.down[slot] = 1; return; }
+    if (e.ip === s.ip) {
+      s.layer = this.makeLayer(e.node, s.port, s.group !== null);
+      this.down[slot] = 0;
+      return;
+    }
+    // Back on a new address: a socket of its own there (movers are never co-hosted), the old one closed.
+    const r = this.pop[e.node]!;
+    UdpTransport.bind({ address: e.ip, port: e.port, bufferBytes: this.cond.socketBufferBytes }).then((sock) => {
+      const old = s.sock;
+      this.sockets.add(sock);
+      const link = new SimLink(this, sock, r.rttMs, (r.bandwidthMbps * 1e6) / 8 / 1000);
+      sock.onDatagram((d, ip, port, at) => link.deliver(d, ip, port, at));
+      s.port = new NodePort(link, slot, this.down);
+      s.sock = sock; s.ip = e.ip;
+      s.layer = this.makeLayer(e.node, s.port, false);
+      this.down[slot] = 0;
+      this.sockets.delete(old);
+      void old.close();
+    }, () => { this.churnErrors++; });
   }
 
   /** Lateness of the replies sent so far, by node ID and over all replies. */
@@ -175,7 +248,7 @@ export class SimShard {
   stats(): ShardStats {
     let malformed = 0;
     const session: Record<string, number> = {};
-    for (const l of this.layers) {
+    for (const { layer: l } of this.slots) {
       for (const [k, v] of Object.entries(l.counters)) {
         if (typeof v === 'number') session[k] = (session[k] ?? 0) + v;
         else for (const [r, n] of Object.entries(v as Record<string, number>)) { malformed += n; session[`dropped.${r}`] = (session[`dropped.${r}`] ?? 0) + n; }
@@ -187,14 +260,15 @@ export class SimShard {
     const mem = process.memoryUsage();
     const cpu = process.cpuUsage();
     return {
-      nodes: this.layers.length, sockets: this.sockets.length, handshakes, requestsIn, packetsIn, packetsOut,
+      nodes: this.slots.length, sockets: this.sockets.size, churnErrors: this.churnErrors, handshakes, requestsIn, packetsIn, packetsOut,
       droppedByLoss: this.droppedByLoss, malformed, session, rssBytes: mem.rss, heapUsedBytes: mem.heapUsed, cpuUserUs: cpu.user, cpuSystemUs: cpu.system,
     };
   }
 
   async stop(): Promise<void> {
-    for (const l of this.layers) l.close();
+    if (this.churnTimer) clearTimeout(this.churnTimer);
+    for (const s of this.slots) s?.layer.close();
     this.wheel.stop();
-    await Promise.all(this.sockets.map((s) => s.close()));
+    await Promise.all([...this.sockets].map((s) => s.close()));
   }
 }

@@ -8,6 +8,7 @@ import { SimShard, type ShardConditions, type ShardStats } from './shard.js';
 import { DEFAULT_POPULATION, generatePopulation, populationToJson, type PopulationParams, type PopulationRecord } from './population.js';
 import { SimnetError } from './errors.js';
 import { mergeLateness, type ShardLateness, type SimnetLateness } from './lateness.js';
+import { churnScript, churnToJson, formatDist, type ChurnEvent, type ChurnKind, type ChurnParams } from './churn.js';
 
 export interface SimnetOptions extends Partial<PopulationParams> {
   loss?: number;
@@ -17,11 +18,26 @@ export interface SimnetOptions extends Partial<PopulationParams> {
   bootnodes?: number;
   /** Socket buffer per simnet socket (bytes). */
   socketBufferBytes?: number;
+  /** Churn script parameters; null or absent: every node stays up. */
+  churn?: ChurnParams | null;
   /** Progress callback for long start-ups. */
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 export interface TruthNode { nodeId: string; enr: string; ip: string; udp: number; profile?: string; rttMs?: number; network?: string }
+/** One scripted churn event as the truth file lists it: `tMs` after `startedAtMs`. */
+export interface TruthChurnEvent { tMs: number; nodeId: string; kind: ChurnKind; ip: string; port: number; seq: string }
+
+export interface TruthChurn {
+  /** Unix ms the script's clock started (every node answering by then). */
+  startedAtMs: number;
+  horizonMs: number;
+  params: Record<string, unknown>;
+  /** IDs of the nodes that join during the script (listed in `live`, hidden and silent until they join). */
+  joiners: string[];
+  events: TruthChurnEvent[];
+}
+
 export interface Truth {
   bootnodes: string[];
   live: TruthNode[];
@@ -29,6 +45,7 @@ export interface Truth {
   nat: TruthNode[];
   params: Record<string, unknown>;
   startupMs: number;
+  churn?: TruthChurn;
 }
 
 export interface Simnet {
@@ -50,19 +67,23 @@ const SHARD_ANSWER_TIMEOUT_MS = 10_000;
 export async function startSimnet(opts: SimnetOptions = {}): Promise<Simnet> {
   const t0 = performance.now();
   const params: PopulationParams = { ...DEFAULT_POPULATION, ...stripUndefined(opts) } as PopulationParams;
+  const churn = opts.churn ?? null;
+  // Joiners are live identities of their own, after the others, hidden until their join event.
+  if (churn) params.nodes += churn.joins;
   const cond: ShardConditions = { loss: opts.loss ?? 0, seed: params.seed, socketBufferBytes: opts.socketBufferBytes ?? 256 * 1024 };
   if (!(cond.loss >= 0 && cond.loss < 1)) throw new SimnetError('ERR_SIMNET_CONFIG', '--loss must be in [0, 1)');
   opts.onProgress?.('identities', 0, params.nodes + params.dead);
   const pop = generatePopulation(params);
   opts.onProgress?.('identities', pop.length, pop.length);
   const liveCount = params.nodes;
+  const script: ChurnEvent[] | null = churn ? churnScript(pop, liveCount, churn, params.seed, params.liveOctet, Math.max(1, opts.bootnodes ?? 1)) : null;
   const shardCount = opts.shards === 'auto' || opts.shards === undefined ? Math.ceil(liveCount / NODES_PER_SHARD) : opts.shards;
 
   const handles: ShardHandle[] = [];
   let tmp: string | null = null;
   try {
     if (shardCount === 0) {
-      const s = new SimShard(pop, 0, liveCount, cond);
+      const s = new SimShard(pop, 0, liveCount, cond, script);
       const r = await s.start();
       if (r.errors.length) { await s.stop(); throw bindError(r.errors); }
       handles.push(inProcessHandle(s));
@@ -70,6 +91,8 @@ export async function startSimnet(opts: SimnetOptions = {}): Promise<Simnet> {
       tmp = mkdtempSync(join(tmpdir(), 'dhtscope-simnet-'));
       const popFile = join(tmp, 'population.json');
       writeFileSync(popFile, JSON.stringify(populationToJson(pop)));
+      const churnFile = script ? join(tmp, 'churn.json') : null;
+      if (churnFile) writeFileSync(churnFile, JSON.stringify(churnToJson(script!)));
       const per = Math.ceil(liveCount / shardCount);
       const starts: Promise<void>[] = [];
       for (let i = 0; i < shardCount; i++) {
@@ -80,7 +103,7 @@ export async function startSimnet(opts: SimnetOptions = {}): Promise<Simnet> {
         if (from >= to) continue;
         const h = childHandle();
         handles.push(h);
-        starts.push(h.start(popFile, from, to, cond));
+        starts.push(h.start(popFile, from, to, cond, churnFile));
       }
       await Promise.all(starts);
     }
@@ -90,6 +113,9 @@ export async function startSimnet(opts: SimnetOptions = {}): Promise<Simnet> {
     throw e;
   }
 
+  // The script's clock starts once every shard answers, for all shards at once.
+  const epochMs = Date.now();
+  for (const h of handles) h.go(epochMs);
   const live = pop.filter((r) => r.kind === 'live');
   const toTruth = (r: PopulationRecord, full: boolean): TruthNode => ({
     nodeId: toHex(r.nodeId), enr: 'enr:' + Buffer.from(r.raw).toString('base64url'), ip: r.ip, udp: r.port,
@@ -103,6 +129,15 @@ export async function startSimnet(opts: SimnetOptions = {}): Promise<Simnet> {
     params: { ...params, loss: cond.loss, shards: handles.length },
     startupMs: Math.round(performance.now() - t0),
   };
+  if (churn && script) {
+    const idOf = (i: number) => toHex(pop[i]!.nodeId);
+    truth.churn = {
+      startedAtMs: epochMs, horizonMs: churn.horizonS * 1000,
+      params: { ...churn, session: formatDist(churn.session), offline: formatDist(churn.offline) },
+      joiners: live.slice(live.length - churn.joins).map((r) => toHex(r.nodeId)),
+      events: script.map((e) => ({ tMs: e.tMs, nodeId: idOf(e.node), kind: e.kind, ip: e.ip, port: e.port, seq: e.seq.toString() })),
+    };
+  }
   if (opts.truthFile) {
     // Written atomically once every node answers: its appearance means ready.
     writeFileSync(opts.truthFile + '.tmp', JSON.stringify(truth));
@@ -132,7 +167,9 @@ function bindError(errors: string[]): SimnetError {
 }
 
 interface ShardHandle {
-  start(popFile: string, from: number, to: number, cond: ShardConditions): Promise<void>;
+  start(popFile: string, from: number, to: number, cond: ShardConditions, churnFile: string | null): Promise<void>;
+  /** Starts the churn script's clock. */
+  go(epochMs: number): void;
   stats(): Promise<ShardStats>;
   /** Null from a shard that has not started. */
   lateness(): Promise<ShardLateness | null>;
@@ -140,7 +177,7 @@ interface ShardHandle {
 }
 
 function inProcessHandle(s: SimShard): ShardHandle {
-  return { start: async () => {}, stats: async () => s.stats(), lateness: async () => s.latenessReport(), stop: () => s.stop() };
+  return { start: async () => {}, go: (t) => s.go(t), stats: async () => s.stats(), lateness: async () => s.latenessReport(), stop: () => s.stop() };
 }
 
 function childHandle(): ShardHandle {
@@ -160,12 +197,13 @@ function childHandle(): ShardHandle {
     child.once('exit', onExit);
   });
   return {
-    async start(popFile, from, to, cond) {
+    async start(popFile, from, to, cond, churnFile) {
       const p = waitFor<{ bound: number; errors: string[] }>('ready', SHARD_READY_TIMEOUT_MS);
-      child.send({ type: 'start', popFile, from, to, cond });
+      child.send({ type: 'start', popFile, from, to, cond, churnFile });
       const r = await p;
       if (r.errors.length) throw bindError(r.errors);
     },
+    go(epochMs) { if (!exited) child.send({ type: 'go', epochMs }); },
     async stats() {
       const p = waitFor<{ stats: ShardStats }>('stats', SHARD_ANSWER_TIMEOUT_MS);
       child.send({ type: 'stats' });

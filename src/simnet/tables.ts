@@ -101,11 +101,18 @@ function pickDistinct(r: Prng, n: number, k: number): number[] {
 
 /** A simnet node's table: population indices grouped by distance, records shared across nodes. */
 export class StaticTable implements NodeTable {
-  constructor(private readonly raws: Uint8Array[], private readonly idx: Uint32Array, private readonly dist: Uint16Array) {}
+  constructor(
+    private readonly raws: Uint8Array[], private readonly idx: Uint32Array, private readonly dist: Uint16Array,
+    /** Per population index, 1 while the node has not joined yet (churn): nobody lists it before. */
+    private readonly hidden: Uint8Array | null = null,
+  ) {}
   get size(): number { return this.idx.length; }
   recordsAt(d: number, limit: number): Uint8Array[] {
     const out: Uint8Array[] = [];
-    for (let i = 0; i < this.dist.length && out.length < limit; i++) if (this.dist[i] === d) out.push(this.raws[this.idx[i]!]!);
+    const h = this.hidden;
+    for (let i = 0; i < this.dist.length && out.length < limit; i++) {
+      if (this.dist[i] === d && (h === null || h[this.idx[i]!] === 0)) out.push(this.raws[this.idx[i]!]!);
+    }
     return out;
   }
   /** Simnet nodes learn peers only from handshakes (records are included when enr-seq is 0). */

@@ -70,6 +70,7 @@ export const UPTIME_SESSIONS = {
     failures: { type: 'INTEGER', doc: 'failed probes in the session (a later answer resets the run of failures, not this count)' },
     open: { type: 'BOOLEAN', doc: 'still up when written (censored at `last_ok`)' },
     observed_start: { type: 'BOOLEAN', doc: 'the node was seen down (or listed and silent) just before, so the start is known within one probe interval' },
+    new_node: { type: 'BOOLEAN', doc: 'the node was first found after the campaign\'s first crawl: it joined during the campaign' },
     end_reason: { type: 'VARCHAR', nullable: true, doc: '`down` (K failed probes in a row); NULL while open' },
   },
 } as const satisfies TableDecl;
