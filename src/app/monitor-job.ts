@@ -84,8 +84,9 @@ class TrackerTee implements CrawlSink {
     if (v.error === 'aborted' || !v.node.addr) return;
     const n = this.tracker.sight({ id: v.node.id, ip: v.node.addr.ip, port: v.node.addr.port, seq: v.node.seq, listedBy: v.node.sightings }, v.endedAtMs);
     if (!n) return;
-    // Any error after the WHOAREYOU (a timeout of the FINDNODE, a bad handshake) still means it answered.
-    if (v.status === 'measured' || v.error !== 'no-whoareyou') this.tracker.answered(n, v.endedAtMs);
+    // Any packet from it answers (a WHOAREYOU before a failed handshake too). A visit on a session cached from an
+    // earlier crawl sends no random packet: its silence fails as a timeout, not as no-whoareyou.
+    if (v.packetsIn > 0) this.tracker.answered(n, v.endedAtMs);
     else this.tracker.failed(n, v.endedAtMs);
   }
   packet(): void {}

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, Command> = {
   simnet: { summary: 'run a local simulated discv5 network', run: lazy(() => import('./simnet.js'), 'runSimnet') },
   crawl: { summary: 'crawl a discv5 network into DuckDB', run: lazy(() => import('./crawl.js'), 'runCrawl') },
   monitor: { summary: 'run a measurement campaign: periodic crawls plus liveness probes', run: lazy(() => import('./monitor.js'), 'runMonitor') },
+  stats: { summary: 'campaign metrics: classes, churn, availability, session length', run: lazy(() => import('./stats.js'), 'runStats') },
   demo: { summary: 'start a simnet, crawl it, and report against the truth', run: lazy(() => import('./demo.js'), 'runDemo') },
   compare: { summary: 'crawl one simnet with several strategies and compare them', run: lazy(() => import('./compare.js'), 'runCompare') },
   export: { summary: 'export a crawl as NDJSON, CSV, Parquet or nodes.json', run: lazy(() => import('./export.js'), 'runExport') },

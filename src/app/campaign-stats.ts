@@ -1,0 +1,213 @@
+// A campaign's metrics from its tables: node classes, activity, entered/left/churn per window, availability,
+// session length (Kaplan–Meier with open sessions censored, and the naive closed-only figures), and address
+// changes per node-day, for all nodes and per network. Definitions: README, "Campaigns".
+import { kaplanMeier, quantile, survivalQuantile } from '../monitor/survival.js';
+import { StoreError, type Store } from '../store/index.js';
+
+export interface WindowStats {
+  fromMs: number;
+  toMs: number;
+  /** The window ends after the campaign's data does. */
+  complete: boolean;
+  /** Sessions that started in the window from a state seen down, or of a node new to the campaign. */
+  entered: number;
+  /** Sessions that ended in the window (their end: halfway between the last answer and the first failed probe). */
+  left: number;
+  /** Nodes up at the window's start. */
+  onlineAtStart: number;
+  /** left / onlineAtStart; null when nobody was online. */
+  churnRate: number | null;
+}
+
+export interface Quantiles { n: number; mean: number | null; p10: number | null; p25: number | null; p50: number | null; p75: number | null; p90: number | null }
+
+export interface GroupStats {
+  nodes: {
+    /** Nodes a crawl of the campaign visited. */
+    tracked: number;
+    /** Answered at least once. */
+    reachable: number;
+    /** Visited (and listed by others) but never answered from this vantage: NAT'd, firewalled or gone. Never churn. */
+    unreachable: number;
+    /** In an open session at the end of the data: active now. */
+    up: number;
+    /** Reachable once, down at the end of the data. */
+    left: number;
+    /** First found after the campaign's first crawl. */
+    new: number;
+  };
+  unreachableEvidence: { n: number; medianFailedVisits: number | null; medianListedBy: number | null };
+  /** Distinct nodes with a session overlapping the last window. */
+  seenInLastWindow: number;
+  windows: WindowStats[];
+  /** Per reachable node, share of its observed time (first seen to the end of the data) spent up. */
+  availability: Quantiles;
+  sessionLength: {
+    /** Sessions whose start was observed (the node was seen down before): ended ones are events, open ones censored. */
+    km: { n: number; ended: number; censored: number; medianMs: number | null; p25Ms: number | null; p75Ms: number | null };
+    /** Ended sessions with an observed start only: biased short, shown beside the estimate. */
+    naive: { n: number; medianMs: number | null; p25Ms: number | null; p75Ms: number | null };
+    curve: Array<{ tMs: number; survival: number; atRisk: number }>;
+  };
+  addressChanges: { changes: number; seqChanges: number; nodeDays: number; perNodeDay: number | null };
+}
+
+export interface CampaignStats {
+  campaignId: number;
+  startedAtMs: number;
+  /** End of the data: the latest sample, answer or stop. */
+  endAtMs: number;
+  windowMs: number;
+  crawls: number;
+  gaps: Array<{ fromMs: number; toMs: number; reason: string }>;
+  probes: { whoareyou: number; ping: number; ok: number; failed: number };
+  all: GroupStats;
+  byNetwork: Record<string, GroupStats>;
+}
+
+interface SessionIn { node: string; s: number; l: number; f: number | null; e: number | null; open: boolean; observed: boolean; isNew: boolean }
+interface VisitIn { node: string; ok: number; visits: number; first: number }
+
+const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+/** The latest campaign's id, or the one given (checked). */
+export async function campaignOrLatest(store: Store, id?: number): Promise<number> {
+  if (id === undefined) {
+    const r = await store.query<{ id: number | null }>(`SELECT max(id) AS id FROM campaigns`);
+    if (r[0]?.id == null) throw new StoreError('ERR_STORE_NO_CRAWL', `no campaigns in ${store.path} (run dhtscope monitor first)`);
+    return Number(r[0].id);
+  }
+  const r = await store.query(`SELECT 1 FROM campaigns WHERE id = $1`, [id]);
+  if (r.length === 0) throw new StoreError('ERR_STORE_NO_CRAWL', `no campaign ${id} in ${store.path}`);
+  return id;
+}
+
+/** Windows start at `fromMs` (default: the campaign's start) and are `windowMs` long. */
+export async function campaignStats(store: Store, campaignId: number, windowMs: number, fromMs?: number): Promise<CampaignStats> {
+  const c = (await store.query<{ s: bigint; e: bigint | null }>(`SELECT epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e FROM campaigns WHERE id = $1`, [campaignId]))[0]!;
+  const crawlIds = `SELECT id FROM crawls WHERE campaign_id = ${Number(campaignId)}`;
+  const [sessRows, visitRows, netRows, listedRows, gapRows, changeRows, sampleRows, crawlRows] = await Promise.all([
+    store.query<{ node_id: string; s: bigint; l: bigint; f: bigint | null; e: bigint | null; open: boolean; observed_start: boolean; new_node: boolean }>(
+      `SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(last_ok) AS l, epoch_ms(first_fail) AS f, epoch_ms(ended_at) AS e, open, observed_start, new_node
+       FROM uptime_sessions WHERE campaign_id = $1`, [campaignId]),
+    store.query<{ node_id: string; ok: bigint; visits: bigint; first: bigint }>(
+      `SELECT node_id, count(*) FILTER (WHERE status = 'measured') AS ok, count(*) AS visits, epoch_ms(min(started_at)) AS first
+       FROM visits WHERE crawl_id IN (${crawlIds}) GROUP BY node_id`),
+    store.query<{ node_id: string; network: string | null }>(
+      `SELECT node_id, arg_max(network, seq) AS network FROM records WHERE crawl_id IN (${crawlIds}) GROUP BY node_id`),
+    // Evidence that others list a node: distinct nodes that returned it in the campaign's latest crawl.
+    store.query<{ node_id: string; n: bigint }>(
+      `SELECT to_node AS node_id, count(DISTINCT from_node) AS n FROM edges WHERE crawl_id = (SELECT max(id) FROM crawls WHERE campaign_id = $1) GROUP BY to_node`, [campaignId]),
+    store.query<{ f: bigint; t: bigint; reason: string }>(`SELECT epoch_ms(from_at) AS f, epoch_ms(to_at) AS t, reason FROM monitor_gaps WHERE campaign_id = $1 ORDER BY from_at`, [campaignId]),
+    store.query<{ node_id: string; kind: string }>(`SELECT node_id, kind FROM node_changes WHERE campaign_id = $1`, [campaignId]),
+    store.query<{ last: bigint | null; w: bigint | null; p: bigint | null; ok: bigint | null; failed: bigint | null }>(
+      `SELECT epoch_ms(max(sampled_at)) AS last, sum(probes_whoareyou) AS w, sum(probes_ping) AS p, sum(probes_ok) AS ok, sum(probes_failed) AS failed
+       FROM monitor_samples WHERE campaign_id = $1`, [campaignId]),
+    store.query<{ n: bigint }>(`SELECT count(*) AS n FROM crawls WHERE campaign_id = $1`, [campaignId]),
+  ]);
+  const sessions: SessionIn[] = sessRows.map((r) => ({
+    node: r.node_id, s: Number(r.s), l: Number(r.l), f: n(r.f), e: n(r.e), open: Boolean(r.open), observed: Boolean(r.observed_start), isNew: Boolean(r.new_node),
+  }));
+  const visits: VisitIn[] = visitRows.map((r) => ({ node: r.node_id, ok: Number(r.ok), visits: Number(r.visits), first: Number(r.first) }));
+  const startedAtMs = Number(c.s);
+  let endAtMs = Math.max(startedAtMs, n(c.e) ?? 0, n(sampleRows[0]?.last) ?? 0);
+  for (const s of sessions) endAtMs = Math.max(endAtMs, s.l);
+  const network = new Map<string, string>();
+  for (const r of netRows) network.set(r.node_id, r.network ?? 'unknown');
+  const listedBy = new Map<string, number>();
+  for (const r of listedRows) listedBy.set(r.node_id, Number(r.n));
+  const groupOf = (node: string) => network.get(node) ?? 'unknown';
+  const changes = changeRows.map((r) => ({ node: r.node_id, kind: r.kind }));
+
+  const names = new Set<string>(['*']);
+  for (const v of visits) names.add(groupOf(v.node));
+  const byNetwork: Record<string, GroupStats> = {};
+  let all: GroupStats | null = null;
+  for (const name of names) {
+    const inGroup = (node: string) => name === '*' || groupOf(node) === name;
+    const g = groupStats(sessions.filter((s) => inGroup(s.node)), visits.filter((v) => inGroup(v.node)), changes.filter((x) => inGroup(x.node)),
+      listedBy, fromMs ?? startedAtMs, endAtMs, windowMs);
+    if (name === '*') all = g; else byNetwork[name] = g;
+  }
+  const sp = sampleRows[0];
+  return {
+    campaignId, startedAtMs, endAtMs, windowMs, crawls: Number(crawlRows[0]?.n ?? 0),
+    gaps: gapRows.map((r) => ({ fromMs: Number(r.f), toMs: Number(r.t), reason: r.reason })),
+    probes: { whoareyou: Number(sp?.w ?? 0), ping: Number(sp?.p ?? 0), ok: Number(sp?.ok ?? 0), failed: Number(sp?.failed ?? 0) },
+    all: all!, byNetwork: Object.fromEntries(Object.entries(byNetwork).sort((a, b) => b[1].nodes.tracked - a[1].nodes.tracked)),
+  };
+}
+
+/** A closed session's end: halfway between its last answer and its first failed probe (the node went down in between). */
+function endOf(s: SessionIn): number {
+  if (s.open) return Infinity;
+  return s.f !== null ? (s.l + s.f) / 2 : s.e ?? s.l;
+}
+
+function quantiles(xs: number[]): Quantiles {
+  return {
+    n: xs.length, mean: xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null,
+    p10: quantile(xs, 0.1), p25: quantile(xs, 0.25), p50: quantile(xs, 0.5), p75: quantile(xs, 0.75), p90: quantile(xs, 0.9),
+  };
+}
+
+function groupStats(
+  sessions: SessionIn[], visits: VisitIn[], changes: Array<{ node: string; kind: string }>, listedBy: Map<string, number>,
+  startMs: number, endMs: number, windowMs: number,
+): GroupStats {
+  const byNode = new Map<string, SessionIn[]>();
+  for (const s of sessions) { const a = byNode.get(s.node); if (a) a.push(s); else byNode.set(s.node, [s]); }
+  const firstSeen = new Map<string, number>();
+  for (const v of visits) firstSeen.set(v.node, v.first);
+  let up = 0, left = 0, isNew = 0;
+  const availability: number[] = [];
+  let nodeDays = 0;
+  for (const [node, ss] of byNode) {
+    if (ss.some((s) => s.open)) up++; else left++;
+    if (ss.some((s) => s.isNew)) isNew++;
+    const from = Math.min(firstSeen.get(node) ?? Infinity, ...ss.map((s) => s.s));
+    const span = endMs - from;
+    // An open session counts up to its last answer: what is known.
+    const upMs = ss.reduce((a, s) => a + (Math.min(s.open ? s.l : endOf(s), endMs) - s.s), 0);
+    if (span > 0) { availability.push(Math.min(1, upMs / span)); nodeDays += span / 86_400_000; }
+  }
+  const unreachable = visits.filter((v) => v.ok === 0 && !byNode.has(v.node));
+  const windows: WindowStats[] = [];
+  for (let w = startMs; w < endMs; w += windowMs) {
+    const to = w + windowMs;
+    let entered = 0, leftW = 0, online = 0;
+    for (const s of sessions) {
+      if (s.s >= w && s.s < to && (s.observed || s.isNew)) entered++;
+      const e = endOf(s);
+      if (!s.open && e >= w && e < to) leftW++;
+      if (s.s <= w && e > w) online++;
+    }
+    windows.push({ fromMs: w, toMs: to, complete: to <= endMs, entered, left: leftW, onlineAtStart: online, churnRate: online > 0 ? leftW / online : null });
+  }
+  const lastFrom = endMs - windowMs;
+  const seen = new Set<string>();
+  for (const s of sessions) if (s.s <= endMs && (s.open ? s.l : endOf(s)) >= lastFrom) seen.add(s.node);
+  // Only sessions whose start was observed: one already running when first seen has an unknown start.
+  const observed = sessions.filter((s) => s.observed);
+  const dur = observed.map((s) => (s.open ? s.l : endOf(s)) - s.s);
+  const ended = observed.map((s) => !s.open);
+  const km = kaplanMeier(dur, ended);
+  const closed = observed.filter((s) => !s.open).map((s) => endOf(s) - s.s);
+  const addr = changes.filter((x) => x.kind === 'address').length;
+  return {
+    nodes: { tracked: visits.length, reachable: byNode.size, unreachable: unreachable.length, up, left, new: isNew },
+    unreachableEvidence: {
+      n: unreachable.length, medianFailedVisits: quantile(unreachable.map((v) => v.visits), 0.5),
+      medianListedBy: quantile(unreachable.map((v) => listedBy.get(v.node) ?? 0), 0.5),
+    },
+    seenInLastWindow: seen.size,
+    windows,
+    availability: quantiles(availability),
+    sessionLength: {
+      km: { n: observed.length, ended: closed.length, censored: observed.length - closed.length, medianMs: survivalQuantile(km, 0.5), p25Ms: survivalQuantile(km, 0.25), p75Ms: survivalQuantile(km, 0.75) },
+      naive: { n: closed.length, medianMs: quantile(closed, 0.5), p25Ms: quantile(closed, 0.25), p75Ms: quantile(closed, 0.75) },
+      curve: km.map((s) => ({ tMs: s.t, survival: s.survival, atRisk: s.atRisk })),
+    },
+    addressChanges: { changes: addr, seqChanges: changes.length - addr, nodeDays, perNodeDay: nodeDays > 0 ? addr / nodeDays : null },
+  };
+}
