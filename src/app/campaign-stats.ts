@@ -11,6 +11,8 @@ export interface WindowStats {
   complete: boolean;
   /** Sessions that started in the window from a state seen down, or of a node new to the campaign. */
   entered: number;
+  /** Of them, first sessions of nodes new to the campaign (found by a crawl, so up to a crawl period late). */
+  enteredNew: number;
   /** Sessions that ended in the window (their end: halfway between the last answer and the first failed probe). */
   left: number;
   /** Nodes up at the window's start. */
@@ -175,14 +177,14 @@ function groupStats(
   const windows: WindowStats[] = [];
   for (let w = startMs; w < endMs; w += windowMs) {
     const to = w + windowMs;
-    let entered = 0, leftW = 0, online = 0;
+    let entered = 0, enteredNew = 0, leftW = 0, online = 0;
     for (const s of sessions) {
-      if (s.s >= w && s.s < to && (s.observed || s.isNew)) entered++;
+      if (s.s >= w && s.s < to && (s.observed || s.isNew)) { entered++; if (!s.observed) enteredNew++; }
       const e = endOf(s);
       if (!s.open && e >= w && e < to) leftW++;
       if (s.s <= w && e > w) online++;
     }
-    windows.push({ fromMs: w, toMs: to, complete: to <= endMs, entered, left: leftW, onlineAtStart: online, churnRate: online > 0 ? leftW / online : null });
+    windows.push({ fromMs: w, toMs: to, complete: to <= endMs, entered, enteredNew, left: leftW, onlineAtStart: online, churnRate: online > 0 ? leftW / online : null });
   }
   const lastFrom = endMs - windowMs;
   const seen = new Set<string>();

@@ -1,0 +1,79 @@
+// One dhtscope monitor campaign in its own process, so its CPU and RSS are its alone.
+// argv: JSON of { truthFile, bootnodes, db, crawl, monitor, windowFromMs? }; prints one JSON result line on stdout.
+import { readFileSync, statSync } from 'node:fs';
+import { runMonitorJob, type MonitorStatus } from '../src/app/monitor-job.js';
+import { campaignStats } from '../src/app/campaign-stats.js';
+import { churnTruthStats } from '../src/app/churn-truth.js';
+import type { Truth } from '../src/simnet/simnet.js';
+import { Store } from '../src/store/index.js';
+import { rssPeak } from './harness.js';
+
+const args = JSON.parse(process.argv[2]!) as { truthFile: string; bootnodes: string[]; db: string; crawl: Record<string, unknown>; monitor: Record<string, unknown> };
+const rss = rssPeak();
+const t0 = Date.now();
+// Per status (1 s): the process's CPU and probes since the previous one, and whether a crawl ran meanwhile.
+let lastCpu = process.cpuUsage(), lastProbes = 0, lastCrawls = 0;
+let idleCpuUs = 0, idleProbes = 0, idleMs = 0;
+const perSec: number[] = [];
+const rssSeries: Array<{ tMs: number; rssMB: number; tracked: number }> = [];
+let firstCrawlDoneAt: number | null = null;
+let maxTracked = 0;
+let lastAt = performance.now();
+const onStatus = (s: MonitorStatus) => {
+  const now = performance.now();
+  const cpu = process.cpuUsage();
+  const dCpu = cpu.user + cpu.system - lastCpu.user - lastCpu.system;
+  const dProbes = s.probes.whoareyou - lastProbes;
+  const quiet = !s.crawlRunning && s.crawlsDone === lastCrawls && s.crawlsDone > 0;
+  if (quiet) { idleCpuUs += dCpu; idleProbes += dProbes; idleMs += now - lastAt; perSec.push((dProbes * 1000) / (now - lastAt)); }
+  if (s.crawlsDone > 0 && firstCrawlDoneAt === null) firstCrawlDoneAt = s.elapsedMs;
+  lastCpu = cpu; lastProbes = s.probes.whoareyou; lastCrawls = s.crawlsDone; lastAt = now;
+  maxTracked = Math.max(maxTracked, s.tracked);
+  rssSeries.push({ tMs: s.elapsedMs, rssMB: process.memoryUsage().rss / 2 ** 20, tracked: s.tracked });
+};
+const summary = await runMonitorJob({
+  crawl: { bindAddress: '127.0.0.1', allowPrivate: true, ...args.crawl }, monitor: args.monitor as never, bootnodes: args.bootnodes, dbPath: args.db,
+  keyFile: null, freshIdentity: true, version: 'bench', onStatus,
+});
+const peakRssMB = rss.stop() / 2 ** 20;
+// RSS slope after the first crawl (MB per hour): a campaign's memory must stay flat.
+const tail = rssSeries.filter((x) => firstCrawlDoneAt !== null && x.tMs >= firstCrawlDoneAt);
+let slope: number | null = null;
+if (tail.length > 10) {
+  const mx = tail.reduce((a, x) => a + x.tMs, 0) / tail.length, my = tail.reduce((a, x) => a + x.rssMB, 0) / tail.length;
+  const sxy = tail.reduce((a, x) => a + (x.tMs - mx) * (x.rssMB - my), 0), sxx = tail.reduce((a, x) => a + (x.tMs - mx) ** 2, 0);
+  slope = (sxy / sxx) * 3_600_000;
+}
+const truth = JSON.parse(readFileSync(args.truthFile, 'utf8')) as Truth;
+const store = await Store.open(args.db);
+const from = t0 + (firstCrawlDoneAt ?? 15_000) + 5000;
+const { endAtMs } = await campaignStats(store, summary.campaignId, 1e12);
+// New nodes are found by crawls: the window ends with the last crawl, so every join in it had a crawl after it.
+const lastCrawlEnd = Number((await store.query<{ e: bigint | null }>(`SELECT epoch_ms(max(ended_at)) AS e FROM crawls WHERE campaign_id = $1`, [summary.campaignId]))[0]?.e ?? endAtMs);
+const to = Math.min(endAtMs - 10_000, lastCrawlEnd);
+const st = await campaignStats(store, summary.campaignId, to - from, from);
+const w = st.all.windows[0]!;
+const churn = truth.churn ? churnTruthStats(truth.churn, from, to, endAtMs) : null;
+// Bytes on disk per table: DuckDB's blocks (256 KiB) each table's segments use.
+const blockBytes = 262_144;
+const tableBytes = async (t: string) => Number((await store.query<{ n: bigint }>(`SELECT count(DISTINCT block_id) AS n FROM pragma_storage_info('${t}') WHERE block_id >= 0`))[0]!.n) * blockBytes;
+const monitorTables = ['uptime_sessions', 'node_changes', 'monitor_samples', 'monitor_gaps'];
+let monitorBytes = 0;
+for (const t of monitorTables) monitorBytes += await tableBytes(t);
+let crawlBytes = 0;
+for (const t of ['records', 'visits', 'edge_ix', 'crawl_nodes', 'packet_train', 'progress']) crawlBytes += await tableBytes(t);
+await store.close();
+const campaignDays = (endAtMs - t0) / 86_400_000;
+console.log(JSON.stringify({
+  summary, windowMs: to - from,
+  measured: { entered: w.entered, enteredNew: w.enteredNew, left: w.left, medianSessionMs: st.all.sessionLength.km.medianMs, nodes: st.all.nodes },
+  truth: churn,
+  probesPerSecBetweenCrawls: idleMs > 0 ? Math.round((idleProbes * 1000) / idleMs) : null,
+  probesPerSecP50: perSec.length ? [...perSec].sort((a, b) => a - b)[perSec.length >> 1] : null,
+  cpuUsPerProbe: idleProbes > 0 ? Math.round(idleCpuUs / idleProbes) : null,
+  peakRssMB: Math.round(peakRssMB), maxTracked, rssKBPerTrackedNode: maxTracked > 0 ? Number(((peakRssMB * 1024) / maxTracked).toFixed(2)) : null,
+  rssSlopeMBPerHour: slope === null ? null : Number(slope.toFixed(1)),
+  db: { fileBytes: statSync(args.db).size, monitorTableBytes: monitorBytes, crawlTableBytes: crawlBytes, crawls: summary.crawlsDone,
+    monitorBytesPerNodeDay: maxTracked > 0 && campaignDays > 0 ? Math.round(monitorBytes / (maxTracked * campaignDays)) : null,
+    crawlBytesPerCrawl: summary.crawlsDone > 0 ? Math.round(crawlBytes / summary.crawlsDone) : null },
+}));
