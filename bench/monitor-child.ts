@@ -18,6 +18,8 @@ const perSec: number[] = [];
 const rssSeries: Array<{ tMs: number; rssMB: number; tracked: number }> = [];
 let firstCrawlDoneAt: number | null = null;
 let maxTracked = 0;
+/** Peak RSS outside crawls: the prober and tracker at steady state, a finished crawl's memory returned or not. */
+let quietPeakRssMB = 0, quietTracked = 0;
 let lastAt = performance.now();
 const onStatus = (s: MonitorStatus) => {
   const now = performance.now();
@@ -29,13 +31,18 @@ const onStatus = (s: MonitorStatus) => {
   if (s.crawlsDone > 0 && firstCrawlDoneAt === null) firstCrawlDoneAt = s.elapsedMs;
   lastCpu = cpu; lastProbes = s.probes.whoareyou; lastCrawls = s.crawlsDone; lastAt = now;
   maxTracked = Math.max(maxTracked, s.tracked);
-  rssSeries.push({ tMs: s.elapsedMs, rssMB: process.memoryUsage().rss / 2 ** 20, tracked: s.tracked });
+  const rssMB = process.memoryUsage().rss / 2 ** 20;
+  rssSeries.push({ tMs: s.elapsedMs, rssMB, tracked: s.tracked });
+  if (quiet && rssMB > quietPeakRssMB) { quietPeakRssMB = rssMB; quietTracked = s.tracked; }
 };
 const summary = await runMonitorJob({
   crawl: { bindAddress: '127.0.0.1', allowPrivate: true, ...args.crawl }, monitor: args.monitor as never, bootnodes: args.bootnodes, dbPath: args.db,
   keyFile: null, freshIdentity: true, version: 'bench', onStatus,
 });
 const peakRssMB = rss.stop() / 2 ** 20;
+const pk = rss.atPeak();
+const MB = (b: number) => Math.round(b / 2 ** 20);
+const memoryAtPeakMB = { heapUsed: MB(pk.heapUsed), heapTotal: MB(pk.heapTotal), arrayBuffers: MB(pk.arrayBuffers), external: MB(pk.external), native: MB(pk.rss - pk.heapTotal - pk.external) };
 // RSS slope after the first crawl (MB per hour): a campaign's memory must stay flat.
 const tail = rssSeries.filter((x) => firstCrawlDoneAt !== null && x.tMs >= firstCrawlDoneAt);
 let slope: number | null = null;
@@ -71,7 +78,7 @@ console.log(JSON.stringify({
   probesPerSecBetweenCrawls: idleMs > 0 ? Math.round((idleProbes * 1000) / idleMs) : null,
   probesPerSecP50: perSec.length ? [...perSec].sort((a, b) => a - b)[perSec.length >> 1] : null,
   cpuUsPerProbe: idleProbes > 0 ? Math.round(idleCpuUs / idleProbes) : null,
-  peakRssMB: Math.round(peakRssMB), maxTracked, rssKBPerTrackedNode: maxTracked > 0 ? Number(((peakRssMB * 1024) / maxTracked).toFixed(2)) : null,
+  peakRssMB: Math.round(peakRssMB), memoryAtPeakMB, peakAtMs: rss.peakAtMs(), quietPeakRssMB: Math.round(quietPeakRssMB), quietTracked, maxTracked, rssKBPerTrackedNode: maxTracked > 0 ? Number(((peakRssMB * 1024) / maxTracked).toFixed(2)) : null,
   rssSlopeMBPerHour: slope === null ? null : Number(slope.toFixed(1)),
   db: { fileBytes: statSync(args.db).size, monitorTableBytes: monitorBytes, crawlTableBytes: crawlBytes, crawls: summary.crawlsDone,
     monitorBytesPerNodeDay: maxTracked > 0 && campaignDays > 0 ? Math.round(monitorBytes / (maxTracked * campaignDays)) : null,

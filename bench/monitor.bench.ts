@@ -20,15 +20,15 @@ const { flags } = benchArgs('monitor.bench.js [options]',
   'a least-squares fit after the first crawl. Churn: entered/left and the median session against the script.', {
     nodes: { type: 'int', help: 'live simnet nodes', default: 20_000, min: 2 },
     dead: { type: 'int', help: 'dead records (tracked, never answering)', default: 230_000, min: 0 },
-    duration: { type: 'string', help: 'campaign length', default: '240s' },
-    'crawl-every': { type: 'string', help: 'full crawl period', default: '90s' },
+    duration: { type: 'string', help: 'campaign length', default: '600s' },
+    'crawl-every': { type: 'string', help: 'full crawl period', default: '180s' },
     'probe-rate': { type: 'number', help: 'probe budget, probes/s', default: 8000, min: 1 },
-    'probe-min': { type: 'string', help: 'shortest re-check interval', default: '1s' },
-    'probe-max': { type: 'string', help: 'longest re-check interval', default: '4s' },
+    'probe-min': { type: 'string', help: 'shortest re-check interval', default: '2s' },
+    'probe-max': { type: 'string', help: 'longest re-check interval', default: '20s' },
     rate: { type: 'number', help: 'crawl FINDNODE rate limit', default: 3000, min: 1 },
     threads: { type: 'int', help: 'crypto threads of the crawls', default: 2, min: 1 },
-    session: { type: 'string', help: 'scripted session lengths (s)', default: 'uniform:30:90' },
-    offline: { type: 'string', help: 'scripted time down (s)', default: 'uniform:20:60' },
+    session: { type: 'string', help: 'scripted session lengths (s)', default: 'uniform:120:360' },
+    offline: { type: 'string', help: 'scripted time down (s)', default: 'uniform:60:180' },
     joins: { type: 'int', help: 'nodes joining during the script', default: 200, min: 0 },
     stable: { type: 'number', help: 'share of nodes that never go down', default: 0.2, min: 0, max: 1 },
     port: { type: 'int', help: 'simnet UDP port', default: 30303, min: 1, max: 65535 },
@@ -61,7 +61,7 @@ try {
     bench: 'monitor', machine: machine(), network: `${sim.truth.live.length} live (${flags.joins} joining) + ${sim.truth.dead.length} dead, session ${flags.session} s, offline ${flags.offline} s`,
     durationMs, crawls: r.summary.crawlsDone, probes: r.summary.probes,
     probesPerSecBetweenCrawls: r.probesPerSecBetweenCrawls, probesPerSecP50: r.probesPerSecP50, cpuUsPerProbe: r.cpuUsPerProbe,
-    peakRssMB: r.peakRssMB, maxTracked: r.maxTracked, rssKBPerTrackedNode: r.rssKBPerTrackedNode, rssSlopeMBPerHour: r.rssSlopeMBPerHour,
+    peakRssMB: r.peakRssMB, memoryAtPeakMB: r.memoryAtPeakMB, peakAtMs: r.peakAtMs, quietPeakRssMB: r.quietPeakRssMB, quietTracked: r.quietTracked, maxTracked: r.maxTracked, rssKBPerTrackedNode: r.rssKBPerTrackedNode, rssSlopeMBPerHour: r.rssSlopeMBPerHour,
     db: r.db,
     churn: { windowMs: r.windowMs, entered: [m.entered, t?.entered], enteredNew: [m.enteredNew, t?.joined], left: [m.left, t?.left], medianSessionMs: [m.medianSessionMs, t?.sessions.medianMs],
       deviationPct: { entered: dev(m.entered, t?.entered), left: dev(m.left, t?.left), medianSession: dev(m.medianSessionMs, t?.sessions.medianMs) } },
@@ -71,7 +71,8 @@ try {
   console.log(`  network                ${result.network}`);
   console.log(`  campaign               ${(durationMs / 1000).toFixed(0)} s, ${result.crawls} crawls, ${result.probes.whoareyou} probes (${result.probes.ok} answered, ${result.probes.failed} not, ${result.probes.busy} busy)`);
   console.log(`  probes/s between crawls ${result.probesPerSecBetweenCrawls} (median second ${Math.round(result.probesPerSecP50 ?? 0)}); CPU ${result.cpuUsPerProbe} us per probe`);
-  console.log(`  peak RSS               ${result.peakRssMB} MB with ${result.maxTracked} tracked (${result.rssKBPerTrackedNode} KB per node); slope ${result.rssSlopeMBPerHour ?? '-'} MB/h after the first crawl`);
+  console.log(`  peak RSS               ${result.peakRssMB} MB with ${result.maxTracked} tracked (${result.rssKBPerTrackedNode} KB per node) at ${((result.peakAtMs ?? 0) / 1000).toFixed(0)} s (${Object.entries(result.memoryAtPeakMB).map(([k, v]) => `${k} ${v}`).join(', ')} MB); slope ${result.rssSlopeMBPerHour ?? '-'} MB/h after the first crawl`);
+  console.log(`  peak RSS between crawls ${result.quietPeakRssMB} MB with ${result.quietTracked} tracked`);
   console.log(`  database               ${(r.db.fileBytes / 1e6).toFixed(1)} MB file; monitor tables ${r.db.monitorBytesPerNodeDay} B per node-day; crawl tables ${(r.db.crawlBytesPerCrawl / 1e6).toFixed(1)} MB per crawl`);
   console.log(`  churn vs script        entered ${m.entered}/${t?.entered} (${result.churn.deviationPct.entered}%; new ${m.enteredNew}/${t?.joined}), left ${m.left}/${t?.left} (${result.churn.deviationPct.left}%), median session ${m.medianSessionMs}/${t?.sessions.medianMs} ms (${result.churn.deviationPct.medianSession}%) over ${(r.windowMs / 1000).toFixed(0)} s`);
   console.log(JSON.stringify(result));

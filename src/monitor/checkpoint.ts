@@ -4,7 +4,8 @@
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, existsSync } from 'node:fs';
 import { Encoder } from 'cbor-x';
 import { DhtscopeError } from '../util/errors.js';
-import { TrackedNode } from './tracker.js';
+import { ByteArena } from '../util/arena.js';
+import { newTrackedNode, type TrackedNode } from './tracker.js';
 
 export class CheckpointError extends DhtscopeError {}
 
@@ -39,9 +40,9 @@ function toTuple(n: TrackedNode): NodeTuple {
   return [n.id, n.ip, n.port, n.seq, flags, n.firstSeenMs, n.sessionStartMs, n.lastOkMs, n.firstFailMs, n.answers, n.failures, n.failRun, n.downSinceMs, n.listedBy, due];
 }
 
-function fromTuple(t: NodeTuple): TrackedNode {
+function fromTuple(t: NodeTuple, arena: ByteArena): TrackedNode {
   const [id, ip, port, seq, flags, firstSeen, start, lastOk, firstFail, answers, failures, failRun, downSince, listedBy, due] = t;
-  const n = new TrackedNode(Uint8Array.from(id), ip, port, BigInt(seq), firstSeen);
+  const n = newTrackedNode(arena, id, ip, port, BigInt(seq), firstSeen);
   n.everUp = (flags & EVER_UP) !== 0; n.up = (flags & UP) !== 0; n.observedStart = (flags & OBSERVED_START) !== 0; n.isNew = (flags & IS_NEW) !== 0;
   n.sessionStartMs = start; n.lastOkMs = lastOk; n.firstFailMs = firstFail;
   n.answers = answers; n.failures = failures; n.failRun = failRun; n.downSinceMs = downSince; n.listedBy = listedBy; n.dueAtMs = due;
@@ -58,7 +59,8 @@ export function encodeCheckpoint(s: CheckpointState): Uint8Array {
   });
 }
 
-export function decodeCheckpoint(bytes: Uint8Array, path: string): CheckpointState {
+/** Node IDs go into `arena` (the tracker's, so restored nodes pack like new ones). */
+export function decodeCheckpoint(bytes: Uint8Array, path: string, arena: ByteArena = new ByteArena()): CheckpointState {
   let o: Record<string, unknown>;
   try { o = codec.decode(bytes) as Record<string, unknown>; } catch (e) {
     throw new CheckpointError('ERR_CHECKPOINT_CORRUPT', `checkpoint ${path} cannot be read: ${(e as Error).message}`);
@@ -69,13 +71,13 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string): CheckpointSta
   return {
     campaignId: o.campaignId, savedAtMs: o.savedAtMs as number, clean: o.clean === true, crawlsDone: o.crawlsDone as number,
     nextCrawlAtMs: o.nextCrawlAtMs as number, newAfterMs: (o.newAfterMs as number | null) ?? Infinity, seeds: (o.seeds as string[]) ?? [],
-    nodes: nodes.map(fromTuple),
+    nodes: nodes.map((t) => fromTuple(t, arena)),
   };
 }
 
-export function readCheckpoint(path: string): CheckpointState | null {
+export function readCheckpoint(path: string, arena?: ByteArena): CheckpointState | null {
   if (!existsSync(path)) return null;
-  return decodeCheckpoint(readFileSync(path), path);
+  return decodeCheckpoint(readFileSync(path), path, arena);
 }
 
 export function writeCheckpoint(path: string, s: CheckpointState): number {

@@ -2,6 +2,8 @@
 // address and record seq. Pure logic over observations (answered or not, at a time); the job feeds it crawl
 // visits and probe results and writes what it reports.
 import { DueHeap, type Due } from '../util/due-heap.js';
+import { ByteArena } from '../util/arena.js';
+import { NODE_ID_SIZE } from '../wire/constants.js';
 import type { MonitorConfig } from './config.js';
 
 /** One tracked node. Times are unix ms; NaN for "none". */
@@ -29,7 +31,22 @@ export class TrackedNode implements Due {
   /** A probe is in flight. */
   probing = false;
 
-  constructor(readonly id: Uint8Array, public ip: string, public port: number, public seq: bigint, readonly firstSeenMs: number) {}
+  constructor(
+    /** The arena chunk holding the 32-byte ID at `idOff`: a view per node would cost more than the node. */
+    private readonly idBytes: Uint8Array, private readonly idOff: number,
+    public ip: string, public port: number, public seq: bigint, readonly firstSeenMs: number,
+  ) {}
+
+  /** The node ID, a new view per read (probe sends and row writes read it once). */
+  get id(): Uint8Array { return this.idBytes.subarray(this.idOff, this.idOff + NODE_ID_SIZE); }
+}
+
+const NO_TAIL = new Uint8Array(0);
+
+/** A node for `id`, its ID copied into `arena`. */
+export function newTrackedNode(arena: ByteArena, id: Uint8Array, ip: string, port: number, seq: bigint, firstSeenMs: number): TrackedNode {
+  const off = arena.placeWithTail(id, NO_TAIL);
+  return new TrackedNode(arena.placed, off, ip, port, seq, firstSeenMs);
 }
 
 export interface SessionRow {
@@ -74,7 +91,15 @@ function idKey(id: Uint8Array): string {
 export class Tracker {
   /** By ID (latin1 of the 32 bytes); bound: config.maxTracked. */
   private readonly nodes = new Map<string, TrackedNode>();
-  private readonly heap = new DueHeap<TrackedNode>();
+  /** IDs of the tracked nodes, packed. */
+  readonly arena = new ByteArena();
+  /**
+   * Nodes that answered at least once are due from `hot`; the others from `cold`, which gets only the probes
+   * `hot` leaves: on a network of mostly dead records the budget goes to the nodes whose sessions are measured,
+   * and the crawls visit the silent ones anyway.
+   */
+  private readonly hot = new DueHeap<TrackedNode>();
+  private readonly cold = new DueHeap<TrackedNode>();
   upCount = 0;
   reachableCount = 0;
   /** Nodes not tracked because of maxTracked. */
@@ -94,7 +119,7 @@ export class Tracker {
     let n = this.nodes.get(k);
     if (!n) {
       if (this.nodes.size >= this.cfg.maxTracked) { this.untracked++; return null; }
-      n = new TrackedNode(Uint8Array.from(s.id), s.ip, s.port, s.seq, atMs);
+      n = newTrackedNode(this.arena, s.id, s.ip, s.port, s.seq, atMs);
       n.isNew = atMs > this.newAfterMs;
       n.listedBy = s.listedBy;
       this.nodes.set(k, n);
@@ -156,7 +181,7 @@ export class Tracker {
   /** The next node due at `nowMs`, or null. */
   nextDue(nowMs: number): TrackedNode | null {
     for (;;) {
-      const n = this.heap.popDue(nowMs);
+      const n = this.hot.popDue(nowMs) ?? this.cold.popDue(nowMs);
       if (!n) return null;
       n.dueAtMs = Infinity;
       if (n.probing) continue;
@@ -187,11 +212,18 @@ export class Tracker {
     if (n.up) this.upCount++;
     if (n.everUp) this.reachableCount++;
     n.probing = false;
-    if (Number.isFinite(n.dueAtMs)) this.heap.push(n);
+    if (Number.isFinite(n.dueAtMs)) (n.everUp ? this.hot : this.cold).push(n);
   }
 
   /** Drops stale heap entries when they dominate. */
-  compact(): void { this.heap.compact(this.nodes.values(), this.nodes.size); }
+  compact(): void {
+    this.hot.compact(this.filter(true), this.reachableCount);
+    this.cold.compact(this.filter(false), this.nodes.size - this.reachableCount);
+  }
+
+  private *filter(everUp: boolean): IterableIterator<TrackedNode> {
+    for (const n of this.nodes.values()) if (n.everUp === everUp) yield n;
+  }
 
   private row(n: TrackedNode, open: boolean, endedAtMs: number): SessionRow {
     return {
@@ -208,6 +240,6 @@ export class Tracker {
 
   private schedule(n: TrackedNode, atMs: number): void {
     n.dueAtMs = atMs;
-    this.heap.push(n);
+    (n.everUp ? this.hot : this.cold).push(n);
   }
 }

@@ -23,6 +23,8 @@ export const MAX_NODES_TOTAL = 32;
 
 export class Request implements WheelEntry {
   deadlineMs = 0;
+  /** Each stage's (and resend's) timeout: the caller's, else the layer's requestTimeoutMs. */
+  timeoutMs = 0;
   cancelled = false;
   state = ReqState.Random;
   nonceNum = -1;

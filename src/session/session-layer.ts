@@ -142,6 +142,7 @@ export class SessionLayer {
     }
     this.counters.requestsOut++;
     this.pending.set(num, req);
+    req.timeoutMs = timeoutMs;
     req.deadlineMs = performance.now() + timeoutMs;
     this.wheel.add(req);
     this.dispatch(req);
@@ -168,6 +169,7 @@ export class SessionLayer {
     });
     this.counters.probesOut++;
     this.pending.set(num, req);
+    req.timeoutMs = timeoutMs;
     req.deadlineMs = performance.now() + timeoutMs;
     this.wheel.add(req);
     this.sendRandom(req);
@@ -258,7 +260,7 @@ export class SessionLayer {
 
   /** Pushes the deadline out; the wheel re-slots an entry whose deadline moved when its slot comes up. */
   private restartTimer(req: Request): void {
-    req.deadlineMs = performance.now() + this.config.requestTimeoutMs;
+    req.deadlineMs = performance.now() + req.timeoutMs;
   }
 
   /** Timer wheel callback. */
@@ -267,14 +269,14 @@ export class SessionLayer {
     if (req.state === ReqState.Parked || req.state === ReqState.Computing) {
       // Nothing of ours is in flight: the owner holds the request, or our handshake crypto waits on a worker
       // (the pool's queue is our own delay, not the remote's), so its timer waits too.
-      req.deadlineMs = performance.now() + this.config.requestTimeoutMs;
+      req.deadlineMs = performance.now() + req.timeoutMs;
       this.wheel.add(req);
       return;
     }
     if (req.attempts < this.config.retransmits && req.received === 0) {
       // Resend the same request (same request-id); a lost handshake restarts from the random packet.
       req.attempts++;
-      req.deadlineMs = performance.now() + this.config.requestTimeoutMs;
+      req.deadlineMs = performance.now() + req.timeoutMs;
       this.wheel.add(req);
       if (req.state === ReqState.Queued) return;
       if (req.state === ReqState.Random) { this.sendRandom(req); return; }

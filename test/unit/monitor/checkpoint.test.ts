@@ -4,13 +4,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from '../../../src/monitor/checkpoint.js';
-import { TrackedNode } from '../../../src/monitor/tracker.js';
+import { newTrackedNode } from '../../../src/monitor/tracker.js';
+import { ByteArena } from '../../../src/util/arena.js';
 
 function state(): CheckpointState {
-  const a = new TrackedNode(new Uint8Array(32).fill(1), '10.1.2.3', 30303, 7n, 1000);
+  const arena = new ByteArena();
+  const a = newTrackedNode(arena, new Uint8Array(32).fill(1), '10.1.2.3', 30303, 7n, 1000);
   a.everUp = true; a.up = true; a.sessionStartMs = 1500; a.lastOkMs = 9000; a.answers = 4; a.failRun = 1; a.failures = 2; a.firstFailMs = 9500;
   a.listedBy = 12; a.dueAtMs = 12_000; a.observedStart = true;
-  const b = new TrackedNode(new Uint8Array(32).fill(2), '::1', 9000, 2n ** 40n, 2000);
+  const b = newTrackedNode(arena, new Uint8Array(32).fill(2), '::1', 9000, 2n ** 40n, 2000);
   b.isNew = true; b.downSinceMs = 3000; b.probing = true; b.dueAtMs = Infinity;
   return { campaignId: 3, savedAtMs: 20_000, clean: false, crawlsDone: 5, nextCrawlAtMs: 30_000, newAfterMs: 1200, seeds: ['enr:-abc'], nodes: [a, b] };
 }

@@ -107,3 +107,18 @@ describe('monitor tracker', () => {
     assert.equal([...t.openSessions()][0]!.observedStart, true);
   });
 });
+
+describe('monitor tracker: budget order', () => {
+  it('nodes that answered once go before never-answering ones, which get only what is left', () => {
+    const t = new Tracker(cfg, { sessionEnded: () => {}, changed: () => {} }, () => 0.5);
+    const silent = [1, 2, 3].map((b) => t.sight({ id: id(100 + b), ip: 's', port: 1, seq: 1n, listedBy: 1 }, 0)!);
+    const live = t.sight({ id: id(110), ip: 'l', port: 1, seq: 1n, listedBy: 1 }, 0)!;
+    for (const s of silent) t.failed(s, 0); // due at 10,000 (the maximum: never answered)
+    t.answered(live, 0);
+    t.retryAt(live, 11_000); // due last
+    // At 20,000 every node is due; the answering one comes first although it is due last.
+    assert.equal(t.nextDue(20_000), live);
+    assert.deepEqual([t.nextDue(20_000), t.nextDue(20_000), t.nextDue(20_000)].map((n) => n!.ip), ['s', 's', 's']);
+    assert.equal(t.nextDue(20_000), null);
+  });
+});
