@@ -8,7 +8,7 @@ import type { CrawlSink, ProgressSample, VisitRecord } from '../crawler/types.js
 import { DEFAULT_MONITOR_CONFIG, validateMonitorConfig, type MonitorConfig } from '../monitor/config.js';
 import { Tracker, type ChangeRow, type SessionRow } from '../monitor/tracker.js';
 import { Prober, type ProbeCounters } from '../monitor/prober.js';
-import { readCheckpoint, writeCheckpoint, type CheckpointState } from '../monitor/checkpoint.js';
+import { encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from '../monitor/checkpoint.js';
 import { MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, UPTIME_SESSIONS, type Store } from '../store/index.js';
 import { fromHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
@@ -205,17 +205,20 @@ async function campaign(
   const watchStore = () => { store.onStall = (e) => fail(e); };
   watchStore();
 
-  // One checkpoint at a time: the open sessions replace the previous open rows, everything is committed, then the file.
+  // One checkpoint at a time. The open sessions replace the previous open rows and the state is encoded in one
+  // synchronous step; then every row added up to it is committed, and only then does the file appear. A row of a
+  // session that ends after the snapshot is newer than it: a resume finds it by its end time.
   let ckptChain: Promise<number> = Promise.resolve(0);
   const checkpoint = (clean: boolean): Promise<number> => {
     ckptChain = ckptChain.then(async () => {
       await store.query(`DELETE FROM uptime_sessions WHERE campaign_id = $1 AND open`, [campaignId]);
-      for (const r of tracker.openSessions()) store.add(UPTIME_SESSIONS, sessionRow(campaignId, r));
-      await store.flush();
       tracker.compact();
-      return writeCheckpoint(ckptPath, {
+      for (const r of tracker.openSessions()) store.add(UPTIME_SESSIONS, sessionRow(campaignId, r));
+      const bytes = encodeCheckpoint({
         campaignId, savedAtMs: Date.now(), clean, crawlsDone, nextCrawlAtMs, newAfterMs: tracker.newAfterMs, seeds, nodes: [...tracker.values()],
       });
+      await store.flush();
+      return writeCheckpoint(ckptPath, bytes);
     });
     return ckptChain;
   };

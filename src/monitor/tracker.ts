@@ -39,6 +39,12 @@ export class TrackedNode implements Due {
 
   /** The node ID, a new view per read (probe sends and row writes read it once). */
   get id(): Uint8Array { return this.idBytes.subarray(this.idOff, this.idOff + NODE_ID_SIZE); }
+
+  /** Copies the ID into dst at `at`, with no view. */
+  copyIdTo(dst: Uint8Array, at: number): void {
+    const b = this.idBytes, o = this.idOff;
+    for (let i = 0; i < NODE_ID_SIZE; i++) dst[at + i] = b[o + i]!;
+  }
 }
 
 const NO_TAIL = new Uint8Array(0);

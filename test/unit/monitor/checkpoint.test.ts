@@ -37,7 +37,7 @@ describe('monitor checkpoint (cbor-x)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dhtscope-ckpt-'));
     const p = join(dir, 'm.checkpoint');
     assert.equal(readCheckpoint(p), null);
-    writeCheckpoint(p, state());
+    writeCheckpoint(p, encodeCheckpoint(state()));
     assert.equal(readCheckpoint(p)!.nodes.length, 2);
     writeFileSync(p, Uint8Array.of(0xff, 0x00, 0x13));
     assert.throws(() => readCheckpoint(p), (e: Error & { code?: string }) => e.code === 'ERR_CHECKPOINT_CORRUPT' || e.code === 'ERR_CHECKPOINT_VERSION');
