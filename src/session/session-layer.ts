@@ -1,20 +1,20 @@
 import { aesGcmDecrypt, aesGcmEncrypt, secp, type Secp256k1Backend } from '../crypto/index.js';
-import { initiatorHandshake, recipientKeys, verifyIdNonce } from '../crypto/discv5.js';
-import { decodeEnr, verifyEnr, type Enr } from '../enr/enr.js';
-import { Flag, NONCE_SIZE, RANDOM_MESSAGE_SIZE, MASKING_IV_SIZE, ID_NONCE_SIZE } from '../wire/constants.js';
+import { initiatorHandshake } from '../crypto/discv5.js';
+import type { Enr } from '../enr/enr.js';
+import { Flag, NONCE_SIZE, RANDOM_MESSAGE_SIZE, MASKING_IV_SIZE } from '../wire/constants.js';
 import { decodeMessage, encodeMessage, MessageType, type Message } from '../wire/messages.js';
 import {
-  decodePacket, encodeHeader, encodePacket, handshakeAuthdata, messageAd, whoareyouAuthdata, type Packet,
+  decodePacket, encodeHeader, encodePacket, handshakeAuthdata, messageAd, type Packet,
 } from '../wire/packet.js';
 import { PacketKind, type DatagramTransport } from '../transport/types.js';
-import { bytesEqual } from '../util/bytes.js';
 import { DhtscopeError } from '../util/errors.js';
 import { LruMap } from '../util/lru.js';
 import { RandomPool } from '../util/random.js';
 import { TimerWheel } from '../util/timer-wheel.js';
+import { Challenges } from './challenges.js';
 import { Request, ReqState, RESPONSE_OF, REQ_ID_SIZE, MAX_NODES_TOTAL, sessionKey } from './request.js';
 import {
-  DEFAULT_SESSION_CONFIG, SessionError, validateConfig, type FailureReason, type HandshakeOffload, type LocalIdentity, type NodeAddress,
+  DEFAULT_SESSION_CONFIG, SessionError, validateConfig, type FailureReason, type HandshakeOffload, type LocalIdentity, type NodeAddress, type Session,
   type ProbeResult, type RequestEvents, type RequestHandler, type RequestResult, type SessionCounters, type SessionLayerConfig,
 } from './types.js';
 
@@ -23,23 +23,10 @@ export {
   type RequestEvents, type RequestHandler, type SessionLayerConfig, type SessionCounters, type HandshakeOffload, type ProbeResult,
 } from './types.js';
 
-interface Session {
-  id: Uint8Array;
-  writeKey: Uint8Array;
-  readKey: Uint8Array;
-}
-
-interface Challenge {
-  data: Uint8Array;
-  /** The record we hold for them (its seq went into the WHOAREYOU), if any. */
-  knownEnr: Enr | undefined;
-}
-
 
 const EMPTY = new Uint8Array(0);
 /** One pool per process: thousands of simnet identities must not each hold 32 KiB. */
 const SHARED_RANDOM = new RandomPool();
-const NO_IDS = new LruMap<string, Uint8Array>(1);
 /** What a probe's request completes with: the WHOAREYOU was the answer (probe() maps it to a ProbeResult). */
 const PROBE_ANSWERED: Message = { type: MessageType.Pong, reqId: EMPTY, enrSeq: 0n, ip: EMPTY, port: 0 };
 
@@ -55,7 +42,7 @@ export class SessionLayer {
     unmatchedResponses: 0, requestsIn: 0, requestsOut: 0, probesOut: 0,
   };
   private readonly sessions: LruMap<string, Session>;
-  private readonly challenges: LruMap<string, Challenge>;
+  private readonly challenges: Challenges;
   private readonly pending = new Map<number, Request>();
   private readonly byNonce = new Map<number, Request>();
   private readonly handshaking = new Map<string, Request[]>();
@@ -63,8 +50,6 @@ export class SessionLayer {
   private readonly rand = SHARED_RANDOM;
   private handler: RequestHandler | null = null;
   private offload: HandshakeOffload | null = null;
-  private recordCache: LruMap<string, Uint8Array> | null = null;
-  private recordIds: LruMap<string, Uint8Array> = NO_IDS;
   private reqCounter = 0;
   private nonceCounter = 0;
   private readonly noncePrefix: Uint8Array;
@@ -82,7 +67,7 @@ export class SessionLayer {
     this.config = { ...DEFAULT_SESSION_CONFIG, ...config };
     validateConfig(this.config);
     this.sessions = new LruMap(this.config.maxSessions, this.config.sessionTtlMs);
-    this.challenges = new LruMap(this.config.maxChallenges, this.config.challengeTtlMs);
+    this.challenges = new Challenges(local, this.config, backend, this.rand, this.counters, knownEnr, (pkt, ip, port, kind) => this.sendRaw(null, pkt, ip, port, kind));
     this.wheel = wheel ?? new TimerWheel(10, 512);
     this.noncePrefix = Uint8Array.from(this.rand.take(4));
     if (!this.shared) transport.onDatagram((d, ip, port, at) => { this.onDatagram(d, ip, port, at); });
@@ -101,8 +86,7 @@ export class SessionLayer {
    * then verifies the crawler's record once instead of once per node. Keyed by the raw record bytes.
    */
   useRecordCache(pubkeys: LruMap<string, Uint8Array>, ids: LruMap<string, Uint8Array>): void {
-    this.recordCache = pubkeys;
-    this.recordIds = ids;
+    this.challenges.useRecordCache(pubkeys, ids);
   }
 
   get pendingCount(): number { return this.pending.size; }
@@ -472,64 +456,17 @@ export class SessionLayer {
     if (!pt) {
       // No session or a stale one: challenge the sender (63 bytes, never more before a handshake).
       if (s) this.counters.decryptFailures++;
-      if (this.config.respond) this.sendWhoareyou(srcId, ip, port, p.nonce, key);
+      if (this.config.respond) this.challenges.challenge(srcId, ip, port, p.nonce, key);
       return;
     }
     this.onPlaintext(pt, srcId, key, ip, port, s!, at, size);
   }
 
-  private sendWhoareyou(srcId: Uint8Array, ip: string, port: number, nonce: Uint8Array, key: string): void {
-    const known = this.knownEnr(srcId);
-    const iv = this.rand.take(MASKING_IV_SIZE);
-    const header = encodeHeader(Flag.WhoAreYou, nonce, whoareyouAuthdata(this.rand.take(ID_NONCE_SIZE), known ? known.seq : 0n));
-    this.challenges.set(key, { data: messageAd(iv, header), knownEnr: known });
-    this.counters.whoareyouSent++;
-    this.sendRaw(null, encodePacket(srcId, iv, header, EMPTY), ip, port, PacketKind.Whoareyou);
-  }
-
   private onHandshake(p: Packet, ip: string, port: number, at: bigint, size: number): void {
-    const hs = p.handshake!;
-    const key = sessionKey(hs.srcId, ip, port);
-    const ch = this.challenges.get(key);
-    if (!ch) { this.counters.handshakeNoChallenge++; return; }
-    let pubkey: Uint8Array | null = null;
-    if (hs.record) {
-      const cacheKey = this.recordCache ? Buffer.from(hs.record.buffer, hs.record.byteOffset, hs.record.length).toString('latin1') : '';
-      pubkey = this.recordCache?.get(cacheKey) ?? null;
-      if (pubkey && !bytesEqual(this.recordIds.get(cacheKey) ?? EMPTY, hs.srcId)) pubkey = null;
-      if (!pubkey) {
-        try {
-          const e = decodeEnr(Uint8Array.from(hs.record));
-          if (verifyEnr(e, this.backend) && bytesEqual(e.nodeId(this.backend), hs.srcId)) {
-            pubkey = e.publicKey;
-            if (this.recordCache) { this.recordCache.set(cacheKey, pubkey); this.recordIds.set(cacheKey, e.nodeId(this.backend)); }
-          }
-        } catch { pubkey = null; }
-      }
-    } else if (ch.knownEnr) {
-      pubkey = ch.knownEnr.publicKey;
-    }
-    if (!pubkey) { this.counters.handshakeUnknownKey++; return; }
-    if (!verifyIdNonce(pubkey, hs.idSignature, ch.data, hs.ephPubkey, this.local.id, this.backend)) {
-      this.counters.handshakeBadSignature++;
-      return;
-    }
-    let keys;
-    try { keys = recipientKeys(this.local.sk, hs.ephPubkey, hs.srcId, this.local.id, ch.data, this.backend); } catch {
-      this.counters.handshakeBadSignature++;
-      return;
-    }
-    let pt: Uint8Array;
-    try { pt = aesGcmDecrypt(keys.initiatorKey, p.nonce, p.message, messageAd(p.maskingIv, p.header)); } catch {
-      this.counters.decryptFailures++;
-      return;
-    }
-    this.challenges.delete(key);
-    const s: Session = { id: Uint8Array.from(hs.srcId), writeKey: keys.recipientKey, readKey: keys.initiatorKey };
-    this.sessions.set(key, s);
-    this.counters.handshakesIn++;
-    if (!hs.record) this.counters.handshakesInKnownRecord++;
-    this.onPlaintext(pt, s.id, key, ip, port, s, at, size);
+    const r = this.challenges.accept(p, ip, port);
+    if (!r) return;
+    this.sessions.set(r.key, r.session);
+    this.onPlaintext(r.plaintext, r.session.id, r.key, ip, port, r.session, at, size);
   }
 
   private onPlaintext(pt: Uint8Array, srcId: Uint8Array, key: string, ip: string, port: number, s: Session, at: bigint, size: number): void {

@@ -2,6 +2,13 @@ import type { Enr } from '../enr/enr.js';
 import type { Message, Nodes } from '../wire/messages.js';
 import { DhtscopeError } from '../util/errors.js';
 
+/** An established session: the keys each way, and the remote's ID. */
+export interface Session {
+  id: Uint8Array;
+  writeKey: Uint8Array;
+  readKey: Uint8Array;
+}
+
 /** A remote node as the session layer needs it. `pubkey` (33 bytes) is required to start a handshake. */
 export interface NodeAddress {
   id: Uint8Array;
