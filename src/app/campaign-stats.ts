@@ -2,7 +2,8 @@
 // session length (Kaplan–Meier with open sessions censored, and the naive closed-only figures), and address
 // changes per node-day, for all nodes and per network. Definitions: README, "Campaigns".
 import { kaplanMeier, quantile, survivalQuantile } from '../monitor/survival.js';
-import { StoreError, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { UsageError } from '../util/errors.js';
 
 export interface WindowStats {
   fromMs: number;
@@ -76,11 +77,11 @@ const n = (v: unknown): number | null => (v === null || v === undefined ? null :
 export async function campaignOrLatest(store: Store, id?: number): Promise<number> {
   if (id === undefined) {
     const r = await store.query<{ id: number | null }>(`SELECT max(id) AS id FROM campaigns`);
-    if (r[0]?.id == null) throw new StoreError('ERR_STORE_NO_CRAWL', `no campaigns in ${store.path} (run dhtscope monitor first)`);
+    if (r[0]?.id == null) throw new UsageError('ERR_USAGE_NO_CAMPAIGN', `no campaigns in ${store.path} (run dhtscope monitor first)`);
     return Number(r[0].id);
   }
   const r = await store.query(`SELECT 1 FROM campaigns WHERE id = $1`, [id]);
-  if (r.length === 0) throw new StoreError('ERR_STORE_NO_CRAWL', `no campaign ${id} in ${store.path}`);
+  if (r.length === 0) throw new UsageError('ERR_USAGE_NO_CAMPAIGN', `no campaign ${id} in ${store.path}`);
   return id;
 }
 

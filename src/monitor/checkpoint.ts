@@ -116,14 +116,19 @@ export function readCheckpoint(path: string, arena?: ByteArena): CheckpointState
 /** Writes an encoded checkpoint (encodeCheckpoint) atomically; returns its size. */
 export function writeCheckpoint(path: string, bytes: Uint8Array): number {
   const tmp = path + '.tmp';
-  const fd = openSync(tmp, 'w', 0o600);
   try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  } catch (e) {
+    // The previous checkpoint stays whole: only the temporary file was being written.
+    throw new CheckpointError('ERR_CHECKPOINT_WRITE', `cannot write the checkpoint ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  renameSync(tmp, path);
   return bytes.length;
 }

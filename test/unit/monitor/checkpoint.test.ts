@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from '../../../src/monitor/checkpoint.js';
@@ -43,5 +43,17 @@ describe('monitor checkpoint (cbor-x)', () => {
     assert.throws(() => readCheckpoint(p), (e: Error & { code?: string }) => e.code === 'ERR_CHECKPOINT_CORRUPT' || e.code === 'ERR_CHECKPOINT_VERSION');
     writeFileSync(p, encodeCheckpoint(state()).slice(0, 10));
     assert.throws(() => readCheckpoint(p), /checkpoint/);
+  });
+});
+
+describe('monitor checkpoint: write failures', () => {
+  it('a checkpoint that cannot be written fails with a code and leaves the previous one whole', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dhtscope-ckpt-'));
+    const p = join(dir, 'm.checkpoint');
+    writeCheckpoint(p, encodeCheckpoint(state()));
+    // Its temporary file's place is taken by a directory: the write fails.
+    mkdirSync(p + '.tmp');
+    assert.throws(() => writeCheckpoint(p, encodeCheckpoint({ ...state(), campaignId: 9 })), (e: Error & { code?: string }) => e.code === 'ERR_CHECKPOINT_WRITE' && !e.message.includes('\n'));
+    assert.equal(readCheckpoint(p)!.campaignId, 3);
   });
 });
