@@ -185,7 +185,7 @@ async function campaign(
     });
   }
 
-  const prober = new Prober(tracker, rt.session, mcfg, config.retransmits, o.onProbeRtt);
+  const prober = new Prober(tracker, rt.session, mcfg, config.retransmits, o.onProbeRtt, (e) => fail(e));
   let stopping = false;
   let fatal: unknown = null;
   let crawlRunning = false;

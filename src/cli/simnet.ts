@@ -131,11 +131,12 @@ function latenessWriter(file: string, io: CliIo) {
     });
     return chain;
   };
-  const onSignal = () => { if (net) void write(); else asked = true; };
+  const failed = (e: unknown) => io.err(`simnet: cannot write the lateness file ${file}: ${(e as Error).message}`);
+  const onSignal = () => { if (net) write().catch(failed); else asked = true; };
   const hasSignal = process.platform !== 'win32';
   if (hasSignal) process.on(LATENESS_SIGNAL, onSignal);
   return {
-    ready(n: Simnet) { net = n; if (asked) void write(); },
+    ready(n: Simnet) { net = n; if (asked) write().catch(failed); },
     write,
     close() { if (hasSignal) process.off(LATENESS_SIGNAL, onSignal); },
   };

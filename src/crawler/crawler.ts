@@ -107,6 +107,8 @@ export class Crawler {
   private cycle = 0;
   private stopping = false;
   private done: (() => void) | null = null;
+  /** Ends run() with an error of our own (fatal()). */
+  private reject: ((e: unknown) => void) | null = null;
   private endMs = 0;
 
   constructor(
@@ -210,7 +212,7 @@ export class Crawler {
         if (!ok) { this.counters.badSignatures++; }
         else this.accept(copy, peek.pubkeyOffset, id, p ? p.froms : []);
         this.maybeFinish();
-      });
+      }).catch((e: unknown) => this.fatal(e));
       return;
     }
     let enr: Enr;
@@ -311,20 +313,47 @@ export class Crawler {
     this.startMs = performance.now();
     this.startNs = process.hrtime.bigint();
     this.cycle = 1;
-    const p = new Promise<void>((resolve) => { this.done = resolve; });
-    this.pumpTimer = setInterval(() => this.pump(), PUMP_INTERVAL_MS);
-    this.sampleTimer = setInterval(() => this.sample(), this.config.progressIntervalMs);
+    const p = new Promise<void>((resolve, reject) => { this.done = resolve; this.reject = reject; });
+    this.pumpTimer = setInterval(() => this.guard(() => this.pump()), PUMP_INTERVAL_MS);
+    this.sampleTimer = setInterval(() => this.guard(() => this.sample()), this.config.progressIntervalMs);
     if (this.adaptive) {
       const pool = this.verifier?.queueDelayMs ? [queueDelayProbe(this.verifier as QueueDelaySource)] : [];
       const sink = this.sink?.load ? [this.sink.load] : [];
       this.probe = this.load ?? defaultLoadProbe(this.rtt, ...pool, ...sink);
       this.probe.utilization(); // start the first window now
-      this.adaptTimer = setInterval(() => this.adapt(), ADAPT_INTERVAL_MS);
+      this.adaptTimer = setInterval(() => this.guard(() => this.adapt()), ADAPT_INTERVAL_MS);
     }
-    if (this.config.durationMs !== null) this.durationTimer = setLongTimeout(() => this.stop(), this.config.durationMs);
+    if (this.config.durationMs !== null) this.durationTimer = setLongTimeout(() => this.guard(() => this.stop()), this.config.durationMs);
     this.sample();
     this.pump();
     return p;
+  }
+
+  /** Runs a timer's or a promise's callback: what it throws ends the crawl (fatal) instead of the process. */
+  private guard(fn: () => void): void {
+    try { fn(); } catch (e) { this.fatal(e); }
+  }
+
+  /**
+   * An error of our own, not the network's (the worker pool gone, the sink refusing rows): run() rejects with
+   * it, and no timer of the crawl is left running.
+   */
+  private fatal(e: unknown): void {
+    const reject = this.reject;
+    if (!reject) return;
+    this.reject = null;
+    this.done = null;
+    this.stopping = true;
+    this.endMs = performance.now();
+    this.clearTimers();
+    reject(e);
+  }
+
+  private clearTimers(): void {
+    if (this.pumpTimer) clearInterval(this.pumpTimer);
+    if (this.sampleTimer) clearInterval(this.sampleTimer);
+    if (this.adaptTimer) clearInterval(this.adaptTimer);
+    this.durationTimer?.clear();
   }
 
   /** Stops scheduling; in-flight visits finish or are aborted by the caller closing the session layer. */
@@ -408,7 +437,7 @@ export class Crawler {
       }
       this.inflight--;
       this.maybeFinish();
-    });
+    }).catch((e: unknown) => this.fatal(e));
   }
 
   /** Sends a visit's first request; the node is Pending and holds a slot. */
@@ -435,7 +464,7 @@ export class Crawler {
       // Only the first request is admitted; later ones go out on the session at once.
       v.events.admit = undefined;
     }
-    this.client.findNode(v.node.addr!, distances, v.events).then((r) => this.onResult(v, r));
+    this.client.findNode(v.node.addr!, distances, v.events).then((r) => this.onResult(v, r)).catch((e: unknown) => this.fatal(e));
   }
 
   /** Streaming: every NODES packet is processed the moment it arrives. */
@@ -516,13 +545,11 @@ export class Crawler {
     this.verifyRemaining();
     if (!this.stopping) this.counters.cyclesDone++;
     this.endMs = performance.now();
-    if (this.pumpTimer) clearInterval(this.pumpTimer);
-    if (this.sampleTimer) clearInterval(this.sampleTimer);
-    if (this.adaptTimer) clearInterval(this.adaptTimer);
-    this.durationTimer?.clear();
+    this.clearTimers();
     this.sample();
     const d = this.done;
     this.done = null;
+    this.reject = null;
     d();
   }
 

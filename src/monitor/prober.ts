@@ -45,6 +45,8 @@ export class Prober {
     retransmits: number,
     /** Told every answered probe's round trip (ms), for the RTT histogram. */
     private readonly onAnswer: (rttMs: number) => void = () => {},
+    /** Told what a tick or a probe's result threw (a store refusing rows): the campaign ends with it. */
+    private readonly onError: (e: unknown) => void = () => {},
   ) {
     this.maxInFlight = Math.ceil((cfg.probeRatePerSec * cfg.probeTimeoutMs * (1 + retransmits)) / 1000 * IN_FLIGHT_HEADROOM) + 16;
   }
@@ -53,7 +55,7 @@ export class Prober {
 
   start(): void {
     this.lastTickMs = performance.now();
-    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer = setInterval(() => { try { this.tick(); } catch (e) { this.onError(e); } }, TICK_MS);
   }
 
   /** Stops taking nodes; resolves once the probes in flight are done. */
@@ -82,7 +84,9 @@ export class Prober {
     this.inFlight++;
     this.counters.whoareyou++;
     const addr: NodeAddress = { id: n.id, ip: n.ip, port: n.port, pubkey: NO_PUBKEY };
-    this.client.probe(addr, this.cfg.probeTimeoutMs).then((r) => this.done(n, r), () => this.done(n, { alive: false, reason: 'closed', packetsOut: 0 }));
+    this.client.probe(addr, this.cfg.probeTimeoutMs)
+      .then((r) => this.done(n, r), () => this.done(n, { alive: false, reason: 'closed', packetsOut: 0 }))
+      .catch((e: unknown) => this.onError(e));
   }
 
   private done(n: TrackedNode, r: ProbeResult): void {

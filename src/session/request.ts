@@ -28,6 +28,10 @@ export class Request implements WheelEntry {
   cancelled = false;
   state = ReqState.Random;
   nonceNum = -1;
+  /** The random last 4 bytes of that nonce: a WHOAREYOU must echo all 12 bytes of the packet it answers. */
+  nonceTail = 0;
+  /** Tails of oldNonces, in the same order. */
+  oldTails: number[] | null = null;
   /** Nonces of earlier packets of this request (retransmits): a late WHOAREYOU to one still counts. */
   oldNonces: number[] | null = null;
   /** Nonce of the latest random packet: the remote keeps only the challenge it sent for that one. */

@@ -207,10 +207,20 @@ export class SessionLayer {
     return { nonce, num };
   }
 
-  private track(req: Request, num: number): void {
-    if (req.nonceNum >= 0) (req.oldNonces ??= []).push(req.nonceNum);
+  private track(req: Request, num: number, nonce: Uint8Array): void {
+    if (req.nonceNum >= 0) { (req.oldNonces ??= []).push(req.nonceNum); (req.oldTails ??= []).push(req.nonceTail); }
     req.nonceNum = num;
+    req.nonceTail = nonceTail(nonce);
     this.byNonce.set(num, req);
+  }
+
+  /** Whether `n` is all 12 bytes of a nonce `req` sent (prefix, counter and random tail). */
+  private sentBy(req: Request, num: number, n: Uint8Array): boolean {
+    if (!prefixMatches(n, this.noncePrefix)) return false;
+    const tail = nonceTail(n);
+    if (num === req.nonceNum) return tail === req.nonceTail;
+    const i = req.oldNonces ? req.oldNonces.indexOf(num) : -1;
+    return i >= 0 && req.oldTails![i] === tail;
   }
 
   /** Without a request it is a reply of ours: a response unless the caller says WHOAREYOU. */
@@ -223,7 +233,7 @@ export class SessionLayer {
   private sendRandom(req: Request): void {
     req.state = ReqState.Random;
     const { nonce, num } = this.nextNonce();
-    this.track(req, num);
+    this.track(req, num, nonce);
     req.randomNum = num;
     const header = encodeHeader(Flag.Message, nonce, this.local.id);
     const pkt = encodePacket(req.remoteId, this.rand.take(MASKING_IV_SIZE), header, this.rand.take(RANDOM_MESSAGE_SIZE));
@@ -234,7 +244,7 @@ export class SessionLayer {
   private sendOnSession(req: Request, s: Session): void {
     req.state = ReqState.Session;
     const { nonce, num } = this.nextNonce();
-    this.track(req, num);
+    this.track(req, num, nonce);
     const iv = this.rand.take(MASKING_IV_SIZE);
     const header = encodeHeader(Flag.Message, nonce, this.local.id);
     const ct = aesGcmEncrypt(s.writeKey, nonce, req.plaintext, messageAd(iv, header));
@@ -247,8 +257,17 @@ export class SessionLayer {
     req.deadlineMs = performance.now() + req.timeoutMs;
   }
 
-  /** Timer wheel callback. */
+  /** Timer wheel callback: a request whose resend throws (a send the OS refuses) fails instead of hanging. */
   onTimeout(req: Request): void {
+    try {
+      this.expire(req);
+    } catch (e) {
+      this.drop(e instanceof DhtscopeError ? e.code : 'ERR_INTERNAL');
+      this.fail(req, 'closed');
+    }
+  }
+
+  private expire(req: Request): void {
     if (req.state === ReqState.Done) return;
     if (req.state === ReqState.Parked || req.state === ReqState.Computing) {
       // Nothing of ours is in flight: the owner holds the request, or our handshake crypto waits on a worker
@@ -348,7 +367,8 @@ export class SessionLayer {
     const n = p.nonce;
     const num = ((n[4]! << 24) | (n[5]! << 16) | (n[6]! << 8) | n[7]!) >>> 0;
     const req = this.byNonce.get(num);
-    if (!req || req.state === ReqState.Done || req.remote.ip !== ip || req.remote.port !== port || !prefixMatches(n, this.noncePrefix)) {
+    // All 12 bytes must be ours: an off-path sender who guessed the counter still lacks 64 random bits.
+    if (!req || req.state === ReqState.Done || req.remote.ip !== ip || req.remote.port !== port || !this.sentBy(req, num, n)) {
       this.counters.whoareyouUnsolicited++;
       return;
     }
@@ -425,7 +445,7 @@ export class SessionLayer {
 
   private sendHandshake(req: Request, hs: { ephemeralPubkey: Uint8Array; keys: { initiatorKey: Uint8Array; recipientKey: Uint8Array }; idSignature: Uint8Array }, record: Uint8Array | null): void {
     const { nonce, num: nn } = this.nextNonce();
-    this.track(req, nn);
+    this.track(req, nn, nonce);
     const iv = this.rand.take(MASKING_IV_SIZE);
     const header = encodeHeader(Flag.Handshake, nonce, handshakeAuthdata(this.local.id, hs.idSignature, hs.ephemeralPubkey, record));
     const ct = aesGcmEncrypt(hs.keys.initiatorKey, nonce, req.plaintext, messageAd(iv, header));
@@ -514,6 +534,10 @@ export class SessionLayer {
     for (const r of [...this.pending.values()]) this.fail(r, 'closed');
     this.wheel.stop();
   }
+}
+
+function nonceTail(nonce: Uint8Array): number {
+  return ((nonce[8]! << 24) | (nonce[9]! << 16) | (nonce[10]! << 8) | nonce[11]!) >>> 0;
 }
 
 function prefixMatches(nonce: Uint8Array, prefix: Uint8Array): boolean {

@@ -10,7 +10,7 @@ type Msg = StartMsg | { type: 'go'; epochMs: number } | { type: 'stats' } | { ty
 let shard: SimShard | null = null;
 
 process.on('message', (m: Msg) => {
-  void (async () => {
+  (async () => {
     try {
       if (m.type === 'start') {
         const pop = populationFromJson(JSON.parse(readFileSync(m.popFile, 'utf8')) as PopulationJson[]);
@@ -31,7 +31,7 @@ process.on('message', (m: Msg) => {
     } catch (e) {
       process.send!({ type: 'error', message: (e as Error).message });
     }
-  })();
+  })().catch((e: unknown) => process.send?.({ type: 'error', message: (e as Error).message }));
 });
 // The coordinator died: do not linger holding thousands of sockets.
 process.on('disconnect', () => process.exit(0));

@@ -30,7 +30,7 @@ export interface ShardStats {
   packetsOut: number;
   droppedByLoss: number;
   malformed: number;
-  /** Churn moves whose new socket could not be bound. */
+  /** Churn events that failed (a move whose new socket could not be bound). */
   churnErrors: number;
   /** Session-layer counters summed over the shard's nodes (dropped reasons flattened as dropped.<reason>). */
   session: Record<string, number>;
@@ -205,7 +205,9 @@ export class SimShard {
     const step = () => {
       this.churnTimer = null;
       const now = Date.now() - epochMs;
-      while (this.churnNext < this.churn!.length && this.churn![this.churnNext]!.tMs <= now) this.apply(this.churn![this.churnNext++]!);
+      while (this.churnNext < this.churn!.length && this.churn![this.churnNext]!.tMs <= now) {
+        try { this.apply(this.churn![this.churnNext++]!); } catch { this.churnErrors++; }
+      }
       if (this.churnNext < this.churn!.length) this.churnTimer = setTimeout(step, Math.max(0, this.churn![this.churnNext]!.tMs - (Date.now() - epochMs)));
     };
     step();
@@ -236,7 +238,7 @@ export class SimShard {
       s.layer = this.makeLayer(e.node, s.port, false);
       this.down[slot] = 0;
       this.sockets.delete(old);
-      void old.close();
+      old.close().catch(() => { this.churnErrors++; });
     }, () => { this.churnErrors++; });
   }
 

@@ -29,6 +29,10 @@ export class TimerWheel {
 
   get size(): number { return this.live; }
 
+  /** Entries whose fire() threw; each is also told to onError, if set. */
+  failures = 0;
+  onError: ((e: unknown) => void) | null = null;
+
   add(e: WheelEntry): void {
     const n = this.slots.length;
     const nowMs = this.now();
@@ -55,7 +59,12 @@ export class TimerWheel {
       this.slots[this.cursor] = [];
       for (const e of slot) {
         if (e.cancelled) { this.live--; continue; }
-        if (e.deadlineMs <= nowMs) { this.live--; e.fire(); continue; }
+        if (e.deadlineMs <= nowMs) {
+          this.live--;
+          // One entry's failure must not take the others' timeouts (or the process) with it.
+          try { e.fire(); } catch (err) { this.failures++; this.onError?.(err); }
+          continue;
+        }
         // A later round: put it back where it belongs.
         const ticks = Math.max(1, Math.ceil((e.deadlineMs - this.lastTickMs) / this.tickMs));
         this.slots[(this.cursor + Math.min(ticks, n - 1)) % n]!.push(e);

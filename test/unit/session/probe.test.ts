@@ -1,6 +1,12 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Discv5Node } from '../../../src/node/node.js';
+import { SessionLayer } from '../../../src/session/session-layer.js';
+import { createEnr } from '../../../src/enr/enr.js';
+import { secp } from '../../../src/crypto/index.js';
+import { decodePacket, encodeHeader, encodePacket, whoareyouAuthdata } from '../../../src/wire/packet.js';
+import { Flag } from '../../../src/wire/constants.js';
+import type { DatagramTransport } from '../../../src/transport/types.js';
 
 const nodes: Discv5Node[] = [];
 async function node(): Promise<Discv5Node> {
@@ -69,5 +75,37 @@ describe('session layer: liveness probe (random packet, WHOAREYOU)', () => {
     assert.ok(!r.alive && r.reason === 'closed');
     const r2 = await a.session.probe(b.address);
     assert.ok(!r2.alive && r2.reason === 'closed');
+  });
+});
+
+describe('session layer: a WHOAREYOU must echo the whole nonce', () => {
+  it('one with our prefix and counter but another random tail is unsolicited: no answer, no handshake', async () => {
+    const be = secp();
+    const sk = be.generatePrivateKey();
+    const enr = createEnr(sk, 1n, {});
+    const sent: Uint8Array[] = [];
+    const transport: DatagramTransport = { send: (d) => { sent.push(Uint8Array.from(d)); }, onDatagram: () => {} };
+    const a = new SessionLayer(transport, { sk, id: enr.nodeId(), enr }, { retransmits: 0 });
+    const remote = { id: Uint8Array.from({ length: 32 }, (_, i) => i + 1), ip: '127.0.0.9', port: 30303, pubkey: new Uint8Array(33) };
+    const whoareyou = (nonce: Uint8Array) => encodePacket(a.local.id, new Uint8Array(16).fill(7),
+      encodeHeader(Flag.WhoAreYou, nonce, whoareyouAuthdata(new Uint8Array(16).fill(9), 0n)), new Uint8Array(0));
+    try {
+      // Forged: the right prefix and counter (an off-path guess of the predictable part), the wrong random tail.
+      const forgedProbe = a.probe(remote, 150);
+      const nonce = decodePacket(sent[0]!, remote.id).nonce;
+      const forged = Uint8Array.from(nonce);
+      forged[11] ^= 0xff;
+      a.onDatagram(whoareyou(forged), remote.ip, remote.port, process.hrtime.bigint());
+      assert.equal(a.counters.whoareyouUnsolicited, 1);
+      const r = await forgedProbe;
+      assert.ok(!r.alive && r.reason === 'no-whoareyou', 'the forged answer did not count');
+      // Control: the exact nonce is an answer.
+      const realProbe = a.probe(remote, 1000);
+      a.onDatagram(whoareyou(decodePacket(sent[1]!, remote.id).nonce), remote.ip, remote.port, process.hrtime.bigint());
+      assert.ok((await realProbe).alive);
+      assert.equal(a.counters.handshakesOut, 0);
+    } finally {
+      a.close();
+    }
   });
 });
