@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
+import { FLAG_MAX, formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { runCrawlJob } from '../app/crawl-job.js';
@@ -17,10 +17,10 @@ export class CompareError extends DhtscopeError {}
 
 const SIM_KEYS = ['nodes', 'dead', 'nat', 'loss', 'rtt', 'mix', 'seed', 'port', 'live-octet'] as const;
 
-const FLAGS: FlagSpecs = {
+export const COMPARE_FLAGS: FlagSpecs = {
   strategies: { type: 'string', help: 'comma-separated strategies to compare', default: 'adaptive,prefix,sweep,random,trie', valueName: 'list' },
   runs: { type: 'int', help: 'crawls per strategy (the order rotates every run)', default: 3, min: 1, max: 100 },
-  rate: { type: 'number', help: 'crawl rate limit, requests/s', default: 1000, min: 1 },
+  rate: { type: 'number', help: 'crawl rate limit, requests/s', default: 1000, min: 1, max: FLAG_MAX.perSec },
   out: { type: 'string', help: 'output folder: compare.duckdb, curves.csv, curves.png, curves.svg (overwritten)', default: './compare-out', valueName: 'dir' },
   ...Object.fromEntries(SIM_KEYS.map((k) => [k, SIMNET_FLAGS[k]!])),
   nodes: { ...SIMNET_FLAGS.nodes!, default: 5000 },
@@ -32,7 +32,7 @@ export const COMPARE_HELP = formatHelp('dhtscope compare [--strategies LIST] [--
   'with a fresh identity and an empty record set, the order rotated run by run so drift favours none.\n' +
   'Every crawl goes into <out>/compare.duckdb (crawls.strategy names it). Prints, per strategy, the median\n' +
   '(min-max) time to 50/90/99% of live nodes measured, requests and bytes per live node, live and dead\n' +
-  'coverage and the duplicate-record ratio; writes the discovery curves as CSV, PNG and SVG.', FLAGS);
+  'coverage and the duplicate-record ratio; writes the discovery curves as CSV, PNG and SVG.', COMPARE_FLAGS);
 
 function fmtS(ms: number | null): string { return ms === null ? 'n/r' : (ms / 1000).toFixed(1); }
 
@@ -66,7 +66,7 @@ export function parseStrategies(v: string): string[] {
 }
 
 export async function runCompare(argv: string[], io: CliIo): Promise<number> {
-  const { flags, positional } = parseArgs(argv, FLAGS);
+  const { flags, positional } = parseArgs(argv, COMPARE_FLAGS);
   if (flags.help) { io.out(COMPARE_HELP); return 0; }
   if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
   const strategies = parseStrategies(flags.strategies as string);

@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DEFAULT_DUCKDB_MEMORY_MB } from '../store/index.js';
-import { formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
+import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { CrawlJobError, runCrawlJob, type CrawlSummary } from '../app/crawl-job.js';
@@ -21,22 +21,22 @@ export const CRAWL_FLAGS: FlagSpecs = {
   simnet: { type: 'string', help: 'take bootnodes from a simnet truth file', valueName: 'truth.json' },
   strategy: { type: 'string', help: `target-distance strategy: ${strategyNames().join('|')} (adaptive: one request per node, more of live ones where the replies show the network needs it; see README)`, default: D.strategy, valueName: 'name' },
   order: { type: 'string', help: `which waiting node goes next: ${QUEUE_ORDERS.join('|')} (seen: the one returned by the most tables; fifo: discovery order)`, default: D.queueOrder, valueName: 'order' },
-  rate: { type: 'number', help: 'FINDNODE requests/s at most (the visit budget: a handshake carries the first request of a visit)', default: D.ratePerSec, min: 1 },
-  'contact-rate': { type: 'number', help: `first contacts/s at most (~100-byte packets that find out whether a node answers; 0: ${CONTACT_RATE_FACTOR} x --rate)`, default: D.contactRatePerSec, min: 0 },
+  rate: { type: 'number', help: 'FINDNODE requests/s at most (the visit budget: a handshake carries the first request of a visit)', default: D.ratePerSec, min: 1, max: FLAG_MAX.perSec },
+  'contact-rate': { type: 'number', help: `first contacts/s at most (~100-byte packets that find out whether a node answers; 0: ${CONTACT_RATE_FACTOR} x --rate)`, default: D.contactRatePerSec, min: 0, max: FLAG_MAX.perSec },
   'fixed-rate': { type: 'bool', help: 'hold --rate even when the event loop, CPUs, RTTs or worker pool show saturation (default: back off, see README)' },
-  concurrency: { type: 'int', help: 'visits in flight at most (0: contact rate x timeout x tries x 1.25, so dead nodes never hold back the rate)', default: D.concurrency, min: 0 },
-  'timeout-ms': { type: 'int', help: 'per-request timeout', default: D.requestTimeoutMs, min: 1 },
-  retries: { type: 'int', help: 'extra FINDNODE visits for a node whose visit failed', default: D.retries, min: 0 },
-  retransmits: { type: 'int', help: 'resends of the same request packet on timeout (UDP loss)', default: D.retransmits, min: 0 },
+  concurrency: { type: 'int', help: 'visits in flight at most (0: contact rate x timeout x tries x 1.25, so dead nodes never hold back the rate)', default: D.concurrency, min: 0, max: FLAG_MAX.count },
+  'timeout-ms': { type: 'int', help: 'per-request timeout', default: D.requestTimeoutMs, min: 1, max: FLAG_MAX.timeoutMs },
+  retries: { type: 'int', help: 'extra FINDNODE visits for a node whose visit failed', default: D.retries, min: 0, max: 100 },
+  retransmits: { type: 'int', help: 'resends of the same request packet on timeout (UDP loss)', default: D.retransmits, min: 0, max: 10 },
   duration: { type: 'string', help: 'stop after this long (e.g. 60s, 10m, 12h, 7d; at most 366d)', valueName: 'time' },
-  cycles: { type: 'int', help: 'repeat the crawl N times, keeping the accumulated records', default: D.cycles, min: 1 },
+  cycles: { type: 'int', help: 'repeat the crawl N times, keeping the accumulated records', default: D.cycles, min: 1, max: FLAG_MAX.count },
   db: { type: 'string', help: 'DuckDB file', default: 'dhtscope.duckdb', valueName: 'file' },
-  'db-memory-mb': { type: 'int', help: 'DuckDB buffer-pool cap in MB (more: fewer evictions, more RSS)', default: DEFAULT_DUCKDB_MEMORY_MB, min: 16 },
+  'db-memory-mb': { type: 'int', help: 'DuckDB buffer-pool cap in MB (more: fewer evictions, more RSS)', default: DEFAULT_DUCKDB_MEMORY_MB, min: 16, max: 1_048_576 },
   out: { type: 'string', help: 'write the summary JSON here', valueName: 'file' },
   'key-file': { type: 'string', help: 'crawler key (created with mode 0600)', default: defaultKeyFile(), valueName: 'file' },
   'fresh-identity': { type: 'bool', help: 'use a new throwaway identity for this crawl' },
   'allow-private': { type: 'bool', help: 'probe loopback and private (RFC 1918, ULA) endpoints even when a public peer returned them (default: only when a loopback or private peer did)' },
-  'progress-interval-ms': { type: 'int', help: 'progress-curve sampling period', default: D.progressIntervalMs, min: 10 },
+  'progress-interval-ms': { type: 'int', help: 'progress-curve sampling period', default: D.progressIntervalMs, min: 10, max: 3_600_000 },
   bind: { type: 'string', help: 'local address to bind', default: D.bindAddress, valueName: 'ip' },
   vantage: { type: 'string', help: 'label of where this crawl runs from', default: D.vantage },
   threads: { type: 'int', help: 'crypto threads (1 = main thread only; N > 1 = worker pool of N for handshakes and record checks)', default: D.threads, min: 1, max: 256 },

@@ -1,7 +1,7 @@
 import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
+import { FLAG_MAX, formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { runCrawlJob } from '../app/crawl-job.js';
@@ -15,24 +15,24 @@ import { DEFAULT_CRAWL_CONFIG } from '../crawler/config.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
 
-const FLAGS: FlagSpecs = {
+export const DEMO_FLAGS: FlagSpecs = {
   ...SIMNET_FLAGS,
   nodes: { ...SIMNET_FLAGS.nodes!, default: 5000 },
   dead: { ...SIMNET_FLAGS.dead!, default: 7500 },
   strategy: { type: 'string', help: 'crawl strategy', default: DEFAULT_CRAWL_CONFIG.strategy },
-  rate: { type: 'number', help: 'crawl rate limit, requests/s', default: 1000, min: 1 },
+  rate: { type: 'number', help: 'crawl rate limit, requests/s', default: 1000, min: 1, max: FLAG_MAX.perSec },
   db: { type: 'string', help: 'DuckDB file for the crawl', default: 'dhtscope-demo.duckdb', valueName: 'file' },
   out: { type: 'string', help: 'write the summary and coverage JSON here', valueName: 'file' },
 };
-delete FLAGS.duration;
-delete FLAGS.lateness;
+delete DEMO_FLAGS.duration;
+delete DEMO_FLAGS.lateness;
 
 export const DEMO_HELP = formatHelp('dhtscope demo [options]',
   'Starts a local simnet (default 5,000 live nodes + 7,500 dead records, in its own process), crawls it\n' +
-  'from one bootnode into DuckDB, and reports coverage and timing against the simnet\'s truth.', FLAGS);
+  'from one bootnode into DuckDB, and reports coverage and timing against the simnet\'s truth.', DEMO_FLAGS);
 
 export async function runDemo(argv: string[], io: CliIo): Promise<number> {
-  const { flags, positional } = parseArgs(argv, FLAGS);
+  const { flags, positional } = parseArgs(argv, DEMO_FLAGS);
   if (flags.help) { io.out(DEMO_HELP); return 0; }
   if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
   if (!strategyNames().includes(flags.strategy as string)) throw new UsageError('ERR_USAGE_BAD_STRATEGY', `unknown --strategy "${flags.strategy}"`);

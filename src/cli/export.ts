@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
+import { FLAG_MAX, formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
 import { EXPORT_QUERIES, Store, type ExportFormat, type ExportQuery } from '../store/index.js';
 import { UsageError } from '../util/errors.js';
@@ -7,19 +7,19 @@ import { UsageError } from '../util/errors.js';
 const WHAT = EXPORT_QUERIES;
 const FORMATS = ['ndjson', 'csv', 'parquet', 'nodes.json'] as const;
 
-const FLAGS: FlagSpecs = {
+export const EXPORT_FLAGS: FlagSpecs = {
   db: { type: 'string', help: 'DuckDB file', default: 'dhtscope.duckdb', valueName: 'file' },
-  crawl: { type: 'int', help: 'crawl id (default: the latest)', min: 1, valueName: 'id' },
+  crawl: { type: 'int', help: 'crawl id (default: the latest)', min: 1, max: FLAG_MAX.id, valueName: 'id' },
   what: { type: 'string', help: `table: ${WHAT.join('|')}`, default: 'nodes' },
   format: { type: 'string', help: `output format: ${FORMATS.join('|')}`, default: 'ndjson' },
   out: { type: 'string', help: 'output file (default: stdout for ndjson and nodes.json)', valueName: 'file' },
 };
 
 export const EXPORT_HELP = formatHelp('dhtscope export --db FILE [--crawl ID] --what nodes|visits|edges --format ndjson|csv|parquet|nodes.json [--out FILE]',
-  'Exports a crawl. nodes.json is go-ethereum\'s devp2p nodeset format (read by `devp2p nodeset`).', FLAGS);
+  'Exports a crawl. nodes.json is go-ethereum\'s devp2p nodeset format (read by `devp2p nodeset`).', EXPORT_FLAGS);
 
 export async function runExport(argv: string[], io: CliIo): Promise<number> {
-  const { flags, positional } = parseArgs(argv, FLAGS);
+  const { flags, positional } = parseArgs(argv, EXPORT_FLAGS);
   if (flags.help) { io.out(EXPORT_HELP); return 0; }
   if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
   const what = flags.what as string, format = flags.format as string, out = flags.out as string | undefined;

@@ -12,8 +12,8 @@ import { STOP_SIGNALS } from './signals.js';
 const PROFILE_NAMES = ['geth', 'lighthouse', 'nim'] as const;
 
 export const SIMNET_FLAGS: FlagSpecs = {
-  nodes: { type: 'int', help: 'live nodes (each a real discv5 responder on its own 127.x.y.z address)', default: 1000, min: 2 },
-  dead: { type: 'int', help: 'dead records: signed ENRs of nodes that never answer', default: 1500, min: 0 },
+  nodes: { type: 'int', help: 'live nodes (each a real discv5 responder on its own 127.x.y.z address)', default: 1000, min: 2, max: 1_000_000 },
+  dead: { type: 'int', help: 'dead records: signed ENRs of nodes that never answer', default: 1500, min: 0, max: 5_000_000 },
   nat: { type: 'number', help: "NAT'd nodes (listed, never answer) as a fraction of --nodes", default: 0.02, min: 0, max: 0.99 },
   loss: { type: 'number', help: 'per-packet loss probability', default: 0, min: 0, max: 0.99 },
   rtt: { type: 'string', help: 'reply delay range in ms, MIN-MAX', default: '10-300', valueName: 'ms' },
@@ -24,8 +24,8 @@ export const SIMNET_FLAGS: FlagSpecs = {
   duration: { type: 'string', help: 'stop after this long (e.g. 90s, 10m); default: until SIGINT/SIGTERM', valueName: 'time' },
   port: { type: 'int', help: 'UDP port of every node', default: 30303, min: 1, max: 65535 },
   'live-octet': { type: 'int', help: 'live nodes use 127.<octet>.x.y (dead +80, NAT +160)', default: 20, min: 1, max: 95 },
-  shards: { type: 'int', help: 'shard processes (0 = in this process); default one per 10,000 nodes', min: 0 },
-  bootnodes: { type: 'int', help: 'bootnodes listed in the truth file (they never churn)', default: 1, min: 1 },
+  shards: { type: 'int', help: 'shard processes (0 = in this process); default one per 10,000 nodes', min: 0, max: 1000 },
+  bootnodes: { type: 'int', help: 'bootnodes listed in the truth file (they never churn)', default: 1, min: 1, max: 1000 },
 };
 
 /** The churn script's flags (the simnet command's own; demo and compare run a network that stays up). */

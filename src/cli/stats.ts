@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import { campaignOrLatest, campaignStats, type CampaignStats, type GroupStats } from '../app/campaign-stats.js';
 import { Store } from '../store/index.js';
-import { formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
+import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 
 export const STATS_FLAGS: FlagSpecs = {
   db: { type: 'string', help: 'DuckDB file a monitor wrote (not while that monitor runs: DuckDB lets one process open a file)', default: 'dhtscope.duckdb', valueName: 'file' },
-  campaign: { type: 'int', help: 'campaign id (default: the latest)', min: 1 },
+  campaign: { type: 'int', help: 'campaign id (default: the latest)', min: 1, max: FLAG_MAX.id },
   window: { type: 'string', help: 'window for entered/left/churn, counted from the campaign start', default: '24h', valueName: 'time' },
   networks: { type: 'int', help: 'networks shown one by one in the text output (all of them in --json)', default: 5, min: 0, max: 1000 },
 };

@@ -7,6 +7,7 @@ import { setLongTimeout, type LongTimer } from '../util/timers.js';
 import { endpointDrop, type EndpointDrop } from './endpoints.js';
 import { LevelQueue } from './level-queue.js';
 import { CrawlNode, NodeIndex, NodeState } from './nodes.js';
+import { MAX_PROGRESS_SAMPLES, thinSamples } from './progress.js';
 import { ByteArena } from '../util/arena.js';
 import { SEEN_LEVELS, effectiveConcurrency, effectiveContactRate, validateCrawlConfig, type CrawlConfig } from './config.js';
 import {
@@ -69,6 +70,7 @@ export class Crawler {
   };
   /** Count of nodes per state. */
   readonly stateCounts = [0, 0, 0, 0, 0];
+  /** Progress samples in memory, thinned to every other one past MAX_PROGRESS_SAMPLES (the sink gets them all). */
   readonly samples: ProgressSample[] = [];
   /** Failed visits by reason. */
   readonly failureReasons: Record<string, number> = {};
@@ -560,6 +562,7 @@ export class Crawler {
       requests: this.counters.requests, records: this.nodes.size,
     };
     this.samples.push(s);
+    if (this.samples.length > MAX_PROGRESS_SAMPLES) thinSamples(this.samples);
     this.sink?.progress(s);
   }
 
@@ -571,3 +574,4 @@ export class Crawler {
 }
 
 const isQueued = (n: CrawlNode): boolean => n.state === NodeState.Queued;
+

@@ -3,6 +3,18 @@ import { UsageError } from './errors.js';
 export type FlagType = 'bool' | 'string' | 'int' | 'number' | 'list';
 export interface FlagSpec { type: FlagType; short?: string; help: string; default?: unknown; min?: number; max?: number; valueName?: string }
 export type FlagSpecs = Record<string, FlagSpec>;
+
+/** Upper bounds shared by numeric flags; each says why it has its value. */
+export const FLAG_MAX = {
+  /** Packets or requests per second: far past what one host sends, and safe in the token buckets' arithmetic. */
+  perSec: 1_000_000,
+  /** A timeout: a remote forgets its challenge after about a second, and a minute covers any real round trip. */
+  timeoutMs: 60_000,
+  /** A row id (crawls, campaigns): the INTEGER column's range. */
+  id: 2 ** 31 - 1,
+  /** A count of things in memory (nodes, slots) where the memory bounds bite long before. */
+  count: 100_000_000,
+} as const;
 export type ParsedFlags = Record<string, unknown>;
 
 /** Common flags every command accepts. */
@@ -76,7 +88,9 @@ export function formatHelp(usage: string, description: string, specs: FlagSpecs,
   const all = { ...specs, ...common };
   const rows = Object.entries(all).map(([k, s]) => {
     const left = `${s.short ? `-${s.short}, ` : '    '}--${k}${s.type === 'bool' ? '' : ` <${s.valueName ?? s.type}>`}`;
-    const def = s.default !== undefined ? ` (default: ${String(s.default)})` : '';
+    const range = (s.type === 'int' || s.type === 'number') && (s.min !== undefined || s.max !== undefined)
+      ? ` [${s.min ?? ''}..${s.max ?? ''}]` : '';
+    const def = (s.default !== undefined ? ` (default: ${String(s.default)})` : '') + range;
     return [left, s.help + def + (s.type === 'list' ? ' (repeatable)' : '')] as const;
   });
   const w = Math.max(...rows.map((r) => r[0].length)) + 2;

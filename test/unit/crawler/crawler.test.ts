@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { MAX_PROGRESS_SAMPLES, thinSamples } from '../../../src/crawler/progress.js';
 import { Crawler, type CrawlSink, type FindNodeClient, type VisitRecord } from '../../../src/crawler/crawler.js';
 import { CONTACT_RATE_FACTOR, DEFAULT_CRAWL_CONFIG, effectiveConcurrency, type QueueOrder } from '../../../src/crawler/config.js';
 import { InlineCrypto } from '../../../src/work/pool.js';
@@ -386,5 +387,17 @@ describe('crawler: errors of its own end the crawl, never the process', () => {
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  });
+});
+
+describe('crawler: bounded progress series', () => {
+  it('thinSamples halves a series, keeping its first and latest points', () => {
+    const xs = Array.from({ length: 11 }, (_, i) => i);
+    thinSamples(xs);
+    assert.deepEqual(xs, [0, 2, 4, 6, 8, 10]);
+    const ys = Array.from({ length: 10 }, (_, i) => i);
+    thinSamples(ys);
+    assert.deepEqual(ys, [0, 2, 4, 6, 8, 9]);
+    assert.ok(MAX_PROGRESS_SAMPLES >= 18_000, 'a 30-minute crawl at 100 ms keeps every sample');
   });
 });
