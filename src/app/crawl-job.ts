@@ -5,7 +5,9 @@ import { keccak256 } from '../crypto/hash.js';
 import { SessionLayer, type NodeAddress } from '../session/session-layer.js';
 import { UdpTransport } from '../transport/udp.js';
 import { Crawler, type ProgressSample } from '../crawler/crawler.js';
+import { networkInterfaces } from 'node:os';
 import { StoreSink } from './crawl-sink.js';
+import { OwnEndpoints } from '../crawler/endpoints.js';
 import type { CrawlNode } from '../crawler/nodes.js';
 import type { CrawlSink, VisitRecord } from '../crawler/types.js';
 import { DEFAULT_CRAWL_CONFIG, effectiveConcurrency, validateCrawlConfig, type CrawlConfig } from '../crawler/config.js';
@@ -211,6 +213,12 @@ export interface CrawlOnceOptions {
   tee?: CrawlSink;
 }
 
+/** The crawler's own endpoints: its sockets, on every address of this host when bound to a wildcard. */
+function ownEndpoints(t: UdpTransport): OwnEndpoints {
+  const host = Object.values(networkInterfaces()).flatMap((xs) => (xs ?? []).map((x) => x.address.replace(/%.*$/, '')));
+  return new OwnEndpoints([t.address, ...(t.address6 ? [t.address6] : [])], [...host, '127.0.0.1', '::1']);
+}
+
 /** Sends every event to the store's sink, then to the tee. */
 class TeeSink implements CrawlSink {
   readonly load?: CrawlSink['load'];
@@ -238,6 +246,7 @@ export async function crawlOnce(rt: CrawlRuntime, o: CrawlOnceOptions): Promise<
   const storeSink = store && crawlId !== null ? new StoreSink(store, crawlId) : null;
   const sink = o.tee ? new TeeSink(storeSink, o.tee) : storeSink;
   const crawler = new Crawler(config, session, strategy, rt.identity.id, sink, offload);
+  crawler.own = ownEndpoints(transport);
   for (const b of boots) crawler.addBootnode(b);
   for (const b of o.extraSeeds ?? []) crawler.addBootnode(b);
   const t0 = { ...transport.stats };

@@ -4,7 +4,7 @@ import type { Nodes } from '../wire/messages.js';
 import { bytesEqual } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
-import { endpointDrop, type EndpointDrop } from './endpoints.js';
+import { endpointDrop, OwnEndpoints, type EndpointDrop } from './endpoints.js';
 import { LevelQueue } from './level-queue.js';
 import { CrawlNode, NodeIndex, NodeState } from './nodes.js';
 import { MAX_PROGRESS_SAMPLES, thinSamples } from './progress.js';
@@ -74,6 +74,8 @@ export class Crawler {
   readonly samples: ProgressSample[] = [];
   /** Failed visits by reason. */
   readonly failureReasons: Record<string, number> = {};
+  /** The crawler's own socket: records naming it are never visited (set by the app, which bound it). */
+  own: OwnEndpoints = OwnEndpoints.none();
   /** Records whose endpoint the crawler refused to probe, by reason (endpointDrop); they stay unvisited. */
   readonly droppedEndpoints: Partial<Record<EndpointDrop, number>> = {};
   /** By compressed public key (it determines the node ID); bounded by maxNodes. */
@@ -303,7 +305,7 @@ export class Crawler {
   /** Takes away an endpoint the crawler must not probe (endpoints.ts), counting why; true if it did. */
   private guardEndpoint(n: CrawlNode, froms: readonly CrawlNode[]): boolean {
     if (!n.addr) return false;
-    const drop = endpointDrop(n.addr.ip, n.addr.port, froms[0]?.addr?.ip ?? null, this.config.allowPrivate);
+    const drop = endpointDrop(n.addr.ip, n.addr.port, froms[0]?.addr?.ip ?? null, this.config.allowPrivate, this.own);
     if (!drop) return false;
     this.droppedEndpoints[drop] = (this.droppedEndpoints[drop] ?? 0) + 1;
     n.addr = null;

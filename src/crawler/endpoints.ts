@@ -5,7 +5,7 @@
 import { isIPv4, isIPv6 } from 'node:net';
 
 export type AddressClass = 'public' | 'private' | 'loopback' | 'link-local' | 'unspecified' | 'multicast' | 'broadcast' | 'reserved' | 'documentation';
-export type EndpointDrop = Exclude<AddressClass, 'public'> | 'low-port' | 'bad-address';
+export type EndpointDrop = Exclude<AddressClass, 'public'> | 'low-port' | 'bad-address' | 'self';
 
 /** Below this are privileged ports: a discv5 node never listens there, other services do. */
 export const MIN_NODE_PORT = 1024;
@@ -52,12 +52,34 @@ export function addressClass(ip: string): AddressClass | null {
 }
 
 /**
+ * The crawler's own endpoints: its port on the address it bound, or on every address of this host when it bound
+ * a wildcard. A record naming one would have the crawler talk to itself.
+ */
+export class OwnEndpoints {
+  /** Each entry: `ip|port`, the ip lowercased. */
+  private readonly set: ReadonlySet<string>;
+  constructor(sockets: ReadonlyArray<{ ip: string; port: number }>, hostAddresses: readonly string[]) {
+    const out = new Set<string>();
+    for (const s of sockets) {
+      const wildcard = s.ip === '0.0.0.0' || s.ip === '::';
+      const v6 = s.ip.includes(':');
+      const ips = wildcard ? hostAddresses.filter((a) => a.includes(':') === v6) : [s.ip];
+      for (const ip of ips) out.add(`${ip.toLowerCase()}|${s.port}`);
+    }
+    this.set = out;
+  }
+  static none(): OwnEndpoints { return new OwnEndpoints([], []); }
+  has(ip: string, port: number): boolean { return this.set.size > 0 && this.set.has(`${ip.toLowerCase()}|${port}`); }
+}
+
+/**
  * Why the crawler must not probe ip:port, named in a record returned by a peer at `fromIp` (null: a bootnode
  * the user gave); null when it may.
  */
-export function endpointDrop(ip: string, port: number, fromIp: string | null, allowPrivate: boolean): EndpointDrop | null {
+export function endpointDrop(ip: string, port: number, fromIp: string | null, allowPrivate: boolean, own: OwnEndpoints = OwnEndpoints.none()): EndpointDrop | null {
   const cls = addressClass(ip);
   if (cls === null) return 'bad-address';
+  if (own.has(ip, port)) return 'self';
   if (fromIp === null) return null;
   if (cls === 'loopback' || cls === 'private') {
     const from = addressClass(fromIp);

@@ -80,6 +80,13 @@ export class UdpTransport {
 
   get hasIpv6(): boolean { return this.sock6 !== null; }
 
+  /** The IPv6 socket's address, null without one. */
+  get address6(): { ip: string; port: number } | null {
+    if (!this.sock6) return null;
+    const a = this.sock6.address();
+    return { ip: a.address, port: a.port };
+  }
+
   /** Where arrival times come from. */
   get rxClock(): RxClock { return this.recvDelay && socketFd(this.sock4) >= 0 ? 'kernel' : 'event-loop'; }
 

@@ -4,7 +4,7 @@ import { secp } from '../../../src/crypto/index.js';
 import { createEnr } from '../../../src/enr/enr.js';
 import { Crawler } from '../../../src/crawler/crawler.js';
 import { DEFAULT_CRAWL_CONFIG } from '../../../src/crawler/config.js';
-import { addressClass, endpointDrop } from '../../../src/crawler/endpoints.js';
+import { addressClass, endpointDrop, OwnEndpoints } from '../../../src/crawler/endpoints.js';
 import { PrefixStrategy } from '../../../src/crawler/strategy.js';
 import type { FindNodeClient } from '../../../src/crawler/types.js';
 import { MessageType, type Nodes } from '../../../src/wire/messages.js';
@@ -58,5 +58,39 @@ describe('endpoints a record may send the crawler to', () => {
       unspecified: 1, multicast: 1, documentation: 1, 'low-port': 1, ...(allowPrivate ? {} : { loopback: 1, private: 1 }),
     });
     assert.equal(c.knownNodes, 8, 'the records are still known (and stored), only never visited');
+  });
+});
+
+describe('the crawler\'s own endpoint', () => {
+  it('is dropped as self: on the bound address, or on any host address when bound to a wildcard', () => {
+    const own = new OwnEndpoints([{ ip: '0.0.0.0', port: 40000 }, { ip: '::', port: 40001 }], ['127.0.0.1', '10.1.2.3', '::1', 'FE80::1']);
+    assert.equal(endpointDrop('10.1.2.3', 40000, '10.1.2.9', false, own), 'self');
+    assert.equal(endpointDrop('127.0.0.1', 40000, null, false, own), 'self', 'even as a bootnode');
+    assert.equal(endpointDrop('fe80::1', 40001, '10.1.2.9', true, own), 'self');
+    assert.equal(endpointDrop('10.1.2.3', 40001, '10.1.2.9', false, own), null, 'another port');
+    const bound = new OwnEndpoints([{ ip: '127.0.0.1', port: 40000 }], ['127.0.0.1', '10.1.2.3']);
+    assert.equal(endpointDrop('10.1.2.3', 40000, '10.1.2.9', false, bound), null, 'bound to one address only');
+    assert.equal(endpointDrop('127.0.0.1', 40000, '127.0.0.2', false, bound), 'self');
+  });
+
+  it('a record that names the crawler\'s own socket is never visited', async () => {
+    const be = secp();
+    const boot = createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 0, 0, 9), udp: 30303 });
+    const me = createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 0, 0, 1), udp: 40000 }).raw;
+    const probed: string[] = [];
+    const client: FindNodeClient = {
+      async findNode(remote, _d, events) {
+        probed.push(`${remote.ip}:${remote.port}`);
+        const m: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: 1, enrs: remote.ip === '127.0.0.9' ? [me] : [] };
+        events?.onNodes?.(m, process.hrtime.bigint(), 900);
+        return { ok: true, response: m, nodes: [], complete: true, stats: { bytesOut: 1, bytesIn: 1, packetsOut: 1, packetsIn: 1, rtt1Ns: 1n, rtt2Ns: 1n, handshake: true } };
+      },
+    };
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 1000, burst: 10 }, client, new PrefixStrategy(), new Uint8Array(32), null);
+    c.own = new OwnEndpoints([{ ip: '127.0.0.1', port: 40000 }], []);
+    c.addBootnode(boot);
+    await c.run();
+    assert.deepEqual(probed, ['127.0.0.9:30303']);
+    assert.deepEqual(c.droppedEndpoints, { self: 1 });
   });
 });
