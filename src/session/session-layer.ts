@@ -125,12 +125,17 @@ export class SessionLayer {
       return p;
     }
     this.counters.requestsOut++;
-    this.pending.set(num, req);
+    this.register(req, timeoutMs);
+    this.dispatch(req);
+    return p;
+  }
+
+  /** Makes a request pending, with its timer. */
+  private register(req: Request, timeoutMs: number): void {
+    this.pending.set(req.num, req);
     req.timeoutMs = timeoutMs;
     req.deadlineMs = performance.now() + timeoutMs;
     this.wheel.add(req);
-    this.dispatch(req);
-    return p;
   }
 
   /**
@@ -152,10 +157,7 @@ export class SessionLayer {
         : { alive: false, reason: r.reason === 'closed' ? 'closed' : 'no-whoareyou', packetsOut: r.stats.packetsOut });
     });
     this.counters.probesOut++;
-    this.pending.set(num, req);
-    req.timeoutMs = timeoutMs;
-    req.deadlineMs = performance.now() + timeoutMs;
-    this.wheel.add(req);
+    this.register(req, timeoutMs);
     this.sendRandom(req);
     return p;
   }

@@ -357,36 +357,30 @@ describe('crawler scheduler', () => {
 });
 
 describe('crawler: errors of its own end the crawl, never the process', () => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (e: unknown) => { unhandled.push(e); };
-
-  it('a worker pool that fails (verifyRecord rejects) ends run() with that error, no timer left running', async () => {
+  /** Runs a crawl that must reject with `want`, leaving no unhandled rejection behind. */
+  async function rejectsCleanly(c: Crawler, want: RegExp): Promise<void> {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (e: unknown) => { unhandled.push(e); };
     process.on('unhandledRejection', onUnhandled);
     try {
-      const broken = { verifyRecord: async (): Promise<boolean> => { throw new Error('worker exited'); } };
-      const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 50 }, new FakeClient(), new PrefixStrategy(), local, new CountingSink(), broken);
       c.addBootnode(enrs[0]!);
-      await assert.rejects(c.run(), /worker exited/);
+      await assert.rejects(c.run(), want);
       await new Promise((r) => setTimeout(r, 50));
       assert.deepEqual(unhandled, []);
     } finally {
       process.off('unhandledRejection', onUnhandled);
     }
+  }
+
+  it('a worker pool that fails (verifyRecord rejects) ends run() with that error, no timer left running', async () => {
+    const broken = { verifyRecord: async (): Promise<boolean> => { throw new Error('worker exited'); } };
+    await rejectsCleanly(new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 50 }, new FakeClient(), new PrefixStrategy(), local, new CountingSink(), broken), /worker exited/);
   });
 
   it('a sink that throws (a store refusing rows) ends run() with that error instead of an unhandled rejection', async () => {
-    process.on('unhandledRejection', onUnhandled);
-    try {
-      const sink = new CountingSink();
-      sink.visit = () => { throw Object.assign(new Error('store backlog'), { code: 'ERR_STORE_BACKLOG' }); };
-      const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 50 }, new FakeClient(), new PrefixStrategy(), local, sink);
-      c.addBootnode(enrs[0]!);
-      await assert.rejects(c.run(), /store backlog/);
-      await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(unhandled, []);
-    } finally {
-      process.off('unhandledRejection', onUnhandled);
-    }
+    const sink = new CountingSink();
+    sink.visit = () => { throw Object.assign(new Error('store backlog'), { code: 'ERR_STORE_BACKLOG' }); };
+    await rejectsCleanly(new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000, burst: 50 }, new FakeClient(), new PrefixStrategy(), local, sink), /store backlog/);
   });
 });
 
