@@ -1,5 +1,7 @@
 // The monitor's Prometheus endpoint (prom-client): visit and probe counts by result, queue lengths, the store's
-// write queue, the current rate limits and a probe RTT histogram. Bound to loopback unless told otherwise.
+// write queue, the current rate limits and a probe RTT histogram; and /status, the latest status as JSON (the
+// database is locked while the monitor runs, so this is how a script reads a running campaign). Bound to
+// loopback unless told otherwise.
 import { createServer, type Server } from 'node:http';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { MonitorStatus } from './monitor-job.js';
@@ -47,11 +49,17 @@ export class MonitorMetrics {
     this.last = s;
   }
 
-  /** Serves GET /metrics on host:port; resolves once listening (port 0 picks one: read `port`). */
+  /** Serves GET /metrics and /status on host:port; resolves once listening (port 0 picks one: read `port`). */
   async listen(port: number, host: string): Promise<{ port: number; close: () => Promise<void> }> {
     const server: Server = createServer((req, res) => {
-      if (req.method !== 'GET' || (req.url !== '/metrics' && !req.url?.startsWith('/metrics?'))) {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics\n');
+      const path = (req.url ?? '').split('?')[0];
+      if (req.method === 'GET' && path === '/status') {
+        res.writeHead(this.last ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify(this.last ?? { error: 'no status yet' }) + '\n');
+        return;
+      }
+      if (req.method !== 'GET' || path !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /status\n');
         return;
       }
       this.registry.metrics().then(

@@ -34,7 +34,7 @@ export const MONITOR_FLAGS: FlagSpecs = {
   'max-tracked': { type: 'int', help: 'nodes tracked at most (more are counted, not tracked)', default: M.maxTracked, min: 1, max: 100_000_000 },
   checkpoint: { type: 'string', help: 'checkpoint file (default: the --db path + .monitor); an existing one resumes its campaign', valueName: 'file' },
   'new-campaign': { type: 'bool', help: 'start a new campaign even if the checkpoint holds one under way' },
-  'metrics-port': { type: 'int', help: 'serve Prometheus metrics at http://HOST:PORT/metrics (off by default)', min: 0, max: 65535 },
+  'metrics-port': { type: 'int', help: 'serve Prometheus metrics at http://HOST:PORT/metrics and the latest status as JSON at /status (off by default)', min: 0, max: 65535 },
   'metrics-host': { type: 'string', help: 'address the metrics endpoint binds', default: '127.0.0.1', valueName: 'ip' },
   out: { type: 'string', help: 'write the final summary JSON here', valueName: 'file' },
 };

@@ -124,6 +124,9 @@ test('monitor resumes after SIGKILL: one campaign, a gap, no duplicate or false-
     assert.ok([...m.keys()].some((k) => k.startsWith('dhtscope_probe_rtt_seconds_bucket')));
     assert.ok(m.has('dhtscope_queue_length{queue="store_write"}') && m.has('dhtscope_rate_limit_per_second{budget="probe"}'));
     assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/nope`)).status, 404);
+    const status = await (await fetch(`http://127.0.0.1:${metricsPort}/status`)).json() as { tracked: number; campaignId: number };
+    assert.equal(status.campaignId, 1);
+    assert.ok(status.tracked > 0);
     // Kill it once a checkpoint exists and probing is under way.
     for (let i = 0; i < 100 && !existsSync(db + '.monitor'); i++) await sleep(100);
     await sleep(3000);
