@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { onSignals, STOP_SIGNALS } from '../../../src/cli/signals.js';
+import { LAST_FLUSH_MS, onSignals, STOP_SIGNALS } from '../../../src/cli/signals.js';
 
 test('the first SIGINT, SIGTERM or SIGHUP stops cleanly, a second one exits at once with 130', () => {
   for (const first of STOP_SIGNALS) {
     let stops = 0;
     const exits: number[] = [];
     const errs: string[] = [];
-    const off = onSignals(() => { stops++; }, { out: () => {}, err: (l) => errs.push(l), isTty: false }, (c) => { exits.push(c); });
+    const off = onSignals(() => { stops++; }, { out: () => {}, err: (l) => errs.push(l), isTty: false }, { exit: (c) => { exits.push(c); } });
     try {
       process.emit(first, first);
       assert.equal(stops, 1, first);
@@ -20,5 +20,40 @@ test('the first SIGINT, SIGTERM or SIGHUP stops cleanly, a second one exits at o
       off();
     }
     assert.equal(process.listenerCount(first), 0, 'uninstalled');
+  }
+});
+
+test('with a store, the second signal commits what is queued first (bounded), then exits with 130', async () => {
+  const exits: number[] = [];
+  const errs: string[] = [];
+  let flushed = false;
+  const off = onSignals(() => {}, { out: () => {}, err: (l) => errs.push(l), isTty: false }, {
+    exit: (c) => { exits.push(c); }, lastFlush: async () => { await new Promise((r) => setTimeout(r, 20)); flushed = true; },
+  });
+  try {
+    process.emit('SIGINT', 'SIGINT');
+    process.emit('SIGTERM', 'SIGTERM');
+    assert.deepEqual(exits, [], 'waits for the flush');
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(flushed, true);
+    assert.deepEqual(exits, [130]);
+    assert.match(errs[0]!, /committing what is queued/);
+  } finally {
+    off();
+  }
+});
+
+test('a last flush that hangs is cut off at LAST_FLUSH_MS', async () => {
+  const exits: number[] = [];
+  const errs: string[] = [];
+  const off = onSignals(() => {}, { out: () => {}, err: (l) => errs.push(l), isTty: false }, { exit: (c) => { exits.push(c); }, lastFlush: () => new Promise(() => {}) });
+  try {
+    process.emit('SIGINT', 'SIGINT');
+    process.emit('SIGINT', 'SIGINT');
+    await new Promise((r) => setTimeout(r, LAST_FLUSH_MS + 200));
+    assert.deepEqual(exits, [130]);
+    assert.match(errs[1]!, /did not finish \(timed out\)/);
+  } finally {
+    off();
   }
 });
