@@ -68,7 +68,8 @@ export interface CrawlSummary {
   rxClock: 'kernel' | 'event-loop';
   packetsIn: number;
   packetsOut: number;
-  records: { new: number; updated: number; duplicate: number; bad: number; badSignature: number };
+  /** notStored: records of unvisited nodes a stopped crawl had no time to check (Crawler.stopVerifyBudgetMs). */
+  records: { new: number; updated: number; duplicate: number; bad: number; badSignature: number; notStored: number };
   byNetwork: Record<string, number>;
   failures: Record<string, number>;
   /** Records whose endpoint the crawler would not probe, by reason (special, loopback or private from a public peer, port < 1024). */
@@ -285,7 +286,7 @@ export async function crawlOnce(rt: CrawlRuntime, o: CrawlOnceOptions): Promise<
     packetsIn: ts.packetsIn - t0.packetsIn, packetsOut: ts.packetsOut - t0.packetsOut,
     records: {
       new: crawler.counters.newRecords, updated: crawler.counters.updatedRecords, duplicate: crawler.counters.duplicateRecords,
-      bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures,
+      bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures, notStored: crawler.counters.unverifiedAtStop,
     },
     byNetwork: store ? {} : countNetworks(crawler), failures: { ...crawler.failureReasons }, droppedEndpoints: { ...crawler.droppedEndpoints },
     cycles: crawler.counters.cyclesDone, threads: config.threads, pool: offload ? { ...offload.stats } : null, throttle: crawler.throttle,

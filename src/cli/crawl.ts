@@ -8,6 +8,7 @@ import { BOOTNODES, BUILTIN_NETWORKS, type BuiltinNetwork } from '../crawler/boo
 import { defaultKeyFile } from '../crawler/identity.js';
 import { CONTACT_RATE_FACTOR, DEFAULT_CRAWL_CONFIG, QUEUE_ORDERS, type CrawlConfig, type QueueOrder } from '../crawler/config.js';
 import { strategyNames } from '../crawler/strategies.js';
+import { STOP_VERIFY_BUDGET_MS } from '../crawler/crawler.js';
 import type { ProgressSample } from '../crawler/types.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
@@ -97,7 +98,8 @@ export function formatSummary(s: CrawlSummary): string {
     s.throttle && s.throttle.throttledMs > 0
       ? `  rate backed off for ${(s.throttle.throttledMs / 1000).toFixed(1)} s (down to ${s.throttle.minRatePerSec} req/s) while the event loop, CPUs, RTTs, worker pool or store backlog showed saturation; --fixed-rate disables this`
       : '',
-    `  records: ${s.records.new} new, ${s.records.updated} updated, ${s.records.duplicate} duplicate, ${s.records.bad + s.records.badSignature} bad`,
+    `  records: ${s.records.new} new, ${s.records.updated} updated, ${s.records.duplicate} duplicate, ${s.records.bad + s.records.badSignature} bad` +
+      (s.records.notStored ? `; ${s.records.notStored} of unvisited nodes not checked in the stop's ${STOP_VERIFY_BUDGET_MS / 1000} s, so not stored` : ''),
     `  failures: ${fails}`,
     Object.keys(s.droppedEndpoints).length ? `  endpoints not probed: ${Object.entries(s.droppedEndpoints).map(([k, v]) => `${k} ${v}`).join(', ')}` : '',
     `  networks: ${nets}`,

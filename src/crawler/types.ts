@@ -74,6 +74,8 @@ export interface CrawlCounters {
   badRecords: number;
   badSignatures: number;
   droppedNodes: number;
+  /** Records of unvisited nodes left unchecked (so not stored) when a stopped crawl ran out of STOP_VERIFY_BUDGET_MS. */
+  unverifiedAtStop: number;
   bytesIn: number;
   bytesOut: number;
   packetsIn: number;

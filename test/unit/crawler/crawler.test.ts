@@ -395,3 +395,18 @@ describe('crawler: bounded progress series', () => {
     assert.ok(MAX_PROGRESS_SAMPLES >= 18_000, 'a 30-minute crawl at 100 ms keeps every sample');
   });
 });
+
+describe('crawler: a stop ends in bounded time', () => {
+  it('records of unvisited nodes left when the stop\'s checking budget runs out are counted, not checked', async () => {
+    const sink = new CountingSink();
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 20, burst: 1, adaptiveRate: false }, new FakeClient(), new PrefixStrategy(), local, sink);
+    c.stopVerifyBudgetMs = 0;
+    c.addBootnode(enrs[0]!);
+    const run = c.run();
+    await new Promise((r) => setTimeout(r, 300));
+    c.stop();
+    await run;
+    assert.ok(c.counters.unverifiedAtStop > 0, 'nodes found but never visited');
+    assert.equal(sink.records + c.counters.unverifiedAtStop + c.counters.badSignatures, c.knownNodes, 'every record is stored or counted');
+  });
+});
