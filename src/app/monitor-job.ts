@@ -84,10 +84,12 @@ class TrackerTee implements CrawlSink {
     if (v.error === 'aborted' || !v.node.addr) return;
     const n = this.tracker.sight({ id: v.node.id, ip: v.node.addr.ip, port: v.node.addr.port, seq: v.node.seq, listedBy: v.node.sightings }, v.endedAtMs);
     if (!n) return;
-    // Any packet from it answers (a WHOAREYOU before a failed handshake too). A visit on a session cached from an
-    // earlier crawl sends no random packet: its silence fails as a timeout, not as no-whoareyou.
-    if (v.packetsIn > 0) this.tracker.answered(n, v.endedAtMs);
-    else this.tracker.failed(n, v.endedAtMs);
+    // Any packet from it answers (a WHOAREYOU before a failed handshake too), at the time it came: a measured visit
+    // ends with its last reply; a failed one heard only the WHOAREYOU, a round trip after it started (its end is
+    // the timeout, when the node may already have gone). A visit on a session cached from an earlier crawl sends
+    // no random packet: its silence fails as a timeout, not as no-whoareyou.
+    if (v.packetsIn === 0) this.tracker.failed(n, v.endedAtMs);
+    else this.tracker.answered(n, v.status === 'measured' ? v.endedAtMs : Math.round(v.startedAtMs + (v.rtt1Ms ?? 0)));
   }
   packet(): void {}
   edge(): void {}
