@@ -146,6 +146,8 @@ export class Tracker {
 
   /** The node answered (a probe's WHOAREYOU, or a crawl visit it answered) at `atMs`. */
   answered(n: TrackedNode, atMs: number): void {
+    // An answer older than the failures since (a crawl visit reported late) says nothing about now.
+    if (atMs < (n.up ? n.firstFailMs : n.downSinceMs)) return;
     if (!n.up) {
       n.up = true; this.upCount++;
       if (!n.everUp) { n.everUp = true; this.reachableCount++; }

@@ -122,3 +122,20 @@ describe('monitor tracker: budget order', () => {
     assert.equal(t.nextDue(20_000), null);
   });
 });
+
+describe('monitor tracker: late reports', () => {
+  it('an answer dated before the failures that followed it neither resets them nor reopens a session', () => {
+    const { t, ended } = setup();
+    const n = t.sight({ id: id(50), ip: 'x', port: 1, seq: 1n, listedBy: 1 }, 0)!;
+    t.answered(n, 0);
+    t.failed(n, 5000);
+    t.answered(n, 4000); // a crawl visit that heard the node at 4 s, reported after the 5 s failure
+    assert.equal(n.failRun, 1, 'the run of failures stands');
+    t.failed(n, 6000); t.failed(n, 7000);
+    assert.equal(ended.length, 1);
+    t.answered(n, 4500);
+    assert.equal(t.upCount, 0, 'no session reopened by a stale answer');
+    t.answered(n, 9000);
+    assert.equal(t.upCount, 1);
+  });
+});
