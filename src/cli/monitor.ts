@@ -11,7 +11,8 @@ import { onSignals } from './signals.js';
 import { version } from './version.js';
 
 const M = DEFAULT_MONITOR_CONFIG;
-const seconds = (ms: number) => `${ms / 1000}s`;
+/** A default duration as --help shows it and parseDurationMs reads it: 30m, 1m, 15m, 90s. */
+const seconds = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`);
 /** Without a terminal, a status line this often: a week-long campaign's log stays readable. */
 const LOG_STATUS_EVERY_MS = 60_000;
 
