@@ -68,7 +68,8 @@ export interface CampaignStats {
   byNetwork: Record<string, GroupStats>;
 }
 
-interface SessionIn { node: string; s: number; l: number; f: number | null; e: number | null; open: boolean; observed: boolean; isNew: boolean }
+/** `censored`: open, or ended across the monitor's own outage (end unknown): either way it counts up to its last answer. */
+interface SessionIn { node: string; s: number; l: number; f: number | null; e: number | null; open: boolean; censored: boolean; observed: boolean; isNew: boolean }
 interface VisitIn { node: string; ok: number; visits: number; first: number }
 
 const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
@@ -85,14 +86,18 @@ export async function campaignOrLatest(store: Store, id?: number): Promise<numbe
   return id;
 }
 
-/** Windows start at `fromMs` (default: the campaign's start) and are `windowMs` long. */
+/** Windows start at `fromMs` (default: the end of the campaign's first crawl, when every node found up has a session) and are `windowMs` long. */
 export async function campaignStats(store: Store, campaignId: number, windowMs: number, fromMs?: number): Promise<CampaignStats> {
   const c = (await store.query<{ s: bigint; e: bigint | null }>(`SELECT epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e FROM campaigns WHERE id = $1`, [campaignId]))[0]!;
   const crawlIds = `SELECT id FROM crawls WHERE campaign_id = ${Number(campaignId)}`;
   const [sessRows, visitRows, netRows, listedRows, gapRows, changeRows, sampleRows, crawlRows] = await Promise.all([
-    store.query<{ node_id: string; s: bigint; l: bigint; f: bigint | null; e: bigint | null; open: boolean; observed_start: boolean; new_node: boolean }>(
-      `SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(last_ok) AS l, epoch_ms(first_fail) AS f, epoch_ms(ended_at) AS e, open, observed_start, new_node
-       FROM uptime_sessions WHERE campaign_id = $1`, [campaignId]),
+    // Open rows of the latest checkpoint only, and none whose session a later row shows ended (a kill between the
+    // two writes leaves both).
+    store.query<{ node_id: string; s: bigint; l: bigint; f: bigint | null; e: bigint | null; open: boolean; end_reason: string | null; observed_start: boolean; new_node: boolean }>(
+      `WITH u AS (SELECT * FROM uptime_sessions WHERE campaign_id = $1)
+       SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(last_ok) AS l, epoch_ms(first_fail) AS f, epoch_ms(ended_at) AS e, open, end_reason, observed_start, new_node
+       FROM u WHERE NOT open OR (snapshot = (SELECT max(snapshot) FROM u WHERE open)
+         AND NOT EXISTS (SELECT 1 FROM u c WHERE NOT c.open AND c.node_id = u.node_id AND c.started_at = u.started_at))`, [campaignId]),
     store.query<{ node_id: string; ok: bigint; visits: bigint; first: bigint }>(
       `SELECT node_id, count(*) FILTER (WHERE status = 'measured') AS ok, count(*) AS visits, epoch_ms(min(started_at)) AS first
        FROM visits WHERE crawl_id IN (${crawlIds}) GROUP BY node_id`),
@@ -106,10 +111,12 @@ export async function campaignStats(store: Store, campaignId: number, windowMs: 
     store.query<{ last: bigint | null; w: bigint | null; p: bigint | null; ok: bigint | null; failed: bigint | null }>(
       `SELECT epoch_ms(max(sampled_at)) AS last, sum(probes_whoareyou) AS w, sum(probes_ping) AS p, sum(probes_ok) AS ok, sum(probes_failed) AS failed
        FROM monitor_samples WHERE campaign_id = $1`, [campaignId]),
-    store.query<{ n: bigint }>(`SELECT count(*) AS n FROM crawls WHERE campaign_id = $1`, [campaignId]),
+    store.query<{ n: bigint; first: bigint | null }>(
+      `SELECT count(*) AS n, epoch_ms(min(ended_at)) AS first FROM crawls WHERE campaign_id = $1`, [campaignId]),
   ]);
   const sessions: SessionIn[] = sessRows.map((r) => ({
-    node: r.node_id, s: Number(r.s), l: Number(r.l), f: n(r.f), e: n(r.e), open: Boolean(r.open), observed: Boolean(r.observed_start), isNew: Boolean(r.new_node),
+    node: r.node_id, s: Number(r.s), l: Number(r.l), f: n(r.f), e: n(r.e), open: Boolean(r.open), censored: Boolean(r.open) || r.end_reason === 'gap',
+    observed: Boolean(r.observed_start), isNew: Boolean(r.new_node),
   }));
   const visits: VisitIn[] = visitRows.map((r) => ({ node: r.node_id, ok: Number(r.ok), visits: Number(r.visits), first: Number(r.first) }));
   const startedAtMs = Number(c.s);
@@ -129,7 +136,7 @@ export async function campaignStats(store: Store, campaignId: number, windowMs: 
   for (const name of names) {
     const inGroup = (node: string) => name === '*' || groupOf(node) === name;
     const g = groupStats(sessions.filter((s) => inGroup(s.node)), visits.filter((v) => inGroup(v.node)), changes.filter((x) => inGroup(x.node)),
-      listedBy, fromMs ?? startedAtMs, endAtMs, windowMs);
+      listedBy, fromMs ?? n(crawlRows[0]?.first) ?? startedAtMs, endAtMs, windowMs);
     if (name === '*') all = g; else byNetwork[name] = g;
   }
   const sp = sampleRows[0];
@@ -144,6 +151,7 @@ export async function campaignStats(store: Store, campaignId: number, windowMs: 
 /** A closed session's end: halfway between its last answer and its first failed probe (the node went down in between). */
 function endOf(s: SessionIn): number {
   if (s.open) return Infinity;
+  if (s.censored) return s.l; // ended during the monitor's outage: known up to its last answer
   return s.f !== null ? (s.l + s.f) / 2 : s.e ?? s.l;
 }
 
@@ -171,7 +179,7 @@ function groupStats(
     const from = Math.min(firstSeen.get(node) ?? Infinity, ...ss.map((s) => s.s));
     const span = endMs - from;
     // An open session counts up to its last answer: what is known.
-    const upMs = ss.reduce((a, s) => a + (Math.min(s.open ? s.l : endOf(s), endMs) - s.s), 0);
+    const upMs = ss.reduce((a, s) => a + (Math.min(s.censored ? s.l : endOf(s), endMs) - s.s), 0);
     if (span > 0) { availability.push(Math.min(1, upMs / span)); nodeDays += span / 86_400_000; }
   }
   const unreachable = visits.filter((v) => v.ok === 0 && !byNode.has(v.node));
@@ -182,7 +190,7 @@ function groupStats(
     for (const s of sessions) {
       if (s.s >= w && s.s < to && (s.observed || s.isNew)) { entered++; if (!s.observed) enteredNew++; }
       const e = endOf(s);
-      if (!s.open && e >= w && e < to) leftW++;
+      if (!s.censored && e >= w && e < to) leftW++;
       if (s.s <= w && e > w) online++;
     }
     windows.push({ fromMs: w, toMs: to, complete: to <= endMs, entered, enteredNew, left: leftW, onlineAtStart: online, churnRate: online > 0 ? leftW / online : null });
@@ -192,11 +200,13 @@ function groupStats(
   for (const s of sessions) if (s.s <= endMs && (s.open ? s.l : endOf(s)) >= lastFrom) seen.add(s.node);
   // Only sessions whose start was observed: one already running when first seen has an unknown start.
   const observed = sessions.filter((s) => s.observed);
-  const dur = observed.map((s) => (s.open ? s.l : endOf(s)) - s.s);
-  const ended = observed.map((s) => !s.open);
+  const dur = observed.map((s) => (s.censored ? s.l : endOf(s)) - s.s);
+  const ended = observed.map((s) => !s.censored);
   const km = kaplanMeier(dur, ended);
-  const closed = observed.filter((s) => !s.open).map((s) => endOf(s) - s.s);
-  const addr = changes.filter((x) => x.kind === 'address').length;
+  const closed = observed.filter((s) => !s.censored).map((s) => endOf(s) - s.s);
+  // Per node-day of the reachable nodes, so only their changes.
+  const reachableChanges = changes.filter((x) => byNode.has(x.node));
+  const addr = reachableChanges.filter((x) => x.kind === 'address').length;
   return {
     nodes: { tracked: visits.length, reachable: byNode.size, unreachable: unreachable.length, up, left, new: isNew },
     unreachableEvidence: {
@@ -211,6 +221,6 @@ function groupStats(
       naive: { n: closed.length, medianMs: quantile(closed, 0.5), p25Ms: quantile(closed, 0.25), p75Ms: quantile(closed, 0.75) },
       curve: km.map((s) => ({ tMs: s.t, survival: s.survival, atRisk: s.atRisk })),
     },
-    addressChanges: { changes: addr, seqChanges: changes.length - addr, nodeDays, perNodeDay: nodeDays > 0 ? addr / nodeDays : null },
+    addressChanges: { changes: addr, seqChanges: reachableChanges.length - addr, nodeDays, perNodeDay: nodeDays > 0 ? addr / nodeDays : null },
   };
 }

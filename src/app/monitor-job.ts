@@ -96,11 +96,12 @@ class TrackerTee implements CrawlSink {
   progress(_s: ProgressSample): void {}
 }
 
-function sessionRow(campaignId: number, r: SessionRow) {
+function sessionRow(campaignId: number, r: SessionRow, snapshot: number | null) {
   return {
+    snapshot,
     campaign_id: campaignId, node_id: r.node.id, ip: r.node.ip, udp: r.node.port, started_at: r.startedAtMs, last_ok: r.lastOkMs,
     first_fail: Number.isNaN(r.firstFailMs) ? null : r.firstFailMs, ended_at: r.open ? null : r.endedAtMs, answers: r.answers, failures: r.failures,
-    open: r.open ? 1 : 0, observed_start: r.observedStart ? 1 : 0, new_node: r.isNew ? 1 : 0, end_reason: r.open ? null : 'down',
+    open: r.open ? 1 : 0, observed_start: r.observedStart ? 1 : 0, new_node: r.isNew ? 1 : 0, end_reason: r.endReason,
   };
 }
 
@@ -152,20 +153,25 @@ async function campaign(
   let campaignId: number;
   let sessionsEnded = 0, changes = 0;
   const tracker = new Tracker(mcfg, {
-    sessionEnded: (r) => { sessionsEnded++; store.add(UPTIME_SESSIONS, sessionRow(campaignId, r)); },
+    sessionEnded: (r) => { sessionsEnded++; store.add(UPTIME_SESSIONS, sessionRow(campaignId, r, null)); },
     changed: (c) => { changes++; store.add(NODE_CHANGES, changeRow(campaignId, c)); },
   });
   let crawlsDone = 0;
   let nextCrawlAtMs = t0;
   let seeds: string[] = [];
   let gapMs: number | null = null;
+  let campaignStartedAtMs = t0;
+  let snapshot = 0;
   if (ckpt) {
-    const found = await store.query(`SELECT id FROM campaigns WHERE id = $1`, [ckpt.campaignId]);
-    if (found.length === 0) {
+    const found = await store.query<{ s: bigint }>(`SELECT epoch_ms(started_at) AS s FROM campaigns WHERE id = $1`, [ckpt.campaignId]);
+    // Ids repeat across files: the start time tells this database's campaign from another's.
+    if (found.length === 0 || Number(found[0]!.s) !== ckpt.campaignStartedAtMs) {
       throw new MonitorJobError('ERR_MONITOR_CHECKPOINT_MISMATCH',
         `checkpoint ${ckptPath} belongs to campaign ${ckpt.campaignId}, which ${o.dbPath} does not hold; give the matching --db or --new-campaign`);
     }
     campaignId = ckpt.campaignId;
+    campaignStartedAtMs = ckpt.campaignStartedAtMs;
+    snapshot = ckpt.snapshot;
     for (const n of ckpt.nodes) tracker.restore(n);
     tracker.newAfterMs = ckpt.newAfterMs;
     crawlsDone = ckpt.crawlsDone; nextCrawlAtMs = ckpt.nextCrawlAtMs; seeds = ckpt.seeds;
@@ -178,13 +184,16 @@ async function campaign(
       if (n && n.up && n.sessionStartMs === Number(r.s)) tracker.closeFromStore(n, Number(r.e), r.f === null ? NaN : Number(r.f));
     }
     // Changes learned after the checkpoint are learned again (the checkpoint holds the address before them).
-    await store.query(`DELETE FROM node_changes WHERE campaign_id = $1 AND changed_at > epoch_ms($2::BIGINT)`, [campaignId, BigInt(Math.floor(ckpt.savedAtMs))]);
+    await store.query(`DELETE FROM node_changes WHERE campaign_id = $1 AND changed_at >= epoch_ms($2::BIGINT)`, [campaignId, BigInt(Math.floor(ckpt.savedAtMs))]);
+    // Running again: not stopped cleanly until it is.
+    await store.query(`UPDATE campaigns SET ended_at = NULL WHERE id = $1`, [campaignId]);
     gapMs = t0 - ckpt.savedAtMs;
     store.add(MONITOR_GAPS, { campaign_id: campaignId, from_at: ckpt.savedAtMs, to_at: t0, reason: ckpt.clean ? 'stopped' : 'crash' });
   } else {
     campaignId = await store.beginCampaign({
       params: { crawl: config, monitor: mcfg, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, startedAtMs: t0,
     });
+    campaignStartedAtMs = t0;
   }
 
   const prober = new Prober(tracker, rt.session, mcfg, config.retransmits, o.onProbeRtt, (e) => fail(e));
@@ -207,20 +216,30 @@ async function campaign(
   const watchStore = () => { store.onStall = (e) => fail(e); };
   watchStore();
 
-  // One checkpoint at a time. The open sessions replace the previous open rows and the state is encoded in one
-  // synchronous step; then every row added up to it is committed, and only then does the file appear. A row of a
+  // One checkpoint at a time. The open sessions are written under the checkpoint's number and the state is encoded
+  // in one synchronous step; then every row added up to it is committed, then the file appears, and only then are
+  // older open rows deleted (a kill at any point leaves a whole set: readers take the highest number). A row of a
   // session that ends after the snapshot is newer than it: a resume finds it by its end time.
   let ckptChain: Promise<number> = Promise.resolve(0);
+  let ckptRunning = false;
   const checkpoint = (clean: boolean): Promise<number> => {
     ckptChain = ckptChain.then(async () => {
-      await store.query(`DELETE FROM uptime_sessions WHERE campaign_id = $1 AND open`, [campaignId]);
-      tracker.compact();
-      for (const r of tracker.openSessions()) store.add(UPTIME_SESSIONS, sessionRow(campaignId, r));
-      const bytes = encodeCheckpoint({
-        campaignId, savedAtMs: Date.now(), clean, crawlsDone, nextCrawlAtMs, newAfterMs: tracker.newAfterMs, seeds, nodes: [...tracker.values()],
-      });
-      await store.flush();
-      return writeCheckpoint(ckptPath, bytes);
+      ckptRunning = true;
+      try {
+        tracker.compact();
+        const gen = ++snapshot;
+        for (const r of tracker.openSessions()) store.add(UPTIME_SESSIONS, sessionRow(campaignId, r, gen));
+        const bytes = encodeCheckpoint({
+          campaignId, campaignStartedAtMs, snapshot: gen, savedAtMs: Date.now(), clean, crawlsDone, nextCrawlAtMs, newAfterMs: tracker.newAfterMs, seeds,
+          nodes: [...tracker.values()],
+        });
+        await store.flush();
+        const size = writeCheckpoint(ckptPath, bytes);
+        await store.query(`DELETE FROM uptime_sessions WHERE campaign_id = $1 AND open AND snapshot < $2`, [campaignId, gen]);
+        return size;
+      } finally {
+        ckptRunning = false;
+      }
     });
     return ckptChain;
   };
@@ -272,8 +291,9 @@ async function campaign(
         visitsDone.measured += r.summary.measured; visitsDone.failed += r.summary.failed;
         const fresh = pickSeeds(r.crawler);
         if (fresh.length > 0) seeds = fresh;
-        // Nodes first found after the campaign's first crawl joined during it.
-        if (!Number.isFinite(tracker.newAfterMs)) tracker.newAfterMs = Date.now();
+        // Nodes first found after the campaign's first whole crawl joined during it (a crawl cut short by a stop
+        // missed nodes that were there all along).
+        if (!Number.isFinite(tracker.newAfterMs) && !r.summary.stopped) tracker.newAfterMs = Date.now();
         o.onCrawl?.(r.summary);
       } finally {
         stopCrawl = null;
@@ -287,7 +307,8 @@ async function campaign(
 
   prober.start();
   const timers = [
-    setInterval(() => { checkpoint(false).catch(fail); }, mcfg.checkpointEveryMs),
+    // A checkpoint still running when the next is due (a large crawl keeps the writer busy) makes the next wait a round.
+    setInterval(() => { if (!ckptRunning) checkpoint(false).catch(fail); }, mcfg.checkpointEveryMs),
     setInterval(() => { try { sample(); } catch (e) { fail(e); } }, mcfg.sampleEveryMs),
     setInterval(() => { try { o.onStatus?.(status()); } catch (e) { fail(e); } }, STATUS_EVERY_MS),
   ];

@@ -15,6 +15,10 @@ export const CHECKPOINT_VERSION = 1;
 
 export interface CheckpointState {
   campaignId: number;
+  /** The campaign's start (unix ms): with the id, it names the campaign in its database (ids repeat across files). */
+  campaignStartedAtMs: number;
+  /** Open-session rows in the database carry this checkpoint's number (uptime_sessions.snapshot). */
+  snapshot: number;
   /** When it was written (unix ms): the monitor is known to have run until then. */
   savedAtMs: number;
   /** Written by a clean stop (the gap that follows is a stop, not a crash). */
@@ -30,7 +34,7 @@ export interface CheckpointState {
 }
 
 // The flags of a node, packed into one number.
-const EVER_UP = 1, UP = 2, OBSERVED_START = 4, IS_NEW = 8;
+const EVER_UP = 1, UP = 2, OBSERVED_START = 4, IS_NEW = 8, ACROSS_GAP = 16;
 
 /** Numbers per node in `nums`, in this order. */
 const NUMS = 12;
@@ -52,7 +56,7 @@ function toColumns(nodes: readonly TrackedNode[]): NodeColumns {
     seqs[i] = x.seq;
     const k = i * NUMS;
     nums[k] = x.port;
-    nums[k + 1] = (x.everUp ? EVER_UP : 0) | (x.up ? UP : 0) | (x.observedStart ? OBSERVED_START : 0) | (x.isNew ? IS_NEW : 0);
+    nums[k + 1] = (x.everUp ? EVER_UP : 0) | (x.up ? UP : 0) | (x.observedStart ? OBSERVED_START : 0) | (x.isNew ? IS_NEW : 0) | (x.acrossGap ? ACROSS_GAP : 0);
     nums[k + 2] = x.firstSeenMs; nums[k + 3] = x.sessionStartMs; nums[k + 4] = x.lastOkMs; nums[k + 5] = x.firstFailMs;
     nums[k + 6] = x.answers; nums[k + 7] = x.failures; nums[k + 8] = x.failRun; nums[k + 9] = x.downSinceMs; nums[k + 10] = x.listedBy;
     // A probe in flight at save time is due again at once after a restart.
@@ -73,6 +77,7 @@ function fromColumns(c: NodeColumns, arena: ByteArena, path: string): TrackedNod
     const x = newTrackedNode(arena, c.ids.subarray(i * NODE_ID_SIZE, (i + 1) * NODE_ID_SIZE), ips[i]!, v[0]!, c.seqs[i]!, v[2]!);
     const flags = v[1]!;
     x.everUp = (flags & EVER_UP) !== 0; x.up = (flags & UP) !== 0; x.observedStart = (flags & OBSERVED_START) !== 0; x.isNew = (flags & IS_NEW) !== 0;
+    x.acrossGap = (flags & ACROSS_GAP) !== 0;
     x.sessionStartMs = v[3]!; x.lastOkMs = v[4]!; x.firstFailMs = v[5]!;
     x.answers = v[6]!; x.failures = v[7]!; x.failRun = v[8]!; x.downSinceMs = v[9]!; x.listedBy = v[10]!; x.dueAtMs = v[11]!;
     out[i] = x;
@@ -85,7 +90,7 @@ const codec = new Encoder({ useRecords: false, mapsAsObjects: true });
 
 export function encodeCheckpoint(s: CheckpointState): Uint8Array {
   return codec.encode({
-    v: CHECKPOINT_VERSION, campaignId: s.campaignId, savedAtMs: s.savedAtMs, clean: s.clean, crawlsDone: s.crawlsDone,
+    v: CHECKPOINT_VERSION, campaignId: s.campaignId, campaignStartedAtMs: s.campaignStartedAtMs, snapshot: s.snapshot, savedAtMs: s.savedAtMs, clean: s.clean, crawlsDone: s.crawlsDone,
     nextCrawlAtMs: s.nextCrawlAtMs, newAfterMs: s.newAfterMs, seeds: s.seeds, nodes: toColumns(s.nodes),
   });
 }
@@ -102,7 +107,7 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string, arena: ByteAre
     throw new CheckpointError('ERR_CHECKPOINT_CORRUPT', `checkpoint ${path} is incomplete`);
   }
   return {
-    campaignId: o.campaignId, savedAtMs: o.savedAtMs as number, clean: o.clean === true, crawlsDone: o.crawlsDone as number,
+    campaignId: o.campaignId, campaignStartedAtMs: o.campaignStartedAtMs as number, snapshot: (o.snapshot as number) ?? 0, savedAtMs: o.savedAtMs as number, clean: o.clean === true, crawlsDone: o.crawlsDone as number,
     nextCrawlAtMs: o.nextCrawlAtMs as number, newAfterMs: (o.newAfterMs as number | null) ?? Infinity, seeds: (o.seeds as string[]) ?? [],
     nodes: fromColumns(c, arena, path),
   };

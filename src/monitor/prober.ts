@@ -84,26 +84,33 @@ export class Prober {
     this.inFlight++;
     this.counters.whoareyou++;
     const addr: NodeAddress = { id: n.id, ip: n.ip, port: n.port, pubkey: NO_PUBKEY };
-    this.client.probe(addr, this.cfg.probeTimeoutMs)
-      .then((r) => this.done(n, r), () => this.done(n, { alive: false, reason: 'closed', packetsOut: 0 }))
+    // A failure is dated when the probe went out: the node did not answer a packet sent then.
+    const sentAt = Date.now();
+    let p: Promise<ProbeResult>;
+    try { p = this.client.probe(addr, this.cfg.probeTimeoutMs); } catch (e) { p = Promise.reject(e); }
+    p.then((r) => this.done(n, r, sentAt), (e: unknown) => { this.done(n, { alive: false, reason: 'closed', packetsOut: 0 }, sentAt); throw e; })
       .catch((e: unknown) => this.onError(e));
   }
 
-  private done(n: TrackedNode, r: ProbeResult): void {
+  private done(n: TrackedNode, r: ProbeResult, sentAt: number): void {
     n.probing = false;
     this.inFlight--;
-    const at = Date.now();
-    if (r.alive) {
-      this.counters.ok++;
-      this.tracker.answered(n, at);
-      this.onAnswer(Number(r.rttNs) / 1e6);
-    } else if (r.reason === 'no-whoareyou') {
-      this.counters.failed++;
-      this.tracker.failed(n, at);
-    } else {
-      this.counters.busy++;
-      this.tracker.retryAt(n, at + BUSY_RETRY_MS);
+    try {
+      const at = Date.now();
+      if (r.alive) {
+        this.counters.ok++;
+        this.tracker.answered(n, at);
+        this.onAnswer(Number(r.rttNs) / 1e6);
+      } else if (r.reason === 'no-whoareyou') {
+        this.counters.failed++;
+        this.tracker.failed(n, sentAt);
+      } else {
+        this.counters.busy++;
+        this.tracker.retryAt(n, at + BUSY_RETRY_MS);
+      }
+    } finally {
+      // Even when the tracker's report threw (a store refusing rows): stop() must not wait for it forever.
+      if (this.inFlight === 0 && this.drained) { const d = this.drained; this.drained = null; d(); }
     }
-    if (this.inFlight === 0 && this.drained) { const d = this.drained; this.drained = null; d(); }
   }
 }

@@ -30,6 +30,8 @@ export class TrackedNode implements Due {
   listedBy = 0;
   /** A probe is in flight. */
   probing = false;
+  /** Not heard from since the monitor's own outage (a resume): what happened meanwhile is unknown. */
+  acrossGap = false;
 
   constructor(
     /** The arena chunk holding the 32-byte ID at `idOff`: a view per node would cost more than the node. */
@@ -64,6 +66,8 @@ export interface SessionRow {
   answers: number;
   failures: number;
   open: boolean;
+  /** 'down': K failed probes in a row; 'gap': the node was up before the monitor's outage and down after it; null while open. */
+  endReason: 'down' | 'gap' | null;
   observedStart: boolean;
   isNew: boolean;
 }
@@ -147,15 +151,20 @@ export class Tracker {
   /** The node answered (a probe's WHOAREYOU, or a crawl visit it answered) at `atMs`. */
   answered(n: TrackedNode, atMs: number): void {
     // An answer older than the failures since (a crawl visit reported late) says nothing about now.
-    if (atMs < (n.up ? n.firstFailMs : n.downSinceMs)) return;
+    if (atMs < (n.up ? n.firstFailMs : n.downSinceMs)) {
+      if (!Number.isFinite(n.dueAtMs) && !n.probing) this.schedule(n, atMs + this.cfg.probeMinMs);
+      return;
+    }
     if (!n.up) {
       n.up = true; this.upCount++;
       if (!n.everUp) { n.everUp = true; this.reachableCount++; }
       n.sessionStartMs = atMs;
-      n.observedStart = !Number.isNaN(n.downSinceMs);
+      // Down before, unless the monitor was away meanwhile: the node may have come back any time during it.
+      n.observedStart = !Number.isNaN(n.downSinceMs) && !n.acrossGap;
       n.answers = 0; n.failures = 0;
       n.downSinceMs = NaN;
     }
+    n.acrossGap = false;
     n.answers++;
     if (!(atMs <= n.lastOkMs)) n.lastOkMs = atMs;
     n.failRun = 0;
@@ -165,12 +174,19 @@ export class Tracker {
 
   /** No answer from the node at `atMs` (a probe or crawl contact, resends included). */
   failed(n: TrackedNode, atMs: number): void {
+    // A failure dated before the latest answer (a probe sent before a crawl visit heard the node) is superseded.
+    if (atMs < n.lastOkMs) {
+      if (!Number.isFinite(n.dueAtMs) && !n.probing) this.schedule(n, n.lastOkMs + this.cfg.probeMinMs);
+      return;
+    }
     n.failRun++;
     if (n.up) {
       n.failures++;
       if (n.failRun === 1) n.firstFailMs = atMs;
       if (n.failRun >= this.cfg.failuresToEnd) {
-        this.events.sessionEnded(this.row(n, false, atMs));
+        // Up before the monitor's outage, down after it: it went down some time in between, unknown when. The
+        // session ends censored at its last answer ('gap'), not as a departure.
+        this.events.sessionEnded(this.row(n, false, atMs, n.acrossGap ? 'gap' : 'down'));
         n.up = false; this.upCount--;
         n.downSinceMs = n.firstFailMs;
         this.schedule(n, atMs + this.cfg.probeMinMs);
@@ -202,7 +218,7 @@ export class Tracker {
 
   /** Open sessions as rows (censored at their last answer). */
   *openSessions(): IterableIterator<SessionRow> {
-    for (const n of this.nodes.values()) if (n.up) yield this.row(n, true, NaN);
+    for (const n of this.nodes.values()) if (n.up) yield this.row(n, true, NaN, null);
   }
 
   /** Ends a session the database says ended (it was closed after the checkpoint this state came from). */
@@ -214,8 +230,9 @@ export class Tracker {
     this.schedule(n, Math.max(endedAtMs + this.cfg.probeMinMs, 0));
   }
 
-  /** Adds a node restored from a checkpoint as it was. */
+  /** Adds a node restored from a checkpoint as it was; until it is heard again, it is across the monitor's gap. */
   restore(n: TrackedNode): void {
+    n.acrossGap = true;
     this.nodes.set(idKey(n.id), n);
     if (n.up) this.upCount++;
     if (n.everUp) this.reachableCount++;
@@ -233,9 +250,9 @@ export class Tracker {
     for (const n of this.nodes.values()) if (n.everUp === everUp) yield n;
   }
 
-  private row(n: TrackedNode, open: boolean, endedAtMs: number): SessionRow {
+  private row(n: TrackedNode, open: boolean, endedAtMs: number, endReason: SessionRow['endReason']): SessionRow {
     return {
-      node: n, startedAtMs: n.sessionStartMs, lastOkMs: n.lastOkMs, firstFailMs: n.firstFailMs, endedAtMs,
+      node: n, startedAtMs: n.sessionStartMs, lastOkMs: n.lastOkMs, firstFailMs: n.firstFailMs, endedAtMs, endReason,
       answers: n.answers, failures: n.failures, open, observedStart: n.observedStart, isNew: n.isNew,
     };
   }

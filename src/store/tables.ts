@@ -56,7 +56,7 @@ export const CAMPAIGNS = {
 export const UPTIME_SESSIONS = {
   name: 'uptime_sessions', batched: true,
   doc: 'One row per node per uptime session: the stretch between the first answer after a time down (or first sighting) and K failed probes in a row. ' +
-    'Closed sessions are written once, when they end; open (censored) ones are rewritten at every checkpoint, replacing the previous open rows of the campaign.',
+    'Closed sessions are written once, when they end; open (censored) ones are written at every checkpoint under its number (`snapshot`), and the older open rows are deleted once the new ones are committed.',
   columns: {
     campaign_id: CAMPAIGN_ID,
     node_id: NODE_ID,
@@ -71,7 +71,8 @@ export const UPTIME_SESSIONS = {
     open: { type: 'BOOLEAN', doc: 'still up when written (censored at `last_ok`)' },
     observed_start: { type: 'BOOLEAN', doc: 'the node was seen down (or listed and silent) just before, so the start is known within one probe interval' },
     new_node: { type: 'BOOLEAN', doc: 'the node was first found after the campaign\'s first crawl: it joined during the campaign' },
-    end_reason: { type: 'VARCHAR', nullable: true, doc: '`down` (K failed probes in a row); NULL while open' },
+    end_reason: { type: 'VARCHAR', nullable: true, doc: '`down` (K failed probes in a row), or `gap` (up before the monitor\'s own outage, down after it: ended some time during it, counted as censored, not as left); NULL while open' },
+    snapshot: { type: 'INTEGER', nullable: true, doc: 'for open rows, the checkpoint that wrote them: only the highest of a campaign is current; NULL for closed rows' },
   },
 } as const satisfies TableDecl;
 

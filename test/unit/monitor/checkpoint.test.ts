@@ -14,7 +14,7 @@ function state(): CheckpointState {
   a.listedBy = 12; a.dueAtMs = 12_000; a.observedStart = true;
   const b = newTrackedNode(arena, new Uint8Array(32).fill(2), '::1', 9000, 2n ** 40n, 2000);
   b.isNew = true; b.downSinceMs = 3000; b.probing = true; b.dueAtMs = Infinity;
-  return { campaignId: 3, savedAtMs: 20_000, clean: false, crawlsDone: 5, nextCrawlAtMs: 30_000, newAfterMs: 1200, seeds: ['enr:-abc'], nodes: [a, b] };
+  return { campaignId: 3, campaignStartedAtMs: 1000, snapshot: 4, savedAtMs: 20_000, clean: false, crawlsDone: 5, nextCrawlAtMs: 30_000, newAfterMs: 1200, seeds: ['enr:-abc'], nodes: [a, b] };
 }
 
 describe('monitor checkpoint (cbor-x)', () => {
