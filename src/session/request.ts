@@ -45,6 +45,8 @@ export class Request implements WheelEntry {
   admitted = false;
   /** A liveness probe: the WHOAREYOU is the answer; no handshake follows. */
   probeOnly = false;
+  /** A probe ended because a handshake with the node started: its resends would replace that handshake's challenge. */
+  superseded = false;
   /** Bumped per handshake started, so a superseded offloaded computation is discarded. */
   hsGen = 0;
   sentAtNs = 0n;

@@ -46,6 +46,8 @@ export class SessionLayer {
   private readonly pending = new Map<number, Request>();
   private readonly byNonce = new Map<number, Request>();
   private readonly handshaking = new Map<string, Request[]>();
+  /** Probes in flight by session key; bound: the pending requests. */
+  private readonly probes = new Map<string, Request>();
   private readonly wheel: TimerWheel;
   private readonly rand = SHARED_RANDOM;
   private handler: RequestHandler | null = null;
@@ -148,15 +150,16 @@ export class SessionLayer {
     const key = sessionKey(remote.id, remote.ip, remote.port);
     if (this.closed) return Promise.resolve({ alive: false, reason: 'closed', packetsOut: 0 });
     // A full request table is our own limit, not the remote's: try again later.
-    if (this.handshaking.has(key) || this.pending.size >= this.config.maxPendingRequests) return Promise.resolve({ alive: false, reason: 'busy', packetsOut: 0 });
+    if (this.handshaking.has(key) || this.probes.has(key) || this.pending.size >= this.config.maxPendingRequests) return Promise.resolve({ alive: false, reason: 'busy', packetsOut: 0 });
     const num = this.reqCounter = (this.reqCounter + 1) >>> 0;
     const req = new Request(this, num, EMPTY, remote, key, EMPTY, MessageType.Pong, undefined);
     req.probeOnly = true;
     const p = new Promise<ProbeResult>((res) => {
       req.resolve = (r) => res(r.ok ? { alive: true, rttNs: r.stats.rtt1Ns ?? 0n, packetsOut: r.stats.packetsOut }
-        : { alive: false, reason: r.reason === 'closed' ? 'closed' : 'no-whoareyou', packetsOut: r.stats.packetsOut });
+        : { alive: false, reason: req.superseded ? 'busy' : r.reason === 'closed' ? 'closed' : 'no-whoareyou', packetsOut: r.stats.packetsOut });
     });
     this.counters.probesOut++;
+    this.probes.set(key, req);
     this.register(req, timeoutMs);
     this.sendRandom(req);
     return p;
@@ -172,6 +175,9 @@ export class SessionLayer {
     }
     const waiting = this.handshaking.get(req.key);
     if (waiting) { req.state = ReqState.Queued; waiting.push(req); return; }
+    // A probe's resend after our random packet would make the node replace the challenge our handshake answers.
+    const probe = this.probes.get(req.key);
+    if (probe) { probe.superseded = true; this.fail(probe, 'closed'); }
     this.handshaking.set(req.key, [req]);
     this.sendRandom(req);
   }
@@ -301,6 +307,7 @@ export class SessionLayer {
     req.state = ReqState.Done;
     req.cancelled = true;
     this.pending.delete(req.num);
+    if (req.probeOnly && this.probes.get(req.key) === req) this.probes.delete(req.key);
     if (req.nonceNum >= 0 && this.byNonce.get(req.nonceNum) === req) this.byNonce.delete(req.nonceNum);
     if (req.oldNonces) for (const n of req.oldNonces) if (this.byNonce.get(n) === req) this.byNonce.delete(n);
     const w = this.handshaking.get(req.key);

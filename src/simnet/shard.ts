@@ -99,7 +99,7 @@ class NodePort implements DatagramTransport {
 }
 
 /** What the shard keeps per identity: its endpoint and its current session layer (a restart replaces it). */
-interface Slot { port: NodePort; layer: SessionLayer; sock: UdpTransport; group: number[] | null; ip: string }
+interface Slot { port: NodePort; layer: SessionLayer; sock: UdpTransport; group: number[] | null; ip: string; gen: number }
 
 /** Runs the live nodes [from, to) of a population: one socket per ip:port, one session layer per ID. */
 export class SimShard {
@@ -117,6 +117,7 @@ export class SimShard {
   private churnTimer: NodeJS.Timeout | null = null;
   private churnNext = 0;
   private churnErrors = 0;
+  private stopped = false;
   /** Builds a node's session layer (set by start(), which holds the tables and caches it needs). */
   private makeLayer: (i: number, port: NodePort, shared: boolean) => SessionLayer;
 
@@ -186,7 +187,7 @@ export class SimShard {
       const group = shared ? members.map((i) => i - this.from) : null;
       for (const i of members) {
         const port = new NodePort(link, i - this.from, this.down);
-        this.slots[i - this.from] = { port, layer: this.makeLayer(i, port, shared), sock, group, ip: first.ip };
+        this.slots[i - this.from] = { port, layer: this.makeLayer(i, port, shared), sock, group, ip: first.ip, gen: 0 };
       }
       if (group) {
         // Identities of one endpoint: the one whose ID unmasks the packet takes it; one that is down hears nothing.
@@ -220,8 +221,11 @@ export class SimShard {
     const slot = e.node - this.from;
     const s = this.slots[slot];
     if (!s) return; // its socket could not be bound at start
+    // Each event supersedes a move still binding its socket (a down that comes first must win).
+    const gen = ++s.gen;
     if (e.kind === 'down' || e.kind === 'leave') { this.down[slot] = 1; return; }
     if (e.ip === s.ip) {
+      // The old layer is dropped, not closed: close() would stop the timer wheel every layer of the shard shares.
       s.layer = this.makeLayer(e.node, s.port, s.group !== null);
       this.down[slot] = 0;
       return;
@@ -229,6 +233,7 @@ export class SimShard {
     // Back on a new address: a socket of its own there (movers are never co-hosted), the old one closed.
     const r = this.pop[e.node]!;
     UdpTransport.bind({ address: e.ip, port: e.port, bufferBytes: this.cond.socketBufferBytes }).then((sock) => {
+      if (this.stopped || s.gen !== gen) { sock.close().catch(() => { this.churnErrors++; }); return; }
       const old = s.sock;
       this.sockets.add(sock);
       const link = new SimLink(this, sock, r.rttMs, (r.bandwidthMbps * 1e6) / 8 / 1000);
@@ -268,6 +273,7 @@ export class SimShard {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.churnTimer) clearTimeout(this.churnTimer);
     for (const s of this.slots) s?.layer.close();
     this.wheel.stop();

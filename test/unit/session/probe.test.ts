@@ -109,3 +109,19 @@ describe('session layer: a WHOAREYOU must echo the whole nonce', () => {
     }
   });
 });
+
+describe('session layer: a probe gives way to a handshake', () => {
+  it('a probe in flight ends busy when a request to the node starts a handshake, so its resend cannot replace the challenge', async () => {
+    const a = await Discv5Node.create({ ip: '127.0.0.1', session: { retransmits: 1 } });
+    nodes.push(a);
+    const silent = { id: new Uint8Array(32).fill(5), ip: '127.0.0.1', port: 9, pubkey: new Uint8Array(33) };
+    const p = a.session.probe(silent, 2000);
+    const req = a.session.findNode(silent, [0], undefined, 100);
+    const r = await p;
+    assert.ok(!r.alive && r.reason === 'busy', 'ended at once, before its resend');
+    assert.equal(r.packetsOut, 1);
+    await req;
+    const again = await a.session.probe(silent, 50);
+    assert.ok(!again.alive && again.reason === 'no-whoareyou', 'the key is free again');
+  });
+});
