@@ -51,8 +51,11 @@ if (tail.length > 10) {
   const sxy = tail.reduce((a, x) => a + (x.tMs - mx) * (x.rssMB - my), 0), sxx = tail.reduce((a, x) => a + (x.tMs - mx) ** 2, 0);
   slope = (sxy / sxx) * 3_600_000;
 }
+const memory = { peakRssMB: Math.round(peakRssMB), memoryAtPeakMB, peakAtMs: rss.peakAtMs(), quietPeakRssMB: Math.round(quietPeakRssMB), quietTracked, maxTracked, rssSlopeMBPerHour: slope === null ? null : Number(slope.toFixed(1)) };
+// The campaign's figures are printed even if the analysis after it fails.
+process.on('uncaughtException', (e) => { console.log(JSON.stringify({ summary, memory, analysisError: (e as Error).message })); process.exit(1); });
 const truth = JSON.parse(readFileSync(args.truthFile, 'utf8')) as Truth;
-const store = await Store.open(args.db);
+const store = await Store.open(args.db, { memoryLimitMB: 512 });
 const from = t0 + (firstCrawlDoneAt ?? 15_000) + 5000;
 const { endAtMs } = await campaignStats(store, summary.campaignId, 1e12);
 // New nodes are found by crawls: the window ends with the last crawl, so every join in it had a crawl after it.

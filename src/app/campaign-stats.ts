@@ -39,6 +39,7 @@ export interface GroupStats {
     /** First found after the campaign's first crawl. */
     new: number;
   };
+  /** medianListedBy: times its record was returned in the latest crawl. */
   unreachableEvidence: { n: number; medianFailedVisits: number | null; medianListedBy: number | null };
   /** Distinct nodes with a session overlapping the last window. */
   seenInLastWindow: number;
@@ -103,9 +104,11 @@ export async function campaignStats(store: Store, campaignId: number, windowMs: 
        FROM visits WHERE crawl_id IN (${crawlIds}) GROUP BY node_id`),
     store.query<{ node_id: string; network: string | null }>(
       `SELECT node_id, arg_max(network, seq) AS network FROM records WHERE crawl_id IN (${crawlIds}) GROUP BY node_id`),
-    // Evidence that others list a node: distinct nodes that returned it in the campaign's latest crawl.
+    // Evidence that others list a node: how often its record was returned in the campaign's latest crawl (a count
+    // of edges by node number: a DISTINCT over a crawl's million edges ran DuckDB out of its memory cap).
     store.query<{ node_id: string; n: bigint }>(
-      `SELECT to_node AS node_id, count(DISTINCT from_node) AS n FROM edges WHERE crawl_id = (SELECT max(id) FROM crawls WHERE campaign_id = $1) GROUP BY to_node`, [campaignId]),
+      `SELECT c.node_id, e.n FROM (SELECT crawl_id, to_ix, count(*) AS n FROM edge_ix WHERE crawl_id = (SELECT max(id) FROM crawls WHERE campaign_id = $1) GROUP BY ALL) e
+       JOIN crawl_nodes c ON c.crawl_id = e.crawl_id AND c.ix = e.to_ix`, [campaignId]),
     store.query<{ f: bigint; t: bigint; reason: string }>(`SELECT epoch_ms(from_at) AS f, epoch_ms(to_at) AS t, reason FROM monitor_gaps WHERE campaign_id = $1 ORDER BY from_at`, [campaignId]),
     store.query<{ node_id: string; kind: string }>(`SELECT node_id, kind FROM node_changes WHERE campaign_id = $1`, [campaignId]),
     store.query<{ last: bigint | null; w: bigint | null; p: bigint | null; ok: bigint | null; failed: bigint | null }>(

@@ -6,11 +6,15 @@ import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 
+/** The aggregates over every visit and session of a campaign need more room than the 64 MB a crawl's writer gets. */
+const STATS_MEMORY_MB = 512;
+
 export const STATS_FLAGS: FlagSpecs = {
   db: { type: 'string', help: 'DuckDB file a monitor wrote (not while that monitor runs: DuckDB lets one process open a file)', default: 'dhtscope.duckdb', valueName: 'file' },
   campaign: { type: 'int', help: 'campaign id (default: the latest)', min: 1, max: FLAG_MAX.id },
   window: { type: 'string', help: 'window for entered/left/churn, counted from the campaign start', default: '24h', valueName: 'time' },
   networks: { type: 'int', help: 'networks shown one by one in the text output (all of them in --json)', default: 5, min: 0, max: 1000 },
+  'db-memory-mb': { type: 'int', help: 'DuckDB memory cap for the queries (a week of a large campaign needs more than a crawl\'s writer)', default: STATS_MEMORY_MB, min: 16, max: 1_048_576 },
 };
 
 export const STATS_HELP = formatHelp('dhtscope stats --db FILE [options]',
@@ -64,7 +68,7 @@ export async function runStats(argv: string[], io: CliIo): Promise<number> {
   const db = flags.db as string;
   if (!existsSync(db)) throw new UsageError('ERR_USAGE_NO_DB', `no database at ${db}`);
   const windowMs = parseDurationMs(flags.window as string, 'window');
-  const store = await Store.open(db);
+  const store = await Store.open(db, { memoryLimitMB: flags['db-memory-mb'] as number });
   try {
     const id = await campaignOrLatest(store, flags.campaign as number | undefined);
     const s = await campaignStats(store, id, windowMs);
