@@ -1,15 +1,9 @@
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Discv5Node } from '../../../src/node/node.js';
+import { loopbackNode } from './loopback-nodes.js';
 import { MessageType } from '../../../src/wire/messages.js';
 
-const nodes: Discv5Node[] = [];
-async function node(): Promise<Discv5Node> {
-  const n = await Discv5Node.create({ ip: '127.0.0.1' });
-  nodes.push(n);
-  return n;
-}
-after(async () => { await Promise.all(nodes.map((n) => n.close())); });
+const node = () => loopbackNode();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('session layer: admission of a request (RequestEvents.admit)', () => {

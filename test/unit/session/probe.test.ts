@@ -1,6 +1,6 @@
-import { describe, it, after } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Discv5Node } from '../../../src/node/node.js';
+import { loopbackNode } from './loopback-nodes.js';
 import { SessionLayer } from '../../../src/session/session-layer.js';
 import { createEnr } from '../../../src/enr/enr.js';
 import { secp } from '../../../src/crypto/index.js';
@@ -8,13 +8,7 @@ import { decodePacket, encodeHeader, encodePacket, whoareyouAuthdata } from '../
 import { Flag } from '../../../src/wire/constants.js';
 import type { DatagramTransport } from '../../../src/transport/types.js';
 
-const nodes: Discv5Node[] = [];
-async function node(): Promise<Discv5Node> {
-  const n = await Discv5Node.create({ ip: '127.0.0.1' });
-  nodes.push(n);
-  return n;
-}
-after(async () => { await Promise.all(nodes.map((n) => n.close())); });
+const node = () => loopbackNode();
 
 describe('session layer: liveness probe (random packet, WHOAREYOU)', () => {
   it('a live node answers with WHOAREYOU; no handshake, no session', async () => {
@@ -39,8 +33,7 @@ describe('session layer: liveness probe (random packet, WHOAREYOU)', () => {
   });
 
   it('a silent endpoint fails with no-whoareyou after the resends', async () => {
-    const a = await Discv5Node.create({ ip: '127.0.0.1', session: { retransmits: 1 } });
-    nodes.push(a);
+    const a = await loopbackNode({ session: { retransmits: 1 } });
     const b = await node();
     const r = await a.session.probe({ ...b.address, port: 9 }, 100);
     assert.ok(!r.alive && r.reason === 'no-whoareyou');
@@ -112,8 +105,7 @@ describe('session layer: a WHOAREYOU must echo the whole nonce', () => {
 
 describe('session layer: a probe gives way to a handshake', () => {
   it('a probe in flight ends busy when a request to the node starts a handshake, so its resend cannot replace the challenge', async () => {
-    const a = await Discv5Node.create({ ip: '127.0.0.1', session: { retransmits: 1 } });
-    nodes.push(a);
+    const a = await loopbackNode({ session: { retransmits: 1 } });
     const silent = { id: new Uint8Array(32).fill(5), ip: '127.0.0.1', port: 9, pubkey: new Uint8Array(33) };
     const p = a.session.probe(silent, 2000);
     const req = a.session.findNode(silent, [0], undefined, 100);
