@@ -40,6 +40,9 @@ export class Challenges {
     this.issued = new LruMap(config.maxChallenges, config.challengeTtlMs);
   }
 
+  /** Challenges outstanding (bounded by config.maxChallenges). */
+  get size(): number { return this.issued.size; }
+
   /** See SessionLayer.useRecordCache. */
   useRecordCache(pubkeys: LruMap<string, Uint8Array>, ids: LruMap<string, Uint8Array>): void {
     this.recordCache = pubkeys;
