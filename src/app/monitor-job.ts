@@ -7,7 +7,7 @@ import type { Crawler } from '../crawler/crawler.js';
 import type { CrawlSink, ProgressSample, VisitRecord } from '../crawler/types.js';
 import { DEFAULT_MONITOR_CONFIG, validateMonitorConfig, type MonitorConfig } from '../monitor/config.js';
 import { Tracker, type ChangeRow, type SessionRow } from '../monitor/tracker.js';
-import { Prober, type ProbeCounters } from '../monitor/prober.js';
+import { Prober, probesInFlightBound, type ProbeCounters } from '../monitor/prober.js';
 import { encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from '../monitor/checkpoint.js';
 import { MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, UPTIME_SESSIONS, type Store } from '../store/index.js';
 import { fromHex } from '../util/bytes.js';
@@ -136,8 +136,9 @@ export async function runMonitorJob(o: MonitorJobOptions): Promise<MonitorSummar
   if (o.bootnodes.length === 0 && !(ckpt && ckpt.seeds.length > 0)) {
     throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');
   }
-  const probeInFlight = Math.ceil((mcfg.probeRatePerSec * mcfg.probeTimeoutMs * (1 + config.retransmits)) / 1000 * 1.25) + 16;
-  const rt = await openCrawlRuntime({ config, dbPath: o.dbPath, dbMemoryMB: o.dbMemoryMB, keyFile: o.keyFile, freshIdentity: o.freshIdentity, extraPending: probeInFlight });
+  const rt = await openCrawlRuntime({
+    config, dbPath: o.dbPath, dbMemoryMB: o.dbMemoryMB, keyFile: o.keyFile, freshIdentity: o.freshIdentity, extraPending: probesInFlightBound(mcfg, config.retransmits),
+  });
   try {
     return await campaign(rt, rt.store!, config, mcfg, ckpt, ckptPath, o);
   } finally {

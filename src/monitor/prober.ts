@@ -25,6 +25,13 @@ const BURST_MS = 100;
 const BUSY_RETRY_MS = 2000;
 /** In flight at most: rate x (timeout x tries), with a quarter more for stragglers. */
 const IN_FLIGHT_HEADROOM = 1.25;
+/** Floor of the bound, for very low rates. */
+const MIN_IN_FLIGHT = 16;
+
+/** Probes in flight at most; the session layer's request table must hold this many besides the crawl's. */
+export function probesInFlightBound(cfg: Pick<MonitorConfig, 'probeRatePerSec' | 'probeTimeoutMs'>, retransmits: number): number {
+  return Math.ceil((cfg.probeRatePerSec * cfg.probeTimeoutMs * (1 + retransmits)) / 1000 * IN_FLIGHT_HEADROOM) + MIN_IN_FLIGHT;
+}
 const NO_PUBKEY = new Uint8Array(0);
 
 export class Prober {
@@ -48,7 +55,7 @@ export class Prober {
     /** Told what a tick or a probe's result threw (a store refusing rows): the campaign ends with it. */
     private readonly onError: (e: unknown) => void = () => {},
   ) {
-    this.maxInFlight = Math.ceil((cfg.probeRatePerSec * cfg.probeTimeoutMs * (1 + retransmits)) / 1000 * IN_FLIGHT_HEADROOM) + 16;
+    this.maxInFlight = probesInFlightBound(cfg, retransmits);
   }
 
   get pending(): number { return this.inFlight; }

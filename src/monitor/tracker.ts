@@ -151,10 +151,7 @@ export class Tracker {
   /** The node answered (a probe's WHOAREYOU, or a crawl visit it answered) at `atMs`. */
   answered(n: TrackedNode, atMs: number): void {
     // An answer older than the failures since (a crawl visit reported late) says nothing about now.
-    if (atMs < (n.up ? n.firstFailMs : n.downSinceMs)) {
-      if (!Number.isFinite(n.dueAtMs) && !n.probing) this.schedule(n, atMs + this.cfg.probeMinMs);
-      return;
-    }
+    if (atMs < (n.up ? n.firstFailMs : n.downSinceMs)) { this.keepScheduled(n, atMs); return; }
     if (!n.up) {
       n.up = true; this.upCount++;
       if (!n.everUp) { n.everUp = true; this.reachableCount++; }
@@ -175,10 +172,7 @@ export class Tracker {
   /** No answer from the node at `atMs` (a probe or crawl contact, resends included). */
   failed(n: TrackedNode, atMs: number): void {
     // A failure dated before the latest answer (a probe sent before a crawl visit heard the node) is superseded.
-    if (atMs < n.lastOkMs) {
-      if (!Number.isFinite(n.dueAtMs) && !n.probing) this.schedule(n, n.lastOkMs + this.cfg.probeMinMs);
-      return;
-    }
+    if (atMs < n.lastOkMs) { this.keepScheduled(n, n.lastOkMs); return; }
     n.failRun++;
     if (n.up) {
       n.failures++;
@@ -261,6 +255,11 @@ export class Tracker {
   private interval(elapsedMs: number): number {
     const f = this.cfg.probeFactorLow + (this.cfg.probeFactorHigh - this.cfg.probeFactorLow) * this.rand();
     return Math.min(this.cfg.probeMaxMs, Math.max(this.cfg.probeMinMs, f * elapsedMs));
+  }
+
+  /** A report that changed nothing still leaves the node due (the prober took it off the heap to probe it). */
+  private keepScheduled(n: TrackedNode, fromMs: number): void {
+    if (!Number.isFinite(n.dueAtMs) && !n.probing) this.schedule(n, fromMs + this.cfg.probeMinMs);
   }
 
   private schedule(n: TrackedNode, atMs: number): void {
