@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { PNG } from 'pngjs';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,4 +49,15 @@ export function randomBytes(r: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = Math.floor(r() * 256);
   return b;
+}
+
+/** Decodes a PNG (CRCs and zlib checked) and fails unless it has a real size and more than one colour. */
+export function assertPng(buf: Uint8Array, minWidth = 100): { width: number; height: number } {
+  const img = PNG.sync.read(Buffer.from(buf));
+  assert.ok(img.width >= minWidth && img.height >= 50, `PNG is ${img.width}x${img.height}`);
+  const d = img.data;
+  let differs = false;
+  for (let i = 4; i < d.length && !differs; i += 4) differs = d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2];
+  assert.ok(differs, 'PNG is a single colour');
+  return { width: img.width, height: img.height };
 }

@@ -10,7 +10,9 @@ import { SIMNET_FLAGS, simnetOptionsFromFlags } from './simnet.js';
 import { version } from './version.js';
 import { startSimnet, type Truth } from '../simnet/simnet.js';
 import { strategyNames } from '../crawler/strategies.js';
-import { renderPng, renderSvg, type Series } from '../report/plot.js';
+import { lineChart, type Row } from '../report/charts.js';
+import { specToSvg, svgToPng } from '../report/render.js';
+import { colorScale } from '../report/theme.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 
 export class CompareError extends DhtscopeError {}
@@ -129,33 +131,38 @@ export async function runCompare(argv: string[], io: CliIo): Promise<number> {
   }
 
   const results = strategies.map((s) => all.filter((r) => r.strategy === s)).filter((rs) => rs.length > 0).map((rs) => summarise(rs[0]!.strategy, rs));
-  const files = writeOutputs(outDir, strategies, all, truth, rate);
+  const files = await writeOutputs(outDir, strategies, all, truth, rate);
   if (flags.json) for (const r of results) io.out(toJson(r));
   else io.out(formatTable(results, truth.live.length, truth.dead.length));
   log(`wrote ${files.join(', ')} and ${dbPath}`);
   return interrupted ? 130 : 0;
 }
 
-/** curves.csv (every run), curves.svg and curves.png (each strategy's median run). */
-function writeOutputs(outDir: string, strategies: string[], all: CompareRun[], truth: Truth, rate: number): string[] {
+/** curves.csv (every run), curves.svg and curves.png (each strategy's median run), drawn as the report's figures are. */
+async function writeOutputs(outDir: string, strategies: string[], all: CompareRun[], truth: Truth, rate: number): Promise<string[]> {
   const csv: string[] = ['strategy,run,t_ms,live_measured'];
   for (const r of all) for (const [t, k] of curvePoints(r.liveTimesMs)) csv.push(`${r.strategy},${r.run},${t},${k}`);
-  const series: Series[] = [];
+  const data: Row[] = [];
+  const names: string[] = [];
   for (const s of strategies) {
     const rs = all.filter((r) => r.strategy === s);
     if (rs.length === 0) continue;
     const m = medianRun(rs);
-    series.push({ name: `${s} (run ${m.run})`, points: curvePoints(m.liveTimesMs).map(([t, k]) => [t / 1000, k]) });
+    const name = `${s} (run ${m.run})`;
+    names.push(name);
+    for (const [t, k] of curvePoints(m.liveTimesMs)) data.push({ strategy: name, t_s: t / 1000, live: k });
   }
   const L = truth.live.length;
-  const chart = {
+  const spec = lineChart({
     title: `discovery: live nodes measured (${L} live, ${truth.dead.length} dead, ${rate} req/s)`,
-    xLabel: 'time since crawl start (s)', yLabel: 'live nodes measured', series,
-    hLines: [0.5, 0.9, 0.99].map((q) => ({ y: Math.ceil(q * L), label: `${q * 100}%` })),
-  };
+    data, x: { field: 't_s', title: 'time since crawl start (s)' }, y: { field: 'live', title: 'live nodes measured' },
+    series: { field: 'strategy', title: 'strategy (median run)', colors: colorScale(names, strategyNames().map((s) => names.find((n) => n.startsWith(`${s} `)) ?? s)) },
+    rules: [0.5, 0.9, 0.99].map((q) => ({ y: Math.ceil(q * L), label: `${q * 100}%` })),
+  });
   const files = { csv: join(outDir, 'curves.csv'), svg: join(outDir, 'curves.svg'), png: join(outDir, 'curves.png') };
   writeFileSync(files.csv, csv.join('\n') + '\n');
-  writeFileSync(files.svg, renderSvg(chart));
-  writeFileSync(files.png, renderPng(chart));
+  const svg = await specToSvg(spec);
+  writeFileSync(files.svg, svg);
+  writeFileSync(files.png, svgToPng(svg));
   return [files.csv, files.svg, files.png];
 }

@@ -14,6 +14,10 @@ import { strategyNames } from '../crawler/strategies.js';
 import { DEFAULT_CRAWL_CONFIG } from '../crawler/config.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
+import { runReport } from '../app/report-job.js';
+import { REPORT_MEMORY_MB } from './report.js';
+
+const DAY_MS = 86_400_000;
 
 export const DEMO_FLAGS: FlagSpecs = {
   ...SIMNET_FLAGS,
@@ -23,6 +27,8 @@ export const DEMO_FLAGS: FlagSpecs = {
   rate: { type: 'number', help: 'crawl rate limit, requests/s', default: 1000, min: 1, max: FLAG_MAX.perSec },
   db: { type: 'string', help: 'DuckDB file for the crawl', default: 'dhtscope-demo.duckdb', valueName: 'file' },
   out: { type: 'string', help: 'write the summary and coverage JSON here', valueName: 'file' },
+  report: { type: 'string', help: 'write the crawl\'s HTML report (figures as SVG, PNG and CSV) into this folder', default: 'dhtscope-demo-report', valueName: 'dir' },
+  'no-report': { type: 'bool', help: 'skip the report' },
 };
 delete DEMO_FLAGS.duration;
 delete DEMO_FLAGS.lateness;
@@ -57,8 +63,11 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     if (showProgress) process.stderr.write('\n');
     const cov = compareWithTruth(crawler, net.truth);
     const result = { summary, coverage: cov, simnet: { live: net.truth.live.length, dead: net.truth.dead.length, nat: net.truth.nat.length, startupMs: net.truth.startupMs } };
+    const report = flags['no-report'] ? null : await runReport({
+      dbPath: flags.db as string, outDir: flags.report as string, windowMs: DAY_MS, dbMemoryMB: REPORT_MEMORY_MB, toolVersion: version(),
+    });
     if (flags.out) writeFileSync(flags.out as string, JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
-    if (quiet) { io.out(toJson(result)); return 0; }
+    if (quiet) { io.out(toJson({ ...result, report: report ? join(flags.report as string, 'index.html') : null })); return 0; }
     const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
     const sec = (x: number | null) => (x === null ? 'not reached' : `${(x / 1000).toFixed(1)} s`);
     io.out(formatSummary(summary));
@@ -69,6 +78,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
       `  dead records found    ${cov.deadDiscovered} / ${cov.deadTotal} (${pct(cov.coverageDead)}); NAT'd found ${cov.natDiscovered} / ${cov.natTotal}`,
       `  time to 50/90/99%     ${sec(cov.t50Ms)} / ${sec(cov.t90Ms)} / ${sec(cov.t99Ms)} of live nodes measured`,
       `  query it:             duckdb ${flags.db} "select status, count(*), median(rtt1_ms) from visits group by all"`,
+      ...(report ? [`  report:               ${join(flags.report as string, 'index.html')} (${report.figures} figures, ${(report.totalMs / 1000).toFixed(1)} s)`] : []),
     ].join('\n'));
     return 0;
   } finally {

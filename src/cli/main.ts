@@ -18,6 +18,7 @@ const COMMANDS: Record<string, Command> = {
   stats: { summary: 'campaign metrics: classes, churn, availability, session length', run: lazy(() => import('./stats.js'), 'runStats') },
   demo: { summary: 'start a simnet, crawl it, and report against the truth', run: lazy(() => import('./demo.js'), 'runDemo') },
   compare: { summary: 'crawl one simnet with several strategies and compare them', run: lazy(() => import('./compare.js'), 'runCompare') },
+  report: { summary: 'write a crawl or campaign as an HTML report with figures (SVG, PNG, CSV)', run: lazy(() => import('./report.js'), 'runReportCli') },
   export: { summary: 'export a crawl as NDJSON, CSV, Parquet or nodes.json', run: lazy(() => import('./export.js'), 'runExport') },
 };
 

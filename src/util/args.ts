@@ -111,6 +111,14 @@ export function parseDurationMs(v: string, flag: string): number {
   return ms;
 }
 
+/** A point in time: an ISO time, or a duration before `nowMs` (`24h`: a day ago). */
+export function parseSinceMs(v: string, flag: string, nowMs: number): number {
+  if (/^\d+(\.\d+)?(ms|s|m|h|d)?$/.test(v.trim())) return nowMs - parseDurationMs(v, flag);
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) throw new UsageError('ERR_USAGE_BAD_VALUE', `--${flag}: "${v}" is neither an ISO time nor a duration (e.g. 2026-12-01T00:00Z, 24h)`);
+  return t;
+}
+
 /** "10-300" or "50" -> [min, max]. */
 export function parseRange(v: string, flag: string): [number, number] {
   const m = /^(\d+(?:\.\d+)?)(?:-(\d+(?:\.\d+)?))?$/.exec(v.trim());
