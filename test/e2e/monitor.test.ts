@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,8 @@ import { runMonitorJob } from '../../src/app/monitor-job.js';
 import { campaignStats } from '../../src/app/campaign-stats.js';
 import { churnTruthStats } from '../../src/app/churn-truth.js';
 import { Store } from '../../src/store/index.js';
+import { runReport } from '../../src/app/report-job.js';
+import { assertPng } from '../helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-monitor-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -76,6 +78,17 @@ test('monitor measures a scripted churn: entered and left within 5%, median sess
   } finally {
     await store.close();
   }
+  // The report over every crawl of the campaign draws its campaign figures too.
+  const out = join(dir, 'churn-report');
+  const r = await runReport({ dbPath: db, outDir: out, sinceMs: 0, windowMs: 20_000, dbMemoryMB: 256, toolVersion: 'test' });
+  assert.equal(r.campaignId, summary.campaignId);
+  assert.equal(r.crawlIds.length, summary.crawlsDone);
+  for (const f of ['campaign-active', 'campaign-churn', 'campaign-sessions', 'accumulation']) assertPng(readFileSync(join(out, `${f}.png`)));
+  const windows = readFileSync(join(out, 'campaign-churn.csv'), 'utf8').trimEnd().split('\n').slice(1);
+  assert.ok(windows.length >= 3, windows.join('\n'));
+  const entered = windows.reduce((n, l) => n + Number(l.split(',')[3]), 0);
+  assert.ok(entered > 300, `entered over the windows: ${entered}`);
+  assert.match(readFileSync(join(out, 'accumulation.csv'), 'utf8'), /^crawl_no,node_ids,endpoints\n1,/);
 });
 
 interface Run { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> }
