@@ -18,6 +18,7 @@ import {
 } from './rate.js';
 import { AHEAD_MS, CONTACT_BURST_MS, ContactAhead, LATE_ADMISSION_MS } from './contact.js';
 import { EMPTY_STREAK_TO_STOP, FULL_BUCKET_RECORDS, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
+import { TrainLog } from './dispersion.js';
 import type { CrawlCounters, CrawlSink, FindNodeClient, ProgressSample, RecordVerifier, VisitError } from './types.js';
 
 export { NodeState, STATE_NAMES, CrawlNode } from './nodes.js';
@@ -43,6 +44,8 @@ interface Visit {
   /** A reply of this visit held a full bucket: the early stop may apply (small networks never stop early). */
   sawFullBucket: boolean;
   packetIndex: number;
+  /** The reply trains' arrivals, for the dispersion rate. */
+  train: TrainLog;
   /** First contact sent, no WHOAREYOU yet. */
   contacting: boolean;
   /** Parked (answered first contact, waiting for a visit token): lets the request's message go out. */
@@ -469,7 +472,7 @@ export class Crawler {
     n.visits++;
     const v: Visit = {
       node: n, nodeId, plan, next: 0, startedAtMs: Date.now(), rtt1Ms: null, rtt2Ms: null, bytesIn: 0, bytesOut: 0,
-      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, emptyStreak: 0, sawFullBucket: false, packetIndex: 0,
+      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, emptyStreak: 0, sawFullBucket: false, packetIndex: 0, train: new TrainLog(),
       contacting: true, release: null, parkedAtMs: 0, anyOk: false, lastError: null,
       events: { onNodes: (m, at, size) => this.onNodes(v, m, at, size), admit: (release) => this.onAdmit(v, release) },
     };
@@ -492,7 +495,9 @@ export class Crawler {
   /** Streaming: every NODES packet is processed the moment it arrives. */
   private onNodes(v: Visit, m: Nodes, at: bigint, size: number): void {
     this.counters.nodesPackets++;
-    this.sink?.packet(v.nodeId, v.next - 1, v.packetIndex++, at - this.startNs, size);
+    const t = at - this.startNs;
+    this.sink?.packet(v.nodeId, v.next - 1, v.packetIndex++, t, size);
+    v.train.packet(Number(t), size);
     for (let i = 0; i < m.enrs.length; i++) this.ingest(m.enrs[i]!, v.node);
     v.records += m.enrs.length;
     v.lastRecords += m.enrs.length;
@@ -502,6 +507,8 @@ export class Crawler {
     // Never answered WHOAREYOU (or the client does not admit): the contact ends here.
     this.concludeContact(v, r.ok || r.stats.rtt1Ns !== null);
     const s = r.stats;
+    // rtt2 is this request's: sent → its first NODES, the train's delay.
+    v.train.endTrain(s.rtt2Ns === null ? Infinity : Number(s.rtt2Ns));
     v.bytesIn += s.bytesIn; v.bytesOut += s.bytesOut; v.packetsIn += s.packetsIn; v.packetsOut += s.packetsOut;
     if (s.rtt1Ns !== null) {
       const ms = Number(s.rtt1Ns) / NS_PER_MS;
@@ -549,6 +556,7 @@ export class Crawler {
       node: n, status: v.anyOk ? 'measured' : 'failed', error: v.anyOk ? null : v.lastError ?? 'timeout',
       rtt1Ms: v.rtt1Ms, rtt2Ms: v.rtt2Ms, bytesIn: v.bytesIn, bytesOut: v.bytesOut, packetsIn: v.packetsIn, packetsOut: v.packetsOut,
       requests: v.next, recordsReturned: v.records, startedAtMs: v.startedAtMs, endedAtMs, distances: v.plan.slice(0, v.next),
+      dispersion: v.train.estimate(),
     });
     this.maybeFinish();
   }

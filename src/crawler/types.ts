@@ -1,4 +1,5 @@
 import type { NodeAddress, RequestEvents, RequestResult } from '../session/types.js';
+import type { DispersionEstimate } from './dispersion.js';
 import type { CrawlNode } from './nodes.js';
 import type { LoadProbe } from './rate.js';
 
@@ -16,6 +17,8 @@ export interface VisitRecord {
   startedAtMs: number;
   endedAtMs: number;
   distances: number[][];
+  /** Reply-train dispersion rate of the visit's NODES replies. */
+  dispersion: DispersionEstimate;
 }
 
 export interface ProgressSample {

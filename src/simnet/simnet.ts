@@ -24,7 +24,11 @@ export interface SimnetOptions extends Partial<PopulationParams> {
   onProgress?: (stage: string, done: number, total: number) => void;
 }
 
-export interface TruthNode { nodeId: string; enr: string; ip: string; udp: number; profile?: string; rttMs?: number; network?: string }
+export interface TruthNode {
+  nodeId: string; enr: string; ip: string; udp: number; profile?: string; rttMs?: number; network?: string;
+  /** Link rate that paces the node's reply trains, Mbit/s (live nodes). */
+  bandwidthMbps?: number;
+}
 /** One scripted churn event as the truth file lists it: `tMs` after `startedAtMs`. */
 export interface TruthChurnEvent { tMs: number; nodeId: string; kind: ChurnKind; ip: string; port: number; seq: string }
 
@@ -119,7 +123,7 @@ export async function startSimnet(opts: SimnetOptions = {}): Promise<Simnet> {
   const live = pop.filter((r) => r.kind === 'live');
   const toTruth = (r: PopulationRecord, full: boolean): TruthNode => ({
     nodeId: toHex(r.nodeId), enr: 'enr:' + Buffer.from(r.raw).toString('base64url'), ip: r.ip, udp: r.port,
-    ...(full ? { profile: r.profile, rttMs: r.rttMs, network: r.network } : { network: r.network }),
+    ...(full ? { profile: r.profile, rttMs: r.rttMs, bandwidthMbps: r.bandwidthMbps, network: r.network } : { network: r.network }),
   });
   const truth: Truth = {
     bootnodes: live.slice(0, Math.max(1, opts.bootnodes ?? 1)).map((r) => 'enr:' + Buffer.from(r.raw).toString('base64url')),

@@ -6,8 +6,11 @@ import { networkOf } from '../enr/networks.js';
 import { toHex } from '../util/bytes.js';
 import type { TableDecl, ViewDecl } from './columns.js';
 
-/** 3: nodes_staging lost its merge generation (one writer thread merges it serially). 4: monitor campaigns. */
-export const SCHEMA_VERSION = 4;
+/**
+ * 3: nodes_staging lost its merge generation (one writer thread merges it serially). 4: monitor campaigns.
+ * 6: visits carry the reply-train dispersion rate.
+ */
+export const SCHEMA_VERSION = 6;
 
 const CRAWL_ID = { type: 'INTEGER', doc: 'the crawl (`crawls.id`)' } as const;
 const NODE_ID = { type: 'VARCHAR', id: true, doc: 'node ID, 64 lowercase hex characters' } as const;
@@ -207,6 +210,9 @@ export const VISITS = {
     started_at: { type: 'TIMESTAMP', doc: 'first packet sent' },
     ended_at: { type: 'TIMESTAMP', doc: 'last reply or timeout' },
     distances: { type: 'VARCHAR', doc: 'FINDNODE distances asked, comma-separated' },
+    dispersion_mbps: { type: 'DOUBLE', nullable: true, doc: 'reply-train dispersion rate, Mbit/s: bytes over arrival spread of its NODES trains (a dispersion rate, not link capacity; README); NULL without a train of 2+ packets or when they arrived at once' },
+    train_packets: { type: 'INTEGER', nullable: true, doc: 'packets in the longest reply train the dispersion rate used; NULL when none' },
+    dispersion_low_confidence: { type: 'BOOLEAN', nullable: true, doc: 'the longest train used had fewer than 3 packets, or no spread; NULL when no train was used' },
   },
 } as const satisfies TableDecl;
 
@@ -311,5 +317,14 @@ export const MIGRATIONS: ReadonlyArray<{ to: number; sql: readonly string[] }> =
     // Monitor campaigns: their tables are created on open; crawls name the campaign that ran them.
     to: 4,
     sql: [`ALTER TABLE crawls ADD COLUMN IF NOT EXISTS campaign_id INTEGER`],
+  },
+  {
+    // Visits carry the reply-train dispersion rate; older visits have none.
+    to: 6,
+    sql: [
+      `ALTER TABLE visits ADD COLUMN IF NOT EXISTS dispersion_mbps DOUBLE`,
+      `ALTER TABLE visits ADD COLUMN IF NOT EXISTS train_packets INTEGER`,
+      `ALTER TABLE visits ADD COLUMN IF NOT EXISTS dispersion_low_confidence BOOLEAN`,
+    ],
   },
 ];

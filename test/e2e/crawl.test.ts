@@ -53,6 +53,11 @@ describe('e2e: crawl a simnet into DuckDB and check coverage against the truth',
       assert.ok(Number(e!.n) >= summary.discovered - 1);
       const [rtt] = await store.query<{ n: bigint }>(`select count(*) as n from visits where status = 'measured' and rtt1_ms is not null and rtt2_ms is not null`);
       assert.ok(Number(rtt!.n) > cov.liveMeasured * 0.9);
+      // Every visit with a reply train of 2+ packets has a train length and a flag; a rate unless they arrived at once.
+      const [d] = await store.query<{ t: bigint; r: bigint; bad: bigint }>(`select count(train_packets) as t, count(dispersion_mbps) as r,
+        count(*) filter (where (train_packets is null) <> (dispersion_low_confidence is null) or dispersion_mbps <= 0) as bad from visits where crawl_id = ${summary.crawlId}`);
+      assert.ok(Number(d!.r) > 0 && Number(d!.r) <= Number(d!.t));
+      assert.equal(Number(d!.bad), 0);
       const [g] = await store.query<{ n: bigint }>(`select count(*) as n from progress where crawl_id = ${summary.crawlId}`);
       assert.ok(Number(g!.n) > 2);
     } finally { await store.close(); }

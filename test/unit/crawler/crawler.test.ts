@@ -410,3 +410,36 @@ describe('crawler: a stop ends in bounded time', () => {
     assert.equal(sink.records + c.counters.unverifiedAtStop + c.counters.badSignatures, c.knownNodes, 'every record is stored or counted');
   });
 });
+
+describe('crawler: reply-train dispersion', () => {
+  it('each visit record carries the dispersion rate of its reply trains', async () => {
+    // Every reply: three 1,000-byte NODES packets 200 µs apart, 40 Mbit/s.
+    const GAP_NS = 200_000n;
+    const client: FindNodeClient = {
+      async findNode(remote: NodeAddress, _d: number[], events?: RequestEvents): Promise<RequestResult> {
+        const i = byPort.get(remote.ip)!;
+        await new Promise((r) => setTimeout(r, 1));
+        if (dead(i)) return { ok: false, reason: 'no-whoareyou', nodes: null, stats: stats() };
+        if (events?.admit) await new Promise<void>((release) => events.admit!(release));
+        const recs = [1, 2, 3].map((k) => enrs[(i + k) % N]!.raw);
+        const t0 = process.hrtime.bigint();
+        const msgs: Nodes[] = recs.map((r) => ({ type: MessageType.Nodes, reqId: new Uint8Array(4), total: 3, enrs: [r] }));
+        msgs.forEach((m, p) => events?.onNodes?.(m, t0 + BigInt(p) * GAP_NS, 1000));
+        return { ok: true, response: msgs[2]!, nodes: [], complete: true, stats: stats() };
+      },
+    };
+    const visits: VisitRecord[] = [];
+    const sink = Object.assign(new CountingSink(), { visit: (v: VisitRecord) => { visits.push(v); } });
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 20000 }, client, new PrefixStrategy(), local, sink);
+    c.addBootnode(enrs[0]!);
+    await c.run();
+    const measured = visits.filter((v) => v.status === 'measured');
+    assert.ok(measured.length > 0 && visits.some((v) => v.status === 'failed'));
+    for (const v of measured) {
+      assert.ok(Math.abs(v.dispersion.mbps! - 40) < 1e-6, String(v.dispersion.mbps));
+      assert.equal(v.dispersion.trainPackets, 3);
+      assert.equal(v.dispersion.lowConfidence, false);
+    }
+    for (const v of visits.filter((x) => x.status === 'failed')) assert.deepEqual(v.dispersion, { mbps: null, trainPackets: null, lowConfidence: null });
+  });
+});

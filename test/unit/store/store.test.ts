@@ -48,6 +48,7 @@ function visit(crawl: number, i: number, atMs: number, ok: boolean): InputRow<ty
     status: ok ? 'measured' : 'failed', error: ok ? null : 'timeout', rtt1_ms: ok ? 12.5 + i : null, rtt2_ms: ok ? 30.25 : null,
     bytes_in: 1200, bytes_out: 300, packets_in: 4, packets_out: 3, requests: 3, records_returned: ok ? 16 : 0,
     started_at: atMs, ended_at: atMs + 100.6, distances: '256,255,254',
+    dispersion_mbps: ok ? 48.25 : null, train_packets: ok ? 3 : null, dispersion_low_confidence: ok ? i % 2 === 0 : null,
   };
 }
 
@@ -151,6 +152,9 @@ test('crawl round-trips through close and reopen; nodes upsert across crawls', a
   assert.equal(v.status, 'measured'); assert.equal(v.error, null); assert.equal(v.rtt1_ms, 13.5); assert.equal(v.rtt2_ms, 30.25);
   assert.equal(v.bytes_in, 1200); assert.equal(v.records_returned, 16); assert.equal(v.distances, '256,255,254');
   assert.equal(Number(v.sa), T0 + 1); assert.equal(Number(v.ea), T0 + 101); // TIMESTAMP keeps µs; 100.6 ms -> .600 ms
+  assert.equal(v.dispersion_mbps, 48.25); assert.equal(v.train_packets, 3); assert.equal(v.dispersion_low_confidence, false);
+  const [vf] = await s.query(`SELECT dispersion_mbps, train_packets, dispersion_low_confidence FROM visits WHERE crawl_id = ${c1.id} AND status = 'failed' LIMIT 1`);
+  assert.deepEqual({ ...vf }, { dispersion_mbps: null, train_packets: null, dispersion_low_confidence: null });
   const [p] = await s.query(`SELECT * FROM packet_train WHERE crawl_id = ${c1.id} AND node_id = '${hex(nid(1))}' AND packet_index = 2`);
   assert.equal(p!.arrival_ns, BigInt(T0 + 1) * 1_000_000n + 2n); assert.equal(p!.size, 1102);
   const [pr] = await s.query(`SELECT * FROM progress WHERE crawl_id = ${c1.id} AND discovered = 20`);
@@ -353,6 +357,29 @@ test('a schema-1 file (edges as a table) is migrated on open: same edges, new on
   assert.deepEqual((await edges()).at(-1), [c, hex(nid(3)), hex(nid(4)), 6]);
   const [{ n }] = await s.query<{ n: bigint }>('SELECT count(*) - count(DISTINCT ix) AS n FROM crawl_nodes') as [{ n: bigint }];
   assert.equal(Number(n), 0, 'numbers unique across old and new rows');
+  await s.close();
+});
+
+test('a schema-4 file gets the visits\' dispersion columns on open: old visits NULL, new ones filled', async () => {
+  const path = join(tmp, 'v4.duckdb');
+  let s = await Store.open(path, { flushIntervalMs: 3_600_000 });
+  const c = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  s.add(VISITS, visit(c, 1, T0, true));
+  await s.close();
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const inst = await DuckDBInstance.create(path);
+  const con = await inst.connect();
+  for (const col of ['dispersion_mbps', 'train_packets', 'dispersion_low_confidence']) await con.run(`ALTER TABLE visits DROP COLUMN ${col}`);
+  await con.run(`UPDATE meta SET value = '4' WHERE key = 'schema_version'`);
+  con.closeSync();
+  inst.closeSync();
+
+  s = await Store.open(path, { flushIntervalMs: 3_600_000 });
+  assert.equal((await s.query(`SELECT value FROM meta WHERE key = 'schema_version'`))[0]!.value, String(SCHEMA_VERSION));
+  s.add(VISITS, visit(c, 3, T0, true));
+  await s.flush();
+  const rows = await s.query(`SELECT node_id, dispersion_mbps, train_packets, dispersion_low_confidence FROM visits ORDER BY node_id`);
+  assert.deepEqual(rows.map((r) => [r.dispersion_mbps, r.train_packets, r.dispersion_low_confidence]), [[null, null, null], [48.25, 3, false]]);
   await s.close();
 });
 
