@@ -122,6 +122,31 @@ export async function rttFigure(store: Store, scope: Scope): Promise<Figure> {
   };
 }
 
+export async function dispersionFigure(store: Store, scope: Scope): Promise<Figure> {
+  // `network` here is the confidence class: distribution() splits by that column.
+  const values = `SELECT dispersion_mbps AS value, CASE WHEN dispersion_low_confidence THEN 'low confidence' ELSE '3+ packets' END AS network
+    FROM visits WHERE crawl_id IN (${inList(scope.crawlIds)}) AND dispersion_mbps IS NOT NULL AND dispersion_mbps > 0`;
+  // 0.001 Mbit/s: under any link a NODES reply crosses; keeps log10 finite.
+  const d = await distribution(store, values, 0.001);
+  const total = num(d.cdf.find((r) => r.network === 'all')?.n);
+  const classes = ['all', '3+ packets', 'low confidence'].filter((c) => c === 'all' || d.counts.has(c));
+  const colors = colorScale(classes, ['all', '3+ packets', 'low confidence']);
+  return {
+    id: 'dispersion', title: 'Reply-train dispersion rate',
+    definition: 'Per measured node, bytes of its NODES reply trains over their arrival spread (least-queued trains only), Mbit/s, log scale. A dispersion rate, not link capacity: the remote\'s pacing and encryption and our receive batching set the spacing too.',
+    n: `${fmtInt(total)} visits with a reply train of 2+ packets (${fmtInt(d.counts.get('3+ packets') ?? 0)} with 3+)`,
+    spec: total === 0 ? null : sideBySide([
+      lineChart({ data: cdfRows(d.cdf, classes, 'mbps'), x: { field: 'mbps', title: 'dispersion rate (Mbit/s)', scale: 'log' }, y: { field: 'share', title: 'share of visits ≤ x', format: '%' }, series: { field: 'network', title: 'train', colors }, width: 380, title: 'CDF' }),
+      histogram({ data: d.bins, lo: 'lo', hi: 'hi', count: 'count', xTitle: 'dispersion rate (Mbit/s)', yTitle: 'visits', xLog: true, width: 340, title: 'histogram' }),
+    ]),
+    missing: 'no visit in scope had a reply train of 2 or more packets',
+    tables: [
+      { name: 'dispersion-cdf', columns: ['train', 'share', 'mbps'], rows: cdfRows(d.cdf, classes, 'mbps').map((r) => ({ train: r.network, share: r.share, mbps: r.mbps })) as never },
+      { name: 'dispersion-histogram', columns: ['lo', 'hi', 'count'], rows: d.bins },
+    ],
+  };
+}
+
 export async function networkFigure(store: Store, scope: Scope): Promise<Figure> {
   const rows = await store.query<{ network: string; digest: string | null; all_n: bigint; measured_n: bigint }>(
     `WITH n AS (${nodeNetworkSql(scope)}),

@@ -7,7 +7,7 @@ import { UsageError } from '../util/errors.js';
 import { campaignStats } from './campaign-stats.js';
 import { activeFigure, churnFigure, sessionFigure } from './report-campaign.js';
 import {
-  accumulationFigure, clientFigure, densityFigure, failureFigure, networkFigure, rttFigure, statesFigure, trafficFigure, type Scope,
+  accumulationFigure, clientFigure, densityFigure, dispersionFigure, failureFigure, networkFigure, rttFigure, statesFigure, trafficFigure, type Scope,
 } from './report-figures.js';
 
 export interface ReportConfig {
@@ -65,7 +65,7 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
   try {
     const scope = await resolveScope(store, c);
     const figures: Figure[] = [];
-    const builders = [statesFigure, rttFigure, networkFigure, clientFigure, trafficFigure, accumulationFigure, failureFigure, densityFigure];
+    const builders = [statesFigure, rttFigure, dispersionFigure, networkFigure, clientFigure, trafficFigure, accumulationFigure, failureFigure, densityFigure];
     for (const b of builders) {
       figures.push(await b(store, scope));
       progress(`figure ${figures.length}: ${figures[figures.length - 1]!.id}`);

@@ -15,7 +15,7 @@ const PORT = 20000 + Math.floor(Math.random() * 20000);
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-report-'));
 const db = join(dir, 'demo.duckdb');
 const out = join(dir, 'report');
-const CRAWL_FIGURES = ['states', 'rtt', 'networks', 'clients', 'traffic', 'accumulation', 'failures', 'density'];
+const CRAWL_FIGURES = ['states', 'rtt', 'dispersion', 'networks', 'clients', 'traffic', 'accumulation', 'failures', 'density'];
 
 /** Debian's chromium; CI installs it, so there a missing browser fails the test instead of skipping it. */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
