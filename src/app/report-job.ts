@@ -5,6 +5,8 @@ import type { Figure } from '../report/figure.js';
 import { Store } from '../store/index.js';
 import { UsageError } from '../util/errors.js';
 import { campaignStats } from './campaign-stats.js';
+import type { GeoFiles } from './geo.js';
+import { geoFigures } from './report-geo.js';
 import { activeFigure, churnFigure, sessionFigure } from './report-campaign.js';
 import {
   accumulationFigure, clientFigure, densityFigure, dispersionFigure, failureFigure, networkFigure, rttFigure, statesFigure, trafficFigure, type Scope,
@@ -23,6 +25,8 @@ export interface ReportConfig {
   dbMemoryMB: number;
   /** Shown in the report's header. */
   toolVersion: string;
+  /** Country and AS figures from these range databases (see geo.ts); absent: none, and nothing is loaded. */
+  geo?: GeoFiles;
 }
 
 export interface ReportResult extends WrittenReport {
@@ -69,6 +73,10 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
     for (const b of builders) {
       figures.push(await b(store, scope));
       progress(`figure ${figures.length}: ${figures[figures.length - 1]!.id}`);
+    }
+    if (c.geo) {
+      figures.push(...(await geoFigures(store, scope, c.geo)));
+      progress('geo: 2 figures');
     }
     const campaignId = await campaignInScope(store, scope, c.campaignId);
     if (campaignId !== null) {

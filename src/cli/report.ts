@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { runReport } from '../app/report-job.js';
+import { defaultGeoCacheDir, ensureGeoFiles, geoFilesInDir } from '../app/geo.js';
 import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, parseSinceMs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
@@ -15,6 +16,9 @@ export const REPORT_FLAGS: FlagSpecs = {
   since: { type: 'string', help: 'report every crawl started since T: an ISO time (2026-12-01T00:00Z) or a duration ago (24h, 7d)', valueName: 'T' },
   campaign: { type: 'int', help: 'campaign figures for this campaign (default: the latest that ran a crawl in scope)', min: 1, max: FLAG_MAX.id, valueName: 'id' },
   window: { type: 'string', help: 'window of the campaign\'s entered/left figure', default: '24h', valueName: 'time' },
+  geo: { type: 'bool', help: 'add country and AS figures, from pinned ip-location-db databases (installed from npm into --geo-cache on first use)' },
+  'geo-dir': { type: 'string', help: 'with --geo: read the two CSVs from this folder instead', valueName: 'dir' },
+  'geo-cache': { type: 'string', help: 'with --geo: where the databases are installed', default: defaultGeoCacheDir(), valueName: 'dir' },
   out: { type: 'string', help: 'output folder: index.html, <figure>.svg/.png, <table>.csv (overwritten)', default: './report', valueName: 'dir' },
   'db-memory-mb': { type: 'int', help: 'DuckDB memory cap for the queries', default: REPORT_MEMORY_MB, min: 16, max: 1_048_576 },
 };
@@ -22,8 +26,9 @@ export const REPORT_FLAGS: FlagSpecs = {
 export const REPORT_HELP = formatHelp('dhtscope report --db FILE [--crawl N | --since T] [--out DIR]',
   'Writes the findings of a crawl (or of several, or of a monitor campaign) as a self-contained index.html\n' +
   '(opens from disk, no network), every figure as SVG and PNG, and the table behind each figure as CSV.\n' +
-  'Figures: node states over time, RTT, networks and forks, clients, traffic, accumulation, failure reasons,\n' +
-  'ID-space density; for a campaign also active nodes, entered/left per window and session length.', REPORT_FLAGS);
+  'Figures: node states over time, RTT, reply-train dispersion rate, networks and forks, clients, traffic,\n' +
+  'accumulation, failure reasons, ID-space density; with --geo countries and ASes; for a campaign also active\n' +
+  'nodes, entered/left per window and session length.', REPORT_FLAGS);
 
 export async function runReportCli(argv: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseArgs(argv, REPORT_FLAGS);
@@ -32,14 +37,18 @@ export async function runReportCli(argv: string[], io: CliIo): Promise<number> {
   const db = flags.db as string;
   if (!existsSync(db)) throw new UsageError('ERR_USAGE_NO_DB', `no database at ${db}`);
   if (flags.crawl !== undefined && flags.since !== undefined) throw new UsageError('ERR_USAGE_CONFLICT', '--crawl and --since exclude each other');
+  if (!flags.geo && (flags['geo-dir'] !== undefined)) throw new UsageError('ERR_USAGE_CONFLICT', '--geo-dir needs --geo');
+  const log = flags.json ? () => {} : (line: string) => io.err(line);
+  const geo = !flags.geo ? undefined
+    : flags['geo-dir'] !== undefined ? geoFilesInDir(flags['geo-dir'] as string) : await ensureGeoFiles(flags['geo-cache'] as string, log);
   const r = await runReport({
     dbPath: db, outDir: flags.out as string,
     ...(flags.crawl !== undefined ? { crawlId: flags.crawl as number } : {}),
     ...(flags.since !== undefined ? { sinceMs: parseSinceMs(flags.since as string, 'since', Date.now()) } : {}),
     ...(flags.campaign !== undefined ? { campaignId: flags.campaign as number } : {}),
     windowMs: parseDurationMs(flags.window as string, 'window'),
-    dbMemoryMB: flags['db-memory-mb'] as number, toolVersion: version(),
-  }, flags.json ? undefined : (line) => io.err(line));
+    dbMemoryMB: flags['db-memory-mb'] as number, toolVersion: version(), ...(geo ? { geo } : {}),
+  }, log);
   if (flags.json) io.out(toJson({ out: flags.out, crawlIds: r.crawlIds, campaignId: r.campaignId, figures: r.figures, files: r.files, renderMs: Math.round(r.renderMs), totalMs: Math.round(r.totalMs) }));
   else io.err(`wrote ${r.figures} figures, ${r.files.length} files to ${flags.out}/ (index.html) in ${(r.totalMs / 1000).toFixed(1)} s`);
   return 0;

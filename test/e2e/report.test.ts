@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
-import { assertPng } from '../helpers.js';
+import { assertPng, repoRoot } from '../helpers.js';
 
 const PORT = 20000 + Math.floor(Math.random() * 20000);
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-report-'));
@@ -94,6 +94,26 @@ describe('e2e: dhtscope report', () => {
     }
   });
 
+  it('adds country and AS figures with --geo, from the range databases given', async () => {
+    const geoOut = join(dir, 'geo');
+    const io = capture();
+    const fixtures = join(repoRoot(), 'test', 'fixtures', 'geo');
+    assert.equal(await main(['report', '--db', db, '--out', geoOut, '--geo', '--geo-dir', fixtures, '--json'], io), 0, io.errs.join('\n'));
+    assert.equal(JSON.parse(io.outs[0]!).figures, CRAWL_FIGURES.length + 2);
+    for (const f of ['geo-country', 'geo-as']) assertPng(readFileSync(join(geoOut, `${f}.png`)), 400);
+    const rows = (f: string) => new Map(readFileSync(join(geoOut, f), 'utf8').trimEnd().split('\n').slice(1).map((l) => {
+      const m = /^("(?:[^"]|"")*"|[^,]*),(\d+),(\d+)$/.exec(l)!;
+      return [m[1]!.replace(/^"|"$/g, ''), { records: Number(m[2]), measured: Number(m[3]) }];
+    }));
+    const cc = rows('geo-country.csv');
+    // 400 live nodes on 127.20.x.y: every measured node is in DE or US; the dead records are in no range.
+    assert.equal((cc.get('DE')?.measured ?? 0) + (cc.get('US')?.measured ?? 0), [...cc.values()].reduce((s, r) => s + r.measured, 0));
+    assert.ok((cc.get('DE')?.measured ?? 0) > 0 && (cc.get('US')?.measured ?? 0) > 0, JSON.stringify([...cc]));
+    assert.ok((cc.get('not listed (private or unrouted)')?.records ?? 0) >= 500, 'dead records are not listed');
+    const as = rows('geo-as.csv');
+    assert.ok((as.get('AS64512 Example Net, Inc.')?.measured ?? 0) >= 396, JSON.stringify([...as]));
+  });
+
   it('fails with one line and a non-zero exit on bad input', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['report', '--db', join(dir, 'none.duckdb')], /no database at/],
@@ -101,6 +121,8 @@ describe('e2e: dhtscope report', () => {
       [['report', '--db', db, '--since', 'yesterday'], /--since: "yesterday" is neither/],
       [['report', '--db', db, '--crawl', '1', '--since', '1h'], /exclude each other/],
       [['report', '--db', db, '--since', '2099-01-01T00:00Z'], /no crawl in .* started since 2099/],
+      [['report', '--db', db, '--geo-dir', dir], /--geo-dir needs --geo/],
+      [['report', '--db', db, '--geo', '--geo-dir', dir], /must hold geo-whois-asn-country-ipv4-num.csv/],
     ];
     for (const [argv, msg] of cases) {
       const io = capture();
