@@ -2,12 +2,15 @@
 // No indexes or foreign keys besides the primary keys: they would slow the appenders, and DuckDB's zone
 // maps serve the per-crawl scans the exports do.
 import { decodeEnr, enrFields, type Enr, type EnrFields } from '../enr/index.js';
-import { networkOf } from '../enr/networks.js';
+import { forkOf, knownDigests, networkOf, nextForkOf } from '../enr/networks.js';
 import { toHex } from '../util/bytes.js';
-import type { TableDecl, ViewDecl } from './columns.js';
+import { addColumnSql, type TableDecl, type ViewDecl } from './columns.js';
 
-/** 3: nodes_staging lost its merge generation (one writer thread merges it serially). 4: monitor campaigns. */
-export const SCHEMA_VERSION = 4;
+/**
+ * 3: nodes_staging lost its merge generation (one writer thread merges it serially). 4: monitor campaigns.
+ * 5: records name the eth2 fork and the next fork, and carry the custody group count.
+ */
+export const SCHEMA_VERSION = 5;
 
 const CRAWL_ID = { type: 'INTEGER', doc: 'the crawl (`crawls.id`)' } as const;
 const NODE_ID = { type: 'VARCHAR', id: true, doc: 'node ID, 64 lowercase hex characters' } as const;
@@ -158,7 +161,8 @@ function fromRecord<T extends TableDecl['columns'][string]['type']>(type: T, doc
 export const RECORDS = {
   name: 'records', batched: true,
   doc: 'Each distinct (node, seq) record received in a crawl, written once, after its signature checked out. ' +
-    'Only `raw` is sent by the crawler; the other record columns are decoded from it by the writer.',
+    'Only `raw` is sent by the crawler; the other record columns are decoded from it by the writer. ' +
+    'In rows written before schema 5, `nfd`, `nfd_fork` and `cgc` are NULL.',
   derive: { column: 'raw', decode: decodeRecord },
   columns: {
     crawl_id: CRAWL_ID,
@@ -183,6 +187,11 @@ export const RECORDS = {
     keys: fromRecord('VARCHAR', 'record keys present, comma-separated', (s) => s.f.keys.join(',')),
     network: fromRecord('VARCHAR', 'network: the eth2 digest\'s name (`mainnet`, …), `eth2:<digest>`, `opstack:<chain>`, `portal`, `execution` or `other`', (s) => networkOf(s.f)),
     first_seen: { type: 'TIMESTAMP', doc: 'when this (node, seq) was first received' },
+    // Added in schema 5, after first_seen: where the migration's ALTER TABLE puts them.
+    fork: fromRecord('VARCHAR', 'fork of the eth2 digest, with its blob-parameter-only step: `fulu`, `fulu+bpo1`; NULL for unknown digests', (s) => forkOf(s.f)),
+    nfd: fromRecord('VARCHAR', '`nfd` next fork digest, 8 hex (`00000000`: none scheduled)', (s) => s.f.nfd ?? null),
+    nfd_fork: fromRecord('VARCHAR', 'network and fork of `nfd`: `mainnet/fulu+bpo2`; NULL when all zero or unknown', (s) => nextForkOf(s.f)),
+    cgc: fromRecord('INTEGER', '`cgc` custody group count (PeerDAS)', (s) => s.f.cgc ?? null),
   },
 } as const satisfies TableDecl;
 
@@ -311,5 +320,14 @@ export const MIGRATIONS: ReadonlyArray<{ to: number; sql: readonly string[] }> =
     // Monitor campaigns: their tables are created on open; crawls name the campaign that ran them.
     to: 4,
     sql: [`ALTER TABLE crawls ADD COLUMN IF NOT EXISTS campaign_id INTEGER`],
+  },
+  {
+    // Fork names, nfd and cgc. Older rows get their fork from the stored digest; nfd and cgc were never stored.
+    to: 5,
+    sql: [
+      ...(['fork', 'nfd', 'nfd_fork', 'cgc'] as const).map((c) => addColumnSql(RECORDS, c)),
+      `UPDATE records SET fork = k.stage FROM (VALUES ${knownDigests().map((d) => `('${d.digest}', '${d.stage}')`).join(', ')}) k(digest, stage)
+        WHERE records.eth2_fork_digest = k.digest`,
+    ],
   },
 ];
