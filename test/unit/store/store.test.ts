@@ -177,6 +177,7 @@ test('crawl round-trips through close and reopen; nodes upsert across crawls', a
   const n1 = ex.find((n) => n.node_id === hex(nid(1)))!;
   assert.equal(n1.status, 'measured'); assert.equal(n1.seq, 1n); assert.equal(n1.rtt_ms, 13.5); assert.equal(n1.rtt2_ms, 30.25);
   assert.equal(n1.c, null); assert.equal(n1.eth2_fork_digest, 'b5303f2a'); assert.equal(Number(n1.first_seen), T0 + 1);
+  assert.equal(n1.network, 'mainnet'); assert.equal(n1.fork, 'phase0');
   assert.equal(ex.find((n) => n.node_id === hex(nid(9)))!.status, 'discovered');
   assert.equal(ex.filter((n) => n.status === 'discovered').length, 30);
   const vx = await s.exportRows('visits', c1.id);
@@ -198,7 +199,7 @@ test('crawl round-trips through close and reopen; nodes upsert across crawls', a
     }
   }
   const csvHead = readFileSync(join(tmp, `it's-nodes.csv`), 'utf8').split('\n')[0];
-  assert.equal(csvHead, 'node_id,enr,seq,ip,udp,tcp,status,error,rtt_ms,rtt2_ms,eth2_fork_digest,network,client,c,attnets,keys,first_seen,last_seen');
+  assert.equal(csvHead, 'node_id,enr,seq,ip,udp,tcp,status,error,rtt_ms,rtt2_ms,eth2_fork_digest,network,fork,client,c,attnets,keys,first_seen,last_seen');
   const nd = readFileSync(join(tmp, `it's-visits.ndjson`), 'utf8').trim().split('\n');
   assert.equal(JSON.parse(nd[0]!).status, 'failed');
 
@@ -384,12 +385,18 @@ async function forkColumns(s: Store, crawl: number): Promise<Record<string, unkn
 }
 const FORK_WANT = FORK_CASES.map(({ raw: _r, ...cols }) => cols);
 
-test('records name the fork and next fork and carry cgc; unknown digests keep their hex', async () => {
+test('records name the fork and next fork and carry cgc; unknown digests keep their hex; the nodes export has the fork', async () => {
   const s = await Store.open(':memory:', { flushIntervalMs: 3_600_000 });
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
   FORK_CASES.forEach((c, k) => s.add(RECORDS, { crawl_id: id, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
   await s.flush();
   assert.deepEqual(await forkColumns(s, id), FORK_WANT);
+  const ex = await s.exportRows('nodes', id);
+  assert.equal(ex.length, FORK_CASES.length);
+  assert.deepEqual(Object.keys(ex[0]!).slice(11, 13), ['network', 'fork'], 'fork next to network');
+  assert.equal(ex.find((n) => n.node_id === hex(nid(0)))!.fork, 'fulu+bpo1');
+  assert.equal(ex.find((n) => n.node_id === hex(nid(1)))!.fork, 'fulu+bpo2');
+  assert.equal(ex.find((n) => n.node_id === hex(nid(2)))!.fork, null);
   await s.close();
 });
 
