@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { fromHex, toHex } from '../util/bytes.js';
 import type { EnrFields } from './fields.js';
-import { blobParamsAt, computeForkDigest, type BlobParams } from './fork-digest.js';
+import { blobParamsAt, computeForkDigest, FORK_DIGEST_SIZE, type BlobParams } from './fork-digest.js';
 
 /** The first fork whose digest carries the blob-parameter mask (EIP-7892); later forks keep it. */
 const FIRST_MASKED_FORK = 'fulu';
 /** `nfd` when no fork is scheduled. */
-const NO_NEXT_FORK = '00000000';
+const NO_NEXT_FORK = '00'.repeat(FORK_DIGEST_SIZE);
 
 /** What the digests need of one entry of data/eth2-networks.json's `networks[]`. */
 export interface NetworkParams {
