@@ -358,75 +358,6 @@ test('a schema-1 file (edges as a table) is migrated on open: same edges, new on
   await s.close();
 });
 
-/** A signed record with the given eth2 fork digest, and nfd and cgc when given. */
-function forkRecord(i: number, digest: string | null, extra: { nfd?: string; cgc?: number; c?: string } = {}): Uint8Array {
-  const sk = new Uint8Array(32).fill(9);
-  new DataView(sk.buffer).setUint32(0, i + 1);
-  const kv: Record<string, EnrValue> = {};
-  if (digest !== null) kv.eth2 = Uint8Array.of(...Buffer.from(digest, 'hex'), 6, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255);
-  if (extra.nfd) kv.nfd = Uint8Array.from(Buffer.from(extra.nfd, 'hex'));
-  if (extra.cgc !== undefined) kv.cgc = extra.cgc;
-  if (extra.c) kv.c = extra.c;
-  return createEnr(sk, 1n, kv).raw;
-}
-
-const FORK_CASES = [
-  { raw: forkRecord(1, 'cb0d1acc', { nfd: '8c9f62fe', cgc: 8 }), network: 'mainnet', fork: 'fulu+bpo1', nfd: '8c9f62fe', nfd_fork: 'mainnet/fulu+bpo2', cgc: 8 },
-  { raw: forkRecord(2, '8c9f62fe', { nfd: '00000000', cgc: 128 }), network: 'mainnet', fork: 'fulu+bpo2', nfd: '00000000', nfd_fork: null, cgc: 128 },
-  { raw: forkRecord(3, '0badf00d', { nfd: '12345678' }), network: 'eth2:0badf00d', fork: null, nfd: '12345678', nfd_fork: null, cgc: null },
-  { raw: forkRecord(4, null, { c: 'trin' }), network: 'portal', fork: null, nfd: null, nfd_fork: null, cgc: null },
-];
-
-/** The fork columns of FORK_CASES' rows in a crawl, in FORK_CASES order (case k is node k). */
-async function forkColumns(s: Store, crawl: number): Promise<Record<string, unknown>[]> {
-  const rows = await s.query(`SELECT node_id, network, fork, nfd, nfd_fork, cgc FROM records WHERE crawl_id = ${crawl}`);
-  const byId = new Map(rows.map(({ node_id, ...cols }) => [node_id, cols]));
-  return FORK_CASES.map((_, k) => byId.get(hex(nid(k)))!);
-}
-const FORK_WANT = FORK_CASES.map(({ raw: _r, ...cols }) => cols);
-
-test('records name the fork and next fork and carry cgc; unknown digests keep their hex; the nodes export has the fork', async () => {
-  const s = await Store.open(':memory:', { flushIntervalMs: 3_600_000 });
-  const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
-  FORK_CASES.forEach((c, k) => s.add(RECORDS, { crawl_id: id, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
-  await s.flush();
-  assert.deepEqual(await forkColumns(s, id), FORK_WANT);
-  const ex = await s.exportRows('nodes', id);
-  assert.equal(ex.length, FORK_CASES.length);
-  assert.deepEqual(Object.keys(ex[0]!).slice(11, 13), ['network', 'fork'], 'fork next to network');
-  assert.equal(ex.find((n) => n.node_id === hex(nid(0)))!.fork, 'fulu+bpo1');
-  assert.equal(ex.find((n) => n.node_id === hex(nid(1)))!.fork, 'fulu+bpo2');
-  assert.equal(ex.find((n) => n.node_id === hex(nid(2)))!.fork, null);
-  await s.close();
-});
-
-test('a schema-4 file gains the fork columns on open: old rows get their fork from the digest, new rows everything', async () => {
-  const path = join(tmp, 'v4.duckdb');
-  const s4 = await Store.open(path, { flushIntervalMs: 3_600_000 });
-  const c1 = await s4.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
-  FORK_CASES.forEach((c, k) => s4.add(RECORDS, { crawl_id: c1, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
-  await s4.close();
-  // Take the file back to schema 4: the records table as it was, without the four columns.
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const inst = await DuckDBInstance.create(path);
-  const con = await inst.connect();
-  for (const c of ['fork', 'nfd', 'nfd_fork', 'cgc']) await con.run(`ALTER TABLE records DROP COLUMN ${c}`);
-  await con.run(`UPDATE meta SET value = '4' WHERE key = 'schema_version'`);
-  con.closeSync(); inst.closeSync();
-
-  const s = await Store.open(path, { flushIntervalMs: 3_600_000 });
-  assert.equal((await s.query(`SELECT value FROM meta WHERE key = 'schema_version'`))[0]!.value, String(SCHEMA_VERSION));
-  assert.equal(SCHEMA_VERSION, 5);
-  const old = await forkColumns(s, c1);
-  assert.deepEqual(old.map((r) => r.fork), ['fulu+bpo1', 'fulu+bpo2', null, null]);
-  assert.ok(old.every((r) => r.nfd === null && r.nfd_fork === null && r.cgc === null), 'never stored before schema 5');
-  const c2 = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
-  FORK_CASES.forEach((c, k) => s.add(RECORDS, { crawl_id: c2, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
-  await s.flush();
-  assert.deepEqual(await forkColumns(s, c2), FORK_WANT);
-  await s.close();
-});
-
 test('a failed flush keeps its rows (a drain is one transaction: all of it) and a retry writes them', async () => {
   const s = await Store.open(join(tmp, 'retry.duckdb'), { flushIntervalMs: 3_600_000 });
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
@@ -591,4 +522,72 @@ test('a full batch takes every open batch with it: an edge never reaches the fil
   } finally {
     await s.close();
   }
+});
+
+/** A signed record with the given eth2 fork digest, and nfd and cgc when given. */
+function forkRecord(i: number, digest: string | null, extra: { nfd?: string; cgc?: number; c?: string } = {}): Uint8Array {
+  const sk = new Uint8Array(32).fill(9);
+  new DataView(sk.buffer).setUint32(0, i + 1);
+  const kv: Record<string, EnrValue> = {};
+  if (digest !== null) kv.eth2 = Uint8Array.of(...Buffer.from(digest, 'hex'), 6, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255);
+  if (extra.nfd) kv.nfd = Uint8Array.from(Buffer.from(extra.nfd, 'hex'));
+  if (extra.cgc !== undefined) kv.cgc = extra.cgc;
+  if (extra.c) kv.c = extra.c;
+  return createEnr(sk, 1n, kv).raw;
+}
+
+const FORK_CASES = [
+  { raw: forkRecord(1, 'cb0d1acc', { nfd: '8c9f62fe', cgc: 8 }), network: 'mainnet', fork: 'fulu+bpo1', nfd: '8c9f62fe', nfd_fork: 'mainnet/fulu+bpo2', cgc: 8 },
+  { raw: forkRecord(2, '8c9f62fe', { nfd: '00000000', cgc: 128 }), network: 'mainnet', fork: 'fulu+bpo2', nfd: '00000000', nfd_fork: null, cgc: 128 },
+  { raw: forkRecord(3, '0badf00d', { nfd: '12345678' }), network: 'eth2:0badf00d', fork: null, nfd: '12345678', nfd_fork: null, cgc: null },
+  { raw: forkRecord(4, null, { c: 'trin' }), network: 'portal', fork: null, nfd: null, nfd_fork: null, cgc: null },
+];
+
+/** The fork columns of FORK_CASES' rows in a crawl, in FORK_CASES order (case k is node k). */
+async function forkColumns(s: Store, crawl: number): Promise<Record<string, unknown>[]> {
+  const rows = await s.query(`SELECT node_id, network, fork, nfd, nfd_fork, cgc FROM records WHERE crawl_id = ${crawl}`);
+  const byId = new Map(rows.map(({ node_id, ...cols }) => [node_id, cols]));
+  return FORK_CASES.map((_, k) => byId.get(hex(nid(k)))!);
+}
+const FORK_WANT = FORK_CASES.map(({ raw: _r, ...cols }) => cols);
+
+test('records name the fork and next fork and carry cgc; unknown digests keep their hex; the nodes export has the fork', async () => {
+  const s = await Store.open(':memory:', { flushIntervalMs: 3_600_000 });
+  const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  FORK_CASES.forEach((c, k) => s.add(RECORDS, { crawl_id: id, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
+  await s.flush();
+  assert.deepEqual(await forkColumns(s, id), FORK_WANT);
+  const ex = await s.exportRows('nodes', id);
+  assert.equal(ex.length, FORK_CASES.length);
+  assert.deepEqual(Object.keys(ex[0]!).slice(11, 13), ['network', 'fork'], 'fork next to network');
+  assert.equal(ex.find((n) => n.node_id === hex(nid(0)))!.fork, 'fulu+bpo1');
+  assert.equal(ex.find((n) => n.node_id === hex(nid(1)))!.fork, 'fulu+bpo2');
+  assert.equal(ex.find((n) => n.node_id === hex(nid(2)))!.fork, null);
+  await s.close();
+});
+
+test('a schema-4 file gains the fork columns on open: old rows get their fork from the digest, new rows everything', async () => {
+  const path = join(tmp, 'v4-records.duckdb');
+  const s4 = await Store.open(path, { flushIntervalMs: 3_600_000 });
+  const c1 = await s4.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  FORK_CASES.forEach((c, k) => s4.add(RECORDS, { crawl_id: c1, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
+  await s4.close();
+  // Take the file back to schema 4: the records table as it was, without the four columns.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const inst = await DuckDBInstance.create(path);
+  const con = await inst.connect();
+  for (const c of ['fork', 'nfd', 'nfd_fork', 'cgc']) await con.run(`ALTER TABLE records DROP COLUMN ${c}`);
+  await con.run(`UPDATE meta SET value = '4' WHERE key = 'schema_version'`);
+  con.closeSync(); inst.closeSync();
+
+  const s = await Store.open(path, { flushIntervalMs: 3_600_000 });
+  assert.equal((await s.query(`SELECT value FROM meta WHERE key = 'schema_version'`))[0]!.value, String(SCHEMA_VERSION));
+  const old = await forkColumns(s, c1);
+  assert.deepEqual(old.map((r) => r.fork), ['fulu+bpo1', 'fulu+bpo2', null, null]);
+  assert.ok(old.every((r) => r.nfd === null && r.nfd_fork === null && r.cgc === null), 'never stored before schema 5');
+  const c2 = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  FORK_CASES.forEach((c, k) => s.add(RECORDS, { crawl_id: c2, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
+  await s.flush();
+  assert.deepEqual(await forkColumns(s, c2), FORK_WANT);
+  await s.close();
 });
