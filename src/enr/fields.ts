@@ -1,11 +1,11 @@
 import { toHex } from '../util/bytes.js';
 import { rlpEncode, type RlpItem } from '../wire/rlp.js';
 import type { Enr } from './enr.js';
+import { FORK_DIGEST_SIZE } from './fork-digest.js';
 
 const IPV4_SIZE = 4;
 const IPV6_SIZE = 16;
 const ETH2_SIZE = 16; // fork_digest(4) | next_fork_version(4) | next_fork_epoch(8, LE)
-const FORK_DIGEST_SIZE = 4;
 const ATTNETS_SIZE = 8; // SSZ Bitvector[64]
 const SYNCNETS_SIZE = 1; // SSZ Bitvector[4]
 const MAX_PORT = 65535;

@@ -102,6 +102,16 @@ export function createTableSql(t: TableDecl): string {
   return `CREATE TABLE IF NOT EXISTS ${t.name} (\n${cols.join(',\n')}\n)`;
 }
 
+/**
+ * ALTER TABLE for a column added to a declaration, for a migration. Only nullable columns: rows already there
+ * get NULL. Declare the column last, where ALTER puts it, since appenders fill columns by position.
+ */
+export function addColumnSql(t: TableDecl, name: string): string {
+  const c = t.columns[name];
+  if (!c?.nullable) throw new Error(`${t.name}.${name}: only a declared nullable column can be added to existing rows`);
+  return `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS ${name} ${c.type}`;
+}
+
 /** The schema reference for a set of tables, as Markdown (docs/schema.md is this, checked by a test). */
 export function schemaMarkdown(tables: readonly TableDecl[], views: readonly ViewDecl[]): string {
   const out: string[] = [];

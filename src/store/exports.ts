@@ -39,7 +39,7 @@ function nodesExportSql(c: number, msTimes: boolean): string {
       coalesce(rec.ip, vis.ip) AS ip, coalesce(rec.udp, vis.udp) AS udp, rec.tcp,
       coalesce(vis.status, 'discovered') AS status, vis.error,
       vis.rtt1_ms AS rtt_ms, vis.rtt2_ms,
-      rec.eth2_fork_digest, rec.network, rec.client, rec.c, rec.attnets, rec.keys,
+      rec.eth2_fork_digest, rec.network, rec.fork, rec.client, rec.c, rec.attnets, rec.keys,
       ${t('first_seen')}, ${t('last_seen')}
     FROM ids
     LEFT JOIN rec ON rec.node_id = ids.node_id

@@ -2,13 +2,14 @@
 // No indexes or foreign keys besides the primary keys: they would slow the appenders, and DuckDB's zone
 // maps serve the per-crawl scans the exports do.
 import { decodeEnr, enrFields, type Enr, type EnrFields } from '../enr/index.js';
-import { networkOf } from '../enr/networks.js';
+import { forkOf, knownDigests, networkOf, nextForkOf } from '../enr/networks.js';
 import { toHex } from '../util/bytes.js';
-import type { TableDecl, ViewDecl } from './columns.js';
+import { addColumnSql, type TableDecl, type ViewDecl } from './columns.js';
 
 /**
  * 3: nodes_staging lost its merge generation (one writer thread merges it serially). 4: monitor campaigns.
- * 6: visits carry the reply-train dispersion rate.
+ * 5: records name the eth2 fork and the next fork, and carry the custody group count. 6: visits carry the
+ * reply-train dispersion rate.
  */
 export const SCHEMA_VERSION = 6;
 
@@ -161,7 +162,8 @@ function fromRecord<T extends TableDecl['columns'][string]['type']>(type: T, doc
 export const RECORDS = {
   name: 'records', batched: true,
   doc: 'Each distinct (node, seq) record received in a crawl, written once, after its signature checked out. ' +
-    'Only `raw` is sent by the crawler; the other record columns are decoded from it by the writer.',
+    'Only `raw` is sent by the crawler; the other record columns are decoded from it by the writer. ' +
+    'In rows written before schema 5, `nfd`, `nfd_fork` and `cgc` are NULL.',
   derive: { column: 'raw', decode: decodeRecord },
   columns: {
     crawl_id: CRAWL_ID,
@@ -186,6 +188,11 @@ export const RECORDS = {
     keys: fromRecord('VARCHAR', 'record keys present, comma-separated', (s) => s.f.keys.join(',')),
     network: fromRecord('VARCHAR', 'network: the eth2 digest\'s name (`mainnet`, …), `eth2:<digest>`, `opstack:<chain>`, `portal`, `execution` or `other`', (s) => networkOf(s.f)),
     first_seen: { type: 'TIMESTAMP', doc: 'when this (node, seq) was first received' },
+    // Added in schema 5, after first_seen: where the migration's ALTER TABLE puts them.
+    fork: fromRecord('VARCHAR', 'fork of the eth2 digest, with its blob-parameter-only step: `fulu`, `fulu+bpo1`; NULL for unknown digests', (s) => forkOf(s.f)),
+    nfd: fromRecord('VARCHAR', '`nfd` next fork digest, 8 hex (`00000000`: none scheduled)', (s) => s.f.nfd ?? null),
+    nfd_fork: fromRecord('VARCHAR', 'network and fork of `nfd`: `mainnet/fulu+bpo2`; NULL when all zero or unknown', (s) => nextForkOf(s.f)),
+    cgc: fromRecord('INTEGER', '`cgc` custody group count (PeerDAS)', (s) => s.f.cgc ?? null),
   },
 } as const satisfies TableDecl;
 
@@ -319,12 +326,17 @@ export const MIGRATIONS: ReadonlyArray<{ to: number; sql: readonly string[] }> =
     sql: [`ALTER TABLE crawls ADD COLUMN IF NOT EXISTS campaign_id INTEGER`],
   },
   {
+    // Fork names, nfd and cgc. Older rows get their fork from the stored digest; nfd and cgc were never stored.
+    to: 5,
+    sql: [
+      ...(['fork', 'nfd', 'nfd_fork', 'cgc'] as const).map((c) => addColumnSql(RECORDS, c)),
+      `UPDATE records SET fork = k.stage FROM (VALUES ${knownDigests().map((d) => `('${d.digest}', '${d.stage}')`).join(', ')}) k(digest, stage)
+        WHERE records.eth2_fork_digest = k.digest`,
+    ],
+  },
+  {
     // Visits carry the reply-train dispersion rate; older visits have none.
     to: 6,
-    sql: [
-      `ALTER TABLE visits ADD COLUMN IF NOT EXISTS dispersion_mbps DOUBLE`,
-      `ALTER TABLE visits ADD COLUMN IF NOT EXISTS train_packets INTEGER`,
-      `ALTER TABLE visits ADD COLUMN IF NOT EXISTS dispersion_low_confidence BOOLEAN`,
-    ],
+    sql: (['dispersion_mbps', 'train_packets', 'dispersion_low_confidence'] as const).map((c) => addColumnSql(VISITS, c)),
   },
 ];

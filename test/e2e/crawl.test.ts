@@ -1,11 +1,12 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimnet, type Simnet } from '../../src/simnet/simnet.js';
 import { runCrawlJob } from '../../src/app/crawl-job.js';
 import { compareWithTruth } from '../../src/app/truth-compare.js';
+import { lookupForkDigest } from '../../src/enr/networks.js';
 import { Store } from '../../src/store/index.js';
 import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
@@ -79,6 +80,14 @@ describe('e2e: crawl a simnet into DuckDB and check coverage against the truth',
       const eio = capture();
       assert.equal(await main(['export', '--db', db, '--what', 'nodes', '--format', fmt, '--out', f], eio), 0, eio.errs.join('\n'));
       assert.ok(statSync(f).size > 1000, `${fmt} export is empty`);
+    }
+    // Simnet records advertise today's digests: each names its network and fork.
+    const rows = readFileSync(join(dir, 'nodes.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, string | null>);
+    const eth2 = rows.filter((r) => r.eth2_fork_digest);
+    assert.ok(eth2.length > 100, `${eth2.length} eth2 nodes exported`);
+    for (const r of eth2) {
+      const d = lookupForkDigest(r.eth2_fork_digest!);
+      assert.deepEqual([r.network, r.fork], [d!.network, d!.stage], r.node_id!);
     }
   });
 

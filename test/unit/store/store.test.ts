@@ -8,7 +8,7 @@ import {
   DEFAULT_DUCKDB_MEMORY_MB, EDGE_IX, PACKET_TRAIN, PROGRESS, RECORDS, SCHEMA_VERSION, Store, StoreError, VISITS, type InputRow,
 } from '../../../src/store/index.js';
 import { DUCKDB_ALLOCATOR_CONF } from '../../../src/store/allocator.js';
-import { createEnr } from '../../../src/enr/index.js';
+import { createEnr, type EnrValue } from '../../../src/enr/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dhtscope-store-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -143,7 +143,8 @@ test('crawl round-trips through close and reopen; nodes upsert across crawls', a
   assert.equal(r.eth2_next_fork_version, '05000000'); assert.equal(r.eth2_next_fork_epoch, 18446744073709551615n);
   assert.equal(r.attnets, 'ffffffffffffffff'); assert.equal(r.syncnets, '0f'); assert.equal(r.client, null); assert.equal(r.c, 'teku');
   assert.equal(r.opstack_chain_id, null); assert.equal(r.opstack_version, null); assert.equal(r.keys, 'attnets,c,eth2,id,ip,secp256k1,syncnets,tcp,udp');
-  assert.match(r.network as string, /^(mainnet|eth2:b5303f2a|[a-z]+)$/); assert.equal(Number(r.fs), T0 + 16);
+  assert.equal(r.network, 'mainnet'); assert.equal(r.fork, 'phase0'); assert.equal(r.nfd, null); assert.equal(r.nfd_fork, null);
+  assert.equal(r.cgc, null); assert.equal(Number(r.fs), T0 + 16);
   const [r3] = await s.query(`SELECT tcp, c FROM records WHERE crawl_id = ${c1.id} AND node_id = '${hex(nid(3))}'`);
   assert.equal(r3!.tcp, null); assert.equal(r3!.c, null);
 
@@ -180,6 +181,7 @@ test('crawl round-trips through close and reopen; nodes upsert across crawls', a
   const n1 = ex.find((n) => n.node_id === hex(nid(1)))!;
   assert.equal(n1.status, 'measured'); assert.equal(n1.seq, 1n); assert.equal(n1.rtt_ms, 13.5); assert.equal(n1.rtt2_ms, 30.25);
   assert.equal(n1.c, null); assert.equal(n1.eth2_fork_digest, 'b5303f2a'); assert.equal(Number(n1.first_seen), T0 + 1);
+  assert.equal(n1.network, 'mainnet'); assert.equal(n1.fork, 'phase0');
   assert.equal(ex.find((n) => n.node_id === hex(nid(9)))!.status, 'discovered');
   assert.equal(ex.filter((n) => n.status === 'discovered').length, 30);
   const vx = await s.exportRows('visits', c1.id);
@@ -201,7 +203,7 @@ test('crawl round-trips through close and reopen; nodes upsert across crawls', a
     }
   }
   const csvHead = readFileSync(join(tmp, `it's-nodes.csv`), 'utf8').split('\n')[0];
-  assert.equal(csvHead, 'node_id,enr,seq,ip,udp,tcp,status,error,rtt_ms,rtt2_ms,eth2_fork_digest,network,client,c,attnets,keys,first_seen,last_seen');
+  assert.equal(csvHead, 'node_id,enr,seq,ip,udp,tcp,status,error,rtt_ms,rtt2_ms,eth2_fork_digest,network,fork,client,c,attnets,keys,first_seen,last_seen');
   const nd = readFileSync(join(tmp, `it's-visits.ndjson`), 'utf8').trim().split('\n');
   assert.equal(JSON.parse(nd[0]!).status, 'failed');
 
@@ -547,4 +549,72 @@ test('a full batch takes every open batch with it: an edge never reaches the fil
   } finally {
     await s.close();
   }
+});
+
+/** A signed record with the given eth2 fork digest, and nfd and cgc when given. */
+function forkRecord(i: number, digest: string | null, extra: { nfd?: string; cgc?: number; c?: string } = {}): Uint8Array {
+  const sk = new Uint8Array(32).fill(9);
+  new DataView(sk.buffer).setUint32(0, i + 1);
+  const kv: Record<string, EnrValue> = {};
+  if (digest !== null) kv.eth2 = Uint8Array.of(...Buffer.from(digest, 'hex'), 6, 0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255);
+  if (extra.nfd) kv.nfd = Uint8Array.from(Buffer.from(extra.nfd, 'hex'));
+  if (extra.cgc !== undefined) kv.cgc = extra.cgc;
+  if (extra.c) kv.c = extra.c;
+  return createEnr(sk, 1n, kv).raw;
+}
+
+const FORK_CASES = [
+  { raw: forkRecord(1, 'cb0d1acc', { nfd: '8c9f62fe', cgc: 8 }), network: 'mainnet', fork: 'fulu+bpo1', nfd: '8c9f62fe', nfd_fork: 'mainnet/fulu+bpo2', cgc: 8 },
+  { raw: forkRecord(2, '8c9f62fe', { nfd: '00000000', cgc: 128 }), network: 'mainnet', fork: 'fulu+bpo2', nfd: '00000000', nfd_fork: null, cgc: 128 },
+  { raw: forkRecord(3, '0badf00d', { nfd: '12345678' }), network: 'eth2:0badf00d', fork: null, nfd: '12345678', nfd_fork: null, cgc: null },
+  { raw: forkRecord(4, null, { c: 'trin' }), network: 'portal', fork: null, nfd: null, nfd_fork: null, cgc: null },
+];
+
+/** The fork columns of FORK_CASES' rows in a crawl, in FORK_CASES order (case k is node k). */
+async function forkColumns(s: Store, crawl: number): Promise<Record<string, unknown>[]> {
+  const rows = await s.query(`SELECT node_id, network, fork, nfd, nfd_fork, cgc FROM records WHERE crawl_id = ${crawl}`);
+  const byId = new Map(rows.map(({ node_id, ...cols }) => [node_id, cols]));
+  return FORK_CASES.map((_, k) => byId.get(hex(nid(k)))!);
+}
+const FORK_WANT = FORK_CASES.map(({ raw: _r, ...cols }) => cols);
+
+test('records name the fork and next fork and carry cgc; unknown digests keep their hex; the nodes export has the fork', async () => {
+  const s = await Store.open(':memory:', { flushIntervalMs: 3_600_000 });
+  const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  FORK_CASES.forEach((c, k) => s.add(RECORDS, { crawl_id: id, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
+  await s.flush();
+  assert.deepEqual(await forkColumns(s, id), FORK_WANT);
+  const ex = await s.exportRows('nodes', id);
+  assert.equal(ex.length, FORK_CASES.length);
+  assert.deepEqual(Object.keys(ex[0]!).slice(11, 13), ['network', 'fork'], 'fork next to network');
+  assert.equal(ex.find((n) => n.node_id === hex(nid(0)))!.fork, 'fulu+bpo1');
+  assert.equal(ex.find((n) => n.node_id === hex(nid(1)))!.fork, 'fulu+bpo2');
+  assert.equal(ex.find((n) => n.node_id === hex(nid(2)))!.fork, null);
+  await s.close();
+});
+
+test('a schema-4 file gains the fork columns on open: old rows get their fork from the digest, new rows everything', async () => {
+  const path = join(tmp, 'v4-records.duckdb');
+  const s4 = await Store.open(path, { flushIntervalMs: 3_600_000 });
+  const c1 = await s4.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  FORK_CASES.forEach((c, k) => s4.add(RECORDS, { crawl_id: c1, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
+  await s4.close();
+  // Take the file back to schema 4: the records table as it was, without the four columns.
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const inst = await DuckDBInstance.create(path);
+  const con = await inst.connect();
+  for (const c of ['fork', 'nfd', 'nfd_fork', 'cgc']) await con.run(`ALTER TABLE records DROP COLUMN ${c}`);
+  await con.run(`UPDATE meta SET value = '4' WHERE key = 'schema_version'`);
+  con.closeSync(); inst.closeSync();
+
+  const s = await Store.open(path, { flushIntervalMs: 3_600_000 });
+  assert.equal((await s.query(`SELECT value FROM meta WHERE key = 'schema_version'`))[0]!.value, String(SCHEMA_VERSION));
+  const old = await forkColumns(s, c1);
+  assert.deepEqual(old.map((r) => r.fork), ['fulu+bpo1', 'fulu+bpo2', null, null]);
+  assert.ok(old.every((r) => r.nfd === null && r.nfd_fork === null && r.cgc === null), 'never stored before schema 5');
+  const c2 = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
+  FORK_CASES.forEach((c, k) => s.add(RECORDS, { crawl_id: c2, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
+  await s.flush();
+  assert.deepEqual(await forkColumns(s, c2), FORK_WANT);
+  await s.close();
 });

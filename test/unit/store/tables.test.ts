@@ -4,11 +4,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TableBuffer } from '../../../src/store/batch.js';
-import { createTableSql, type TableDecl } from '../../../src/store/columns.js';
+import { addColumnSql, createTableSql, type TableDecl } from '../../../src/store/columns.js';
 import { DuckDbBackend } from '../../../src/store/duckdb.js';
 import { tableExportSql } from '../../../src/store/exports.js';
 import { schemaDoc } from '../../../src/store/schema-doc.js';
-import { META, RECORDS, TABLES } from '../../../src/store/tables.js';
+import { META, MIGRATIONS, RECORDS, SCHEMA_VERSION, TABLES } from '../../../src/store/tables.js';
 import { repoRoot } from '../../helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dhtscope-tables-'));
@@ -53,6 +53,20 @@ test('a column added to a declaration alone is created, filled from the row by n
 test('DDL comes from the declaration: types, NOT NULL unless nullable, primary keys', () => {
   assert.equal(createTableSql(PROBES), 'CREATE TABLE IF NOT EXISTS probes (\n  crawl_id INTEGER NOT NULL,\n  node_id VARCHAR NOT NULL,\n  rtt_ms DOUBLE\n)');
   assert.match(createTableSql(META), /PRIMARY KEY \(key\)/);
+});
+
+test('a migration adds a declared nullable column as declared; a NOT NULL or unknown one is refused', () => {
+  assert.equal(addColumnSql(PROBES_WITH_TTL, 'ttl'), 'ALTER TABLE probes ADD COLUMN IF NOT EXISTS ttl INTEGER');
+  assert.throws(() => addColumnSql(PROBES, 'crawl_id'), /nullable/);
+  assert.throws(() => addColumnSql(PROBES, 'ttl'), /nullable/);
+});
+
+test('the last migration reaches SCHEMA_VERSION; columns it adds to records are declared last, where ALTER puts them', () => {
+  assert.equal(MIGRATIONS.at(-1)!.to, SCHEMA_VERSION);
+  const names = Object.keys(RECORDS.columns);
+  const added = MIGRATIONS.flatMap((m) => m.sql).map((q) => /^ALTER TABLE records ADD COLUMN IF NOT EXISTS (\w+)/.exec(q)?.[1]).filter((c) => c !== undefined);
+  assert.deepEqual(added, ['fork', 'nfd', 'nfd_fork', 'cgc']);
+  assert.deepEqual(names.slice(-added.length), added);
 });
 
 test('a batch travels by column: numbers, u64, ids and bytes survive a structured clone with transfer', () => {
