@@ -1,6 +1,6 @@
 // The report's crawl figures: each queries the store over the crawls in scope, aggregates there (so a figure's
 // data stays a few hundred rows whatever the crawl's size), and says what it plots and over how many observations.
-import { currentDigests, lookupForkDigest } from '../enr/networks.js';
+import { knownNetworks } from '../enr/networks.js';
 import { barChart, histogram, lineChart, pointChart, sideBySide, type Row } from '../report/charts.js';
 import { fmtInt, type Figure } from '../report/figure.js';
 import { colorScale } from '../report/theme.js';
@@ -14,7 +14,7 @@ export interface Scope {
 }
 
 /** Networks in a fixed order, so each keeps its colour in every figure and report. */
-export const NETWORK_ORDER: readonly string[] = ['all', ...Object.keys(currentDigests()).sort(), 'execution', 'portal', 'other'];
+export const NETWORK_ORDER: readonly string[] = ['all', ...knownNetworks(), 'execution', 'portal', 'other'];
 const netColors = (names: readonly string[]) => colorScale(names, NETWORK_ORDER);
 
 /** Lines drawn per network in a split figure; the rest are folded into `all` (every row is in the CSV). */
@@ -45,15 +45,13 @@ function thin<T>(rows: T[], max: number): T[] {
 
 /** Latest record per node in scope: its network and fork digest. */
 function nodeNetworkSql(scope: Scope): string {
-  return `SELECT node_id, arg_max(network, seq) AS network, arg_max(eth2_fork_digest, seq) AS digest, arg_max(client, seq) AS client,
+  return `SELECT node_id, arg_max(network, seq) AS network, arg_max(fork, seq) AS fork, arg_max(client, seq) AS client,
     arg_max(ip, seq) AS ip, arg_max(udp, seq) AS udp FROM records WHERE crawl_id IN (${inList(scope.crawlIds)}) GROUP BY node_id`;
 }
 
-/** `mainnet/fulu+bpo2`, the network alone when there is no eth2 digest, `eth2:<digest>` for unknown digests. */
-export function forkLabel(network: string, digest: string | null): string {
-  if (!digest) return network;
-  const d = lookupForkDigest(digest);
-  return d ? `${d.network}/${d.label}` : network;
+/** `mainnet/fulu+bpo2` (records.fork is set for known digests only); else the network: `eth2:<digest>`, `portal`, … */
+export function networkForkLabel(network: string, fork: string | null): string {
+  return fork ? `${network}/${fork}` : network;
 }
 
 export async function statesFigure(store: Store, scope: Scope): Promise<Figure> {
@@ -148,14 +146,14 @@ export async function dispersionFigure(store: Store, scope: Scope): Promise<Figu
 }
 
 export async function networkFigure(store: Store, scope: Scope): Promise<Figure> {
-  const rows = await store.query<{ network: string; digest: string | null; all_n: bigint; measured_n: bigint }>(
+  const rows = await store.query<{ network: string; fork: string | null; all_n: bigint; measured_n: bigint }>(
     `WITH n AS (${nodeNetworkSql(scope)}),
       m AS (SELECT DISTINCT node_id FROM visits WHERE crawl_id IN (${inList(scope.crawlIds)}) AND status = 'measured')
-     SELECT n.network, n.digest, count(*) AS all_n, count(m.node_id) AS measured_n FROM n LEFT JOIN m USING (node_id)
-     GROUP BY ALL ORDER BY all_n DESC, network, digest`);
+     SELECT n.network, n.fork, count(*) AS all_n, count(m.node_id) AS measured_n FROM n LEFT JOIN m USING (node_id)
+     GROUP BY ALL ORDER BY all_n DESC, network, fork`);
   const byLabel = new Map<string, { network: string; all: number; measured: number }>();
   for (const r of rows) {
-    const label = forkLabel(r.network, r.digest);
+    const label = networkForkLabel(r.network, r.fork);
     const e = byLabel.get(label) ?? { network: r.network, all: 0, measured: 0 };
     e.all += num(r.all_n); e.measured += num(r.measured_n);
     byLabel.set(label, e);

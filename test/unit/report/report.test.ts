@@ -5,7 +5,7 @@ import { renderHtml } from '../../../src/report/html.js';
 import { colorOf, colorScale, PALETTE } from '../../../src/report/theme.js';
 import { lineChart, barChart } from '../../../src/report/charts.js';
 import { specToSvg, svgToPng } from '../../../src/report/render.js';
-import { clientName, forkLabel, subtreeCounts, DENSITY_FLAG_FACTOR } from '../../../src/app/report-figures.js';
+import { clientName, networkForkLabel, subtreeCounts, DENSITY_FLAG_FACTOR } from '../../../src/app/report-figures.js';
 import { parseSinceMs } from '../../../src/util/args.js';
 import { assertPng } from '../../helpers.js';
 
@@ -64,9 +64,9 @@ describe('report: html', () => {
 
 describe('report: figure helpers', () => {
   it('names forks by network and fork, and leaves others as their network', () => {
-    assert.equal(forkLabel('mainnet', 'b5303f2a'), 'mainnet/phase0');
-    assert.equal(forkLabel('eth2:12345678', '12345678'), 'eth2:12345678');
-    assert.equal(forkLabel('execution', null), 'execution');
+    assert.equal(networkForkLabel('mainnet', 'fulu+bpo2'), 'mainnet/fulu+bpo2');
+    assert.equal(networkForkLabel('eth2:12345678', null), 'eth2:12345678');
+    assert.equal(networkForkLabel('execution', null), 'execution');
   });
 
   it('takes the client name from the first part of the entry', () => {
