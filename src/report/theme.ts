@@ -26,7 +26,7 @@ export const VEGA_CONFIG: Config = {
 /** Okabe-Ito (colour-blind safe; its yellow last, faint on white), then Tableau 10 for more categories. */
 export const PALETTE: readonly string[] = [
   '#000000', '#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9',
-  '#4E79A7', '#F28E2B', '#E15759', '#76B7B2', '#59A14F', '#EDC948', '#B07AA1', '#FF9DA7', '#9C755F', '#BAB0AC', '#F0E442',
+  '#9C755F', '#E15759', '#B07AA1', '#76B7B2', '#EDC948', '#FF9DA7', '#4E79A7', '#F28E2B', '#59A14F', '#BAB0AC', '#F0E442',
 ];
 export const GREY = '#9a9a9a';
 
@@ -40,7 +40,9 @@ export function colorOf(name: string, fixed: readonly string[]): string {
   if (i >= 0) return PALETTE[i % PALETTE.length]!;
   let h = 2166136261;
   for (let k = 0; k < name.length; k++) h = Math.imul(h ^ name.charCodeAt(k), 16777619);
-  return PALETTE[(fixed.length + ((h >>> 0) % (PALETTE.length - Math.min(fixed.length, PALETTE.length - 1)))) % PALETTE.length]!;
+  // Hashed names take the slots after the listed ones, never the faint yellow at the end (unless nothing else is left).
+  const free = Math.max(1, PALETTE.length - 1 - fixed.length);
+  return PALETTE[Math.min(PALETTE.length - 1, fixed.length + ((h >>> 0) % free))]!;
 }
 
 /** A vega-lite colour scale for these names: domain in the order given, each name's own colour. */
