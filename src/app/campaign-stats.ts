@@ -2,7 +2,7 @@
 // session length (Kaplan–Meier with open sessions censored, and the naive closed-only figures), and address
 // changes per node-day, for all nodes and per network. Definitions: README, "Campaigns".
 import { kaplanMeier, quantile, survivalQuantile } from '../monitor/survival.js';
-import type { Store } from '../store/index.js';
+import type { Queryable } from '../store/index.js';
 import { UsageError } from '../util/errors.js';
 
 export interface WindowStats {
@@ -76,7 +76,7 @@ interface VisitIn { node: string; ok: number; visits: number; first: number }
 const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** The latest campaign's id, or the one given (checked). */
-export async function campaignOrLatest(store: Store, id?: number): Promise<number> {
+export async function campaignOrLatest(store: Queryable, id?: number): Promise<number> {
   if (id === undefined) {
     const r = await store.query<{ id: number | null }>(`SELECT max(id) AS id FROM campaigns`);
     if (r[0]?.id == null) throw new UsageError('ERR_USAGE_NO_CAMPAIGN', `no campaigns in ${store.path} (run dhtscope monitor first)`);
@@ -88,7 +88,7 @@ export async function campaignOrLatest(store: Store, id?: number): Promise<numbe
 }
 
 /** Windows start at `fromMs` (default: the end of the campaign's first crawl, when every node found up has a session) and are `windowMs` long. */
-export async function campaignStats(store: Store, campaignId: number, windowMs: number, fromMs?: number): Promise<CampaignStats> {
+export async function campaignStats(store: Queryable, campaignId: number, windowMs: number, fromMs?: number): Promise<CampaignStats> {
   const c = (await store.query<{ s: bigint; e: bigint | null }>(`SELECT epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e FROM campaigns WHERE id = $1`, [campaignId]))[0]!;
   const crawlIds = `SELECT id FROM crawls WHERE campaign_id = ${Number(campaignId)}`;
   const [sessRows, visitRows, netRows, listedRows, gapRows, changeRows, sampleRows, crawlRows] = await Promise.all([

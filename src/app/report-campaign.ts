@@ -3,14 +3,14 @@
 import { lineChart, barChart, type Row } from '../report/charts.js';
 import { fmtInt, type Figure } from '../report/figure.js';
 import { colorScale } from '../report/theme.js';
-import type { Store } from '../store/index.js';
+import type { Queryable } from '../store/index.js';
 import type { CampaignStats } from './campaign-stats.js';
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 /** Steps of the survival curve drawn; the CSV has every step. */
 const MAX_CURVE_POINTS = 800;
 
-export async function activeFigure(store: Store, s: CampaignStats): Promise<Figure> {
+export async function activeFigure(store: Queryable, s: CampaignStats): Promise<Figure> {
   const rows = await store.query<{ t: bigint; tracked: number; up: number; reachable: number }>(
     `SELECT epoch_ms(sampled_at) AS t, tracked, up, reachable FROM monitor_samples WHERE campaign_id = $1 ORDER BY sampled_at`, [s.campaignId]);
   const kinds = ['up (active)', 'reachable', 'tracked'] as const;

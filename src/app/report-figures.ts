@@ -4,7 +4,7 @@ import { knownNetworks } from '../enr/networks.js';
 import { barChart, histogram, lineChart, pointChart, sideBySide, type Row } from '../report/charts.js';
 import { fmtInt, type Figure } from '../report/figure.js';
 import { colorScale } from '../report/theme.js';
-import type { Store } from '../store/index.js';
+import type { Queryable } from '../store/index.js';
 
 export interface Scope {
   /** Crawl ids in scope, ascending. */
@@ -54,7 +54,7 @@ export function networkForkLabel(network: string, fork: string | null): string {
   return fork ? `${network}/${fork}` : network;
 }
 
-export async function statesFigure(store: Store, scope: Scope): Promise<Figure> {
+export async function statesFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const rows = await store.query<{ t_ms: number; discovered: number; queued: number; pending: number; measured: number; failed: number }>(
     `SELECT t_ms, discovered, queued, pending, measured, failed FROM progress WHERE crawl_id = $1 ORDER BY t_ms`, [scope.latest.id]);
   const states = ['discovered', 'queued', 'pending', 'measured', 'failed'] as const;
@@ -81,7 +81,7 @@ function topNetworks(counts: Map<string, number>, max: number): string[] {
 }
 
 /** CDF (quantiles per network) and a log-binned histogram of a per-visit value, from a `value, network` subquery. */
-async function distribution(store: Store, valuesSql: string, floor: number) {
+async function distribution(store: Queryable, valuesSql: string, floor: number) {
   const qs = Array.from({ length: CDF_STEPS + 1 }, (_, i) => i / CDF_STEPS);
   const cdf = await store.query<{ network: string; n: bigint; q: number[] }>(
     `WITH v AS (${valuesSql}) SELECT 'all' AS network, count(*) AS n, quantile_cont(value, [${qs.join(',')}]) AS q FROM v
@@ -96,7 +96,7 @@ function cdfRows(cdf: Array<{ network: string; q: number[] }>, shown: string[], 
   return cdf.filter((r) => shown.includes(r.network)).flatMap((r) => Array.from(r.q as ArrayLike<number>).map((v, i) => ({ network: r.network, [field]: Number(v), share: i / CDF_STEPS })));
 }
 
-export async function rttFigure(store: Store, scope: Scope): Promise<Figure> {
+export async function rttFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const values = `SELECT v.rtt1_ms AS value, coalesce(n.network, 'unknown') AS network FROM visits v LEFT JOIN (${nodeNetworkSql(scope)}) n USING (node_id)
     WHERE v.crawl_id IN (${inList(scope.crawlIds)}) AND v.rtt1_ms IS NOT NULL`;
   // 0.01 ms: below any real round trip; keeps log10 finite for a zero reading.
@@ -120,7 +120,7 @@ export async function rttFigure(store: Store, scope: Scope): Promise<Figure> {
   };
 }
 
-export async function dispersionFigure(store: Store, scope: Scope): Promise<Figure> {
+export async function dispersionFigure(store: Queryable, scope: Scope): Promise<Figure> {
   // `network` here is the confidence class: distribution() splits by that column.
   const values = `SELECT dispersion_mbps AS value, CASE WHEN dispersion_low_confidence THEN 'low confidence' ELSE '3+ packets' END AS network
     FROM visits WHERE crawl_id IN (${inList(scope.crawlIds)}) AND dispersion_mbps IS NOT NULL AND dispersion_mbps > 0`;
@@ -145,7 +145,7 @@ export async function dispersionFigure(store: Store, scope: Scope): Promise<Figu
   };
 }
 
-export async function networkFigure(store: Store, scope: Scope): Promise<Figure> {
+export async function networkFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const rows = await store.query<{ network: string; fork: string | null; all_n: bigint; measured_n: bigint }>(
     `WITH n AS (${nodeNetworkSql(scope)}),
       m AS (SELECT DISTINCT node_id FROM visits WHERE crawl_id IN (${inList(scope.crawlIds)}) AND status = 'measured')
@@ -187,7 +187,7 @@ export function clientName(client: string): string {
   return (client.split('/')[0] ?? '').trim().toLowerCase() || 'empty';
 }
 
-export async function clientFigure(store: Store, scope: Scope): Promise<Figure> {
+export async function clientFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const rows = await store.query<{ client: string | null; n: bigint }>(`SELECT client, count(*) AS n FROM (${nodeNetworkSql(scope)}) GROUP BY client ORDER BY n DESC, client`);
   const total = rows.reduce((s, r) => s + num(r.n), 0);
   const counts = new Map<string, number>();
@@ -207,7 +207,7 @@ export async function clientFigure(store: Store, scope: Scope): Promise<Figure> 
   };
 }
 
-export async function trafficFigure(store: Store, scope: Scope): Promise<Figure> {
+export async function trafficFigure(store: Queryable, scope: Scope): Promise<Figure> {
   // Each visit's bytes are spread evenly over the whole seconds it spans (visits last ms to a few s).
   const rows = await store.query<{ t: bigint; bin: number; bout: number; visits: bigint }>(
     `WITH v AS (SELECT floor((epoch_ms(started_at) - $2) / 1000)::BIGINT AS s, floor((epoch_ms(ended_at) - $2) / 1000)::BIGINT AS e, bytes_in, bytes_out
@@ -232,7 +232,7 @@ export async function trafficFigure(store: Store, scope: Scope): Promise<Figure>
   };
 }
 
-export async function accumulationFigure(store: Store, scope: Scope): Promise<Figure> {
+export async function accumulationFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const many = scope.crawlIds.length > 1;
   // The unit: a crawl's ordinal when several are in scope, else the second of the crawl the record arrived in.
   const unit = many
@@ -263,7 +263,7 @@ export async function accumulationFigure(store: Store, scope: Scope): Promise<Fi
   };
 }
 
-export async function failureFigure(store: Store, scope: Scope): Promise<Figure> {
+export async function failureFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const rows = await store.query<{ status: string; error: string | null; n: bigint }>(
     `SELECT status, error, count(*) AS n FROM visits WHERE crawl_id IN (${inList(scope.crawlIds)}) GROUP BY ALL ORDER BY n DESC, status, error`);
   const failed = rows.filter((r) => r.status !== 'measured');
@@ -295,7 +295,7 @@ export function subtreeCounts(ids: readonly string[]): { depth: number; counts: 
   return { depth, counts };
 }
 
-export async function densityFigure(store: Store, scope: Scope): Promise<Figure> {
+export async function densityFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const ids = (await store.query<{ node_id: string }>(`SELECT DISTINCT node_id FROM records WHERE crawl_id IN (${inList(scope.crawlIds)}) ORDER BY node_id`)).map((r) => r.node_id);
   const { depth, counts } = subtreeCounts(ids);
   const expected = ids.length / counts.length;

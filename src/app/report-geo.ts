@@ -1,7 +1,7 @@
 // The report's --geo figures: country and AS shares of the nodes, among all records and among nodes measured.
 import { barChart, type Row } from '../report/charts.js';
 import { fmtInt, type Figure } from '../report/figure.js';
-import type { Store } from '../store/index.js';
+import type { Queryable } from '../store/index.js';
 import { GEO_PACKAGES, ipv4NumberSql, rangeCsvSql, type GeoFiles } from './geo.js';
 import type { Scope } from './report-figures.js';
 
@@ -12,7 +12,7 @@ const UNKNOWN = 'not listed (private or unrouted)';
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
-async function shares(store: Store, scope: Scope, joinSql: string, keySql: string) {
+async function shares(store: Queryable, scope: Scope, joinSql: string, keySql: string) {
   const ids = scope.crawlIds.join(',');
   return store.query<{ k: string | null; all_n: bigint; measured_n: bigint }>(
     `WITH n AS (SELECT node_id, arg_max(ip, seq) AS ip FROM records WHERE crawl_id IN (${ids}) GROUP BY node_id),
@@ -45,7 +45,7 @@ function shareFigure(id: string, title: string, what: string, source: string, ro
   };
 }
 
-export async function geoFigures(store: Store, scope: Scope, files: GeoFiles): Promise<Figure[]> {
+export async function geoFigures(store: Queryable, scope: Scope, files: GeoFiles): Promise<Figure[]> {
   const c = GEO_PACKAGES.country, a = GEO_PACKAGES.asn;
   const countries = await shares(store, scope, rangeCsvSql(files.countryCsv, { cc: 'VARCHAR' }), 'g.cc');
   const ases = await shares(store, scope, rangeCsvSql(files.asnCsv, { asn: 'UBIGINT', org: 'VARCHAR' }), `'AS' || g.asn || ' ' || g.org`);

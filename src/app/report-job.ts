@@ -2,7 +2,7 @@
 // copy of one a monitor is still writing.
 import { writeReport, type WrittenReport } from '../report/write.js';
 import type { Figure } from '../report/figure.js';
-import { Store } from '../store/index.js';
+import { StoreReader, type Queryable } from '../store/index.js';
 import { UsageError } from '../util/errors.js';
 import { campaignStats } from './campaign-stats.js';
 import type { GeoFiles } from './geo.js';
@@ -38,7 +38,7 @@ export interface ReportResult extends WrittenReport {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-async function resolveScope(store: Store, c: ReportConfig): Promise<Scope> {
+async function resolveScope(store: Queryable, c: ReportConfig): Promise<Scope> {
   const rows = await store.query<{ id: number; s: bigint }>(
     c.crawlId !== undefined ? `SELECT id, epoch_ms(started_at) AS s FROM crawls WHERE id = $1 ORDER BY id`
       : c.sinceMs !== undefined ? `SELECT id, epoch_ms(started_at) AS s FROM crawls WHERE epoch_ms(started_at) >= $1 ORDER BY id`
@@ -53,7 +53,7 @@ async function resolveScope(store: Store, c: ReportConfig): Promise<Scope> {
   return { crawlIds: ids, latest: { id: Number(last.id), startedAtMs: Number(last.s) } };
 }
 
-async function campaignInScope(store: Store, scope: Scope, given?: number): Promise<number | null> {
+async function campaignInScope(store: Queryable, scope: Scope, given?: number): Promise<number | null> {
   if (given !== undefined) {
     const r = await store.query(`SELECT 1 FROM campaigns WHERE id = $1`, [given]);
     if (r.length === 0) throw new UsageError('ERR_USAGE_NO_CAMPAIGN', `no campaign ${given} in the database`);
@@ -65,7 +65,7 @@ async function campaignInScope(store: Store, scope: Scope, given?: number): Prom
 
 export async function runReport(c: ReportConfig, progress: (line: string) => void = () => {}): Promise<ReportResult> {
   const t0 = performance.now();
-  const store = await Store.open(c.dbPath, { memoryLimitMB: c.dbMemoryMB });
+  const store = await StoreReader.open(c.dbPath, { memoryLimitMB: c.dbMemoryMB, ...(c.geo ? { allowedPaths: [c.geo.countryCsv, c.geo.asnCsv] } : {}) });
   try {
     const scope = await resolveScope(store, c);
     const figures: Figure[] = [];
@@ -104,6 +104,6 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
     const written = await writeReport(c.outDir, header, figures);
     return { ...written, crawlIds: scope.crawlIds, campaignId, totalMs: performance.now() - t0 };
   } finally {
-    await store.close();
+    store.close();
   }
 }

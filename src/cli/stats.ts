@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { campaignOrLatest, campaignStats, type CampaignStats, type GroupStats } from '../app/campaign-stats.js';
-import { Store } from '../store/index.js';
+import { StoreReader } from '../store/index.js';
 import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
@@ -68,13 +68,13 @@ export async function runStats(argv: string[], io: CliIo): Promise<number> {
   const db = flags.db as string;
   if (!existsSync(db)) throw new UsageError('ERR_USAGE_NO_DB', `no database at ${db}`);
   const windowMs = parseDurationMs(flags.window as string, 'window');
-  const store = await Store.open(db, { memoryLimitMB: flags['db-memory-mb'] as number });
+  const store = await StoreReader.open(db, { memoryLimitMB: flags['db-memory-mb'] as number });
   try {
     const id = await campaignOrLatest(store, flags.campaign as number | undefined);
     const s = await campaignStats(store, id, windowMs);
     io.out(flags.json ? toJson(s) : formatStats(s, flags.networks as number));
   } finally {
-    await store.close();
+    store.close();
   }
   return 0;
 }

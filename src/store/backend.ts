@@ -3,6 +3,12 @@
 import type { TableBatch } from './batch.js';
 
 export type SqlParam = string | number | bigint | boolean | null;
+/** What the read-side code needs of a store: the writable Store and the read-only StoreReader both are one. */
+export interface Queryable {
+  readonly path: string;
+  query<T = Record<string, unknown>>(sql: string, params?: SqlParam[]): Promise<T[]>;
+}
+
 export type ExportFormat = 'csv' | 'parquet' | 'ndjson';
 
 export interface BackendOptions {

@@ -1,0 +1,94 @@
+// Read-only access for the commands that only read (report, stats, serve): the file is opened READ_ONLY with
+// file-system access off (a crafted file's SQL cannot read or write local files), and the views are ours.
+import { existsSync } from 'node:fs';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import type { SqlParam } from './backend.js';
+import { createViewSql } from './columns.js';
+import { mapStoreError, StoreError } from './errors.js';
+import { Store } from './store.js';
+import { SCHEMA_VERSION, VIEWS } from './tables.js';
+
+export interface ReaderOptions {
+  /** DuckDB buffer-pool cap, MB: aggregates over a week of a campaign need more than a crawl's writer gets. */
+  memoryLimitMB: number;
+  /** DuckDB threads for the queries: a reader runs beside no crawl of its own, so both cores may help. */
+  threads?: number;
+  /** Files the queries may read despite file-system access being off (the --geo range CSVs). */
+  allowedPaths?: readonly string[];
+}
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+export class StoreReader {
+  private constructor(readonly path: string, private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {}
+
+  /**
+   * Opens `path` read-only. A file of an older schema is upgraded first by one writable open (the reader's
+   * queries need the current columns); a newer one is refused. A file a running crawl holds cannot be read
+   * beside it (DuckDB's lock), and the error says so.
+   */
+  static async open(path: string, opts: ReaderOptions): Promise<StoreReader> {
+    if (!existsSync(path)) throw new StoreError('ERR_STORE_INVALID', `no database at ${path}`);
+    let r = await StoreReader.connect(path, opts);
+    const v = await r.schemaVersion();
+    if (v === null) { r.close(); throw new StoreError('ERR_STORE_INVALID', `${path} is not a dhtscope database (no schema version)`); }
+    if (v > SCHEMA_VERSION) { r.close(); throw new StoreError('ERR_STORE_INVALID', `${path} has schema version ${v}; this dhtscope understands up to ${SCHEMA_VERSION}`); }
+    if (v < SCHEMA_VERSION) {
+      r.close();
+      try {
+        await (await Store.open(path)).close();
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new StoreError('ERR_STORE_INVALID', `${path} has schema version ${v} and needs one writable open to upgrade to ${SCHEMA_VERSION}: ${why}`, e);
+      }
+      r = await StoreReader.connect(path, opts);
+    }
+    try {
+      // Temp views shadow whatever views the file holds.
+      for (const view of VIEWS) await r.conn.run(createViewSql(view).replace(/^CREATE (OR REPLACE )?VIEW/i, 'CREATE OR REPLACE TEMP VIEW'));
+    } catch (e) {
+      r.close();
+      throw mapStoreError(e, path, 'open database');
+    }
+    return r;
+  }
+
+  private static async connect(path: string, opts: ReaderOptions): Promise<StoreReader> {
+    let instance: DuckDBInstance | null = null;
+    try {
+      instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: String(opts.threads ?? 2), memory_limit: `${opts.memoryLimitMB}MB` });
+      const conn = await instance.connect();
+      if (opts.allowedPaths && opts.allowedPaths.length > 0) await conn.run(`SET allowed_paths = [${opts.allowedPaths.map(sqlString).join(', ')}]`);
+      await conn.run('SET enable_external_access = false');
+      await conn.run('SET lock_configuration = true');
+      return new StoreReader(path, instance, conn);
+    } catch (e) {
+      instance?.closeSync();
+      const err = mapStoreError(e, path, 'open database');
+      if (err.code === 'ERR_STORE_LOCKED') {
+        throw new StoreError('ERR_STORE_LOCKED', `${err.message}: a running crawl or monitor holds it, and DuckDB lets no reader open it beside the writer; read a copy (cp ${path} copy.duckdb) or wait for it to end`, e);
+      }
+      throw err;
+    }
+  }
+
+  private async schemaVersion(): Promise<number | null> {
+    const has = await this.query(`SELECT 1 FROM information_schema.tables WHERE table_name = 'meta' AND table_schema = 'main'`);
+    if (has.length === 0) return null;
+    const v = (await this.query<{ value: string }>(`SELECT value FROM meta WHERE key = 'schema_version'`))[0]?.value;
+    return v == null ? null : Number(v);
+  }
+
+  async query<T = Record<string, unknown>>(sql: string, params?: SqlParam[]): Promise<T[]> {
+    try {
+      return (await this.conn.runAndReadAll(sql, params as never)).getRowObjectsJS() as T[];
+    } catch (e) {
+      throw mapStoreError(e, this.path, 'query database');
+    }
+  }
+
+  close(): void {
+    this.conn.closeSync();
+    this.instance.closeSync();
+  }
+}
