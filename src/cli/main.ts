@@ -19,6 +19,7 @@ const COMMANDS: Record<string, Command> = {
   demo: { summary: 'start a simnet, crawl it, and report against the truth', run: lazy(() => import('./demo.js'), 'runDemo') },
   compare: { summary: 'crawl one simnet with several strategies and compare them', run: lazy(() => import('./compare.js'), 'runCompare') },
   report: { summary: 'write a crawl or campaign as an HTML report with figures (SVG, PNG, CSV)', run: lazy(() => import('./report.js'), 'runReportCli') },
+  serve: { summary: 'browse a crawl database in a web UI (read-only) with a JSON API', run: lazy(() => import('./serve.js'), 'runServe') },
   export: { summary: 'export a crawl as NDJSON, CSV, Parquet or nodes.json', run: lazy(() => import('./export.js'), 'runExport') },
 };
 

@@ -1,0 +1,33 @@
+import { startServer } from '../web/server.js';
+import { formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
+import { UsageError } from '../util/errors.js';
+import type { CliIo } from './io.js';
+import { toJson } from './json.js';
+import { onSignals } from './signals.js';
+
+/** The node index and the figures' aggregates of a large crawl need more room than a crawl's writer gets. */
+const SERVE_MEMORY_MB = 512;
+
+export const SERVE_FLAGS: FlagSpecs = {
+  db: { type: 'string', help: 'DuckDB file, opened read-only (not while a crawl or monitor writes it: DuckDB allows no reader beside a writer)', default: 'dhtscope.duckdb', valueName: 'file' },
+  host: { type: 'string', help: 'address to listen on (anything but loopback exposes the data to the network)', default: '127.0.0.1', valueName: 'addr' },
+  port: { type: 'int', help: 'TCP port (0: any free port)', default: 8080, min: 0, max: 65535 },
+  'db-memory-mb': { type: 'int', help: 'DuckDB memory cap for the queries', default: SERVE_MEMORY_MB, min: 16, max: 1_048_576 },
+};
+
+export const SERVE_HELP = formatHelp('dhtscope serve --db FILE [--port 8080] [--host 127.0.0.1]',
+  'A read-only web UI and JSON API over a crawl database: overview with figures, networks index, node list\n' +
+  '(facets, search, paging, CSV/NDJSON/ENR export of the filter), node pages, lookup by ENR/enode/ID, and a\n' +
+  'diff of two crawls. API under /api/ (README, "Web UI"). Runs until SIGINT/SIGTERM.', SERVE_FLAGS);
+
+export async function runServe(argv: string[], io: CliIo): Promise<number> {
+  const { flags, positional } = parseArgs(argv, SERVE_FLAGS);
+  if (flags.help) { io.out(SERVE_HELP); return 0; }
+  if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
+  const s = await startServer({ dbPath: flags.db as string, host: flags.host as string, port: flags.port as number, dbMemoryMB: flags['db-memory-mb'] as number },
+    flags.json ? undefined : (l) => io.err(l));
+  if (flags.json) io.out(toJson({ url: s.url })); else io.err(`serve: ${s.url}/ (read-only; Ctrl-C stops)`);
+  await new Promise<void>((resolve) => { onSignals(() => resolve(), io); });
+  await s.close();
+  return 0;
+}

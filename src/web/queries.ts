@@ -1,0 +1,152 @@
+// The UI's reads. One in-memory index of every node's latest state is built when the server opens the file
+// (a temporary table: the file stays read-only), so a filtered, sorted page is one indexed scan, not an
+// aggregation over every record and visit per request. Every value from a request is a bound parameter.
+import type { Queryable, SqlParam } from '../store/index.js';
+import type { NodeFilter, NodeQuery } from './params.js';
+
+const NODE_INDEX_SQL = `CREATE OR REPLACE TEMP TABLE node_index AS
+  WITH r AS (SELECT node_id, max(seq) AS seq, arg_max(network, seq) AS network, arg_max(fork, seq) AS fork,
+      arg_max(client, seq) AS client_full, arg_max(ip, seq) AS ip, arg_max(udp, seq) AS udp, arg_max(enr, seq) AS enr,
+      arg_max(keys, seq) AS keys FROM records GROUP BY node_id),
+    v AS (SELECT node_id, arg_max(status, started_at) AS status, arg_max(rtt1_ms, started_at) AS rtt_ms, count(*) AS visits
+      FROM visits GROUP BY node_id)
+  SELECT n.node_id, r.seq, coalesce(r.network, 'no record') AS network, r.fork,
+    nullif(lower(trim(split_part(r.client_full, '/', 1))), '') AS client, r.client_full, r.ip, r.udp, r.enr, r.keys,
+    coalesce(v.status, 'unvisited') AS status, v.rtt_ms, coalesce(v.visits, 0) AS visits, n.first_seen, n.last_seen
+  FROM nodes n LEFT JOIN r USING (node_id) LEFT JOIN v USING (node_id)`;
+
+/** Columns a node list row carries (and an export writes). */
+export const NODE_COLUMNS = ['node_id', 'network', 'fork', 'client', 'client_full', 'ip', 'udp', 'seq', 'status', 'rtt_ms', 'visits', 'first_seen', 'last_seen'] as const;
+export type NodeRow = Record<(typeof NODE_COLUMNS)[number], string | number | null> & { enr: string | null };
+
+/** Rows an export may hold: the whole index of a large crawl, with a bound that keeps a response in memory. */
+export const EXPORT_ROWS_MAX = 1_000_000;
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** A TIMESTAMP as DuckDB's JS rows give it (a Date) or as text, as ISO 8601 UTC. */
+function iso(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const d = v instanceof Date ? v : new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(String(v)) ? String(v) : `${String(v).replace(' ', 'T')}Z`);
+  return Number.isNaN(d.getTime()) ? String(v) : d.toISOString();
+}
+
+function normalise(r: Record<string, unknown>): NodeRow {
+  return {
+    node_id: r.node_id as string, network: r.network as string, fork: (r.fork as string) ?? null, client: (r.client as string) ?? null,
+    client_full: (r.client_full as string) ?? null, ip: (r.ip as string) ?? null, udp: num(r.udp), seq: num(r.seq), status: r.status as string,
+    rtt_ms: num(r.rtt_ms), visits: num(r.visits), first_seen: iso(r.first_seen), last_seen: iso(r.last_seen), enr: (r.enr as string) ?? null,
+  };
+}
+
+export class WebQueries {
+  /** When the index was built, and from what the file then held. */
+  builtAtMs = 0;
+
+  constructor(private readonly db: Queryable) {}
+
+  async buildIndex(): Promise<void> {
+    await this.db.query(NODE_INDEX_SQL);
+    this.builtAtMs = Date.now();
+  }
+
+  private where(f: NodeFilter): { sql: string; params: SqlParam[] } {
+    const parts: string[] = [], params: SqlParam[] = [];
+    const p = (v: SqlParam) => { params.push(v); return `$${params.length}`; };
+    if (f.network !== undefined) parts.push(`network = ${p(f.network)}`);
+    if (f.fork !== undefined) parts.push(f.fork === '-' ? 'fork IS NULL' : `fork = ${p(f.fork)}`);
+    if (f.client !== undefined) parts.push(f.client === '-' ? 'client IS NULL' : `client = ${p(f.client)}`);
+    if (f.status !== undefined) parts.push(`status = ${p(f.status)}`);
+    if (f.rttMinMs !== undefined) parts.push(`rtt_ms >= ${p(f.rttMinMs)}`);
+    if (f.rttMaxMs !== undefined) parts.push(`rtt_ms <= ${p(f.rttMaxMs)}`);
+    if (f.seenSinceMs !== undefined) parts.push(`last_seen >= make_timestamp(${p(f.seenSinceMs * 1000)}::BIGINT)`);
+    if (f.q !== undefined) {
+      const q = p(f.q);
+      parts.push(`(starts_with(node_id, lower(${q})) OR ip = ${q} OR enr = ${q} OR client_full ILIKE '%' || ${q} || '%')`);
+    }
+    return { sql: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
+  }
+
+  async nodes(q: NodeQuery): Promise<{ total: number; rows: NodeRow[] }> {
+    const w = this.where(q);
+    const [c] = await this.db.query<{ n: bigint }>(`SELECT count(*) AS n FROM node_index ${w.sql}`, w.params);
+    // The sort column comes from a fixed list (params.ts); node_id breaks ties so pages do not overlap.
+    const order = `${q.sort} ${q.desc ? 'DESC' : 'ASC'} NULLS LAST${q.sort === 'node_id' ? '' : ', node_id'}`;
+    const rows = await this.db.query(`SELECT * FROM node_index ${w.sql} ORDER BY ${order} LIMIT ${q.per} OFFSET ${(q.page - 1) * q.per}`, w.params);
+    return { total: Number(c!.n), rows: rows.map(normalise) };
+  }
+
+  async exportRows(f: NodeFilter): Promise<NodeRow[]> {
+    const w = this.where(f);
+    return (await this.db.query(`SELECT * FROM node_index ${w.sql} ORDER BY node_id LIMIT ${EXPORT_ROWS_MAX}`, w.params)).map(normalise);
+  }
+
+  /** Counts per value of one column under a filter (the facets beside the list). */
+  async facet(column: 'network' | 'fork' | 'client' | 'status', f: NodeFilter, limit = 40): Promise<Array<{ value: string | null; n: number }>> {
+    const w = this.where(f);
+    const rows = await this.db.query<{ value: string | null; n: bigint }>(`SELECT ${column} AS value, count(*) AS n FROM node_index ${w.sql} GROUP BY ALL ORDER BY n DESC, value LIMIT ${limit}`, w.params);
+    return rows.map((r) => ({ value: r.value, n: Number(r.n) }));
+  }
+
+  async networks(): Promise<Array<{ network: string; fork: string | null; nodes: number; measured: number }>> {
+    const rows = await this.db.query<{ network: string; fork: string | null; nodes: bigint; measured: bigint }>(
+      `SELECT network, fork, count(*) AS nodes, count(*) FILTER (WHERE status = 'measured') AS measured FROM node_index GROUP BY ALL ORDER BY nodes DESC, network, fork`);
+    return rows.map((r) => ({ network: r.network, fork: r.fork, nodes: Number(r.nodes), measured: Number(r.measured) }));
+  }
+
+  /** Records that name no known network: which keys they carry, and how many. */
+  async unknownKeySets(): Promise<Array<{ keys: string; nodes: number }>> {
+    const rows = await this.db.query<{ keys: string; nodes: bigint }>(`SELECT coalesce(keys, '') AS keys, count(*) AS nodes FROM node_index WHERE network = 'other' GROUP BY ALL ORDER BY nodes DESC, keys LIMIT 200`);
+    return rows.map((r) => ({ keys: r.keys, nodes: Number(r.nodes) }));
+  }
+
+  async crawls(): Promise<Array<{ id: number; startedAt: string; endedAt: string | null; strategy: string; campaignId: number | null; measured: number; visits: number }>> {
+    const rows = await this.db.query<Record<string, unknown>>(
+      `SELECT c.id, c.started_at, c.ended_at, c.strategy, c.campaign_id,
+        (SELECT count(*) FROM visits v WHERE v.crawl_id = c.id AND v.status = 'measured') AS measured, (SELECT count(*) FROM visits v WHERE v.crawl_id = c.id) AS visits
+       FROM crawls c ORDER BY c.id DESC LIMIT 500`);
+    return rows.map((r) => ({ id: Number(r.id), startedAt: iso(r.started_at)!, endedAt: iso(r.ended_at), strategy: String(r.strategy), campaignId: num(r.campaign_id), measured: Number(r.measured), visits: Number(r.visits) }));
+  }
+
+  /** The time the data was last written: the latest crawl end or start, monitor sample or checkpoint. */
+  async lastWritten(): Promise<string | null> {
+    const [r] = await this.db.query<{ t: unknown }>(
+      `SELECT greatest((SELECT max(greatest(started_at, coalesce(ended_at, started_at))) FROM crawls), (SELECT max(sampled_at) FROM monitor_samples)) AS t`);
+    return iso(r?.t);
+  }
+
+  async node(id: string) {
+    const [row] = await this.db.query(`SELECT * FROM node_index WHERE node_id = $1`, [id]);
+    if (!row) return null;
+    const [records, visits, sessions, returnedBy, returned] = await Promise.all([
+      this.db.query(`SELECT crawl_id, seq, enr, ip, udp, network, fork, client, keys, first_seen FROM records WHERE node_id = $1 ORDER BY seq DESC, crawl_id DESC LIMIT 200`, [id]),
+      this.db.query(`SELECT crawl_id, status, error, ip, udp, rtt1_ms, rtt2_ms, requests, records_returned, dispersion_mbps, started_at, ended_at FROM visits WHERE node_id = $1 ORDER BY started_at DESC LIMIT 200`, [id]),
+      this.db.query(`SELECT campaign_id, started_at, last_ok, first_fail, ended_at, probes, open, end_reason FROM uptime_sessions WHERE node_id = $1 ORDER BY started_at DESC LIMIT 200`, [id]),
+      // Edges are stored by per-crawl node numbers: find this node's numbers first, then the edges at them.
+      this.db.query(`WITH me AS (SELECT crawl_id, ix FROM crawl_nodes WHERE node_id = $1)
+        SELECT c.node_id, count(*) AS times FROM me JOIN edge_ix e ON e.crawl_id = me.crawl_id AND e.to_ix = me.ix
+        JOIN crawl_nodes c ON c.crawl_id = e.crawl_id AND c.ix = e.from_ix GROUP BY ALL ORDER BY times DESC, c.node_id LIMIT 200`, [id]),
+      this.db.query(`WITH me AS (SELECT crawl_id, ix FROM crawl_nodes WHERE node_id = $1)
+        SELECT c.node_id, count(*) AS times FROM me JOIN edge_ix e ON e.crawl_id = me.crawl_id AND e.from_ix = me.ix
+        JOIN crawl_nodes c ON c.crawl_id = e.crawl_id AND c.ix = e.to_ix GROUP BY ALL ORDER BY times DESC, c.node_id LIMIT 200`, [id]),
+    ]);
+    return { node: normalise(row), records, visits, sessions, returnedBy, returned };
+  }
+
+  /** Nodes measured in one crawl and not the other, per network (the network of their latest record). */
+  async diff(a: number, b: number) {
+    const base = `WITH a AS (SELECT DISTINCT node_id FROM visits WHERE crawl_id = $1 AND status = 'measured'),
+      b AS (SELECT DISTINCT node_id FROM visits WHERE crawl_id = $2 AND status = 'measured'),
+      d AS (SELECT coalesce(a.node_id, b.node_id) AS node_id, a.node_id IS NOT NULL AS in_a, b.node_id IS NOT NULL AS in_b FROM a FULL JOIN b USING (node_id))`;
+    const perNetwork = await this.db.query<{ network: string; appeared: bigint; gone: bigint; both: bigint }>(
+      `${base} SELECT coalesce(n.network, 'no record') AS network, count(*) FILTER (WHERE in_b AND NOT in_a) AS appeared,
+        count(*) FILTER (WHERE in_a AND NOT in_b) AS gone, count(*) FILTER (WHERE in_a AND in_b) AS both
+       FROM d LEFT JOIN node_index n USING (node_id) GROUP BY ALL ORDER BY appeared + gone DESC, network`, [a, b]);
+    const sample = async (which: 'appeared' | 'left') => (await this.db.query<{ node_id: string; network: string }>(
+      `${base} SELECT d.node_id, coalesce(n.network, 'no record') AS network FROM d LEFT JOIN node_index n USING (node_id)
+       WHERE ${which === 'appeared' ? 'in_b AND NOT in_a' : 'in_a AND NOT in_b'} ORDER BY network, d.node_id LIMIT 100`, [a, b]));
+    return {
+      perNetwork: perNetwork.map((r) => ({ network: r.network, appeared: Number(r.appeared), left: Number(r.gone), both: Number(r.both) })),
+      appeared: await sample('appeared'), left: await sample('left'),
+    };
+  }
+}
