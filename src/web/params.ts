@@ -45,10 +45,14 @@ export interface NodeQuery extends NodeFilter {
 
 type Raw = Record<string, string | undefined>;
 
+/** Network, fork and client names: letters, digits and the few marks they use (`eth2:1a2b3c4d`, `fulu+bpo2`). */
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9 ._:+/-]*$/;
+
 function name(raw: Raw, key: string): string | undefined {
   const v = raw[key];
   if (v === undefined || v === '') return undefined;
   if (v.length > NAME_MAX) throw new BadRequest(`${key}: longer than ${NAME_MAX} characters`);
+  if (v !== '-' && !NAME_RE.test(v)) throw new BadRequest(`${key}: not a name (letters, digits, space and . _ : + / -)`);
   return v;
 }
 

@@ -120,7 +120,7 @@ export class WebQueries {
     const [records, visits, sessions, returnedBy, returned] = await Promise.all([
       this.db.query(`SELECT crawl_id, seq, enr, ip, udp, network, fork, client, keys, first_seen FROM records WHERE node_id = $1 ORDER BY seq DESC, crawl_id DESC LIMIT 200`, [id]),
       this.db.query(`SELECT crawl_id, status, error, ip, udp, rtt1_ms, rtt2_ms, requests, records_returned, dispersion_mbps, started_at, ended_at FROM visits WHERE node_id = $1 ORDER BY started_at DESC LIMIT 200`, [id]),
-      this.db.query(`SELECT campaign_id, started_at, last_ok, first_fail, ended_at, probes, open, end_reason FROM uptime_sessions WHERE node_id = $1 ORDER BY started_at DESC LIMIT 200`, [id]),
+      this.db.query(`SELECT campaign_id, started_at, last_ok, first_fail, ended_at, answers, failures, open, end_reason FROM uptime_sessions WHERE node_id = $1 ORDER BY started_at DESC LIMIT 200`, [id]),
       // Edges are stored by per-crawl node numbers: find this node's numbers first, then the edges at them.
       this.db.query(`WITH me AS (SELECT crawl_id, ix FROM crawl_nodes WHERE node_id = $1)
         SELECT c.node_id, count(*) AS times FROM me JOIN edge_ix e ON e.crawl_id = me.crawl_id AND e.to_ix = me.ix

@@ -82,6 +82,9 @@ export function createApp(q: WebQueries, meta: { lastWritten: string | null; sco
     return c.body(body, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
   });
 
+  // Browsers ask for it on every site; there is none.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
+
   // JSON API.
   app.get('/api/overview', async (c) => c.json({ lastWritten: lw, crawls: await q.crawls(), figures: meta.figures.map((f) => ({ id: f.id, title: f.title, n: f.n, spec: f.spec })) }));
   app.get('/api/crawls', async (c) => c.json({ lastWritten: lw, crawls: await q.crawls() }));
