@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Truth } from '../src/simnet/simnet.js';
+import { runCrawlJob, type CrawlSummary } from '../src/app/crawl-job.js';
 import { LATENESS_SIGNAL, type SimnetLateness } from '../src/simnet/lateness.js';
 
 const BIN = fileURLToPath(new URL('../../bin/dhtscope.js', import.meta.url));
@@ -75,4 +76,20 @@ export function rssPeak(ms = 100): { stop(): number; atPeak(): NodeJS.MemoryUsag
     /** The whole memoryUsage() sample taken at the peak: JS heap, external buffers, and the rest (native: DuckDB). */
     atPeak() { return at; },
   };
+}
+
+/** Starts a simnet of `nodes` live + `dead` records, crawls it once into `db` (fresh identity), stops the simnet. */
+export async function crawlSimnetInto(db: string, o: { nodes: number; dead: number; port: number; ratePerSec: number; threads: number }, log: (s: string) => void): Promise<CrawlSummary> {
+  log(`starting simnet: ${o.nodes} live + ${o.dead} dead`);
+  const sim = await spawnSimnet(['--nodes', String(o.nodes), '--dead', String(o.dead), '--port', String(o.port)]);
+  try {
+    const { summary } = await runCrawlJob({
+      config: { bindAddress: '127.0.0.1', ratePerSec: o.ratePerSec, threads: o.threads },
+      bootnodes: sim.truth.bootnodes.slice(0, 1), dbPath: db, keyFile: null, freshIdentity: true, version: 'bench',
+    });
+    log(`crawled: ${summary.measured} measured, ${summary.failed} failed in ${(summary.elapsedMs / 1000).toFixed(1)} s`);
+    return summary;
+  } finally {
+    await sim.stop();
+  }
 }

@@ -3,10 +3,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCrawlJob } from '../src/app/crawl-job.js';
 import { runReport } from '../src/app/report-job.js';
 import { Store } from '../src/store/index.js';
-import { spawnSimnet, rssPeak } from './harness.js';
+import { crawlSimnetInto, rssPeak } from './harness.js';
 import { benchArgs, machine, median, S50K_FLAGS } from './util.js';
 
 const { flags } = benchArgs('report.bench.js [options]',
@@ -26,17 +25,7 @@ try {
   let db = flags.db as string | undefined;
   if (!db) {
     db = join(dir, 'crawl.duckdb');
-    log(`starting simnet: ${flags.nodes} live + ${flags.dead} dead`);
-    const sim = await spawnSimnet(['--nodes', String(flags.nodes), '--dead', String(flags.dead), '--port', String(flags.port)]);
-    try {
-      const { summary } = await runCrawlJob({
-        config: { bindAddress: '127.0.0.1', ratePerSec: flags.rate as number, threads: flags.threads as number },
-        bootnodes: sim.truth.bootnodes.slice(0, 1), dbPath: db, keyFile: null, freshIdentity: true, version: 'bench',
-      });
-      log(`crawled: ${summary.measured} measured, ${summary.failed} failed in ${(summary.elapsedMs / 1000).toFixed(1)} s`);
-    } finally {
-      await sim.stop();
-    }
+    await crawlSimnetInto(db, { nodes: flags.nodes as number, dead: flags.dead as number, port: flags.port as number, ratePerSec: flags.rate as number, threads: flags.threads as number }, log);
   }
   const store = await Store.open(db);
   const [c] = await store.query<{ records: bigint; visits: bigint }>(

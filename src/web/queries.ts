@@ -19,6 +19,9 @@ const NODE_INDEX_SQL = `CREATE OR REPLACE TEMP TABLE node_index AS
 export const NODE_COLUMNS = ['node_id', 'network', 'fork', 'client', 'client_full', 'ip', 'udp', 'seq', 'status', 'rtt_ms', 'visits', 'first_seen', 'last_seen'] as const;
 export type NodeRow = Record<(typeof NODE_COLUMNS)[number], string | number | null> & { enr: string | null };
 
+/** Nodes of each kind a diff lists by ID (the counts cover all). */
+const DIFF_SAMPLE = 100;
+
 /** Rows an export may hold: the whole index of a large crawl, with a bound that keeps a response in memory. */
 export const EXPORT_ROWS_MAX = 1_000_000;
 
@@ -134,19 +137,22 @@ export class WebQueries {
 
   /** Nodes measured in one crawl and not the other, per network (the network of their latest record). */
   async diff(a: number, b: number) {
-    const base = `WITH a AS (SELECT DISTINCT node_id FROM visits WHERE crawl_id = $1 AND status = 'measured'),
+    const x = `WITH a AS (SELECT DISTINCT node_id FROM visits WHERE crawl_id = $1 AND status = 'measured'),
       b AS (SELECT DISTINCT node_id FROM visits WHERE crawl_id = $2 AND status = 'measured'),
-      d AS (SELECT coalesce(a.node_id, b.node_id) AS node_id, a.node_id IS NOT NULL AS in_a, b.node_id IS NOT NULL AS in_b FROM a FULL JOIN b USING (node_id))`;
+      x AS (SELECT coalesce(a.node_id, b.node_id) AS node_id, coalesce(n.network, 'no record') AS network,
+        CASE WHEN a.node_id IS NULL THEN 'appeared' WHEN b.node_id IS NULL THEN 'left' ELSE 'both' END AS kind
+        FROM a FULL JOIN b USING (node_id) LEFT JOIN node_index n ON n.node_id = coalesce(a.node_id, b.node_id))`;
     const perNetwork = await this.db.query<{ network: string; appeared: bigint; gone: bigint; both: bigint }>(
-      `${base} SELECT coalesce(n.network, 'no record') AS network, count(*) FILTER (WHERE in_b AND NOT in_a) AS appeared,
-        count(*) FILTER (WHERE in_a AND NOT in_b) AS gone, count(*) FILTER (WHERE in_a AND in_b) AS both
-       FROM d LEFT JOIN node_index n USING (node_id) GROUP BY ALL ORDER BY appeared + gone DESC, network`, [a, b]);
-    const sample = async (which: 'appeared' | 'left') => (await this.db.query<{ node_id: string; network: string }>(
-      `${base} SELECT d.node_id, coalesce(n.network, 'no record') AS network FROM d LEFT JOIN node_index n USING (node_id)
-       WHERE ${which === 'appeared' ? 'in_b AND NOT in_a' : 'in_a AND NOT in_b'} ORDER BY network, d.node_id LIMIT 100`, [a, b]));
+      `${x} SELECT network, count(*) FILTER (WHERE kind = 'appeared') AS appeared, count(*) FILTER (WHERE kind = 'left') AS gone,
+        count(*) FILTER (WHERE kind = 'both') AS both FROM x GROUP BY ALL ORDER BY appeared + gone DESC, network`, [a, b]);
+    // The first DIFF_SAMPLE of each kind, in one pass.
+    const samples = await this.db.query<{ node_id: string; network: string; kind: string }>(
+      `${x} SELECT node_id, network, kind FROM (SELECT *, row_number() OVER (PARTITION BY kind ORDER BY network, node_id) AS k FROM x WHERE kind <> 'both')
+       WHERE k <= ${DIFF_SAMPLE} ORDER BY kind, network, node_id`, [a, b]);
+    const pick = (kind: string) => samples.filter((r) => r.kind === kind).map((r) => ({ node_id: r.node_id, network: r.network }));
     return {
       perNetwork: perNetwork.map((r) => ({ network: r.network, appeared: Number(r.appeared), left: Number(r.gone), both: Number(r.both) })),
-      appeared: await sample('appeared'), left: await sample('left'),
+      appeared: pick('appeared'), left: pick('left'),
     };
   }
 }
