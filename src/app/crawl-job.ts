@@ -182,8 +182,10 @@ export async function openCrawlRuntime(o: RuntimeOptions): Promise<CrawlRuntime>
   try {
     // A second, IPv6 socket serves records that only offer ip6/udp6 (skipped if the host has no IPv6).
     transport = await UdpTransport.bind({ address: config.bindAddress, port: config.bindPort, ip6Address: config.bindAddress === '127.0.0.1' ? '::1' : '::' });
+    // A client: it answers no stranger (respond: false), so nobody can make it do handshake crypto or hold a
+    // challenge; its own requests never need it to (a node that lost our session sends us the WHOAREYOU).
     const session = new SessionLayer(transport, { sk: identity.sk, id: identity.id, enr: identity.enr }, {
-      requestTimeoutMs: config.requestTimeoutMs, retransmits: config.retransmits, collectNodes: false,
+      requestTimeoutMs: config.requestTimeoutMs, retransmits: config.retransmits, collectNodes: false, respond: false,
       maxPendingRequests: Math.max(effectiveConcurrency(config) * 2, 1024) + (o.extraPending ?? 0), maxSessions: Math.min(config.maxNodes, 500_000),
     });
     const offload = config.threads > 1 ? createCryptoOffload(config.threads) : null;
