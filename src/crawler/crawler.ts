@@ -251,7 +251,7 @@ export class Crawler {
     if (!peek) { this.counters.badRecords++; return Fit.Asked; }
     let known = this.nodes.get(raw, peek.pubkeyOffset);
     // Same public key, so same node ID: a known node's distance needs no decoding.
-    if (known && asked) { const d = logDistance(known.id, fromId!); if (!asked.includes(d)) return this.unrequested(d, asked); }
+    if (known && asked) { const d = known.logDistanceTo(fromId!); if (!asked.includes(d)) return this.unrequested(d, asked); }
     if (known?.unverifiedFroms && !bytesEqual(known.raw!, raw)) {
       // Another record for a node whose record is not checked yet: check that one now. Else a forged record under
       // a victim's key (any seq, even 2^64-1) would pass for a duplicate of, or block, the victim's valid one.
