@@ -68,8 +68,16 @@ export interface CrawlSummary {
   rxClock: 'kernel' | 'event-loop';
   packetsIn: number;
   packetsOut: number;
-  /** notStored: records of unvisited nodes a stopped crawl had no time to check (Crawler.stopVerifyBudgetMs). */
-  records: { new: number; updated: number; duplicate: number; bad: number; badSignature: number; notStored: number };
+  /**
+   * notStored: records of unvisited nodes a stopped crawl had no time to check (Crawler.stopVerifyBudgetMs).
+   * Dropped from hostile or broken replies: unrequested (at a distance not asked), overCap (past 16 per distance
+   * asked), versionLimit (newer versions of one node past MAX_RECORD_UPDATES); unrequestedVisits: visits ended
+   * early because their node kept doing the first.
+   */
+  records: {
+    new: number; updated: number; duplicate: number; bad: number; badSignature: number; notStored: number;
+    unrequested: number; overCap: number; versionLimit: number; unrequestedVisits: number;
+  };
   byNetwork: Record<string, number>;
   failures: Record<string, number>;
   /** Records whose endpoint the crawler would not probe, by reason (special, loopback or private from a public peer, port < 1024). */
@@ -174,8 +182,10 @@ export async function openCrawlRuntime(o: RuntimeOptions): Promise<CrawlRuntime>
   try {
     // A second, IPv6 socket serves records that only offer ip6/udp6 (skipped if the host has no IPv6).
     transport = await UdpTransport.bind({ address: config.bindAddress, port: config.bindPort, ip6Address: config.bindAddress === '127.0.0.1' ? '::1' : '::' });
+    // A client: it answers no stranger (respond: false), so nobody can make it do handshake crypto or hold a
+    // challenge; its own requests never need it to (a node that lost our session sends us the WHOAREYOU).
     const session = new SessionLayer(transport, { sk: identity.sk, id: identity.id, enr: identity.enr }, {
-      requestTimeoutMs: config.requestTimeoutMs, retransmits: config.retransmits, collectNodes: false,
+      requestTimeoutMs: config.requestTimeoutMs, retransmits: config.retransmits, collectNodes: false, respond: false,
       maxPendingRequests: Math.max(effectiveConcurrency(config) * 2, 1024) + (o.extraPending ?? 0), maxSessions: Math.min(config.maxNodes, 500_000),
     });
     const offload = config.threads > 1 ? createCryptoOffload(config.threads) : null;
@@ -287,6 +297,8 @@ export async function crawlOnce(rt: CrawlRuntime, o: CrawlOnceOptions): Promise<
     records: {
       new: crawler.counters.newRecords, updated: crawler.counters.updatedRecords, duplicate: crawler.counters.duplicateRecords,
       bad: crawler.counters.badRecords, badSignature: crawler.counters.badSignatures, notStored: crawler.counters.unverifiedAtStop,
+      unrequested: crawler.counters.unrequestedRecords, overCap: crawler.counters.overCapRecords,
+      versionLimit: crawler.counters.versionLimitRecords, unrequestedVisits: crawler.counters.unrequestedVisits,
     },
     byNetwork: store ? {} : countNetworks(crawler), failures: { ...crawler.failureReasons }, droppedEndpoints: { ...crawler.droppedEndpoints },
     cycles: crawler.counters.cyclesDone, threads: config.threads, pool: offload ? { ...offload.stats } : null, throttle: crawler.throttle,

@@ -100,12 +100,23 @@ export function formatSummary(s: CrawlSummary): string {
       : '',
     `  records: ${s.records.new} new, ${s.records.updated} updated, ${s.records.duplicate} duplicate, ${s.records.bad + s.records.badSignature} bad` +
       (s.records.notStored ? `; ${s.records.notStored} of unvisited nodes not checked in the stop's ${STOP_VERIFY_BUDGET_MS / 1000} s, so not stored` : ''),
+    droppedLine(s.records),
     `  failures: ${fails}`,
     Object.keys(s.droppedEndpoints).length ? `  endpoints not probed: ${Object.entries(s.droppedEndpoints).map(([k, v]) => `${k} ${v}`).join(', ')}` : '',
     `  networks: ${nets}`,
     s.db ? `  stored in ${s.db} (${s.dbRowsWritten} rows)` : '',
     s.storeError ? `  the store failed, so the crawl stopped: ${s.storeError}` : '',
   ].filter(Boolean).join('\n');
+}
+
+/** Records dropped from hostile or broken replies, if any. */
+function droppedLine(r: CrawlSummary['records']): string {
+  const parts = [
+    r.unrequested ? `${r.unrequested} at distances not asked${r.unrequestedVisits ? ` (${r.unrequestedVisits} visits cut short)` : ''}` : '',
+    r.overCap ? `${r.overCap} past 16 per distance asked` : '',
+    r.versionLimit ? `${r.versionLimit} newer versions past the per-node bound` : '',
+  ].filter(Boolean);
+  return parts.length ? `  records dropped: ${parts.join(', ')}` : '';
 }
 
 function fmtBytes(n: number): string {

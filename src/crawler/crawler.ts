@@ -1,7 +1,7 @@
 import { COMPRESSED_PUBKEY_SIZE, decodeEnr, peekEnrIdentity, verifyEnr, verifyEnrRaw, type Enr } from '../enr/enr.js';
 import type { NodeAddress, RequestEvents, RequestResult } from '../session/types.js';
 import type { Nodes } from '../wire/messages.js';
-import { bytesEqual } from '../util/bytes.js';
+import { bytesEqual, logDistance } from '../util/bytes.js';
 import { RingQueue } from '../util/ring.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
 import { endpointDrop, OwnEndpoints, type EndpointDrop } from './endpoints.js';
@@ -11,6 +11,36 @@ import { MAX_PROGRESS_SAMPLES, thinSamples } from './progress.js';
 
 /** See Crawler.stopVerifyBudgetMs: a stop ends within seconds; 5 s checks ~100,000 records inline. */
 export const STOP_VERIFY_BUDGET_MS = 5000;
+/**
+ * Records one request's reply may carry per distance asked: a k-bucket holds 16 (FULL_BUCKET_RECORDS), so an
+ * honest node never has more to give (geth sends 16 in all, Lighthouse 16 per distance). Past it records are
+ * dropped unread (counted overCap): a reply may announce 32 packets (MAX_NODES_TOTAL) of ~12 records each, and
+ * every record read costs a decode and a node ID.
+ */
+export const MAX_RECORDS_PER_DISTANCE = FULL_BUCKET_RECORDS;
+/**
+ * Some tables pad a short bucket from the ones next to it, up to this many distances away (the simnet's nim
+ * profile does). Such records are dropped like any at a distance not asked, but not held against the node.
+ */
+export const PADDING_SPREAD = 2;
+/**
+ * Records further than PADDING_SPREAD from every distance asked after which a visit asks its node nothing more
+ * (geth and nim-eth drop such records one by one). One full bucket's worth: no table holds them, so the node is
+ * lying or broken, and the rest of its answers are not worth a request.
+ */
+export const MAX_UNREQUESTED_PER_VISIT = FULL_BUCKET_RECORDS;
+/**
+ * Newer versions (higher seq) of one node's record accepted in one crawl. Each costs a signature check and an
+ * arena copy (up to 332 bytes with its ID) that maxNodes does not bound, and its key's owner can sign 2^64 of
+ * them. An honest node bumps seq when its address or subnets change: a few times a day.
+ */
+export const MAX_RECORD_UPDATES = 8;
+/**
+ * Different newer records of one node out for checking on the pool at once. They are checked side by side, not
+ * deduplicated by seq, so a forged one (say seq 2^64-1) cannot hold back a valid one; past the bound, more are
+ * dropped (counted versionLimit) until a check returns.
+ */
+export const MAX_VERSIONS_IN_FLIGHT = 4;
 import { ByteArena } from '../util/arena.js';
 import { SEEN_LEVELS, effectiveConcurrency, effectiveContactRate, validateCrawlConfig, type CrawlConfig } from './config.js';
 import {
@@ -37,8 +67,12 @@ interface Visit {
   rtt2Ms: number | null;
   bytesIn: number; bytesOut: number; packetsIn: number; packetsOut: number;
   records: number;
-  /** Records in the current request's reply (stopAfterEmpty looks at it). */
+  /** Records at the asked distances in the current request's reply (stopAfterEmpty and strategies look at it). */
   lastRecords: number;
+  /** Records read from the current request's reply, at any distance (MAX_RECORDS_PER_DISTANCE bounds them). */
+  replyRecords: number;
+  /** Records further than PADDING_SPREAD from any distance asked, over the visit (MAX_UNREQUESTED_PER_VISIT). */
+  unrequested: number;
   /** Empty replies in a row (for the strategy's early stop). */
   emptyStreak: number;
   /** A reply of this visit held a full bucket: the early stop may apply (small networks never stop early). */
@@ -56,6 +90,12 @@ interface Visit {
   events: RequestEvents;
 }
 
+/** Where a returned record lies against the distances asked (ingest). */
+const enum Fit { Asked, Near, Off }
+
+/** A newer record of a known node out for checking on the pool, with the nodes that returned it. */
+interface Candidate { raw: Uint8Array; seq: bigint; froms: CrawlNode[] }
+
 const NS_PER_MS = 1_000_000;
 /** The pump runs at least this often; completions also run it. */
 const PUMP_INTERVAL_MS = 1;
@@ -72,7 +112,8 @@ export class Crawler {
   readonly config: CrawlConfig;
   readonly counters: CrawlCounters = {
     contacts: 0, requests: 0, lateAdmissions: 0, responses: 0, nodesPackets: 0, recordsReceived: 0, duplicateRecords: 0, newRecords: 0, updatedRecords: 0,
-    badRecords: 0, badSignatures: 0, droppedNodes: 0, unverifiedAtStop: 0, bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, cyclesDone: 0,
+    badRecords: 0, badSignatures: 0, droppedNodes: 0, unverifiedAtStop: 0, unrequestedRecords: 0, overCapRecords: 0, versionLimitRecords: 0,
+    unrequestedVisits: 0, bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsOut: 0, cyclesDone: 0,
   };
   /** Count of nodes per state. */
   readonly stateCounts = [0, 0, 0, 0, 0];
@@ -82,6 +123,11 @@ export class Crawler {
   readonly failureReasons: Record<string, number> = {};
   /** The crawler's own socket: records naming it are never visited (set by the app, which bound it). */
   own: OwnEndpoints = OwnEndpoints.none();
+  /**
+   * Drop records at distances a request did not ask (as geth and nim-eth do). Only the unit tests' fake networks,
+   * which answer by a fixed topology, turn it off.
+   */
+  checkDistances = true;
   /** Records whose endpoint the crawler refused to probe, by reason (endpointDrop); they stay unvisited. */
   readonly droppedEndpoints: Partial<Record<EndpointDrop, number>> = {};
   /** By compressed public key (it determines the node ID); bounded by maxNodes. */
@@ -106,8 +152,13 @@ export class Crawler {
   /** Fed with every request's first round trip; part of the default load signal. */
   private readonly rtt = new RttInflationProbe();
   private adaptTimer: NodeJS.Timeout | null = null;
-  /** Records out for verification on worker threads, by public key; bounded by the records in flight. */
-  private readonly verifying = new Map<string, { seq: bigint; froms: CrawlNode[] }>();
+  /**
+   * Newer records of known nodes out for verification on worker threads, by public key: per key at most
+   * MAX_VERSIONS_IN_FLIGHT distinct records (a copy each), so bounded by that times the nodes being updated.
+   */
+  private readonly verifying = new Map<string, Candidate[]>();
+  /** Newer versions accepted per node (MAX_RECORD_UPDATES); bound: one entry per node updated at least once. */
+  private readonly updates = new Map<CrawlNode, number>();
   private inflight = 0;
   private startMs = 0;
   private startNs = 0n;
@@ -189,12 +240,23 @@ export class Crawler {
     this.queue.push(n);
   }
 
-  /** Handles one record from a NODES packet (or a bootnode); `from` is the node that returned it. */
-  private ingest(raw: Uint8Array, from: CrawlNode | null, verified = false): void {
+  /**
+   * Handles one record from a NODES packet (or a bootnode); `from` is the node that returned it, `asked` the
+   * distances its request asked (null: a bootnode). A record at a distance not asked is counted and dropped: it
+   * never reaches the node set, the queue or the sink. Returns Fit.Off for one far from every distance asked.
+   */
+  private ingest(raw: Uint8Array, from: CrawlNode | null, verified = false, asked: readonly number[] | null = null, fromId: Uint8Array | null = null): Fit {
     this.counters.recordsReceived++;
     const peek = peekEnrIdentity(raw);
-    if (!peek) { this.counters.badRecords++; return; }
-    const known = this.nodes.get(raw, peek.pubkeyOffset);
+    if (!peek) { this.counters.badRecords++; return Fit.Asked; }
+    let known = this.nodes.get(raw, peek.pubkeyOffset);
+    // Same public key, so same node ID: a known node's distance needs no decoding.
+    if (known && asked) { const d = known.logDistanceTo(fromId!); if (!asked.includes(d)) return this.unrequested(d, asked); }
+    if (known?.unverifiedFroms && !bytesEqual(known.raw!, raw)) {
+      // Another record for a node whose record is not checked yet: check that one now. Else a forged record under
+      // a victim's key (any seq, even 2^64-1) would pass for a duplicate of, or block, the victim's valid one.
+      if (!this.verifyDeferred(known)) known = undefined;
+    }
     if (known && peek.seq <= known.seq) {
       this.counters.duplicateRecords++;
       // A record several tables hold is likelier live: it moves up the queue.
@@ -203,39 +265,60 @@ export class Crawler {
         if (known.unverifiedFroms) known.unverifiedFroms.push(from);
         else this.sink?.edge(from, known, peek.seq);
       }
-      return;
+      return Fit.Asked;
     }
+    // A newer version of a known node: bounded per node, since its key's owner can mint any number of them.
+    if (known && (this.updates.get(known) ?? 0) >= MAX_RECORD_UPDATES) { this.counters.versionLimitRecords++; return Fit.Asked; }
     // Only new records (or a higher seq) pay for decoding and the signature check.
-    if (this.verifier && known) {
-      // An update of a known node is checked before it replaces the record; off-thread that is asynchronous,
-      // so keep a copy of the record until it comes back.
-      const copy = raw.slice();
-      const key = keyOf(raw, peek.pubkeyOffset, COMPRESSED_PUBKEY_SIZE);
-      const pending = this.verifying.get(key);
-      if (pending && peek.seq <= pending.seq) { this.counters.duplicateRecords++; if (from) pending.froms.push(from); return; }
-      this.verifying.set(key, { seq: peek.seq, froms: from ? [from] : [] });
-      // Same public key, so same node ID: the known node's.
-      const id = known.id;
-      this.verifier.verifyRecord(copy).then((ok) => {
-        const p = this.verifying.get(key);
-        this.verifying.delete(key);
-        if (!ok) { this.counters.badSignatures++; }
-        else this.accept(copy, peek.pubkeyOffset, id, p ? p.froms : []);
-        this.maybeFinish();
-      }).catch((e: unknown) => this.fatal(e));
-      return;
-    }
+    if (this.verifier && known) { this.verifyUpdate(known, raw, peek.pubkeyOffset, peek.seq, from); return Fit.Asked; }
     let enr: Enr;
-    try { enr = decodeEnr(raw); } catch { this.counters.badRecords++; return; }
+    try { enr = decodeEnr(raw); } catch { this.counters.badRecords++; return Fit.Asked; }
     // A new node's signature is checked when it is visited (verifyDeferred, on the pool when there is one):
     // the rate limiter then spreads the checks evenly, instead of a reply's 16 new records all being checked
     // at once while the early replies flood in (on the pool, that flood queued the handshakes behind it and the
     // adaptive rate backed off). An update of a known node is checked now: an unchecked higher seq could
     // replace a good record.
-    if (!verified && known && !verifyEnr(enr)) { this.counters.badSignatures++; return; }
+    if (!verified && known && !verifyEnr(enr)) { this.counters.badSignatures++; return Fit.Asked; }
     let id: Uint8Array;
-    try { id = enr.nodeId(); } catch { this.counters.badRecords++; return; }
+    try { id = known ? known.id : enr.nodeId(); } catch { this.counters.badRecords++; return Fit.Asked; }
+    if (!known && asked) { const d = logDistance(id, fromId!); if (!asked.includes(d)) return this.unrequested(d, asked); }
     this.accept(raw, peek.pubkeyOffset, id, from ? [from] : [], enr, !verified && !known);
+    return Fit.Asked;
+  }
+
+  /** Counts a record at distance `d`, which was not asked: padding next to an asked distance, or off. */
+  private unrequested(d: number, asked: readonly number[]): Fit {
+    this.counters.unrequestedRecords++;
+    for (const a of asked) if (Math.abs(a - d) <= PADDING_SPREAD) return Fit.Near;
+    return Fit.Off;
+  }
+
+  /**
+   * Checks a newer record of a known node on the pool; it replaces the node's record if it verifies. Distinct
+   * records are checked side by side (MAX_VERSIONS_IN_FLIGHT), the same bytes once.
+   */
+  private verifyUpdate(known: CrawlNode, raw: Uint8Array, pubkeyOffset: number, seq: bigint, from: CrawlNode | null): void {
+    const key = keyOf(raw, pubkeyOffset, COMPRESSED_PUBKEY_SIZE);
+    let list = this.verifying.get(key);
+    if (list) {
+      for (const c of list) if (bytesEqual(c.raw, raw)) { this.counters.duplicateRecords++; if (from) c.froms.push(from); return; }
+      if (list.length >= MAX_VERSIONS_IN_FLIGHT) { this.counters.versionLimitRecords++; return; }
+    } else this.verifying.set(key, list = []);
+    // Off-thread the check is asynchronous: keep a copy of the record until it comes back.
+    const cand: Candidate = { raw: raw.slice(), seq, froms: from ? [from] : [] };
+    list.push(cand);
+    const id = known.id;
+    this.verifier!.verifyRecord(cand.raw).then((ok) => {
+      const l = this.verifying.get(key);
+      if (l) {
+        const i = l.indexOf(cand);
+        if (i >= 0) l.splice(i, 1);
+        if (l.length === 0) this.verifying.delete(key);
+      }
+      if (!ok) this.counters.badSignatures++;
+      else this.accept(cand.raw, pubkeyOffset, id, cand.froms);
+      this.maybeFinish();
+    }).catch((e: unknown) => this.fatal(e));
   }
 
   /**
@@ -291,6 +374,10 @@ export class Crawler {
     const nowMs = Date.now();
     if (known) {
       if (enr.seq <= known.seq) { this.counters.duplicateRecords++; return; }
+      const updates = this.updates.get(known) ?? 0;
+      // Checked at ingest too; checks that were in flight together may pass it there.
+      if (updates >= MAX_RECORD_UPDATES) { this.counters.versionLimitRecords++; return; }
+      this.updates.set(known, updates + 1);
       const at = this.arena.placeWithTail(known.id, raw);
       const { ip, port, addr } = known;
       known.setRecord(this.arena.placed, at, raw.length, pubkeyOffset, enr.seq, enr);
@@ -456,7 +543,8 @@ export class Crawler {
     this.inflight++;
     this.verifier!.verifyRecord(n.raw!).then((ok) => {
       // The node ID was derived from this record's key on arrival; the signature is all that is left to check.
-      if (this.verifyDeferred(n, ok)) {
+      // A conflicting record may have had it checked inline meanwhile (ingest), and dropped if bad.
+      if (this.verifyDeferred(n, ok) && this.nodes.get(n.pubkey, 0) === n) {
         if (!this.stopping) { this.visit(n); return; }
         this.setState(n, NodeState.Queued); // never visited: counted as waiting, like the rest of the queue
       }
@@ -472,7 +560,7 @@ export class Crawler {
     n.visits++;
     const v: Visit = {
       node: n, nodeId, plan, next: 0, startedAtMs: Date.now(), rtt1Ms: null, rtt2Ms: null, bytesIn: 0, bytesOut: 0,
-      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, emptyStreak: 0, sawFullBucket: false, packetIndex: 0, train: new TrainLog(),
+      packetsIn: 0, packetsOut: 0, records: 0, lastRecords: 0, replyRecords: 0, unrequested: 0, emptyStreak: 0, sawFullBucket: false, packetIndex: 0, train: new TrainLog(),
       contacting: true, release: null, parkedAtMs: 0, anyOk: false, lastError: null,
       events: { onNodes: (m, at, size) => this.onNodes(v, m, at, size), admit: (release) => this.onAdmit(v, release) },
     };
@@ -484,6 +572,7 @@ export class Crawler {
   private sendNext(v: Visit): void {
     const distances = v.plan[v.next++]!;
     v.lastRecords = 0;
+    v.replyRecords = 0;
     if (v.next > 1) {
       this.counters.requests++;
       // Only the first request is admitted; later ones go out on the session at once.
@@ -498,9 +587,16 @@ export class Crawler {
     const t = at - this.startNs;
     this.sink?.packet(v.nodeId, v.next - 1, v.packetIndex++, t, size);
     v.train.packet(Number(t), size);
-    for (let i = 0; i < m.enrs.length; i++) this.ingest(m.enrs[i]!, v.node);
     v.records += m.enrs.length;
-    v.lastRecords += m.enrs.length;
+    const asked = v.plan[v.next - 1]!;
+    const cap = MAX_RECORDS_PER_DISTANCE * asked.length;
+    for (let i = 0; i < m.enrs.length; i++) {
+      if (v.replyRecords >= cap) { this.counters.overCapRecords += m.enrs.length - i; break; }
+      v.replyRecords++;
+      const fit = this.checkDistances ? this.ingest(m.enrs[i]!, v.node, false, asked, v.nodeId) : this.ingest(m.enrs[i]!, v.node);
+      if (fit === Fit.Asked) v.lastRecords++;
+      else if (fit === Fit.Off) v.unrequested++;
+    }
   }
 
   private onResult(v: Visit, r: RequestResult): void {
@@ -527,8 +623,11 @@ export class Crawler {
       // A new array: the plan is the strategy's.
       if (extra?.length) v.plan = v.plan.concat(extra);
     }
+    // A node that keeps returning records it was not asked for is asked nothing more.
+    const lying = v.unrequested >= MAX_UNREQUESTED_PER_VISIT;
     const dry = this.strategy.stopAfterEmpty && v.sawFullBucket && v.emptyStreak >= EMPTY_STREAK_TO_STOP && Math.max(...asked) <= STOP_BELOW_DISTANCE;
-    const more = v.next < v.plan.length && r.ok && !dry && !this.stopping;
+    const more = v.next < v.plan.length && r.ok && !dry && !lying && !this.stopping;
+    if (lying && v.next < v.plan.length) this.counters.unrequestedVisits++;
     if (more) { this.continuations.push(v); return; }
     this.finishVisit(v);
   }

@@ -1,4 +1,4 @@
-import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { secp } from '../crypto/index.js';
@@ -37,7 +37,8 @@ function readKey(keyFile: string): Uint8Array {
   let text: string;
   try {
     const st = statSync(keyFile);
-    if (!st.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'EISDIR' });
+    if (st.isDirectory()) throw new IdentityError('ERR_IDENTITY_BAD_KEYFILE', `key file ${keyFile} is a directory, not a key`);
+    if (!st.isFile()) throw new IdentityError('ERR_IDENTITY_BAD_KEYFILE', `key file ${keyFile} is not a regular file`);
     // As ssh does: refuse a key others can read (on systems with POSIX modes).
     if (process.platform !== 'win32' && (st.mode & SHARED_MODE_BITS) !== 0) {
       throw new IdentityError('ERR_IDENTITY_KEY_PERMISSIONS',
@@ -55,25 +56,44 @@ function readKey(keyFile: string): Uint8Array {
 
 /**
  * Writes a new key so that no reader ever sees a partial file and two crawlers starting at once agree: the key
- * goes to a private temporary file, which is then linked into place (fails if the name exists); the loser reads
- * the winner's key.
+ * goes to a private temporary file (created with O_EXCL, mode 0600, synced to disk), which is then linked into
+ * place (fails if the name exists) and the folder synced; the loser reads the winner's key. Without the syncs a
+ * crash could leave the final name pointing at an empty file, which the next start refuses.
  */
 function createKey(keyFile: string, sk: Uint8Array): Uint8Array {
   const tmp = `${keyFile}.${process.pid}.${Date.now()}.tmp`;
   try {
     mkdirSync(dirname(keyFile), { recursive: true, mode: 0o700 });
-    writeFileSync(tmp, toHex(sk) + '\n', { mode: 0o600, flag: 'wx' });
+    const fd = openSync(tmp, 'wx', 0o600);
+    try {
+      writeSync(fd, toHex(sk) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
     try {
       linkSync(tmp, keyFile);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') return readKey(keyFile);
       throw e;
     }
+    syncFolder(dirname(keyFile));
     return sk;
   } catch (e) {
     if (e instanceof IdentityError) throw e;
     throw new IdentityError('ERR_IDENTITY_UNWRITABLE', `cannot write key file ${keyFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   } finally {
     rmSync(tmp, { force: true });
+  }
+}
+
+/** Makes a new name in `dir` durable; best effort (some systems cannot open or sync a folder). */
+function syncFolder(dir: string): void {
+  let fd: number | null = null;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch { /* the key is written; only its name's durability is not confirmed */ } finally {
+    if (fd !== null) closeSync(fd);
   }
 }

@@ -80,6 +80,16 @@ export class CrawlNode implements NodeAddress {
     return true;
   }
 
+  /** Log-distance from this node's ID to `other` (as logDistance), without building a view. */
+  logDistanceTo(other: Uint8Array): number {
+    const b = this.bytes, o = this.off;
+    for (let i = 0; i < NODE_ID_SIZE; i++) {
+      const x = b[o + i]! ^ other[i]!;
+      if (x !== 0) return (NODE_ID_SIZE - i) * 8 - Math.clz32(x) + 24;
+    }
+    return 0;
+  }
+
   /** Unix ms when the record was first seen. */
   get firstSeenMs(): number { return EPOCH_BASE_MS + this.firstSeenRelMs; }
   /** RTT of the first request of its last measured visit, null before one. */

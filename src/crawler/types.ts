@@ -79,6 +79,14 @@ export interface CrawlCounters {
   droppedNodes: number;
   /** Records of unvisited nodes left unchecked (so not stored) when a stopped crawl ran out of STOP_VERIFY_BUDGET_MS. */
   unverifiedAtStop: number;
+  /** Records at a distance the request did not ask (dropped; MAX_UNREQUESTED_PER_VISIT ends the visit). */
+  unrequestedRecords: number;
+  /** Records past a reply's bound (MAX_RECORDS_PER_DISTANCE per distance asked), dropped unread. */
+  overCapRecords: number;
+  /** Newer versions of a node's record dropped past MAX_RECORD_UPDATES or MAX_VERSIONS_IN_FLIGHT. */
+  versionLimitRecords: number;
+  /** Visits ended before their plan because the node kept returning records at distances not asked. */
+  unrequestedVisits: number;
   bytesIn: number;
   bytesOut: number;
   packetsIn: number;

@@ -16,7 +16,10 @@ export const RESPONSE_OF: Record<number, MessageType> = {
   [MessageType.TalkReq]: MessageType.TalkResp,
 };
 
-/** Request-ids are a 4-byte counter: unique among pending requests, and a Map lookup by number. */
+/**
+ * Request-ids are 4 random bytes (redrawn if a pending request holds them): unique among pending requests, a Map
+ * lookup by number, and unpredictable (the session's AEAD already keeps an off-path sender from answering).
+ */
 export const REQ_ID_SIZE = 4;
 /** NODES replies announce at most this many packets; more is a malformed reply. */
 export const MAX_NODES_TOTAL = 32;
@@ -28,9 +31,10 @@ export class Request implements WheelEntry {
   cancelled = false;
   state = ReqState.Random;
   nonceNum = -1;
-  /** The random last 4 bytes of that nonce: a WHOAREYOU must echo all 12 bytes of the packet it answers. */
-  nonceTail = 0;
-  /** Tails of oldNonces, in the same order. */
+  /** The random last 8 bytes of that nonce, as two words: a WHOAREYOU must echo all 12 bytes of the packet it answers. */
+  nonceHi = 0;
+  nonceLo = 0;
+  /** Tails of oldNonces, two words each, in the same order. */
   oldTails: number[] | null = null;
   /** Nonces of earlier packets of this request (retransmits): a late WHOAREYOU to one still counts. */
   oldNonces: number[] | null = null;

@@ -52,9 +52,10 @@ export class SessionLayer {
   private readonly rand = SHARED_RANDOM;
   private handler: RequestHandler | null = null;
   private offload: HandshakeOffload | null = null;
-  private reqCounter = 0;
-  private nonceCounter = 0;
-  private readonly noncePrefix: Uint8Array;
+  /** Counter part of our nonces; starts at a random value. */
+  private nonceCounter: number;
+  /** The nonce of the packet being built (nextNonce): every use is synchronous, so one buffer serves all packets. */
+  private readonly nonce = new Uint8Array(NONCE_SIZE);
   private closed = false;
 
   constructor(
@@ -71,7 +72,7 @@ export class SessionLayer {
     this.sessions = new LruMap(this.config.maxSessions, this.config.sessionTtlMs);
     this.challenges = new Challenges(local, this.config, backend, this.rand, this.counters, knownEnr, (pkt, ip, port, kind) => this.sendRaw(null, pkt, ip, port, kind));
     this.wheel = wheel ?? new TimerWheel(10, 512);
-    this.noncePrefix = Uint8Array.from(this.rand.take(4));
+    this.nonceCounter = this.rand.u32();
     if (!this.shared) transport.onDatagram((d, ip, port, at) => { this.onDatagram(d, ip, port, at); });
   }
 
@@ -114,7 +115,7 @@ export class SessionLayer {
   request(remote: NodeAddress, msg: Message, events?: RequestEvents, timeoutMs = this.config.requestTimeoutMs): Promise<RequestResult> {
     const expect = RESPONSE_OF[msg.type];
     if (expect === undefined) throw new SessionError('ERR_SESSION_NOT_A_REQUEST', `message type ${msg.type} is not a request`);
-    const num = this.reqCounter = (this.reqCounter + 1) >>> 0;
+    const num = this.freeRequestNum();
     const reqId = new Uint8Array(REQ_ID_SIZE);
     new DataView(reqId.buffer).setUint32(0, num);
     const plaintext = encodeMessage({ ...msg, reqId } as Message);
@@ -151,7 +152,7 @@ export class SessionLayer {
     if (this.closed) return Promise.resolve({ alive: false, reason: 'closed', packetsOut: 0 });
     // A full request table is our own limit, not the remote's: try again later.
     if (this.handshaking.has(key) || this.probes.has(key) || this.pending.size >= this.config.maxPendingRequests) return Promise.resolve({ alive: false, reason: 'busy', packetsOut: 0 });
-    const num = this.reqCounter = (this.reqCounter + 1) >>> 0;
+    const num = this.freeRequestNum();
     const req = new Request(this, num, EMPTY, remote, key, EMPTY, MessageType.Pong, undefined);
     req.probeOnly = true;
     const p = new Promise<ProbeResult>((res) => {
@@ -205,30 +206,41 @@ export class SessionLayer {
     else this.dispatch(req); // the session may have gone meanwhile: then this starts a handshake
   }
 
-  private nextNonce(): { nonce: Uint8Array; num: number } {
-    // prefix(4, per process) | counter(4) | random(4): never repeats under one key, and maps back to the request.
+  /** A random request number no pending request holds (a few redraws at most: pending is far below 2^32). */
+  private freeRequestNum(): number {
+    let num = this.rand.u32();
+    while (this.pending.has(num)) num = this.rand.u32();
+    return num;
+  }
+
+  /**
+   * The next packet's nonce, in this.nonce (valid until the next call); returns its counter. counter(4) |
+   * random(8), as geth does: the counter, from a random start, never repeats under one key (AES-GCM needs that)
+   * and maps a WHOAREYOU back to the request; the 64 random bits from the CSPRNG pool are what an off-path sender
+   * would have to guess to answer a packet it did not see.
+   */
+  private nextNonce(): number {
     const num = this.nonceCounter = (this.nonceCounter + 1) >>> 0;
-    const nonce = new Uint8Array(NONCE_SIZE);
-    nonce.set(this.noncePrefix, 0);
-    nonce[4] = num >>> 24; nonce[5] = (num >>> 16) & 0xff; nonce[6] = (num >>> 8) & 0xff; nonce[7] = num & 0xff;
-    nonce.set(this.rand.take(4), 8);
-    return { nonce, num };
+    const nonce = this.nonce;
+    nonce[0] = num >>> 24; nonce[1] = (num >>> 16) & 0xff; nonce[2] = (num >>> 8) & 0xff; nonce[3] = num & 0xff;
+    this.rand.into(nonce, NONCE_COUNTER_SIZE, NONCE_SIZE - NONCE_COUNTER_SIZE);
+    return num;
   }
 
   private track(req: Request, num: number, nonce: Uint8Array): void {
-    if (req.nonceNum >= 0) { (req.oldNonces ??= []).push(req.nonceNum); (req.oldTails ??= []).push(req.nonceTail); }
+    if (req.nonceNum >= 0) { (req.oldNonces ??= []).push(req.nonceNum); (req.oldTails ??= []).push(req.nonceHi, req.nonceLo); }
     req.nonceNum = num;
-    req.nonceTail = nonceTail(nonce);
+    req.nonceHi = word(nonce, 4);
+    req.nonceLo = word(nonce, 8);
     this.byNonce.set(num, req);
   }
 
-  /** Whether `n` is all 12 bytes of a nonce `req` sent (prefix, counter and random tail). */
+  /** Whether `n` is all 12 bytes of a nonce `req` sent (counter and random tail). */
   private sentBy(req: Request, num: number, n: Uint8Array): boolean {
-    if (!prefixMatches(n, this.noncePrefix)) return false;
-    const tail = nonceTail(n);
-    if (num === req.nonceNum) return tail === req.nonceTail;
+    const hi = word(n, 4), lo = word(n, 8);
+    if (num === req.nonceNum) return hi === req.nonceHi && lo === req.nonceLo;
     const i = req.oldNonces ? req.oldNonces.indexOf(num) : -1;
-    return i >= 0 && req.oldTails![i] === tail;
+    return i >= 0 && req.oldTails![2 * i] === hi && req.oldTails![2 * i + 1] === lo;
   }
 
   /** Without a request it is a reply of ours: a response unless the caller says WHOAREYOU. */
@@ -240,7 +252,7 @@ export class SessionLayer {
   /** First contact: a message packet with random content; the remote answers WHOAREYOU. */
   private sendRandom(req: Request): void {
     req.state = ReqState.Random;
-    const { nonce, num } = this.nextNonce();
+    const num = this.nextNonce(), nonce = this.nonce;
     this.track(req, num, nonce);
     req.randomNum = num;
     const header = encodeHeader(Flag.Message, nonce, this.local.id);
@@ -251,7 +263,7 @@ export class SessionLayer {
 
   private sendOnSession(req: Request, s: Session): void {
     req.state = ReqState.Session;
-    const { nonce, num } = this.nextNonce();
+    const num = this.nextNonce(), nonce = this.nonce;
     this.track(req, num, nonce);
     const iv = this.rand.take(MASKING_IV_SIZE);
     const header = encodeHeader(Flag.Message, nonce, this.local.id);
@@ -374,7 +386,7 @@ export class SessionLayer {
 
   private onWhoareyou(p: Packet, ip: string, port: number, at: bigint, size: number): void {
     const n = p.nonce;
-    const num = ((n[4]! << 24) | (n[5]! << 16) | (n[6]! << 8) | n[7]!) >>> 0;
+    const num = word(n, 0);
     const req = this.byNonce.get(num);
     // All 12 bytes must be ours: an off-path sender who guessed the counter still lacks 64 random bits.
     if (!req || req.state === ReqState.Done || req.remote.ip !== ip || req.remote.port !== port || !this.sentBy(req, num, n)) {
@@ -453,7 +465,7 @@ export class SessionLayer {
   }
 
   private sendHandshake(req: Request, hs: { ephemeralPubkey: Uint8Array; keys: { initiatorKey: Uint8Array; recipientKey: Uint8Array }; idSignature: Uint8Array }, record: Uint8Array | null): void {
-    const { nonce, num: nn } = this.nextNonce();
+    const nn = this.nextNonce(), nonce = this.nonce;
     this.track(req, nn, nonce);
     const iv = this.rand.take(MASKING_IV_SIZE);
     const header = encodeHeader(Flag.Handshake, nonce, handshakeAuthdata(this.local.id, hs.idSignature, hs.ephemeralPubkey, record));
@@ -529,7 +541,8 @@ export class SessionLayer {
 
   /** Sends a reply on an established session. */
   reply(s: Session, dstId: Uint8Array, ip: string, port: number, msg: Message): void {
-    const { nonce } = this.nextNonce();
+    this.nextNonce();
+    const nonce = this.nonce;
     const iv = this.rand.take(MASKING_IV_SIZE);
     const header = encodeHeader(Flag.Message, nonce, this.local.id);
     const ct = aesGcmEncrypt(s.writeKey, nonce, encodeMessage(msg), messageAd(iv, header));
@@ -545,10 +558,10 @@ export class SessionLayer {
   }
 }
 
-function nonceTail(nonce: Uint8Array): number {
-  return ((nonce[8]! << 24) | (nonce[9]! << 16) | (nonce[10]! << 8) | nonce[11]!) >>> 0;
-}
+/** Bytes of our nonces that are the counter (the rest is random). */
+const NONCE_COUNTER_SIZE = 4;
 
-function prefixMatches(nonce: Uint8Array, prefix: Uint8Array): boolean {
-  return nonce[0] === prefix[0] && nonce[1] === prefix[1] && nonce[2] === prefix[2] && nonce[3] === prefix[3];
+/** The big-endian 32-bit word at b[at..at+4]. */
+function word(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }

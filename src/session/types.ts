@@ -75,7 +75,11 @@ export interface SessionLayerConfig {
   challengeTtlMs: number;
   /** Hard cap on requests in flight; request() fails fast with 'closed' past it. */
   maxPendingRequests: number;
-  /** Answer unknown senders with WHOAREYOU (a node does; a crawler may too, it costs 63 bytes). */
+  /**
+   * Answer unknown senders with WHOAREYOU (a node must). Off (the crawler, a client), a stranger's packet costs
+   * the header unmasking and a Map lookup: no secp256k1 work (a handshake finds no challenge and stops there)
+   * and no state, since no challenge is issued. Requests of our own never need it.
+   */
   respond: boolean;
   /** Keep NODES records (copies) in the result; crawlers that stream can turn this off. */
   collectNodes: boolean;

@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_PROGRESS_SAMPLES, thinSamples } from '../../../src/crawler/progress.js';
-import { Crawler, type CrawlSink, type FindNodeClient, type VisitRecord } from '../../../src/crawler/crawler.js';
+import {
+  Crawler as CheckingCrawler, MAX_RECORD_UPDATES, MAX_RECORDS_PER_DISTANCE, MAX_UNREQUESTED_PER_VISIT, type CrawlSink, type FindNodeClient, type VisitRecord } from '../../../src/crawler/crawler.js';
 import { CONTACT_RATE_FACTOR, DEFAULT_CRAWL_CONFIG, effectiveConcurrency, type QueueOrder } from '../../../src/crawler/config.js';
 import { InlineCrypto } from '../../../src/work/pool.js';
 import { PrefixStrategy, SweepStrategy, type CrawlStrategy, type StrategyReply } from '../../../src/crawler/strategy.js';
@@ -9,9 +10,14 @@ import { createEnr, decodeEnr, type Enr } from '../../../src/enr/enr.js';
 import { secp } from '../../../src/crypto/index.js';
 import { MessageType, type Nodes } from '../../../src/wire/messages.js';
 import type { NodeAddress, RequestResult, RequestEvents } from '../../../src/session/session-layer.js';
-import { toHex } from '../../../src/util/bytes.js';
+import { logDistance, toHex } from '../../../src/util/bytes.js';
 
 const be = secp();
+
+/** The fake networks here answer by a fixed topology, not by distance, so the crawler's distance check is off. */
+class Crawler extends CheckingCrawler {
+  constructor(...a: ConstructorParameters<typeof CheckingCrawler>) { super(...a); this.checkDistances = false; }
+}
 const N = 120;
 // Node i lives at 127.50.0.(i+1); nodes with i % 10 === 9 never answer.
 const enrs: Enr[] = Array.from({ length: N }, (_, i) => createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 50, 0, i + 1), udp: 30303 }));
@@ -442,4 +448,112 @@ describe('crawler: reply-train dispersion', () => {
     }
     for (const v of visits.filter((x) => x.status === 'failed')) assert.deepEqual(v.dispersion, { mbps: null, trainPackets: null, lowConfidence: null });
   });
+});
+
+describe('crawler: what one reply may carry (issue 18, item 3)', () => {
+  const hostile = createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 53, 0, 1), udp: 30303 });
+  let nextIp = 2;
+  /** A key whose node ID lies at one of `ds` from the hostile node. */
+  const keyAt = (ds: number[]): Uint8Array => {
+    for (;;) {
+      const sk = be.generatePrivateKey();
+      if (ds.includes(logDistance(createEnr(sk, 1n, {}).nodeId(), hostile.nodeId()))) return sk;
+    }
+  };
+  /** A record at the next free 127.53.x.y address. */
+  const recordAt = (ds: number[], sk = keyAt(ds), seq = 1n): Enr => {
+    const ip = nextIp++;
+    return createEnr(sk, seq, { ip: Uint8Array.of(127, 53, ip >> 8, ip & 255), udp: 30303 });
+  };
+  /** The hostile node sends `packets` to its first request; every other node answers nothing. */
+  const scripted = (packets: Uint8Array[][]) => {
+    const calls: { ip: string; distances: number[] }[] = [];
+    const client: FindNodeClient = {
+      async findNode(remote, distances, events) {
+        calls.push({ ip: remote.ip, distances });
+        await new Promise((r) => setTimeout(r, 1));
+        const first = remote.ip === '127.53.0.1' && calls.filter((c) => c.ip === remote.ip).length === 1;
+        const ps = first ? packets : [[]];
+        for (const enrs of ps) events?.onNodes?.({ type: MessageType.Nodes, reqId: new Uint8Array(4), total: ps.length, enrs }, process.hrtime.bigint(), 300);
+        const last: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: ps.length, enrs: ps[ps.length - 1]! };
+        return { ok: true, response: last, nodes: [], complete: true, stats: stats() };
+      },
+    };
+    return { client, calls };
+  };
+  const planOf = (plan: number[][]): CrawlStrategy => ({ name: 'test', stopAfterEmpty: false, plan: () => plan.map((d) => [...d]) });
+
+  it('drops records at distances not asked, counts them, and asks a node that keeps sending them nothing more', async () => {
+    // Asked 249 and 248 first (32 records may come): 256..253 are more than PADDING_SPREAD away.
+    const off = Array.from({ length: MAX_UNREQUESTED_PER_VISIT + 4 }, () => recordAt([256, 255, 254, 253]).raw);
+    const { client, calls } = scripted([off.slice(0, 10), off.slice(10)]);
+    const c = new CheckingCrawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000 }, client, planOf([[249, 248], [247], [246]]), local, new CountingSink());
+    c.addBootnode(hostile);
+    await c.run();
+    assert.equal(c.counters.unrequestedRecords, off.length);
+    assert.equal(c.knownNodes, 1, 'none of them is kept, visited or stored');
+    assert.deepEqual(calls.map((x) => x.distances), [[249, 248]], 'the node is asked nothing more');
+    assert.equal(c.counters.overCapRecords, 0);
+    assert.equal(c.counters.unrequestedVisits, 1);
+  });
+
+  it('keeps records at the distances asked, and drops those past 16 per distance unread', async () => {
+    const at256 = Array.from({ length: 40 }, () => recordAt([256]).raw);
+    const { client } = scripted([at256.slice(0, 12), at256.slice(12, 24), at256.slice(24)]);
+    const c = new CheckingCrawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000 }, client, planOf([[256]]), local, new CountingSink());
+    c.addBootnode(hostile);
+    await c.run();
+    assert.equal(c.knownNodes, 1 + MAX_RECORDS_PER_DISTANCE);
+    assert.equal(c.counters.overCapRecords, 40 - MAX_RECORDS_PER_DISTANCE);
+    assert.equal(c.counters.unrequestedRecords, 0);
+  });
+
+  for (const pool of [false, true]) {
+    it(`bounds the newer versions of one node it accepts (${pool ? 'async verifier' : 'inline'})`, async () => {
+      const sk = keyAt([256]);
+      const first = recordAt([256], sk);
+      const ip = first.get('ip')!;
+      const versions = Array.from({ length: 29 }, (_, k) => createEnr(sk, BigInt(k + 2), { ip, udp: 30303 }).raw);
+      const { client } = scripted([[first.raw], versions.slice(0, 15), versions.slice(15)]);
+      const seqs: bigint[] = [];
+      const sink: CrawlSink = { ...new CountingSink(), record: (n) => { seqs.push(n.seq); }, visit() {}, packet() {}, edge() {}, progress() {} };
+      const c = new CheckingCrawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000 }, client, planOf([[256, 255]]), local, sink, pool ? new InlineCrypto() : null);
+      c.addBootnode(hostile);
+      await c.run();
+      assert.ok(c.counters.updatedRecords > 0 && c.counters.updatedRecords <= MAX_RECORD_UPDATES, `updated ${c.counters.updatedRecords}`);
+      assert.equal(c.counters.updatedRecords + c.counters.versionLimitRecords, versions.length);
+      assert.ok(seqs.length <= 2 + MAX_RECORD_UPDATES, `${seqs.length} versions stored`);
+    });
+  }
+
+  for (const pool of [false, true]) {
+    it(`a forged record with seq 2^64-1 under a victim's key never hides the victim's valid one (${pool ? 'async verifier' : 'inline'})`, async () => {
+      const sk = keyAt([256]);
+      const real = recordAt([256], sk);
+      const newer = createEnr(sk, 2n, { ip: real.get('ip')!, udp: 30303 });
+      const forged = createEnr(sk, 2n ** 64n - 1n, { ip: Uint8Array.of(127, 54, 0, 1), udp: 30303 }).raw.slice();
+      forged[5]! ^= 0xff; // inside the signature
+      const stored: bigint[] = [];
+      const sink: CrawlSink = { ...new CountingSink(), record: (n) => { if (toHex(n.id) === toHex(real.nodeId())) stored.push(n.seq); }, visit() {}, packet() {}, edge() {}, progress() {} };
+      const slow = new InlineCrypto();
+      const verifier = pool ? { verifyRecord: async (raw: Uint8Array) => { await new Promise((r) => setTimeout(r, 5)); return slow.verifyRecord(raw); } } : null;
+      // Unknown victim: the forgery arrives first, then the real record. Known victim: a forgery, then a real update.
+      for (const [seed, packets] of [[null, [[forged, real.raw]]], [real, [[forged], [newer.raw]]]] as const) {
+        stored.length = 0;
+        const { client, calls } = scripted(packets.map((p) => [...p]));
+        const c = new CheckingCrawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 5000 }, client, planOf([[256]]), local, sink, verifier);
+        c.addBootnode(hostile);
+        if (seed) c.addBootnode(seed);
+        await c.run();
+        const victim = [...c.allNodes()].find((n) => toHex(n.id) === toHex(real.nodeId()));
+        const want = seed ? newer : real;
+        assert.ok(victim, 'the victim is known');
+        assert.equal(victim.seq, want.seq);
+        assert.deepEqual(victim.raw, want.raw);
+        assert.ok(c.counters.badSignatures >= 1, JSON.stringify({ seed: !!seed, ...c.counters }));
+        assert.ok(!calls.some((x) => x.ip === '127.54.0.1'), 'the forged endpoint is never visited');
+        assert.equal(stored[stored.length - 1], want.seq);
+      }
+    });
+  }
 });

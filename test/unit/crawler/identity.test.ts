@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadIdentity, IdentityError } from '../../../src/crawler/identity.js';
 import { toHex } from '../../../src/util/bytes.js';
 
+const realFsync = fs.fsyncSync, realOpen = fs.openSync;
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-key-'));
 process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
@@ -58,4 +61,38 @@ test('crawlers that start at once with no key file end up with one identity', as
   })));
   assert.equal(new Set(ids).size, 1, ids.join(' '));
   assert.equal(ids[0], toHex(loadIdentity(f, false).id));
+});
+
+test('a new key reaches the disk before its name does: written to an O_EXCL temporary file and synced', (t) => {
+  let synced = 0;
+  t.mock.method(fs, 'fsyncSync', (fd: number) => { synced++; realFsync(fd); });
+  const opened: string[] = [];
+  t.mock.method(fs, 'openSync', (...a: Parameters<typeof fs.openSync>) => { opened.push(`${String(a[0])}|${String(a[1])}`); return realOpen(...a); });
+  syncBuiltinESMExports();
+  try {
+    loadIdentity(join(dir, 'synced', 'crawler.key'), false);
+  } finally {
+    t.mock.restoreAll();
+    syncBuiltinESMExports();
+  }
+  assert.ok(opened.some((o) => /crawler\.key\.\d+\.\d+\.tmp\|wx$/.test(o)), `opened ${opened.join(', ')}`);
+  assert.ok(synced >= 1, 'the key file was synced');
+});
+
+test('a directory, a FIFO or (not as root) an unreadable file: one line naming the file and what is wrong', (t) => {
+  const d = join(dir, 'folder.key');
+  mkdirSync(d);
+  assert.match(code(() => loadIdentity(d, false)).message, /folder\.key is a directory/);
+  const fifo = join(dir, 'fifo.key');
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  const f = code(() => loadIdentity(fifo, false));
+  assert.equal(f.code, 'ERR_IDENTITY_BAD_KEYFILE');
+  assert.match(f.message, /fifo\.key is not a regular file/);
+  if (process.getuid?.() === 0) { t.diagnostic('root reads any file: the unreadable case is skipped'); return; }
+  const locked = join(dir, 'locked.key');
+  writeFileSync(locked, 'ab'.repeat(32), { mode: 0o600 });
+  chmodSync(locked, 0o200);
+  const e = code(() => loadIdentity(locked, false));
+  assert.equal(e.code, 'ERR_IDENTITY_BAD_KEYFILE');
+  assert.match(e.message, /locked\.key: EACCES/);
 });

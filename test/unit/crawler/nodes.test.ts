@@ -1,7 +1,8 @@
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CrawlNode, NodeIndex } from '../../../src/crawler/nodes.js';
 import { ByteArena } from '../../../src/util/arena.js';
+import { logDistance } from '../../../src/util/bytes.js';
 
 const arena = new ByteArena(4096);
 
@@ -69,4 +70,14 @@ describe('NodeIndex', () => {
     const t = Date.now();
     assert.equal(new CrawlNode(arena.placed, 0, 0n, 0, 0, t, 1).firstSeenMs, t);
   });
+});
+
+test('a node\'s log-distance to an ID reads its slot as logDistance reads two IDs', () => {
+  const slab = new Uint8Array(96);
+  for (const [a, b] of [[0, 0], [0x80, 0], [0, 1], [0x7f, 0x7e]] as const) {
+    const id = new Uint8Array(32).fill(a), other = new Uint8Array(32).fill(b);
+    slab.set(id, 10);
+    const n = new CrawlNode(slab, 10, 1n, 0, 0, Date.now(), 1);
+    assert.equal(n.logDistanceTo(other), logDistance(id, other));
+  }
 });

@@ -72,34 +72,64 @@ describe('session layer: liveness probe (random packet, WHOAREYOU)', () => {
 });
 
 describe('session layer: a WHOAREYOU must echo the whole nonce', () => {
-  it('one with our prefix and counter but another random tail is unsolicited: no answer, no handshake', async () => {
-    const be = secp();
+  const be = secp();
+  const layer = () => {
     const sk = be.generatePrivateKey();
     const enr = createEnr(sk, 1n, {});
     const sent: Uint8Array[] = [];
     const transport: DatagramTransport = { send: (d) => { sent.push(Uint8Array.from(d)); }, onDatagram: () => {} };
-    const a = new SessionLayer(transport, { sk, id: enr.nodeId(), enr }, { retransmits: 0 });
-    const remote = { id: Uint8Array.from({ length: 32 }, (_, i) => i + 1), ip: '127.0.0.9', port: 30303, pubkey: new Uint8Array(33) };
-    const whoareyou = (nonce: Uint8Array) => encodePacket(a.local.id, new Uint8Array(16).fill(7),
-      encodeHeader(Flag.WhoAreYou, nonce, whoareyouAuthdata(new Uint8Array(16).fill(9), 0n)), new Uint8Array(0));
+    return { a: new SessionLayer(transport, { sk, id: enr.nodeId(), enr }, { retransmits: 0 }), sent };
+  };
+  const remote = { id: Uint8Array.from({ length: 32 }, (_, i) => i + 1), ip: '127.0.0.9', port: 30303, pubkey: new Uint8Array(33) };
+  const whoareyou = (to: Uint8Array, nonce: Uint8Array) => encodePacket(to, new Uint8Array(16).fill(7),
+    encodeHeader(Flag.WhoAreYou, nonce, whoareyouAuthdata(new Uint8Array(16).fill(9), 0n)), new Uint8Array(0));
+
+  it('one that differs from the packet it answers in any of the 12 bytes is unsolicited: no answer, no handshake', async () => {
+    const { a, sent } = layer();
     try {
-      // Forged: the right prefix and counter (an off-path guess of the predictable part), the wrong random tail.
-      const forgedProbe = a.probe(remote, 150);
-      const nonce = decodePacket(sent[0]!, remote.id).nonce;
-      const forged = Uint8Array.from(nonce);
-      forged[11] ^= 0xff;
-      a.onDatagram(whoareyou(forged), remote.ip, remote.port, process.hrtime.bigint());
-      assert.equal(a.counters.whoareyouUnsolicited, 1);
-      const r = await forgedProbe;
-      assert.ok(!r.alive && r.reason === 'no-whoareyou', 'the forged answer did not count');
+      for (let byte = 0; byte < 12; byte++) {
+        // Forged: all of the nonce but one byte (an off-path guess of everything but a part).
+        const forgedProbe = a.probe(remote, 100);
+        const forged = Uint8Array.from(decodePacket(sent[sent.length - 1]!, remote.id).nonce);
+        forged[byte]! ^= 0xff;
+        a.onDatagram(whoareyou(a.local.id, forged), remote.ip, remote.port, process.hrtime.bigint());
+        assert.equal(a.counters.whoareyouUnsolicited, byte + 1, `byte ${byte}`);
+        const r = await forgedProbe;
+        assert.ok(!r.alive && r.reason === 'no-whoareyou', `byte ${byte}: the forged answer did not count`);
+      }
       // Control: the exact nonce is an answer.
       const realProbe = a.probe(remote, 1000);
-      a.onDatagram(whoareyou(decodePacket(sent[1]!, remote.id).nonce), remote.ip, remote.port, process.hrtime.bigint());
+      a.onDatagram(whoareyou(a.local.id, decodePacket(sent[sent.length - 1]!, remote.id).nonce), remote.ip, remote.port, process.hrtime.bigint());
       assert.ok((await realProbe).alive);
       assert.equal(a.counters.handshakesOut, 0);
     } finally {
       a.close();
     }
+  });
+
+  it('nonces are a counter and 8 random bytes, request-ids random: nothing else to predict from one seen', async () => {
+    const { a, sent } = layer();
+    const nonces: Uint8Array[] = [];
+    for (let i = 0; i < 64; i++) {
+      void a.probe({ ...remote, port: 30000 + i }, 50);
+      nonces.push(decodePacket(sent[sent.length - 1]!, remote.id).nonce);
+    }
+    a.close();
+    const word = (n: Uint8Array, at: number) => new DataView(n.buffer, n.byteOffset).getUint32(at);
+    // Each 4-byte word of consecutive nonces: a counter (+1), constant, or neither (random).
+    const kinds = [0, 4, 8].map((at) => {
+      const d = nonces.slice(1).map((n, i) => (word(n, at) - word(nonces[i]!, at)) >>> 0);
+      return d.every((x) => x === 1) ? 'counter' : d.every((x) => x === 0) ? 'constant' : 'random';
+    });
+    assert.deepEqual(kinds, ['counter', 'random', 'random']);
+    // Request-ids: a responder sees them; consecutive requests do not give the next one away.
+    const b = await loopbackNode(), c = await loopbackNode();
+    const ids: number[] = [];
+    b.session.onRequest((msg) => { ids.push(new DataView(msg.reqId.buffer, msg.reqId.byteOffset).getUint32(0)); return null; });
+    await Promise.all(Array.from({ length: 16 }, () => c.session.ping(b.address, 300)));
+    assert.equal(ids.length, 16);
+    assert.ok(ids.slice(1).some((id, i) => ((id - ids[i]!) >>> 0) !== 1), `sequential request-ids ${ids.join(' ')}`);
+    assert.equal(new Set(ids).size, 16);
   });
 });
 
