@@ -20,6 +20,9 @@ export const SORT_COLUMNS = ['node_id', 'network', 'fork', 'client', 'ip', 'rtt_
 export type SortColumn = (typeof SORT_COLUMNS)[number];
 export const STATUSES = ['measured', 'failed', 'unvisited'] as const;
 export type NodeStatus = (typeof STATUSES)[number];
+/** Reachable: measured at least once; unreachable: visited, never answered (NAT'd, firewalled or gone). */
+export const CLASSES = ['reachable', 'unreachable', 'unvisited'] as const;
+export type NodeClass = (typeof CLASSES)[number];
 export const EXPORT_FORMATS = ['csv', 'ndjson', 'enr'] as const;
 export type ExportFormatName = (typeof EXPORT_FORMATS)[number];
 
@@ -28,6 +31,7 @@ export interface NodeFilter {
   fork?: string;
   client?: string;
   status?: NodeStatus;
+  class?: NodeClass;
   rttMinMs?: number;
   rttMaxMs?: number;
   /** Seen at or after this time, ms since the epoch. */
@@ -79,6 +83,7 @@ export function parseFilter(raw: Raw): NodeFilter {
   set('fork', name(raw, 'fork'));
   set('client', name(raw, 'client'));
   set('status', oneOf(raw, 'status', STATUSES));
+  set('class', oneOf(raw, 'class', CLASSES));
   set('rttMinMs', number(raw, 'rtt_min', 0, 1e6));
   set('rttMaxMs', number(raw, 'rtt_max', 0, 1e6));
   const since = raw.seen_since;
@@ -126,7 +131,7 @@ export function parseNodeId(v: string): string {
 export function filterQueryString(f: NodeFilter, extra: Record<string, string | number | undefined> = {}): string {
   const p = new URLSearchParams();
   const add = (k: string, v: string | number | undefined) => { if (v !== undefined && v !== '') p.set(k, String(v)); };
-  add('network', f.network); add('fork', f.fork); add('client', f.client); add('status', f.status);
+  add('network', f.network); add('fork', f.fork); add('client', f.client); add('status', f.status); add('class', f.class);
   add('rtt_min', f.rttMinMs); add('rtt_max', f.rttMaxMs);
   add('seen_since', f.seenSinceMs === undefined ? undefined : new Date(f.seenSinceMs).toISOString());
   add('q', f.q);

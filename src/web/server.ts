@@ -29,6 +29,12 @@ const ASSETS: Record<string, { pkg: string; file: string }> = {
   'vega-embed.min.js': { pkg: 'vega-embed', file: 'vega-embed.min.js' },
 };
 
+/** What a click on a chart's mark filters the node list by: the datum's field, and the query parameter it sets. */
+const CHART_CLICKS: Record<string, { clickField: string; clickParam: string }> = {
+  networks: { clickField: 'network', clickParam: 'network' },
+  rtt: { clickField: 'rtt_ms', clickParam: 'rtt_max' },
+};
+
 class NotFound extends Error { readonly status = 404; }
 
 /** enr:…, enode://<pubkey>@…, or a node ID → the node ID. */
@@ -115,8 +121,8 @@ export function createApp(q: WebQueries, meta: { lastWritten: string | null; sco
   // Pages.
   app.get('/', async (c) => {
     const crawls = await q.crawls();
-    const charts = meta.figures.filter((f) => f.spec).map((f) => ({ id: `chart-${f.id}`, spec: f.spec, ...(f.id === 'networks' ? { clickField: 'network', clickParam: 'network' } : {}) }));
-    const body = `<p class="muted">Click a network's bar to list its nodes.</p>${meta.figures.map((f) => `<section class="chart"><h2>${esc(f.title)}</h2><p class="muted">${esc(f.definition)} n = ${esc(f.n)}</p><div id="chart-${f.id}" data-chart="${f.id}"></div></section>`).join('')}
+    const charts = meta.figures.filter((f) => f.spec).map((f) => ({ id: `chart-${f.id}`, spec: f.spec, ...CHART_CLICKS[f.id] }));
+    const body = `<p class="muted">Click a network's bar to list its nodes, or a point of the RTT CDF to list the nodes at most that far.</p>${meta.figures.map((f) => `<section class="chart"><h2>${esc(f.title)}</h2><p class="muted">${esc(f.definition)} n = ${esc(f.n)}</p><div id="chart-${f.id}" data-chart="${f.id}"></div></section>`).join('')}
 <h2>Crawls</h2><table><tr><th>crawl</th><th>started</th><th>ended</th><th>strategy</th><th>campaign</th><th>measured</th><th>visits</th></tr>${crawls.map((r) => `<tr><td>${r.id}</td><td>${esc(r.startedAt)}</td><td>${esc(r.endedAt ?? 'interrupted or running')}</td><td>${esc(r.strategy)}</td><td>${esc(r.campaignId ?? '')}</td><td class="num">${r.measured}</td><td class="num">${r.visits}</td></tr>`).join('')}</table>`;
     return c.html(layout(meta.scope ? `Overview: crawl ${meta.scope.latest.id}` : 'Overview', lw, body, chartScripts(charts)));
   });
@@ -124,7 +130,7 @@ export function createApp(q: WebQueries, meta: { lastWritten: string | null; sco
   app.get('/nodes', async (c) => {
     const nq = parseNodeQuery(raw(c));
     const { total, rows } = await q.nodes(nq);
-    const facets = { network: await q.facet('network', nq), client: await q.facet('client', nq), status: await q.facet('status', nq), fork: await q.facet('fork', nq) };
+    const facets = { network: await q.facet('network', nq), client: await q.facet('client', nq), status: await q.facet('status', nq), class: await q.facet('class', nq), fork: await q.facet('fork', nq) };
     return c.html(nodeListPage(nq, total, rows, facets, lw));
   });
   app.get('/nodes/:id', async (c) => {

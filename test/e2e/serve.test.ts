@@ -129,7 +129,7 @@ describe('e2e: dhtscope serve', () => {
       ['/api/nodes?page=-1', 400], ['/api/nodes?sort=node_id;drop', 400], ['/api/nodes?rtt_min=1e999', 400], ['/api/nodes?seen_since=yesterday', 400],
       [`/api/nodes?q=${'x'.repeat(5000)}`, 400], ['/api/nodes/xyz', 400], [`/api/nodes/${'0'.repeat(64)}`, 404], ['/nodes/not-an-id', 400],
       ['/api/diff?a=1', 400], ['/api/diff?a=1&b=0', 400], ['/lookup?q=enr:garbage', 400], ['/api/nope', 404], ['/assets/../../package.json', 404],
-      ['/api/nodes/export?format=xml', 400],
+      ['/api/nodes/export?format=xml', 400], ['/api/nodes?class=left', 400],
     ];
     for (const [path, status] of cases) {
       const r = await fetch(server.url + path);
@@ -137,6 +137,9 @@ describe('e2e: dhtscope serve', () => {
       assert.equal(r.status, status, `${path}: ${r.status} ${body.slice(0, 200)}`);
       assert.ok(!/\n\s+at |node_modules|\.ts:\d+/.test(body), `${path} leaks a stack: ${body.slice(0, 300)}`);
     }
+    // Classes: a dead record is visited and never answers; a measured node is reachable.
+    const un = await (await fetch(`${server.url}/api/nodes?class=unreachable&per=500`)).json() as { total: number; rows: Array<{ status: string; ip: string }> };
+    assert.ok(un.total >= 250 && un.rows.every((r) => r.status === 'failed'), `unreachable: ${un.total}`);
     // Nothing is writable: no method but GET is routed.
     assert.equal((await fetch(`${server.url}/api/nodes`, { method: 'POST' })).status, 404);
   });
