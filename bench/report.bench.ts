@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runReport } from '../src/app/report-job.js';
-import { Store } from '../src/store/index.js';
+import { READER_MEMORY_MB, Store } from '../src/store/index.js';
 import { crawlSimnetInto, rssPeak } from './harness.js';
 import { benchArgs, machine, median, S50K_FLAGS } from './util.js';
 
@@ -35,7 +35,7 @@ try {
   let figures = 0;
   for (let i = 0; i < (flags.runs as number); i++) {
     const rss = rssPeak();
-    const r = await runReport({ dbPath: db, outDir: join(dir, `report-${i}`), windowMs: 86_400_000, dbMemoryMB: 512, toolVersion: 'bench' });
+    const r = await runReport({ dbPath: db, outDir: join(dir, `report-${i}`), windowMs: 86_400_000, dbMemoryMB: READER_MEMORY_MB, toolVersion: 'bench' });
     peaks.push(rss.stop() / 2 ** 20);
     totals.push(r.totalMs); renders.push(r.renderMs); figures = r.figures;
     log(`run ${i + 1}: ${(r.totalMs / 1000).toFixed(2)} s (render ${(r.renderMs / 1000).toFixed(2)} s), ${r.figures} figures, ${r.files.length} files`);

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreReader } from '../src/store/index.js';
+import { READER_MEMORY_MB, StoreReader } from '../src/store/index.js';
 import { startServer } from '../src/web/server.js';
 import { crawlSimnetInto } from './harness.js';
 import { benchArgs, machine, S50K_FLAGS } from './util.js';
@@ -37,7 +37,7 @@ try {
   const [ab] = await r.query<{ a: number; b: number }>(`SELECT min(id) AS a, max(id) AS b FROM crawls`);
   r.close();
   const t0 = performance.now();
-  const server = await startServer({ dbPath: db, host: '127.0.0.1', port: 0, dbMemoryMB: 512 });
+  const server = await startServer({ dbPath: db, host: '127.0.0.1', port: 0, dbMemoryMB: READER_MEMORY_MB });
   const startMs = performance.now() - t0;
   const id = sample!.node_id, enr = encodeURIComponent(sample!.enr);
   const endpoints: Array<[string, string]> = [

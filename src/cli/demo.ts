@@ -15,7 +15,7 @@ import { DEFAULT_CRAWL_CONFIG } from '../crawler/config.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
 import { runReport } from '../app/report-job.js';
-import { REPORT_MEMORY_MB } from './report.js';
+import { READER_MEMORY_MB } from '../store/index.js';
 
 const DAY_MS = 86_400_000;
 
@@ -64,7 +64,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
     const cov = compareWithTruth(crawler, net.truth);
     const result = { summary, coverage: cov, simnet: { live: net.truth.live.length, dead: net.truth.dead.length, nat: net.truth.nat.length, startupMs: net.truth.startupMs } };
     const report = flags['no-report'] ? null : await runReport({
-      dbPath: flags.db as string, outDir: flags.report as string, windowMs: DAY_MS, dbMemoryMB: REPORT_MEMORY_MB, toolVersion: version(),
+      dbPath: flags.db as string, outDir: flags.report as string, windowMs: DAY_MS, dbMemoryMB: READER_MEMORY_MB, toolVersion: version(),
     });
     if (flags.out) writeFileSync(flags.out as string, JSON.stringify(result, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2) + '\n');
     if (quiet) { io.out(toJson({ ...result, report: report ? join(flags.report as string, 'index.html') : null })); return 0; }

@@ -4,11 +4,10 @@ import { defaultGeoCacheDir, ensureGeoFiles, geoFilesInDir } from '../app/geo.js
 import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, parseSinceMs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
+import { READER_DB_MEMORY_FLAG } from './db-flags.js';
 import { toJson } from './json.js';
 import { version } from './version.js';
 
-/** Campaign aggregates and a crawl's quantiles need more room than the 64 MB a crawl's writer gets. */
-export const REPORT_MEMORY_MB = 512;
 
 export const REPORT_FLAGS: FlagSpecs = {
   db: { type: 'string', help: 'DuckDB file (not while a crawl or monitor writes it: DuckDB lets one process open a file)', default: 'dhtscope.duckdb', valueName: 'file' },
@@ -20,7 +19,7 @@ export const REPORT_FLAGS: FlagSpecs = {
   'geo-dir': { type: 'string', help: 'with --geo: read the two CSVs from this folder instead', valueName: 'dir' },
   'geo-cache': { type: 'string', help: 'with --geo: where the databases are installed', default: defaultGeoCacheDir(), valueName: 'dir' },
   out: { type: 'string', help: 'output folder: index.html, <figure>.svg/.png, <table>.csv (overwritten)', default: './report', valueName: 'dir' },
-  'db-memory-mb': { type: 'int', help: 'DuckDB memory cap for the queries', default: REPORT_MEMORY_MB, min: 16, max: 1_048_576 },
+  'db-memory-mb': READER_DB_MEMORY_FLAG,
 };
 
 export const REPORT_HELP = formatHelp('dhtscope report --db FILE [--crawl N | --since T] [--out DIR]',

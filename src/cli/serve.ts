@@ -2,17 +2,16 @@ import { startServer } from '../web/server.js';
 import { formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
+import { READER_DB_MEMORY_FLAG } from './db-flags.js';
 import { toJson } from './json.js';
 import { onSignals } from './signals.js';
 
-/** The node index and the figures' aggregates of a large crawl need more room than a crawl's writer gets. */
-const SERVE_MEMORY_MB = 512;
 
 export const SERVE_FLAGS: FlagSpecs = {
   db: { type: 'string', help: 'DuckDB file, opened read-only (not while a crawl or monitor writes it: DuckDB allows no reader beside a writer)', default: 'dhtscope.duckdb', valueName: 'file' },
   host: { type: 'string', help: 'address to listen on (anything but loopback exposes the data to the network)', default: '127.0.0.1', valueName: 'addr' },
   port: { type: 'int', help: 'TCP port (0: any free port)', default: 8080, min: 0, max: 65535 },
-  'db-memory-mb': { type: 'int', help: 'DuckDB memory cap for the queries', default: SERVE_MEMORY_MB, min: 16, max: 1_048_576 },
+  'db-memory-mb': READER_DB_MEMORY_FLAG,
 };
 
 export const SERVE_HELP = formatHelp('dhtscope serve --db FILE [--port 8080] [--host 127.0.0.1]',

@@ -4,17 +4,16 @@ import { StoreReader } from '../store/index.js';
 import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
+import { READER_DB_MEMORY_FLAG } from './db-flags.js';
 import { toJson } from './json.js';
 
-/** The aggregates over every visit and session of a campaign need more room than the 64 MB a crawl's writer gets. */
-const STATS_MEMORY_MB = 512;
 
 export const STATS_FLAGS: FlagSpecs = {
   db: { type: 'string', help: 'DuckDB file a monitor wrote (not while that monitor runs: DuckDB lets one process open a file)', default: 'dhtscope.duckdb', valueName: 'file' },
   campaign: { type: 'int', help: 'campaign id (default: the latest)', min: 1, max: FLAG_MAX.id },
   window: { type: 'string', help: 'window for entered/left/churn, counted from the campaign start', default: '24h', valueName: 'time' },
   networks: { type: 'int', help: 'networks shown one by one in the text output (all of them in --json)', default: 5, min: 0, max: 1000 },
-  'db-memory-mb': { type: 'int', help: 'DuckDB memory cap for the queries (a week of a large campaign needs more than a crawl\'s writer)', default: STATS_MEMORY_MB, min: 16, max: 1_048_576 },
+  'db-memory-mb': READER_DB_MEMORY_FLAG,
 };
 
 export const STATS_HELP = formatHelp('dhtscope stats --db FILE [options]',

@@ -8,6 +8,9 @@ import { mapStoreError, StoreError } from './errors.js';
 import { Store } from './store.js';
 import { SCHEMA_VERSION, VIEWS } from './tables.js';
 
+/** A reader's DuckDB memory cap by default, MB: aggregates over a week of a campaign, or the serve index of a large crawl, need more than a crawl's writer gets. */
+export const READER_MEMORY_MB = 512;
+
 export interface ReaderOptions {
   /** DuckDB buffer-pool cap, MB: aggregates over a week of a campaign need more than a crawl's writer gets. */
   memoryLimitMB: number;
