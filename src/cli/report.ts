@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { runReport } from '../app/report-job.js';
-import { defaultGeoCacheDir, ensureGeoFiles, geoFilesInDir } from '../app/geo.js';
 import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, parseSinceMs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
-import { READER_DB_MEMORY_FLAG } from './db-flags.js';
+import { GEO_FLAGS, READER_DB_MEMORY_FLAG, geoFromFlags } from './db-flags.js';
 import { toJson } from './json.js';
 import { version } from './version.js';
 
@@ -15,9 +14,7 @@ export const REPORT_FLAGS: FlagSpecs = {
   since: { type: 'string', help: 'report every crawl started since T: an ISO time (2026-12-01T00:00Z) or a duration ago (24h, 7d)', valueName: 'T' },
   campaign: { type: 'int', help: 'campaign figures for this campaign (default: the latest that ran a crawl in scope)', min: 1, max: FLAG_MAX.id, valueName: 'id' },
   window: { type: 'string', help: 'window of the campaign\'s entered/left figure', default: '24h', valueName: 'time' },
-  geo: { type: 'bool', help: 'add country and AS figures, from pinned ip-location-db databases (installed from npm into --geo-cache on first use)' },
-  'geo-dir': { type: 'string', help: 'with --geo: read the two CSVs from this folder instead', valueName: 'dir' },
-  'geo-cache': { type: 'string', help: 'with --geo: where the databases are installed', default: defaultGeoCacheDir(), valueName: 'dir' },
+  ...GEO_FLAGS,
   out: { type: 'string', help: 'output folder: index.html, <figure>.svg/.png, <table>.csv (overwritten)', default: './report', valueName: 'dir' },
   'db-memory-mb': READER_DB_MEMORY_FLAG,
 };
@@ -36,10 +33,8 @@ export async function runReportCli(argv: string[], io: CliIo): Promise<number> {
   const db = flags.db as string;
   if (!existsSync(db)) throw new UsageError('ERR_USAGE_NO_DB', `no database at ${db}`);
   if (flags.crawl !== undefined && flags.since !== undefined) throw new UsageError('ERR_USAGE_CONFLICT', '--crawl and --since exclude each other');
-  if (!flags.geo && (flags['geo-dir'] !== undefined)) throw new UsageError('ERR_USAGE_CONFLICT', '--geo-dir needs --geo');
   const log = flags.json ? () => {} : (line: string) => io.err(line);
-  const geo = !flags.geo ? undefined
-    : flags['geo-dir'] !== undefined ? geoFilesInDir(flags['geo-dir'] as string) : await ensureGeoFiles(flags['geo-cache'] as string, log);
+  const geo = await geoFromFlags(flags, log);
   const r = await runReport({
     dbPath: db, outDir: flags.out as string,
     ...(flags.crawl !== undefined ? { crawlId: flags.crawl as number } : {}),

@@ -50,7 +50,7 @@ export function nodeListPage(q: NodeQuery, total: number, rows: NodeRow[], facet
   }).join('')}</ul></div>`).join('');
   const sortLink = (col: string) => `<a href="/nodes${keep({ sort: col, order: q.sort === col && !q.desc ? 'desc' : 'asc', page: 1 })}">${esc(col)}</a>`;
   const cols = ['node_id', 'network', 'fork', 'client', 'ip', 'status', 'rtt_ms', 'last_seen'];
-  const body = `<form method="get" action="/nodes">${Object.entries({ network: q.network, fork: q.fork, client: q.client, status: q.status, class: q.class }).filter(([, v]) => v !== undefined).map(([k, v]) => `<input type="hidden" name="${k}" value="${esc(v)}">`).join('')}
+  const body = `<form method="get" action="/nodes">${Object.entries({ network: q.network, fork: q.fork, client: q.client, status: q.status, class: q.class, country: q.country, asn: q.asn }).filter(([, v]) => v !== undefined).map(([k, v]) => `<input type="hidden" name="${k}" value="${esc(v)}">`).join('')}
 <input name="q" value="${esc(q.q ?? '')}" placeholder="node ID prefix, IP or ENR" size="40"> RTT <input name="rtt_min" value="${esc(q.rttMinMs ?? '')}" size="5">–<input name="rtt_max" value="${esc(q.rttMaxMs ?? '')}" size="5"> ms,
 seen since <input name="seen_since" value="${esc(q.seenSinceMs === undefined ? '' : new Date(q.seenSinceMs).toISOString())}" placeholder="2026-12-01T00:00Z" size="22"> <button>Filter</button> <a href="/nodes">clear</a></form>
 <p><span id="total">${int(total)}</span> nodes${total > 0 ? `, page ${q.page} of ${int(pages)}` : ''}. Export this filter:

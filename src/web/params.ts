@@ -32,6 +32,9 @@ export interface NodeFilter {
   client?: string;
   status?: NodeStatus;
   class?: NodeClass;
+  country?: string;
+  /** `AS<number> <organisation>`, as the facet lists it. */
+  asn?: string;
   rttMinMs?: number;
   rttMaxMs?: number;
   /** Seen at or after this time, ms since the epoch. */
@@ -60,6 +63,14 @@ function name(raw: Raw, key: string): string | undefined {
   return v;
 }
 
+/** An AS's label carries its organisation's name: any printable text, bounded. */
+function text(raw: Raw, key: string): string | undefined {
+  const v = raw[key];
+  if (v === undefined || v === '') return undefined;
+  if (v.length > NAME_MAX || /[\u0000-\u001f]/.test(v)) throw new BadRequest(`${key}: not a label (at most ${NAME_MAX} printable characters)`);
+  return v;
+}
+
 function number(raw: Raw, key: string, min: number, max: number, int = false): number | undefined {
   const v = raw[key];
   if (v === undefined || v === '') return undefined;
@@ -84,6 +95,8 @@ export function parseFilter(raw: Raw): NodeFilter {
   set('client', name(raw, 'client'));
   set('status', oneOf(raw, 'status', STATUSES));
   set('class', oneOf(raw, 'class', CLASSES));
+  set('country', name(raw, 'country'));
+  set('asn', text(raw, 'asn'));
   set('rttMinMs', number(raw, 'rtt_min', 0, 1e6));
   set('rttMaxMs', number(raw, 'rtt_max', 0, 1e6));
   const since = raw.seen_since;
@@ -131,7 +144,7 @@ export function parseNodeId(v: string): string {
 export function filterQueryString(f: NodeFilter, extra: Record<string, string | number | undefined> = {}): string {
   const p = new URLSearchParams();
   const add = (k: string, v: string | number | undefined) => { if (v !== undefined && v !== '') p.set(k, String(v)); };
-  add('network', f.network); add('fork', f.fork); add('client', f.client); add('status', f.status); add('class', f.class);
+  add('network', f.network); add('fork', f.fork); add('client', f.client); add('status', f.status); add('class', f.class); add('country', f.country); add('asn', f.asn);
   add('rtt_min', f.rttMinMs); add('rtt_max', f.rttMaxMs);
   add('seen_since', f.seenSinceMs === undefined ? undefined : new Date(f.seenSinceMs).toISOString());
   add('q', f.q);

@@ -3,6 +3,7 @@
 // aggregation over every record and visit per request. Every value from a request is a bound parameter.
 import type { Queryable, SqlParam } from '../store/index.js';
 import type { NodeFilter, NodeQuery } from './params.js';
+import { ipv4NumberSql, rangeCsvSql, type GeoFiles } from '../app/geo.js';
 
 const NODE_INDEX_SQL = `CREATE OR REPLACE TEMP TABLE node_index AS
   WITH r AS (SELECT node_id, max(seq) AS seq, arg_max(network, seq) AS network, arg_max(fork, seq) AS fork,
@@ -10,14 +11,14 @@ const NODE_INDEX_SQL = `CREATE OR REPLACE TEMP TABLE node_index AS
       arg_max(keys, seq) AS keys FROM records GROUP BY node_id),
     v AS (SELECT node_id, arg_max(status, started_at) AS status, arg_max(rtt1_ms, started_at) AS rtt_ms, count(*) AS visits,
       bool_or(status = 'measured') AS ever_measured FROM visits GROUP BY node_id)
-  SELECT n.node_id, r.seq, coalesce(r.network, 'no record') AS network, r.fork,
+  SELECT n.node_id, r.seq, NULL::VARCHAR AS country, NULL::VARCHAR AS asn, coalesce(r.network, 'no record') AS network, r.fork,
     nullif(lower(trim(split_part(r.client_full, '/', 1))), '') AS client, r.client_full, r.ip, r.udp, r.enr, r.keys,
     coalesce(v.status, 'unvisited') AS status,
     CASE WHEN v.ever_measured THEN 'reachable' WHEN v.visits > 0 THEN 'unreachable' ELSE 'unvisited' END AS class, v.rtt_ms, coalesce(v.visits, 0) AS visits, n.first_seen, n.last_seen
   FROM nodes n LEFT JOIN r USING (node_id) LEFT JOIN v USING (node_id)`;
 
 /** Columns a node list row carries (and an export writes). */
-export const NODE_COLUMNS = ['node_id', 'network', 'fork', 'client', 'client_full', 'ip', 'udp', 'seq', 'status', 'class', 'rtt_ms', 'visits', 'first_seen', 'last_seen'] as const;
+export const NODE_COLUMNS = ['node_id', 'network', 'fork', 'client', 'client_full', 'ip', 'udp', 'seq', 'status', 'class', 'country', 'asn', 'rtt_ms', 'visits', 'first_seen', 'last_seen'] as const;
 export type NodeRow = Record<(typeof NODE_COLUMNS)[number], string | number | null> & { enr: string | null };
 
 /** Nodes of each kind a diff lists by ID (the counts cover all). */
@@ -38,7 +39,7 @@ function normalise(r: Record<string, unknown>): NodeRow {
   return {
     node_id: r.node_id as string, network: r.network as string, fork: (r.fork as string) ?? null, client: (r.client as string) ?? null,
     client_full: (r.client_full as string) ?? null, ip: (r.ip as string) ?? null, udp: num(r.udp), seq: num(r.seq), status: r.status as string,
-    class: r.class as string, rtt_ms: num(r.rtt_ms), visits: num(r.visits), first_seen: iso(r.first_seen), last_seen: iso(r.last_seen), enr: (r.enr as string) ?? null,
+    class: r.class as string, country: (r.country as string) ?? null, asn: (r.asn as string) ?? null, rtt_ms: num(r.rtt_ms), visits: num(r.visits), first_seen: iso(r.first_seen), last_seen: iso(r.last_seen), enr: (r.enr as string) ?? null,
   };
 }
 
@@ -48,8 +49,21 @@ export class WebQueries {
 
   constructor(private readonly db: Queryable) {}
 
-  async buildIndex(): Promise<void> {
+  /** Country and AS facets exist when the index was built with the --geo databases. */
+  hasGeo = false;
+
+  async buildIndex(geo?: GeoFiles): Promise<void> {
     await this.db.query(NODE_INDEX_SQL);
+    if (geo) {
+      // As-of joins on the range starts, as the report does; addresses in no range stay NULL.
+      const set = async (col: string, csv: string, values: Record<string, 'VARCHAR' | 'UBIGINT'>, expr: string) => this.db.query(
+        `UPDATE node_index SET ${col} = g.v FROM (SELECT x.node_id, CASE WHEN x.ipn <= g.e THEN ${expr} END AS v
+           FROM (SELECT node_id, ${ipv4NumberSql('ip')} AS ipn FROM node_index WHERE ip IS NOT NULL) x ASOF LEFT JOIN ${rangeCsvSql(csv, values)} g ON x.ipn >= g.s) g
+         WHERE node_index.node_id = g.node_id`);
+      await set('country', geo.countryCsv, { cc: 'VARCHAR' }, 'g.cc');
+      await set('asn', geo.asnCsv, { asn: 'UBIGINT', org: 'VARCHAR' }, `'AS' || g.asn || ' ' || g.org`);
+      this.hasGeo = true;
+    }
     this.builtAtMs = Date.now();
   }
 
@@ -61,6 +75,8 @@ export class WebQueries {
     if (f.client !== undefined) parts.push(f.client === '-' ? 'client IS NULL' : `client = ${p(f.client)}`);
     if (f.status !== undefined) parts.push(`status = ${p(f.status)}`);
     if (f.class !== undefined) parts.push(`class = ${p(f.class)}`);
+    if (f.country !== undefined) parts.push(f.country === '-' ? 'country IS NULL' : `country = ${p(f.country)}`);
+    if (f.asn !== undefined) parts.push(f.asn === '-' ? 'asn IS NULL' : `asn = ${p(f.asn)}`);
     if (f.rttMinMs !== undefined) parts.push(`rtt_ms >= ${p(f.rttMinMs)}`);
     if (f.rttMaxMs !== undefined) parts.push(`rtt_ms <= ${p(f.rttMaxMs)}`);
     if (f.seenSinceMs !== undefined) parts.push(`last_seen >= make_timestamp(${p(f.seenSinceMs * 1000)}::BIGINT)`);
@@ -86,7 +102,7 @@ export class WebQueries {
   }
 
   /** Counts per value of one column under a filter (the facets beside the list). */
-  async facet(column: 'network' | 'fork' | 'client' | 'status' | 'class', f: NodeFilter, limit = 40): Promise<Array<{ value: string | null; n: number }>> {
+  async facet(column: 'network' | 'fork' | 'client' | 'status' | 'class' | 'country' | 'asn', f: NodeFilter, limit = 40): Promise<Array<{ value: string | null; n: number }>> {
     const w = this.where(f);
     const rows = await this.db.query<{ value: string | null; n: bigint }>(`SELECT ${column} AS value, count(*) AS n FROM node_index ${w.sql} GROUP BY ALL ORDER BY n DESC, value LIMIT ${limit}`, w.params);
     return rows.map((r) => ({ value: r.value, n: Number(r.n) }));

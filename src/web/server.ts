@@ -7,6 +7,7 @@ import { Hono, type Context } from 'hono';
 import { networkFigure, rttFigure, statesFigure, type Scope } from '../app/report-figures.js';
 import { decodeEnrText, nodeIdFromPublicKey } from '../enr/index.js';
 import { StoreReader } from '../store/index.js';
+import type { GeoFiles } from '../app/geo.js';
 import { fromHex, toHex } from '../util/bytes.js';
 import { toCsv } from '../report/csv.js';
 import { chartScripts, diffPage, errorPage, esc, layout, networksPage, nodeListPage, nodePage } from './pages.js';
@@ -15,6 +16,8 @@ import { NODE_COLUMNS, WebQueries } from './queries.js';
 
 export interface ServeConfig {
   dbPath: string;
+  /** Country and AS facets from these range databases (app/geo.ts). */
+  geo?: GeoFiles;
   host: string;
   port: number;
   dbMemoryMB: number;
@@ -130,7 +133,8 @@ export function createApp(q: WebQueries, meta: { lastWritten: string | null; sco
   app.get('/nodes', async (c) => {
     const nq = parseNodeQuery(raw(c));
     const { total, rows } = await q.nodes(nq);
-    const facets = { network: await q.facet('network', nq), client: await q.facet('client', nq), status: await q.facet('status', nq), class: await q.facet('class', nq), fork: await q.facet('fork', nq) };
+    const facets = { network: await q.facet('network', nq), client: await q.facet('client', nq), status: await q.facet('status', nq), class: await q.facet('class', nq), fork: await q.facet('fork', nq),
+      ...(q.hasGeo ? { country: await q.facet('country', nq), asn: await q.facet('asn', nq) } : {}) };
     return c.html(nodeListPage(nq, total, rows, facets, lw));
   });
   app.get('/nodes/:id', async (c) => {
@@ -155,11 +159,11 @@ async function overviewFigures(db: StoreReader, scope: Scope | null) {
 
 /** Opens the database read-only, builds the node index, and listens. */
 export async function startServer(cfg: ServeConfig, log: (line: string) => void = () => {}): Promise<RunningServer> {
-  const db = await StoreReader.open(cfg.dbPath, { memoryLimitMB: cfg.dbMemoryMB });
+  const db = await StoreReader.open(cfg.dbPath, { memoryLimitMB: cfg.dbMemoryMB, ...(cfg.geo ? { allowedPaths: [cfg.geo.countryCsv, cfg.geo.asnCsv] } : {}) });
   try {
     const q = new WebQueries(db);
     const t0 = performance.now();
-    await q.buildIndex();
+    await q.buildIndex(cfg.geo);
     const latest = (await db.query<{ id: number; s: bigint }>(`SELECT id, epoch_ms(started_at) AS s FROM crawls ORDER BY id DESC LIMIT 1`))[0];
     const scope: Scope | null = latest ? { crawlIds: [Number(latest.id)], latest: { id: Number(latest.id), startedAtMs: Number(latest.s) } } : null;
     const figures = await overviewFigures(db, scope);

@@ -11,6 +11,8 @@ import { main } from '../../src/cli/main.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { StoreReader } from '../../src/store/index.js';
 import { startServer, type RunningServer } from '../../src/web/server.js';
+import { geoFilesInDir } from '../../src/app/geo.js';
+import { repoRoot } from '../helpers.js';
 
 const PORT = 20000 + Math.floor(Math.random() * 20000);
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-serve-'));
@@ -121,6 +123,19 @@ describe('e2e: dhtscope serve', () => {
     const appeared = cells.reduce((s, r) => s + (r[1] ?? 0), 0), left = cells.reduce((s, r) => s + (r[2] ?? 0), 0);
     assert.ok(appeared >= 290 && left >= 290, `appeared ${appeared}, left ${left}`);
     assert.deepEqual(problems, []);
+  });
+
+  it('adds country and AS facets with geo databases', async () => {
+    const fixtures = join(repoRoot(), 'test', 'fixtures', 'geo');
+    const geoServer = await startServer({ dbPath: db, host: '127.0.0.1', port: 0, dbMemoryMB: 256, geo: geoFilesInDir(fixtures) });
+    try {
+      const de = await (await fetch(`${geoServer.url}/api/nodes?country=DE&class=reachable&per=500`)).json() as { total: number; rows: Array<{ ip: string; asn: string }> };
+      assert.ok(de.total > 0 && de.rows.every((r) => r.ip.startsWith('127.20.0.') && r.asn === 'AS64512 Example Net, Inc.'), JSON.stringify(de.rows.slice(0, 3)));
+      const page = await (await fetch(`${geoServer.url}/nodes?country=US`)).text();
+      assert.match(page, /data-facet="asn" data-value="AS64512 Example Net, Inc."/);
+    } finally {
+      await geoServer.close();
+    }
   });
 
   it('answers hostile and bad requests with 400 or 404, never a stack trace', async () => {
