@@ -67,7 +67,7 @@ function name(raw: Raw, key: string): string | undefined {
 function text(raw: Raw, key: string): string | undefined {
   const v = raw[key];
   if (v === undefined || v === '') return undefined;
-  if (v.length > NAME_MAX || /[\u0000-\u001f]/.test(v)) throw new BadRequest(`${key}: not a label (at most ${NAME_MAX} printable characters)`);
+  if (v.length > NAME_MAX || [...v].some((ch) => ch.charCodeAt(0) < 0x20)) throw new BadRequest(`${key}: not a label (at most ${NAME_MAX} printable characters)`);
   return v;
 }
 
