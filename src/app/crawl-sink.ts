@@ -1,9 +1,10 @@
 // A crawl's measurements into the store: each crawler event becomes a row of a declared table. Every call
 // only fills a column batch; the store's writer thread decodes records and commits.
 import type { CrawlNode } from '../crawler/nodes.js';
-import type { CrawlSink, ProgressSample, VisitRecord } from '../crawler/types.js';
+import type { BadRecordReason, CrawlSink, ProgressSample, VisitRecord } from '../crawler/types.js';
 import type { LoadProbe } from '../crawler/rate.js';
-import { EDGE_IX, PACKET_TRAIN, PROGRESS, RECORDS, VISITS, type Store } from '../store/index.js';
+import { toHex } from '../util/bytes.js';
+import { BAD_RECORDS, EDGE_IX, PACKET_TRAIN, PROGRESS, RECORDS, VISITS, type Store } from '../store/index.js';
 
 export class StoreSink implements CrawlSink {
   readonly load: LoadProbe;
@@ -39,6 +40,11 @@ export class StoreSink implements CrawlSink {
 
   edge(from: CrawlNode, to: CrawlNode, seq: bigint): void {
     this.store.add(EDGE_IX, { crawl_id: this.crawlId, from_ix: this.ref(from), to_ix: this.ref(to), seq });
+  }
+
+  badRecord(raw: Uint8Array, reason: BadRecordReason, claimed: Uint8Array | null, from: CrawlNode | null): void {
+    // The bytes may be a view into a reused receive buffer: the row keeps a copy.
+    this.store.add(BAD_RECORDS, { crawl_id: this.crawlId, node_id: claimed && toHex(claimed), from_node: from && toHex(from.id), reason, raw: raw.slice(), seen_at: Date.now() });
   }
 
   progress(s: ProgressSample): void {

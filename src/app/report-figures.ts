@@ -84,8 +84,10 @@ function topNetworks(counts: Map<string, number>, max: number): string[] {
 async function distribution(store: Queryable, valuesSql: string, floor: number) {
   const qs = Array.from({ length: CDF_STEPS + 1 }, (_, i) => i / CDF_STEPS);
   const cdf = await store.query<{ network: string; n: bigint; q: number[] }>(
-    `WITH v AS (${valuesSql}) SELECT 'all' AS network, count(*) AS n, quantile_cont(value, [${qs.join(',')}]) AS q FROM v
-     UNION ALL SELECT network, count(*), quantile_cont(value, [${qs.join(',')}]) FROM v GROUP BY network`);
+    `WITH v AS (${valuesSql}) SELECT * FROM (SELECT 'all' AS network, count(*) AS n, quantile_cont(value, [${qs.join(',')}]) AS q FROM v
+     UNION ALL SELECT network, count(*), quantile_cont(value, [${qs.join(',')}]) FROM v GROUP BY network)
+     -- Groups come back in any order from a parallel aggregate; the figure must not.
+     ORDER BY network <> 'all', network`);
   const bins = await store.query<{ b: number; n: bigint }>(
     `WITH v AS (${valuesSql}) SELECT floor(log10(greatest(value, ${floor})) * ${BINS_PER_DECADE})::INTEGER AS b, count(*) AS n FROM v GROUP BY b ORDER BY b`);
   const counts = new Map(cdf.filter((r) => r.network !== 'all').map((r) => [r.network, num(r.n)]));

@@ -49,7 +49,7 @@ import {
 import { AHEAD_MS, CONTACT_BURST_MS, ContactAhead, LATE_ADMISSION_MS } from './contact.js';
 import { EMPTY_STREAK_TO_STOP, FULL_BUCKET_RECORDS, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';
 import { TrainLog } from './dispersion.js';
-import type { CrawlCounters, CrawlSink, FindNodeClient, ProgressSample, RecordVerifier, VisitError } from './types.js';
+import { MAX_BAD_RECORDS_KEPT, type BadRecordReason, type CrawlCounters, type CrawlSink, type FindNodeClient, type ProgressSample, type RecordVerifier, type VisitError } from './types.js';
 
 export { NodeState, STATE_NAMES, CrawlNode } from './nodes.js';
 export type {
@@ -159,6 +159,8 @@ export class Crawler {
   private readonly verifying = new Map<string, Candidate[]>();
   /** Newer versions accepted per node (MAX_RECORD_UPDATES); bound: one entry per node updated at least once. */
   private readonly updates = new Map<CrawlNode, number>();
+  /** Refused records handed to the sink so far (at most MAX_BAD_RECORDS_KEPT). */
+  private badKept = 0;
   private inflight = 0;
   private startMs = 0;
   private startNs = 0n;
@@ -248,7 +250,7 @@ export class Crawler {
   private ingest(raw: Uint8Array, from: CrawlNode | null, verified = false, asked: readonly number[] | null = null, fromId: Uint8Array | null = null): Fit {
     this.counters.recordsReceived++;
     const peek = peekEnrIdentity(raw);
-    if (!peek) { this.counters.badRecords++; return Fit.Asked; }
+    if (!peek) { this.refuse(raw, 'decode', null, from); return Fit.Asked; }
     let known = this.nodes.get(raw, peek.pubkeyOffset);
     // Same public key, so same node ID: a known node's distance needs no decoding.
     if (known && asked) { const d = known.logDistanceTo(fromId!); if (!asked.includes(d)) return this.unrequested(d, asked); }
@@ -272,18 +274,27 @@ export class Crawler {
     // Only new records (or a higher seq) pay for decoding and the signature check.
     if (this.verifier && known) { this.verifyUpdate(known, raw, peek.pubkeyOffset, peek.seq, from); return Fit.Asked; }
     let enr: Enr;
-    try { enr = decodeEnr(raw); } catch { this.counters.badRecords++; return Fit.Asked; }
+    try { enr = decodeEnr(raw); } catch { this.refuse(raw, 'decode', null, from); return Fit.Asked; }
     // A new node's signature is checked when it is visited (verifyDeferred, on the pool when there is one):
     // the rate limiter then spreads the checks evenly, instead of a reply's 16 new records all being checked
     // at once while the early replies flood in (on the pool, that flood queued the handshakes behind it and the
     // adaptive rate backed off). An update of a known node is checked now: an unchecked higher seq could
     // replace a good record.
-    if (!verified && known && !verifyEnr(enr)) { this.counters.badSignatures++; return Fit.Asked; }
+    if (!verified && known && !verifyEnr(enr)) { this.refuse(raw, 'signature', known.id, from); return Fit.Asked; }
     let id: Uint8Array;
-    try { id = known ? known.id : enr.nodeId(); } catch { this.counters.badRecords++; return Fit.Asked; }
+    try { id = known ? known.id : enr.nodeId(); } catch { this.refuse(raw, 'key', null, from); return Fit.Asked; }
     if (!known && asked) { const d = logDistance(id, fromId!); if (!asked.includes(d)) return this.unrequested(d, asked); }
     this.accept(raw, peek.pubkeyOffset, id, from ? [from] : [], enr, !verified && !known);
     return Fit.Asked;
+  }
+
+  /** Counts a refused record, and hands the first MAX_BAD_RECORDS_KEPT of the crawl to the sink. */
+  private refuse(raw: Uint8Array, reason: BadRecordReason, claimed: Uint8Array | null, from: CrawlNode | null): void {
+    if (reason === 'signature') this.counters.badSignatures++; else this.counters.badRecords++;
+    if (this.badKept < MAX_BAD_RECORDS_KEPT && this.sink?.badRecord) {
+      this.badKept++;
+      this.sink.badRecord(raw, reason, claimed, from);
+    }
   }
 
   /** Counts a record at distance `d`, which was not asked: padding next to an asked distance, or off. */
@@ -315,7 +326,7 @@ export class Crawler {
         if (i >= 0) l.splice(i, 1);
         if (l.length === 0) this.verifying.delete(key);
       }
-      if (!ok) this.counters.badSignatures++;
+      if (!ok) this.refuse(cand.raw, 'signature', id, cand.froms[0] ?? null);
       else this.accept(cand.raw, pubkeyOffset, id, cand.froms);
       this.maybeFinish();
     }).catch((e: unknown) => this.fatal(e));
@@ -331,7 +342,7 @@ export class Crawler {
     n.unverifiedFroms = undefined;
     // The record was decoded when it arrived (accept); the signature check alone reads its bytes again.
     if (!(checked ?? verifyEnrRaw(n.raw!))) {
-      this.counters.badSignatures++;
+      this.refuse(n.raw!, 'signature', n.id, froms[0] ?? null);
       this.counters.newRecords--;
       this.nodes.delete(n);
       this.stateCounts[n.state]!--;
@@ -369,7 +380,7 @@ export class Crawler {
   /** A verified record: a new node, or a higher seq of a known one. `froms` returned it (edges). */
   private accept(raw: Uint8Array, pubkeyOffset: number, id: Uint8Array, froms: CrawlNode[], decoded?: Enr, deferred = false): void {
     let enr: Enr;
-    try { enr = decoded ?? decodeEnr(raw); } catch { this.counters.badRecords++; return; }
+    try { enr = decoded ?? decodeEnr(raw); } catch { this.refuse(raw, 'decode', id, froms[0] ?? null); return; }
     const known = this.nodes.get(raw, pubkeyOffset);
     const nowMs = Date.now();
     if (known) {

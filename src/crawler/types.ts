@@ -27,6 +27,15 @@ export interface ProgressSample {
   requests: number; records: number;
 }
 
+/** Why a record was refused: it does not parse as an ENR, its signature does not verify, or its key is no curve point. */
+export type BadRecordReason = 'decode' | 'signature' | 'key';
+
+/**
+ * Bad records handed to the sink per crawl: enough to show what a network's broken or hostile nodes send,
+ * while a flood of them (all cheap to forge) cannot grow the store without bound. Past it they are only counted.
+ */
+export const MAX_BAD_RECORDS_KEPT = 10_000;
+
 /**
  * Where a crawl's measurements go (the app layer wires the store in); called on the hot path, so it must only buffer. Every call only hands data over; it must not throw for well-formed input.
  * Records arrive deduplicated: the crawler calls record() once per (node, seq) it accepts, after the
@@ -40,6 +49,11 @@ export interface CrawlSink {
   /** `from` returned `to`'s record with this seq. */
   edge(from: CrawlNode, to: CrawlNode, seq: bigint): void;
   progress(s: ProgressSample): void;
+  /**
+   * A record the crawler refused: it did not decode, or its signature or key is bad. `claimed` is the node ID it
+   * names when that can be read; `from` returned it. Called at most MAX_BAD_RECORDS_KEPT times per crawl.
+   */
+  badRecord?(raw: Uint8Array, reason: BadRecordReason, claimed: Uint8Array | null, from: CrawlNode | null): void;
   /** The sink's backlog as a load signal for the adaptive rate (a writer falling behind slows the crawl). */
   readonly load?: LoadProbe;
 }

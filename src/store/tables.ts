@@ -9,9 +9,9 @@ import { addColumnSql, type TableDecl, type ViewDecl } from './columns.js';
 /**
  * 3: nodes_staging lost its merge generation (one writer thread merges it serially). 4: monitor campaigns.
  * 5: records name the eth2 fork and the next fork, and carry the custody group count. 6: visits carry the
- * reply-train dispersion rate.
+ * reply-train dispersion rate. 7: the records a crawl refused (bad_records).
  */
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const CRAWL_ID = { type: 'INTEGER', doc: 'the crawl (`crawls.id`)' } as const;
 const NODE_ID = { type: 'VARCHAR', id: true, doc: 'node ID, 64 lowercase hex characters' } as const;
@@ -196,6 +196,20 @@ export const RECORDS = {
   },
 } as const satisfies TableDecl;
 
+export const BAD_RECORDS = {
+  name: 'bad_records', batched: true,
+  doc: 'Records a crawl refused, with the reason (the first 10,000 per crawl; the summary counts them all).',
+  columns: {
+    crawl_id: CRAWL_ID,
+    // Plain hex text: the batch codec's 32-byte ID columns have no NULL, and these rows are rare.
+    node_id: { type: 'VARCHAR', nullable: true, doc: 'the node ID the record names (64 hex), when it can be read' },
+    from_node: { type: 'VARCHAR', nullable: true, doc: 'the node whose NODES reply carried it (64 hex; NULL: a bootnode)' },
+    reason: { type: 'VARCHAR', doc: '`decode` (not an ENR), `signature` (does not verify) or `key` (no valid secp256k1 key)' },
+    raw: { type: 'BLOB', doc: 'the bytes as received' },
+    seen_at: { type: 'TIMESTAMP', doc: 'when it arrived' },
+  },
+} as const satisfies TableDecl;
+
 export const VISITS = {
   name: 'visits', batched: true,
   doc: 'One attempt to measure a node in a crawl.',
@@ -277,7 +291,7 @@ export const PROGRESS = {
 
 /** Every table, in creation order. */
 export const TABLES: readonly TableDecl[] = [
-  META, CRAWLS, NODES, NODES_STAGING, RECORDS, VISITS, PACKET_TRAIN, CRAWL_NODES, EDGE_IX, PROGRESS,
+  META, CRAWLS, NODES, NODES_STAGING, RECORDS, BAD_RECORDS, VISITS, PACKET_TRAIN, CRAWL_NODES, EDGE_IX, PROGRESS,
   CAMPAIGNS, UPTIME_SESSIONS, NODE_CHANGES, MONITOR_GAPS, MONITOR_SAMPLES,
 ];
 
@@ -338,5 +352,10 @@ export const MIGRATIONS: ReadonlyArray<{ to: number; sql: readonly string[] }> =
     // Visits carry the reply-train dispersion rate; older visits have none.
     to: 6,
     sql: (['dispersion_mbps', 'train_packets', 'dispersion_low_confidence'] as const).map((c) => addColumnSql(VISITS, c)),
+  },
+  {
+    // bad_records is created on open like every table; nothing older to move.
+    to: 7,
+    sql: [],
   },
 ];

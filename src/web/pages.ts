@@ -61,7 +61,8 @@ ${table(cols.map((c) => c), rows.map((r) => [nodeLink(String(r.node_id)), esc(r.
   return layout('Nodes', lastWritten, body);
 }
 
-export function networksPage(rows: Array<{ network: string; fork: string | null; nodes: number; measured: number }>, keySets: Array<{ keys: string; nodes: number }>, lastWritten: string | null): string {
+export function networksPage(rows: Array<{ network: string; fork: string | null; nodes: number; measured: number }>, keySets: Array<{ keys: string; nodes: number }>,
+  refused: { byReason: Array<{ reason: string; n: number }>; latest: Array<Record<string, unknown>> }, lastWritten: string | null): string {
   const group = (n: string) => (n.startsWith('eth2:') ? 'eth2 (unknown digest)' : n.startsWith('opstack:') ? 'OP Stack chains' : n === 'execution' ? 'execution (eth)' : n === 'portal' ? 'Portal (c)' : n === 'other' || n === 'no record' ? 'other' : 'eth2 networks');
   const groups = new Map<string, typeof rows>();
   for (const r of rows) { const g = group(r.network); groups.set(g, [...(groups.get(g) ?? []), r]); }
@@ -70,7 +71,9 @@ export function networksPage(rows: Array<{ network: string; fork: string | null;
     `<a href="/nodes${filterQueryString({ network: r.network })}">${esc(r.network)}</a>`,
     r.fork ? `<a href="/nodes${filterQueryString({ network: r.network, fork: r.fork })}">${esc(r.fork)}</a>` : '',
     int(r.nodes), int(r.measured)]), new Set([2, 3]))}`).join('') +
-    `<h2>Unknown key sets</h2><p class="muted">Records of no known network ("other"), by the keys they carry.</p>${table(['keys', 'nodes'], keySets.map((k) => [`<code>${esc(k.keys)}</code>`, int(k.nodes)]), new Set([1]))}`;
+    `<h2>Unknown key sets</h2><p class="muted">Records of no known network ("other"), by the keys they carry.</p>${table(['keys', 'nodes'], keySets.map((k) => [`<code>${esc(k.keys)}</code>`, int(k.nodes)]), new Set([1]))}` +
+    `<h2>Refused records</h2><p class="muted">Records that did not decode (decode), verify (signature) or name a valid key (key), by reason, and the latest 50 with the node that sent them.</p>` +
+    table(['reason', 'records'], refused.byReason.map((r) => [esc(r.reason), int(r.n)]), new Set([1])) + rowsTable(refused.latest, 'from_node');
   return layout('Networks', lastWritten, body);
 }
 
@@ -90,7 +93,7 @@ export function nodePage(n: NonNullable<Awaited<ReturnType<import('./queries.js'
 <h2>Record versions</h2>${rowsTable(n.records)}<h2>Visits</h2>${rowsTable(n.visits)}<h2>Uptime sessions</h2>${rowsTable(n.sessions)}
 <h2>Returned by</h2><p class="muted">Nodes whose NODES replies listed this node.</p>${rowsTable(n.returnedBy, 'node_id')}
 <h2>Returned</h2><p class="muted">Nodes this node listed in its replies.</p>${rowsTable(n.returned, 'node_id')}
-<p class="muted">Records that failed to decode or verify are not stored by the crawler, so they are not shown here.</p>`;
+<h2>Refused records</h2><p class="muted">Records naming this node, or sent by it, that did not decode or verify (the first 10,000 per crawl are kept).</p>${rowsTable(n.refused, 'from_node')}`;
   return layout(`Node ${String(x.node_id).slice(0, 16)}…`, lastWritten, body);
 }
 

@@ -120,6 +120,13 @@ export class WebQueries {
     return rows.map((r) => ({ keys: r.keys, nodes: Number(r.nodes) }));
   }
 
+  /** Refused records by reason, and the latest few with who sent them. */
+  async refusedRecords(): Promise<{ byReason: Array<{ reason: string; n: number }>; latest: Array<Record<string, unknown>> }> {
+    const by = await this.db.query<{ reason: string; n: bigint }>(`SELECT reason, count(*) AS n FROM bad_records GROUP BY ALL ORDER BY n DESC, reason`);
+    const latest = await this.db.query(`SELECT crawl_id, reason, node_id AS claimed, from_node, octet_length(raw) AS bytes, seen_at FROM bad_records ORDER BY seen_at DESC LIMIT 50`);
+    return { byReason: by.map((r) => ({ reason: r.reason, n: Number(r.n) })), latest };
+  }
+
   async crawls(): Promise<Array<{ id: number; startedAt: string; endedAt: string | null; strategy: string; campaignId: number | null; measured: number; visits: number }>> {
     const rows = await this.db.query<Record<string, unknown>>(
       `SELECT c.id, c.started_at, c.ended_at, c.strategy, c.campaign_id,
@@ -138,7 +145,7 @@ export class WebQueries {
   async node(id: string) {
     const [row] = await this.db.query(`SELECT * FROM node_index WHERE node_id = $1`, [id]);
     if (!row) return null;
-    const [records, visits, sessions, returnedBy, returned] = await Promise.all([
+    const [records, visits, sessions, returnedBy, returned, refused] = await Promise.all([
       this.db.query(`SELECT crawl_id, seq, enr, ip, udp, network, fork, client, keys, first_seen FROM records WHERE node_id = $1 ORDER BY seq DESC, crawl_id DESC LIMIT 200`, [id]),
       this.db.query(`SELECT crawl_id, status, error, ip, udp, rtt1_ms, rtt2_ms, requests, records_returned, dispersion_mbps, started_at, ended_at FROM visits WHERE node_id = $1 ORDER BY started_at DESC LIMIT 200`, [id]),
       this.db.query(`SELECT campaign_id, started_at, last_ok, first_fail, ended_at, answers, failures, open, end_reason FROM uptime_sessions WHERE node_id = $1 ORDER BY started_at DESC LIMIT 200`, [id]),
@@ -149,8 +156,10 @@ export class WebQueries {
       this.db.query(`WITH me AS (SELECT crawl_id, ix FROM crawl_nodes WHERE node_id = $1)
         SELECT c.node_id, count(*) AS times FROM me JOIN edge_ix e ON e.crawl_id = me.crawl_id AND e.from_ix = me.ix
         JOIN crawl_nodes c ON c.crawl_id = e.crawl_id AND c.ix = e.to_ix GROUP BY ALL ORDER BY times DESC, c.node_id LIMIT 200`, [id]),
+      this.db.query(`SELECT CASE WHEN node_id = $1 THEN 'names this node' ELSE 'sent by this node' END AS role, crawl_id, reason,
+          node_id AS claimed, from_node, octet_length(raw) AS bytes, seen_at FROM bad_records WHERE node_id = $1 OR from_node = $1 ORDER BY seen_at DESC LIMIT 200`, [id]),
     ]);
-    return { node: normalise(row), records, visits, sessions, returnedBy, returned };
+    return { node: normalise(row), records, visits, sessions, returnedBy, returned, refused };
   }
 
   /** Nodes measured in one crawl and not the other, per network (the network of their latest record). */

@@ -38,6 +38,9 @@ const CHART_CLICKS: Record<string, { clickField: string; clickParam: string }> =
   rtt: { clickField: 'rtt_ms', clickParam: 'rtt_max' },
 };
 
+/** DuckDB's BIGINTs as JSON numbers (counts and sizes here stay far below 2^53). */
+const bigintToNumber = (_k: string, v: unknown) => (typeof v === 'bigint' ? Number(v) : v);
+
 class NotFound extends Error { readonly status = 404; }
 
 /** enr:…, enode://<pubkey>@…, or a node ID → the node ID. */
@@ -97,7 +100,7 @@ export function createApp(q: WebQueries, meta: { lastWritten: string | null; sco
   // JSON API.
   app.get('/api/overview', async (c) => c.json({ lastWritten: lw, crawls: await q.crawls(), figures: meta.figures.map((f) => ({ id: f.id, title: f.title, n: f.n, spec: f.spec })) }));
   app.get('/api/crawls', async (c) => c.json({ lastWritten: lw, crawls: await q.crawls() }));
-  app.get('/api/networks', async (c) => c.json({ lastWritten: lw, networks: await q.networks(), unknownKeySets: await q.unknownKeySets() }));
+  app.get('/api/networks', async (c) => c.json(JSON.parse(JSON.stringify({ lastWritten: lw, networks: await q.networks(), unknownKeySets: await q.unknownKeySets(), refusedRecords: await q.refusedRecords() }, bigintToNumber))));
   app.get('/api/nodes', async (c) => {
     const nq = parseNodeQuery(raw(c));
     return c.json({ lastWritten: lw, page: nq.page, per: nq.per, ...(await q.nodes(nq)) });
@@ -112,7 +115,7 @@ export function createApp(q: WebQueries, meta: { lastWritten: string | null; sco
   app.get('/api/nodes/:id', async (c) => {
     const n = await q.node(parseNodeId(c.req.param('id')));
     if (!n) throw new NotFound('no such node in this database');
-    return c.json(JSON.parse(JSON.stringify({ lastWritten: lw, ...n }, (_k, v) => (typeof v === 'bigint' ? Number(v) : v))));
+    return c.json(JSON.parse(JSON.stringify({ lastWritten: lw, ...n }, bigintToNumber)));
   });
   app.get('/api/lookup', (c) => c.json({ nodeId: lookupNodeId(raw(c).q ?? '') }));
   app.get('/api/diff', async (c) => {
@@ -129,7 +132,7 @@ export function createApp(q: WebQueries, meta: { lastWritten: string | null; sco
 <h2>Crawls</h2><table><tr><th>crawl</th><th>started</th><th>ended</th><th>strategy</th><th>campaign</th><th>measured</th><th>visits</th></tr>${crawls.map((r) => `<tr><td>${r.id}</td><td>${esc(r.startedAt)}</td><td>${esc(r.endedAt ?? 'interrupted or running')}</td><td>${esc(r.strategy)}</td><td>${esc(r.campaignId ?? '')}</td><td class="num">${r.measured}</td><td class="num">${r.visits}</td></tr>`).join('')}</table>`;
     return c.html(layout(meta.scope ? `Overview: crawl ${meta.scope.latest.id}` : 'Overview', lw, body, chartScripts(charts)));
   });
-  app.get('/networks', async (c) => c.html(networksPage(await q.networks(), await q.unknownKeySets(), lw)));
+  app.get('/networks', async (c) => c.html(networksPage(await q.networks(), await q.unknownKeySets(), await q.refusedRecords(), lw)));
   app.get('/nodes', async (c) => {
     const nq = parseNodeQuery(raw(c));
     const { total, rows } = await q.nodes(nq);

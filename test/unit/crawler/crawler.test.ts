@@ -127,20 +127,23 @@ describe('crawler scheduler', () => {
     // A record for 127.50.1.1 whose signature is corrupted; node 0's replies carry it along.
     const forged = createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 50, 1, 1), udp: 30303 }).raw.slice();
     forged[5]! ^= 0xff; // inside the 64-byte signature (after the list and string headers)
+    const garbage = Uint8Array.of(0xc3, 0x01, 0x02, 0x03); // an RLP list, not a record
     class ForgingClient extends FakeClient {
       override async findNode(remote: NodeAddress, distances: number[], events?: RequestEvents): Promise<RequestResult> {
         if (remote.ip === '127.50.1.1') throw new Error('visited the forged record');
         const r = await super.findNode(remote, distances, {
-          onNodes: (m, at, size) => events?.onNodes?.({ ...m, enrs: [...m.enrs, forged] }, at, size),
+          onNodes: (m, at, size) => events?.onNodes?.({ ...m, enrs: [...m.enrs, forged, garbage] }, at, size),
         });
         return r;
       }
     }
     const recorded: string[] = [];
     const linked: string[] = [];
+    const refused: Array<{ reason: string; claimed: string | null; from: string | null; raw: string }> = [];
     const sink: CrawlSink = {
       record: (n) => { recorded.push(toHex(n.id)); }, visit() {}, packet() {}, progress() {},
       edge: (_f, to) => { linked.push(toHex(to.id)); },
+      badRecord: (raw, reason, claimed, from) => { refused.push({ reason, claimed: claimed && toHex(claimed), from: from && toHex(from.id), raw: toHex(raw) }); },
     };
     const client = new ForgingClient();
     // Answers a few ms later, on a timer, like a worker's reply.
@@ -157,6 +160,12 @@ describe('crawler scheduler', () => {
     const realIds = new Set(enrs.map((e) => toHex(e.nodeId())));
     assert.ok(recorded.every((id) => realIds.has(id)));
     assert.ok(linked.length > 0 && linked.every((id) => realIds.has(id)), 'no edge to the forged record');
+    // The refused records reach the sink with their reason, the ID they claim, and who sent them.
+    const sig = refused.filter((r) => r.reason === 'signature');
+    assert.ok(sig.length >= 1 && sig.every((r) => r.raw === toHex(forged) && r.claimed === toHex(decodeEnr(forged).nodeId()) && r.from !== null && realIds.has(r.from)), JSON.stringify(sig[0]));
+    const dec = refused.filter((r) => r.reason === 'decode');
+    assert.ok(dec.length >= 1 && dec.every((r) => r.raw === toHex(garbage) && r.claimed === null), JSON.stringify(dec[0]));
+    assert.equal(refused.length, c.counters.badSignatures + c.counters.badRecords, 'every refusal counted, and each one kept (under the cap)');
     // Every record but the bootnode's (checked when added) is checked once, when it reaches the front of the queue.
     if (pool) assert.equal(checks, N - 1 + c.counters.badSignatures);
     assert.equal(c.counts.discovered + c.counts.queued + c.counts.pending, 0);
