@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { FLAG_MAX, formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
-import { EXPORT_QUERIES, Store, type ExportFormat, type ExportQuery } from '../store/index.js';
+import { crawlOrLatest, EXPORT_QUERIES, exportSql, formatNodesJson, nodeSetSql, READER_MEMORY_MB, StoreReader, type ExportFormat, type ExportQuery } from '../store/index.js';
+import { resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 
 const WHAT = EXPORT_QUERIES;
@@ -28,24 +29,25 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
   if (format === 'nodes.json' && what !== 'nodes') throw new UsageError('ERR_USAGE_BAD_VALUE', 'nodes.json exports --what nodes only');
   if (format === 'parquet' && !out) throw new UsageError('ERR_USAGE_BAD_VALUE', 'parquet needs --out FILE');
   if (format === 'csv' && !out) throw new UsageError('ERR_USAGE_BAD_VALUE', 'csv needs --out FILE');
-  const store = await Store.open(flags.db as string);
+  // Read-only, with file access only to the output file: a crafted database cannot make export read or write others.
+  const store = await StoreReader.open(flags.db as string, { memoryLimitMB: READER_MEMORY_MB, ...(out ? { allowedPaths: [resolve(out)] } : {}) });
   try {
-    const crawlId = (flags.crawl as number | undefined) ?? (await store.latestCrawlId()) ?? undefined;
-    if (crawlId === undefined) throw new UsageError('ERR_USAGE_NO_CRAWL', `${flags.db} holds no crawl`);
+    if (flags.crawl === undefined && (await store.query(`SELECT 1 FROM crawls LIMIT 1`)).length === 0) throw new UsageError('ERR_USAGE_NO_CRAWL', `${flags.db} holds no crawl`);
+    const crawlId = await crawlOrLatest(store, flags.crawl as number | undefined);
     if (format === 'nodes.json') {
-      const text = await store.nodesJson(crawlId);
+      const text = formatNodesJson(await store.query(nodeSetSql(crawlId)));
       if (out) writeFileSync(out, text); else io.out(text);
       return 0;
     }
     if (out) {
-      const rows = await store.exportTable(what as ExportQuery, crawlId, format as ExportFormat, out);
+      const rows = await store.copyTo(exportSql(what as ExportQuery, crawlId), format as ExportFormat, resolve(out));
       io.err(`exported ${rows} ${what} rows of crawl ${crawlId} to ${out}`);
       return 0;
     }
-    const rows = await store.exportRows(what as ExportQuery, crawlId);
+    const rows = await store.query(exportSql(what as ExportQuery, crawlId, true));
     for (const r of rows) io.out(JSON.stringify(r, (_k, v) => (typeof v === 'bigint' ? Number(v) : v)));
     return 0;
   } finally {
-    await store.close();
+    store.close();
   }
 }

@@ -137,3 +137,8 @@ export interface ViewDecl {
 export function createViewSql(v: ViewDecl): string {
   return `CREATE OR REPLACE VIEW ${v.name} AS\n${v.sql}`;
 }
+
+/** A string as an SQL literal, for the statements that cannot take bound parameters (COPY … TO, SET). */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}

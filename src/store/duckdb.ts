@@ -6,6 +6,7 @@ import {
   type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import type { BackendOptions, CampaignStart, CrawlStart, ExportFormat, SqlParam, StoreBackend, WriteResult } from './backend.js';
+import { copyToSql } from './exports.js';
 import { NODE_ID_SIZE, type BytesColumn, type ColumnData, type TableBatch } from './batch.js';
 import { columnsOf, createTableSql, createViewSql, type Column, type SqlType, type TableDecl, type ViewDecl } from './columns.js';
 import { StoreError, committedAnyway, isFatal, mapStoreError } from './errors.js';
@@ -17,11 +18,6 @@ const DUCK_TYPES: Record<SqlType, DuckDBType> = {
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const VECTOR_ROWS = 2048;
-
-/** Quote a string literal for SQL that cannot take bound parameters (COPY ... TO 'file'). */
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
 
 function toJson(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) ?? 'null';
@@ -317,15 +313,15 @@ export class DuckDbBackend implements StoreBackend {
   }
 
   async copyTo(sql: string, format: ExportFormat, outPath: string): Promise<number> {
-    const fmt = format === 'csv' ? 'FORMAT CSV, HEADER true' : format === 'parquet' ? 'FORMAT PARQUET' : format === 'ndjson' ? 'FORMAT JSON' : null;
-    if (fmt === null) throw new StoreError('ERR_STORE_OPTIONS', `unknown export format ${String(format)}`);
+    const copy = copyToSql(sql, format, outPath);
     try {
-      const r = await this.qconn!.runAndReadAll(`COPY (${sql}) TO ${sqlString(outPath)} (${fmt})`);
+      const r = await this.qconn!.runAndReadAll(copy);
       return Number(r.getRowsJS()[0]?.[0] ?? 0);
     } catch (e) {
       throw mapStoreError(e, outPath, 'export to');
     }
   }
+
 
   close(): void {
     for (const ap of this.appenders.values()) try { ap.closeSync(); } catch { /* moot once the instance goes */ }

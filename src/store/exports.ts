@@ -1,7 +1,9 @@
 // What `export` writes: per-crawl queries over the declared tables, and go-ethereum's nodes.json.
 // Queries take a validated integer crawl id inline because COPY cannot bind parameters. Column names are
 // the tables' own (snake_case), in files and in JS rows alike.
-import { columnsOf, type TableDecl } from './columns.js';
+import type { ExportFormat, Queryable } from './backend.js';
+import { columnsOf, sqlString, type TableDecl } from './columns.js';
+import { StoreError } from './errors.js';
 import { EDGES_VIEW, VISITS } from './tables.js';
 
 export type ExportQuery = 'nodes' | 'visits' | 'edges';
@@ -104,4 +106,24 @@ export function formatNodesJson(rows: readonly Record<string, unknown>[]): strin
     out.push(`  ${JSON.stringify(r.node_id)}: {\n${f.join(',\n')}\n  }`);
   }
   return out.length === 0 ? '{}\n' : `{\n${out.join(',\n')}\n}\n`;
+}
+
+/** COPY … TO a file in an export format (ndjson: one JSON object per line). */
+export function copyToSql(sql: string, format: ExportFormat, outPath: string): string {
+  const fmt = format === 'csv' ? 'FORMAT CSV, HEADER true' : format === 'parquet' ? 'FORMAT PARQUET' : format === 'ndjson' ? 'FORMAT JSON' : null;
+  if (fmt === null) throw new StoreError('ERR_STORE_OPTIONS', `unknown export format ${String(format)}`);
+  return `COPY (${sql}) TO ${sqlString(outPath)} (${fmt})`;
+}
+
+/** The crawl asked for, checked, or the latest one. */
+export async function crawlOrLatest(db: Queryable, crawlId?: number): Promise<number> {
+  if (crawlId === undefined) {
+    const r = await db.query<{ id: number | null }>(`SELECT max(id) AS id FROM crawls`);
+    if (r[0]?.id == null) throw new StoreError('ERR_STORE_NO_CRAWL', `no crawls in ${db.path}`);
+    return Number(r[0].id);
+  }
+  if (!Number.isSafeInteger(crawlId)) throw new StoreError('ERR_STORE_OPTIONS', `crawl id must be an integer, got ${crawlId}`);
+  const rows = await db.query(`SELECT 1 FROM crawls WHERE id = $1`, [crawlId]);
+  if (rows.length === 0) throw new StoreError('ERR_STORE_NO_CRAWL', `no crawl ${crawlId} in ${db.path}`);
+  return crawlId;
 }

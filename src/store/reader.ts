@@ -2,8 +2,9 @@
 // file-system access off (a crafted file's SQL cannot read or write local files), and the views are ours.
 import { existsSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import type { SqlParam } from './backend.js';
-import { createViewSql } from './columns.js';
+import type { ExportFormat, SqlParam } from './backend.js';
+import { copyToSql } from './exports.js';
+import { createViewSql, sqlString } from './columns.js';
 import { mapStoreError, StoreError } from './errors.js';
 import { Store } from './store.js';
 import { SCHEMA_VERSION, VIEWS } from './tables.js';
@@ -19,8 +20,6 @@ export interface ReaderOptions {
   /** Files the queries may read despite file-system access being off (the --geo range CSVs). */
   allowedPaths?: readonly string[];
 }
-
-const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 export class StoreReader {
   private constructor(readonly path: string, private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {}
@@ -87,6 +86,16 @@ export class StoreReader {
       return (await this.conn.runAndReadAll(sql, params as never)).getRowObjectsJS() as T[];
     } catch (e) {
       throw mapStoreError(e, this.path, 'query database');
+    }
+  }
+
+  /** Writes a query's rows to `outPath` (which must be among the allowed paths). Returns the row count. */
+  async copyTo(sql: string, format: ExportFormat, outPath: string): Promise<number> {
+    try {
+      const r = await this.conn.runAndReadAll(copyToSql(sql, format, outPath));
+      return Number(r.getRowsJS()[0]?.[0] ?? 0);
+    } catch (e) {
+      throw mapStoreError(e, outPath, 'export to');
     }
   }
 

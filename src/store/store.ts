@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { transferList, TableBuffer, type TableBatch } from './batch.js';
 import type { InputRow, TableDecl } from './columns.js';
 import { StoreError } from './errors.js';
-import { exportSql, formatNodesJson, nodeSetSql, type ExportQuery } from './exports.js';
+import { crawlOrLatest, exportSql, formatNodesJson, nodeSetSql, type ExportQuery } from './exports.js';
 import type { ExportFormat, SqlParam } from './backend.js';
 import { CRAWL_NODES, EDGE_IX, NODES_STAGING, TABLES } from './tables.js';
 import {
@@ -470,16 +470,9 @@ export class Store {
 
   /** Validates an explicit id or picks the latest crawl. */
   async crawlOrLatest(crawlId?: number): Promise<number> {
-    if (crawlId === undefined) {
-      const id = await this.latestCrawlId();
-      if (id === null) throw new StoreError('ERR_STORE_NO_CRAWL', `no crawls in ${this.path}`);
-      return id;
-    }
-    if (!Number.isSafeInteger(crawlId)) throw new StoreError('ERR_STORE_OPTIONS', `crawl id must be an integer, got ${crawlId}`);
-    const rows = await this.query(`SELECT 1 FROM crawls WHERE id = $1`, [crawlId]);
-    if (rows.length === 0) throw new StoreError('ERR_STORE_NO_CRAWL', `no crawl ${crawlId} in ${this.path}`);
-    return crawlId;
+    return crawlOrLatest(this, crawlId);
   }
+
 
   /** An export's rows as JS objects: the tables' column names, TIMESTAMPs as epoch ms. Default: the latest crawl. */
   async exportRows(q: ExportQuery, crawlId?: number): Promise<Record<string, unknown>[]> {

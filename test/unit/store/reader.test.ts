@@ -84,3 +84,16 @@ describe('StoreReader', () => {
     await assert.rejects(StoreReader.open(text, { memoryLimitMB: 64 }), (e: Error & { code?: string }) => e.code === 'ERR_STORE_INVALID');
   });
 });
+
+describe('StoreReader.copyTo', () => {
+  it('writes only to the file it was allowed', async () => {
+    const path = await made('h.duckdb');
+    const out = join(tmp, 'crawls.csv');
+    const r = await StoreReader.open(path, { memoryLimitMB: 64, allowedPaths: [out] });
+    try {
+      assert.equal(await r.copyTo('SELECT id FROM crawls', 'csv', out), 1);
+      assert.equal(readFileSync(out, 'utf8'), 'id\n1\n');
+      await assert.rejects(r.copyTo('SELECT id FROM crawls', 'csv', join(tmp, 'other.csv')), /disabled|Permission/);
+    } finally { r.close(); }
+  });
+});
