@@ -1,10 +1,10 @@
-import { aesGcmDecrypt, aesGcmEncrypt, secp, type Secp256k1Backend } from '../crypto/index.js';
+import { aes128Ctr, aesGcmDecrypt, aesGcmEncrypt, secp, type Secp256k1Backend } from '../crypto/index.js';
 import { initiatorHandshake } from '../crypto/discv5.js';
 import type { Enr } from '../enr/enr.js';
-import { Flag, NONCE_SIZE, RANDOM_MESSAGE_SIZE, MASKING_IV_SIZE } from '../wire/constants.js';
+import { Flag, NONCE_SIZE, RANDOM_MESSAGE_SIZE, MASKING_IV_SIZE, MASKING_KEY_SIZE } from '../wire/constants.js';
 import { decodeMessage, encodeMessage, MessageType, type Message } from '../wire/messages.js';
 import {
-  decodePacket, encodeHeader, encodePacket, handshakeAuthdata, messageAd, type Packet,
+  decodePacket, encodeHeader, encodePacket, handshakeAuthdata, HEADER_NONCE_OFFSET, messageAd, messageHeaderTemplate, type Packet,
 } from '../wire/packet.js';
 import { PacketKind, type DatagramTransport } from '../transport/types.js';
 import { DhtscopeError } from '../util/errors.js';
@@ -15,20 +15,20 @@ import { Challenges } from './challenges.js';
 import { Request, ReqState, RESPONSE_OF, REQ_ID_SIZE, MAX_NODES_TOTAL, sessionKey } from './request.js';
 import {
   DEFAULT_SESSION_CONFIG, SessionError, validateConfig, type FailureReason, type HandshakeOffload, type LocalIdentity, type NodeAddress, type Session,
-  type ProbeResult, type RequestEvents, type RequestHandler, type RequestResult, type SessionCounters, type SessionLayerConfig,
+  type ProbeResult, type ProbeSink, type RequestEvents, type RequestHandler, type RequestResult, type SessionCounters, type SessionLayerConfig,
 } from './types.js';
 
 export {
   DEFAULT_SESSION_CONFIG, SessionError, type NodeAddress, type LocalIdentity, type FailureReason, type RequestStats, type RequestResult,
-  type RequestEvents, type RequestHandler, type SessionLayerConfig, type SessionCounters, type HandshakeOffload, type ProbeResult,
+  type RequestEvents, type RequestHandler, type SessionLayerConfig, type SessionCounters, type HandshakeOffload, type ProbeResult, type ProbeSink,
 } from './types.js';
 
 
 const EMPTY = new Uint8Array(0);
 /** One pool per process: thousands of simnet identities must not each hold 32 KiB. */
 const SHARED_RANDOM = new RandomPool();
-/** What a probe's request completes with: the WHOAREYOU was the answer (probe() maps it to a ProbeResult). */
-const PROBE_ANSWERED: Message = { type: MessageType.Pong, reqId: EMPTY, enrSeq: 0n, ip: EMPTY, port: 0 };
+/** startProbe()'s "not sent" answers. */
+const PROBE_CLOSED = 0, PROBE_BUSY = 1;
 
 /**
  * discv5 v5.1 sessions over one transport: the handshake in both roles, request matching by
@@ -55,6 +55,8 @@ export class SessionLayer {
   private reqCounter = 0;
   private nonceCounter = 0;
   private readonly noncePrefix: Uint8Array;
+  /** sendRandom()'s unmasked header, rewritten per packet (only its nonce changes). */
+  private readonly randomHeader: Uint8Array;
   private closed = false;
 
   constructor(
@@ -72,6 +74,8 @@ export class SessionLayer {
     this.challenges = new Challenges(local, this.config, backend, this.rand, this.counters, knownEnr, (pkt, ip, port, kind) => this.sendRaw(null, pkt, ip, port, kind));
     this.wheel = wheel ?? new TimerWheel(10, 512);
     this.noncePrefix = Uint8Array.from(this.rand.take(4));
+    this.randomHeader = messageHeaderTemplate(local.id);
+    this.randomHeader.set(this.noncePrefix, HEADER_NONCE_OFFSET);
     if (!this.shared) transport.onDatagram((d, ip, port, at) => { this.onDatagram(d, ip, port, at); });
   }
 
@@ -147,22 +151,43 @@ export class SessionLayer {
    * replace the challenge that handshake answers.
    */
   probe(remote: NodeAddress, timeoutMs = this.config.requestTimeoutMs): Promise<ProbeResult> {
+    return new Promise<ProbeResult>((res) => {
+      const out = () => (typeof req === 'object' ? req.stats.packetsOut : 0);
+      const sink: ProbeSink<null> = {
+        probeAnswered: (_t, rttNs) => res({ alive: true, rttNs, packetsOut: out() }),
+        probeFailed: (_t, reason) => res({ alive: false, reason, packetsOut: out() }),
+      };
+      const req = this.startProbe(remote, timeoutMs, sink, null);
+      if (req === PROBE_CLOSED) res({ alive: false, reason: 'closed', packetsOut: 0 });
+      else if (req === PROBE_BUSY) res({ alive: false, reason: 'busy', packetsOut: 0 });
+    });
+  }
+
+  /**
+   * probe() for callers that send thousands a second: the end is told to `sink` with `token` (never from inside
+   * this call). Returns false when nothing was sent: the layer is closed, or the node is busy (a handshake or a
+   * probe under way, or the request table full); the caller retries later.
+   */
+  probeTo<T>(remote: NodeAddress, timeoutMs: number, sink: ProbeSink<T>, token: T): boolean {
+    const r = this.startProbe(remote, timeoutMs, sink as ProbeSink<unknown>, token);
+    return r !== PROBE_CLOSED && r !== PROBE_BUSY;
+  }
+
+  private startProbe(remote: NodeAddress, timeoutMs: number, sink: ProbeSink<unknown>, token: unknown): Request | typeof PROBE_CLOSED | typeof PROBE_BUSY {
+    if (this.closed) return PROBE_CLOSED;
     const key = sessionKey(remote.id, remote.ip, remote.port);
-    if (this.closed) return Promise.resolve({ alive: false, reason: 'closed', packetsOut: 0 });
     // A full request table is our own limit, not the remote's: try again later.
-    if (this.handshaking.has(key) || this.probes.has(key) || this.pending.size >= this.config.maxPendingRequests) return Promise.resolve({ alive: false, reason: 'busy', packetsOut: 0 });
+    if (this.handshaking.has(key) || this.probes.has(key) || this.pending.size >= this.config.maxPendingRequests) return PROBE_BUSY;
     const num = this.reqCounter = (this.reqCounter + 1) >>> 0;
     const req = new Request(this, num, EMPTY, remote, key, EMPTY, MessageType.Pong, undefined);
     req.probeOnly = true;
-    const p = new Promise<ProbeResult>((res) => {
-      req.resolve = (r) => res(r.ok ? { alive: true, rttNs: r.stats.rtt1Ns ?? 0n, packetsOut: r.stats.packetsOut }
-        : { alive: false, reason: req.superseded ? 'busy' : r.reason === 'closed' ? 'closed' : 'no-whoareyou', packetsOut: r.stats.packetsOut });
-    });
+    req.probeSink = sink;
+    req.probeToken = token;
     this.counters.probesOut++;
     this.probes.set(key, req);
     this.register(req, timeoutMs);
     this.sendRandom(req);
-    return p;
+    return req;
   }
 
   /** Sends via the session if there is one, else starts (or joins) a handshake. */
@@ -215,17 +240,19 @@ export class SessionLayer {
     return { nonce, num };
   }
 
-  private track(req: Request, num: number, nonce: Uint8Array): void {
+  private track(req: Request, num: number, nonce: Uint8Array): void { this.trackTail(req, num, nonceTail(nonce, 0)); }
+
+  private trackTail(req: Request, num: number, tail: number): void {
     if (req.nonceNum >= 0) { (req.oldNonces ??= []).push(req.nonceNum); (req.oldTails ??= []).push(req.nonceTail); }
     req.nonceNum = num;
-    req.nonceTail = nonceTail(nonce);
+    req.nonceTail = tail;
     this.byNonce.set(num, req);
   }
 
   /** Whether `n` is all 12 bytes of a nonce `req` sent (prefix, counter and random tail). */
   private sentBy(req: Request, num: number, n: Uint8Array): boolean {
     if (!prefixMatches(n, this.noncePrefix)) return false;
-    const tail = nonceTail(n);
+    const tail = nonceTail(n, 0);
     if (num === req.nonceNum) return tail === req.nonceTail;
     const i = req.oldNonces ? req.oldNonces.indexOf(num) : -1;
     return i >= 0 && req.oldTails![i] === tail;
@@ -237,14 +264,23 @@ export class SessionLayer {
     this.transport.send(pkt, ip, port, kind);
   }
 
-  /** First contact: a message packet with random content; the remote answers WHOAREYOU. */
+  /**
+   * First contact: a message packet with random content; the remote answers WHOAREYOU. Every probe is one, so it
+   * is built in place: the nonce written into a reused header, the random bytes copied into the packet.
+   */
   private sendRandom(req: Request): void {
     req.state = ReqState.Random;
-    const { nonce, num } = this.nextNonce();
-    this.track(req, num, nonce);
+    const num = this.nonceCounter = (this.nonceCounter + 1) >>> 0;
+    const h = this.randomHeader, o = HEADER_NONCE_OFFSET;
+    // The nonce as nextNonce() builds it: prefix(4) | counter(4) | random(4); the prefix is in the template.
+    h[o + 4] = num >>> 24; h[o + 5] = (num >>> 16) & 0xff; h[o + 6] = (num >>> 8) & 0xff; h[o + 7] = num & 0xff;
+    this.rand.copyTo(h, o + 8, 4);
+    this.trackTail(req, num, nonceTail(h, o));
     req.randomNum = num;
-    const header = encodeHeader(Flag.Message, nonce, this.local.id);
-    const pkt = encodePacket(req.remoteId, this.rand.take(MASKING_IV_SIZE), header, this.rand.take(RANDOM_MESSAGE_SIZE));
+    const pkt = new Uint8Array(MASKING_IV_SIZE + h.length + RANDOM_MESSAGE_SIZE);
+    this.rand.copyTo(pkt, 0, MASKING_IV_SIZE);
+    this.rand.copyTo(pkt, MASKING_IV_SIZE + h.length, RANDOM_MESSAGE_SIZE);
+    pkt.set(aes128Ctr(req.remoteId.subarray(0, MASKING_KEY_SIZE), pkt.subarray(0, MASKING_IV_SIZE), h), MASKING_IV_SIZE);
     req.sentAtNs = process.hrtime.bigint();
     this.sendRaw(req, pkt, req.remote.ip, req.remote.port);
   }
@@ -321,6 +357,10 @@ export class SessionLayer {
   private fail(req: Request, reason: FailureReason): void {
     if (req.state === ReqState.Done) return;
     this.finish(req);
+    if (req.probeSink) {
+      req.probeSink.probeFailed(req.probeToken, req.superseded ? 'busy' : reason === 'closed' ? 'closed' : 'no-whoareyou');
+      return;
+    }
     req.resolve({ ok: false, reason, nodes: req.nodes, stats: req.stats });
   }
 
@@ -334,6 +374,7 @@ export class SessionLayer {
   private complete(req: Request, response: Message | null, complete: boolean): void {
     if (req.state === ReqState.Done) return;
     this.finish(req);
+    if (req.probeSink) { req.probeSink.probeAnswered(req.probeToken, req.stats.rtt1Ns ?? 0n); return; }
     const resp: Message = response ?? { type: MessageType.Nodes, reqId: req.reqId, total: req.total, enrs: req.nodes ?? [] };
     req.resolve({ ok: true, response: resp, nodes: req.nodes, complete, stats: req.stats });
   }
@@ -384,7 +425,7 @@ export class SessionLayer {
     req.stats.bytesIn += size; req.stats.packetsIn++;
     if (req.probeOnly) {
       req.stats.rtt1Ns = at - req.sentAtNs;
-      this.complete(req, PROBE_ANSWERED, true);
+      this.complete(req, null, true);
       return;
     }
     if (req.state === ReqState.Parked) {
@@ -545,8 +586,9 @@ export class SessionLayer {
   }
 }
 
-function nonceTail(nonce: Uint8Array): number {
-  return ((nonce[8]! << 24) | (nonce[9]! << 16) | (nonce[10]! << 8) | nonce[11]!) >>> 0;
+/** The random last 4 bytes of the nonce at `at` in `b`. */
+function nonceTail(b: Uint8Array, at: number): number {
+  return ((b[at + 8]! << 24) | (b[at + 9]! << 16) | (b[at + 10]! << 8) | b[at + 11]!) >>> 0;
 }
 
 function prefixMatches(nonce: Uint8Array, prefix: Uint8Array): boolean {

@@ -22,4 +22,16 @@ export class RandomPool {
     this.off += n;
     return v;
   }
+
+  /** Copies n random bytes into dst at `at`: take() without a view. */
+  copyTo(dst: Uint8Array, at: number, n: number): void {
+    if (this.off + n > this.pool.length) {
+      this.pool = new Uint8Array(POOL_BYTES);
+      randomFillSync(this.pool);
+      this.off = 0;
+    }
+    const p = this.pool, o = this.off;
+    for (let i = 0; i < n; i++) dst[at + i] = p[o + i]!;
+    this.off += n;
+  }
 }
