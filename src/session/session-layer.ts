@@ -46,7 +46,7 @@ export class SessionLayer {
   private readonly pending = new Map<number, Request>();
   private readonly byNonce = new Map<number, Request>();
   private readonly handshaking = new Map<string, Request[]>();
-  /** Probes in flight by session key; bound: the pending requests. */
+  /** Probes in flight by session key, not in `pending` (they get no reply by request-id); with it, bound by maxPendingRequests. */
   private readonly probes = new Map<string, Request>();
   private readonly wheel: TimerWheel;
   private readonly rand = SHARED_RANDOM;
@@ -95,7 +95,7 @@ export class SessionLayer {
     this.challenges.useRecordCache(pubkeys, ids);
   }
 
-  get pendingCount(): number { return this.pending.size; }
+  get pendingCount(): number { return this.pending.size + this.probes.size; }
   get sessionCount(): number { return this.sessions.size; }
 
   hasSession(id: Uint8Array, ip: string, port: number): boolean {
@@ -125,7 +125,7 @@ export class SessionLayer {
     const key = sessionKey(remote.id, remote.ip, remote.port);
     const req = new Request(this, num, reqId, remote, key, plaintext, expect, events);
     const p = new Promise<RequestResult>((r) => { req.resolve = r; });
-    if (this.closed || this.pending.size >= this.config.maxPendingRequests) {
+    if (this.closed || this.pendingCount >= this.config.maxPendingRequests) {
       req.state = ReqState.Done;
       req.resolve({ ok: false, reason: 'closed', nodes: null, stats: req.stats });
       return p;
@@ -139,6 +139,11 @@ export class SessionLayer {
   /** Makes a request pending, with its timer. */
   private register(req: Request, timeoutMs: number): void {
     this.pending.set(req.num, req);
+    this.arm(req, timeoutMs);
+  }
+
+  /** Starts a request's timer. */
+  private arm(req: Request, timeoutMs: number): void {
     req.timeoutMs = timeoutMs;
     req.deadlineMs = performance.now() + timeoutMs;
     this.wheel.add(req);
@@ -177,7 +182,7 @@ export class SessionLayer {
     if (this.closed) return PROBE_CLOSED;
     const key = sessionKey(remote.id, remote.ip, remote.port);
     // A full request table is our own limit, not the remote's: try again later.
-    if (this.handshaking.has(key) || this.probes.has(key) || this.pending.size >= this.config.maxPendingRequests) return PROBE_BUSY;
+    if (this.handshaking.has(key) || this.probes.has(key) || this.pendingCount >= this.config.maxPendingRequests) return PROBE_BUSY;
     const num = this.reqCounter = (this.reqCounter + 1) >>> 0;
     const req = new Request(this, num, EMPTY, remote, key, EMPTY, MessageType.Pong, undefined);
     req.probeOnly = true;
@@ -185,7 +190,7 @@ export class SessionLayer {
     req.probeToken = token;
     this.counters.probesOut++;
     this.probes.set(key, req);
-    this.register(req, timeoutMs);
+    this.arm(req, timeoutMs);
     this.sendRandom(req);
     return req;
   }
@@ -342,10 +347,11 @@ export class SessionLayer {
   private finish(req: Request): void {
     req.state = ReqState.Done;
     req.cancelled = true;
-    this.pending.delete(req.num);
-    if (req.probeOnly && this.probes.get(req.key) === req) this.probes.delete(req.key);
     if (req.nonceNum >= 0 && this.byNonce.get(req.nonceNum) === req) this.byNonce.delete(req.nonceNum);
     if (req.oldNonces) for (const n of req.oldNonces) if (this.byNonce.get(n) === req) this.byNonce.delete(n);
+    // A probe is in `probes` only: never pending, never waiting on a handshake.
+    if (req.probeOnly) { if (this.probes.get(req.key) === req) this.probes.delete(req.key); return; }
+    this.pending.delete(req.num);
     const w = this.handshaking.get(req.key);
     if (w) {
       const i = w.indexOf(req);
@@ -581,7 +587,7 @@ export class SessionLayer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const r of [...this.pending.values()]) this.fail(r, 'closed');
+    for (const r of [...this.pending.values(), ...this.probes.values()]) this.fail(r, 'closed');
     this.wheel.stop();
   }
 }
