@@ -86,9 +86,11 @@ const { endAtMs } = await campaignStats(store, summary.campaignId, 1e12);
 // New nodes are found by crawls: the window ends with the last crawl, so every join in it had a crawl after it.
 const lastCrawlEnd = Number((await store.query<{ e: bigint | null }>(`SELECT epoch_ms(max(ended_at)) AS e FROM crawls WHERE campaign_id = $1`, [summary.campaignId]))[0]?.e ?? endAtMs);
 const to = Math.min(endAtMs - 10_000, lastCrawlEnd);
-const st = await campaignStats(store, summary.campaignId, to - from, from);
-const w = st.all.windows[0]!;
-const churn = truth.churn ? churnTruthStats(truth.churn, from, to, endAtMs) : null;
+// One crawl (a probe-capacity run) leaves no window after it: no churn figures then (campaignStats would loop).
+const hasWindow = to - from >= 1000;
+const st = hasWindow ? await campaignStats(store, summary.campaignId, to - from, from) : null;
+const w = st?.all.windows[0] ?? null;
+const churn = truth.churn && hasWindow ? churnTruthStats(truth.churn, from, to, endAtMs) : null;
 // Bytes on disk per table: DuckDB's blocks (256 KiB) each table's segments use.
 const blockBytes = 262_144;
 const tableBytes = async (t: string) => Number((await store.query<{ n: bigint }>(`SELECT count(DISTINCT block_id) AS n FROM pragma_storage_info('${t}') WHERE block_id >= 0`))[0]!.n) * blockBytes;
@@ -100,8 +102,8 @@ for (const t of ['records', 'visits', 'edge_ix', 'crawl_nodes', 'packet_train', 
 await store.close();
 const campaignDays = (endAtMs - t0) / 86_400_000;
 console.log(JSON.stringify({
-  summary, windowMs: to - from,
-  measured: { entered: w.entered, enteredNew: w.enteredNew, left: w.left, medianSessionMs: st.all.sessionLength.km.medianMs, nodes: st.all.nodes },
+  summary, windowMs: hasWindow ? to - from : 0,
+  measured: { entered: w?.entered ?? null, enteredNew: w?.enteredNew ?? null, left: w?.left ?? null, medianSessionMs: st?.all.sessionLength.km.medianMs ?? null, nodes: st?.all.nodes ?? null },
   truth: churn,
   probesPerSecBetweenCrawls: idleMs > 0 ? Math.round((idleProbes * 1000) / idleMs) : null,
   probesPerSecP50: quantile(perSec, 0.5),
