@@ -4,7 +4,7 @@
 // the measured churn against the simnet's script. The last line is JSON.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -17,7 +17,12 @@ const { flags } = benchArgs('monitor.bench.js [options]',
   'A monitor campaign against a churning simnet (both in their own processes). Probes/s and CPU per probe are\n' +
   'taken between crawls (a crawl takes most of the CPU while it runs); peak RSS is over the whole campaign;\n' +
   'database growth is the monitor tables\' blocks per tracked node-day (crawls: bytes per crawl); the RSS slope is\n' +
-  'a least-squares fit after the first crawl. Churn: entered/left and the median session against the script.', {
+  'a least-squares fit after the first crawl. Churn: entered/left and the median session against the script.\n' +
+  'Between crawls it also reports probes/s per second (median, p10), the answered share of the probes that ended,\n' +
+  'CPU per probe of the monitor (all threads, and its main thread) and of the simnet\'s processes (Linux /proc).\n\n' +
+  'Probe capacity (issue 16: >= 5,000/s at 20,000 live): one crawl, then a quiet spell with more demand than\n' +
+  'budget, on a network that does not churn (every node should answer, so the answered share shows overload):\n' +
+  '  --dead 0 --joins 0 --stable 1 --duration 150s --crawl-every 10m --probe-rate 20000 --probe-min 1s --probe-max 1s', {
     nodes: { type: 'int', help: 'live simnet nodes', default: 20_000, min: 2 },
     dead: { type: 'int', help: 'dead records (tracked, never answering)', default: 230_000, min: 0 },
     duration: { type: 'string', help: 'campaign length', default: '600s' },
@@ -35,6 +40,8 @@ const { flags } = benchArgs('monitor.bench.js [options]',
     seed: { type: 'string', help: 'simnet seed', default: 'monitor' },
   });
 
+/** The machine's load before this bench added its own (it is shared). */
+const loadBefore = loadavg().map((x) => Number(x.toFixed(2)));
 const durationMs = parseDurationMs(flags.duration as string, 'duration');
 const sim = await spawnSimnet(['--nodes', String(flags.nodes), '--dead', String(flags.dead), '--seed', String(flags.seed), '--port', String(flags.port),
   '--churn', '--session', String(flags.session), '--offline', String(flags.offline), '--joins', String(flags.joins), '--stable', String(flags.stable),
@@ -45,7 +52,7 @@ const CHILD = fileURLToPath(new URL('./monitor-child.js', import.meta.url));
 try {
   const rate = flags.rate as number;
   const cfg = {
-    truthFile: sim.truthFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(dir, 'monitor.duckdb'),
+    truthFile: sim.truthFile, simnetPid: sim.child.pid, bootnodes: sim.truth.bootnodes.slice(0, 1), db: join(dir, 'monitor.duckdb'),
     crawl: { ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)), threads: flags.threads, durationMs: parseDurationMs(flags['crawl-every'] as string, 'crawl-every') },
     monitor: {
       durationMs, crawlEveryMs: parseDurationMs(flags['crawl-every'] as string, 'crawl-every'), probeRatePerSec: flags['probe-rate'],
@@ -60,7 +67,10 @@ try {
   const result = {
     bench: 'monitor', machine: machine(), network: `${sim.truth.live.length} live (${flags.joins} joining) + ${sim.truth.dead.length} dead, session ${flags.session} s, offline ${flags.offline} s`,
     durationMs, crawls: r.summary.crawlsDone, probes: r.summary.probes,
-    probesPerSecBetweenCrawls: r.probesPerSecBetweenCrawls, probesPerSecP50: r.probesPerSecP50, cpuUsPerProbe: r.cpuUsPerProbe,
+    probesPerSecBetweenCrawls: r.probesPerSecBetweenCrawls, probesPerSecP50: r.probesPerSecP50, probesPerSecP10: r.probesPerSecP10, quietSeconds: r.quietSeconds,
+    answeredShareBetweenCrawls: r.answeredShareBetweenCrawls, probesBetweenCrawls: r.probesBetweenCrawls,
+    cpuUsPerProbe: r.cpuUsPerProbe, mainThreadUsPerProbe: r.mainThreadUsPerProbe, simnetCpuUsPerProbe: r.simnetCpuUsPerProbe, monitorCores: r.monitorCores, simnetCores: r.simnetCores,
+    loadAverageBefore: loadBefore, loadAverageAfter: loadavg().map((x) => Number(x.toFixed(2))),
     peakRssMB: r.peakRssMB, memoryAtPeakMB: r.memoryAtPeakMB, peakAtMs: r.peakAtMs, quietPeakRssMB: r.quietPeakRssMB, quietTracked: r.quietTracked, maxTracked: r.maxTracked, rssKBPerTrackedNode: r.rssKBPerTrackedNode, rssSlopeMBPerHour: r.rssSlopeMBPerHour,
     db: r.db,
     churn: { windowMs: r.windowMs, entered: [m.entered, t?.entered], enteredNew: [m.enteredNew, t?.joined], left: [m.left, t?.left], medianSessionMs: [m.medianSessionMs, t?.sessions.medianMs],
@@ -70,7 +80,9 @@ try {
   console.log(`monitor benchmark on ${result.machine}`);
   console.log(`  network                ${result.network}`);
   console.log(`  campaign               ${(durationMs / 1000).toFixed(0)} s, ${result.crawls} crawls, ${result.probes.whoareyou} probes (${result.probes.ok} answered, ${result.probes.failed} not, ${result.probes.busy} busy)`);
-  console.log(`  probes/s between crawls ${result.probesPerSecBetweenCrawls} (median second ${Math.round(result.probesPerSecP50 ?? 0)}); CPU ${result.cpuUsPerProbe} us per probe`);
+  const pb = result.probesBetweenCrawls;
+  console.log(`  probes/s between crawls ${result.probesPerSecBetweenCrawls} over ${result.quietSeconds} s (median second ${Math.round(result.probesPerSecP50 ?? 0)}, p10 ${Math.round(result.probesPerSecP10 ?? 0)}); answered ${pb.ok} of ${pb.ok + pb.failed} (${((result.answeredShareBetweenCrawls ?? 0) * 100).toFixed(2)}%), busy ${pb.busy}`);
+  console.log(`  CPU per probe          monitor ${result.cpuUsPerProbe} us (main thread ${result.mainThreadUsPerProbe ?? '-'}), ${result.monitorCores} cores; simnet ${result.simnetCpuUsPerProbe ?? '-'} us, ${result.simnetCores ?? '-'} cores; load average ${result.loadAverageBefore.join(' ')} before, ${result.loadAverageAfter.join(' ')} after`);
   console.log(`  peak RSS               ${result.peakRssMB} MB with ${result.maxTracked} tracked (${result.rssKBPerTrackedNode} KB per node) at ${((result.peakAtMs ?? 0) / 1000).toFixed(0)} s (${Object.entries(result.memoryAtPeakMB).map(([k, v]) => `${k} ${v}`).join(', ')} MB); slope ${result.rssSlopeMBPerHour ?? '-'} MB/h after the first crawl`);
   console.log(`  peak RSS between crawls ${result.quietPeakRssMB} MB with ${result.quietTracked} tracked`);
   console.log(`  database               ${(r.db.fileBytes / 1e6).toFixed(1)} MB file; monitor tables ${r.db.monitorBytesPerNodeDay} B per node-day; crawl tables ${(r.db.crawlBytesPerCrawl / 1e6).toFixed(1)} MB per crawl`);

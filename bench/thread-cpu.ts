@@ -73,3 +73,34 @@ export function threadCpuSplit(before: Map<number, ThreadCpu>, after: Map<number
   }
   return { mainUs: main ? d(main) : 0, byName };
 }
+
+/** The process IDs of `pid` and all its descendants (Linux: /proc/<pid>/task/<tid>/children); [] where unreadable. */
+export function processTree(pid: number): number[] {
+  const out: number[] = [];
+  const walk = (p: number) => {
+    let tids: string[];
+    try { tids = readdirSync(`/proc/${p}/task`); } catch { return; }
+    out.push(p);
+    for (const t of tids) {
+      let kids = '';
+      try { kids = readFileSync(`/proc/${p}/task/${t}/children`, 'utf8'); } catch { continue; }
+      for (const k of kids.split(' ')) if (k.trim()) walk(Number(k));
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** CPU (user + system, µs) of `pid` and its descendants alive now (a process's line sums its threads); null if unreadable. */
+export function processTreeCpuUs(pid: number): number | null {
+  const usPerTick = 1e6 / clockTicksPerSec();
+  let us = 0, any = false;
+  for (const p of processTree(pid)) {
+    let line: string;
+    try { line = readFileSync(`/proc/${p}/stat`, 'utf8'); } catch { continue; }
+    const s = parseTaskStat(line);
+    us += (s.utimeTicks + s.stimeTicks) * usPerTick;
+    any = true;
+  }
+  return any ? us : null;
+}

@@ -1,11 +1,12 @@
 // The liveness prober: takes due nodes from the tracker and probes them within its own rate budget, with a
 // bound on probes in flight. It never queues the crawl's packets behind its own: each probe is one send.
-import type { NodeAddress, ProbeResult } from '../session/types.js';
+import type { NodeAddress, ProbeSink } from '../session/types.js';
 import type { MonitorConfig } from './config.js';
 import type { Tracker, TrackedNode } from './tracker.js';
 
 export interface ProbeClient {
-  probe(remote: NodeAddress, timeoutMs?: number): Promise<ProbeResult>;
+  /** False when not sent (busy or closed); else the end is told to `sink` (SessionLayer.probeTo). */
+  probeTo<T>(remote: NodeAddress, timeoutMs: number, sink: ProbeSink<T>, token: T): boolean;
 }
 
 export interface ProbeCounters {
@@ -32,9 +33,9 @@ const MIN_IN_FLIGHT = 16;
 export function probesInFlightBound(cfg: Pick<MonitorConfig, 'probeRatePerSec' | 'probeTimeoutMs'>, retransmits: number): number {
   return Math.ceil((cfg.probeRatePerSec * cfg.probeTimeoutMs * (1 + retransmits)) / 1000 * IN_FLIGHT_HEADROOM) + MIN_IN_FLIGHT;
 }
-const NO_PUBKEY = new Uint8Array(0);
 
-export class Prober {
+/** Each probe is one call into the session layer and one call back (the node is its own address and token). */
+export class Prober implements ProbeSink<TrackedNode> {
   readonly counters: ProbeCounters = { whoareyou: 0, ok: 0, failed: 0, busy: 0 };
   /** Share of the rate in use (the monitor lowers it while a crawl runs). */
   share = 1;
@@ -82,42 +83,53 @@ export class Prober {
       const n = this.tracker.nextDue(now);
       if (!n) break;
       this.tokens--;
-      this.send(n);
+      this.send(n, now);
     }
   }
 
-  private send(n: TrackedNode): void {
-    n.probing = true;
-    this.inFlight++;
+  private send(n: TrackedNode, nowMs: number): void {
     this.counters.whoareyou++;
-    const addr: NodeAddress = { id: n.id, ip: n.ip, port: n.port, pubkey: NO_PUBKEY };
+    let sent: boolean;
+    try { sent = this.client.probeTo(n, this.cfg.probeTimeoutMs, this, n); } catch (e) { sent = false; this.onError(e); }
+    if (!sent) { this.counters.busy++; this.tracker.retryAt(n, nowMs + BUSY_RETRY_MS); return; }
+    n.probing = true;
     // A failure is dated when the probe went out: the node did not answer a packet sent then.
-    const sentAt = Date.now();
-    let p: Promise<ProbeResult>;
-    try { p = this.client.probe(addr, this.cfg.probeTimeoutMs); } catch (e) { p = Promise.reject(e); }
-    p.then((r) => this.done(n, r, sentAt), (e: unknown) => { this.done(n, { alive: false, reason: 'closed', packetsOut: 0 }, sentAt); throw e; })
-      .catch((e: unknown) => this.onError(e));
+    n.probeSentMs = nowMs;
+    this.inFlight++;
   }
 
-  private done(n: TrackedNode, r: ProbeResult, sentAt: number): void {
-    n.probing = false;
-    this.inFlight--;
+  probeAnswered(n: TrackedNode, rttNs: bigint): void {
+    if (!this.settle(n)) return;
     try {
-      const at = Date.now();
-      if (r.alive) {
-        this.counters.ok++;
-        this.tracker.answered(n, at);
-        this.onAnswer(Number(r.rttNs) / 1e6);
-      } else if (r.reason === 'no-whoareyou') {
+      this.counters.ok++;
+      this.tracker.answered(n, Date.now());
+      this.onAnswer(Number(rttNs) / 1e6);
+    } catch (e) { this.onError(e); } finally { this.drainCheck(); }
+  }
+
+  probeFailed(n: TrackedNode, reason: 'no-whoareyou' | 'busy' | 'closed'): void {
+    if (!this.settle(n)) return;
+    try {
+      if (reason === 'no-whoareyou') {
         this.counters.failed++;
-        this.tracker.failed(n, sentAt);
+        this.tracker.failed(n, n.probeSentMs);
       } else {
         this.counters.busy++;
-        this.tracker.retryAt(n, at + BUSY_RETRY_MS);
+        this.tracker.retryAt(n, Date.now() + BUSY_RETRY_MS);
       }
-    } finally {
-      // Even when the tracker's report threw (a store refusing rows): stop() must not wait for it forever.
-      if (this.inFlight === 0 && this.drained) { const d = this.drained; this.drained = null; d(); }
-    }
+    } catch (e) { this.onError(e); } finally { this.drainCheck(); }
+  }
+
+  /** Ends the node's probe; false if it had none (a second report). */
+  private settle(n: TrackedNode): boolean {
+    if (!n.probing) return false;
+    n.probing = false;
+    this.inFlight--;
+    return true;
+  }
+
+  /** Even when the tracker's report threw (a store refusing rows): stop() must not wait for it forever. */
+  private drainCheck(): void {
+    if (this.inFlight === 0 && this.drained) { const d = this.drained; this.drained = null; d(); }
   }
 }

@@ -6,6 +6,9 @@ import { ByteArena } from '../util/arena.js';
 import { NODE_ID_SIZE } from '../wire/constants.js';
 import type { MonitorConfig } from './config.js';
 
+const NO_TAIL = new Uint8Array(0);
+const NO_PUBKEY = new Uint8Array(0);
+
 /** One tracked node. Times are unix ms; NaN for "none". */
 export class TrackedNode implements Due {
   dueAtMs = Infinity;
@@ -30,6 +33,8 @@ export class TrackedNode implements Due {
   listedBy = 0;
   /** A probe is in flight. */
   probing = false;
+  /** When the probe in flight went out (unix ms): its failure is dated then. */
+  probeSentMs = NaN;
   /** Not heard from since the monitor's own outage (a resume): what happened meanwhile is unknown. */
   acrossGap = false;
 
@@ -42,6 +47,9 @@ export class TrackedNode implements Due {
   /** The node ID, a new view per read (probe sends and row writes read it once). */
   get id(): Uint8Array { return this.idBytes.subarray(this.idOff, this.idOff + NODE_ID_SIZE); }
 
+  /** No key known: the node is its own NodeAddress for probes, which need none. */
+  get pubkey(): Uint8Array { return NO_PUBKEY; }
+
   /** Copies the ID into dst at `at`, with no view. */
   copyIdTo(dst: Uint8Array, at: number): void {
     const b = this.idBytes, o = this.idOff;
@@ -49,7 +57,6 @@ export class TrackedNode implements Due {
   }
 }
 
-const NO_TAIL = new Uint8Array(0);
 
 /** A node for `id`, its ID copied into `arena`. */
 export function newTrackedNode(arena: ByteArena, id: Uint8Array, ip: string, port: number, seq: bigint, firstSeenMs: number): TrackedNode {

@@ -1,6 +1,6 @@
 import { MessageType } from '../wire/messages.js';
 import type { WheelEntry } from '../util/timer-wheel.js';
-import type { NodeAddress, RequestEvents, RequestResult, RequestStats } from './types.js';
+import type { NodeAddress, ProbeSink, RequestEvents, RequestResult, RequestStats } from './types.js';
 import type { SessionLayer } from './session-layer.js';
 
 /**
@@ -49,6 +49,9 @@ export class Request implements WheelEntry {
   admitted = false;
   /** A liveness probe: the WHOAREYOU is the answer; no handshake follows. */
   probeOnly = false;
+  /** A probeTo() probe: told its end instead of `resolve` (null for every other request). */
+  probeSink: ProbeSink<unknown> | null = null;
+  probeToken: unknown = null;
   /** A probe ended because a handshake with the node started: its resends would replace that handshake's challenge. */
   superseded = false;
   /** Bumped per handshake started, so a superseded offloaded computation is discarded. */

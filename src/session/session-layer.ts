@@ -1,10 +1,10 @@
-import { aesGcmDecrypt, aesGcmEncrypt, secp, type Secp256k1Backend } from '../crypto/index.js';
+import { aes128Ctr, aesGcmDecrypt, aesGcmEncrypt, secp, type Secp256k1Backend } from '../crypto/index.js';
 import { initiatorHandshake } from '../crypto/discv5.js';
 import type { Enr } from '../enr/enr.js';
-import { Flag, NONCE_SIZE, RANDOM_MESSAGE_SIZE, MASKING_IV_SIZE } from '../wire/constants.js';
+import { Flag, NONCE_SIZE, RANDOM_MESSAGE_SIZE, MASKING_IV_SIZE, MASKING_KEY_SIZE } from '../wire/constants.js';
 import { decodeMessage, encodeMessage, MessageType, type Message } from '../wire/messages.js';
 import {
-  decodePacket, encodeHeader, encodePacket, handshakeAuthdata, messageAd, type Packet,
+  decodePacket, encodeHeader, encodePacket, handshakeAuthdata, HEADER_NONCE_OFFSET, messageAd, messageHeaderTemplate, type Packet,
 } from '../wire/packet.js';
 import { PacketKind, type DatagramTransport } from '../transport/types.js';
 import { DhtscopeError } from '../util/errors.js';
@@ -15,20 +15,20 @@ import { Challenges } from './challenges.js';
 import { Request, ReqState, RESPONSE_OF, REQ_ID_SIZE, MAX_NODES_TOTAL, sessionKey } from './request.js';
 import {
   DEFAULT_SESSION_CONFIG, SessionError, validateConfig, type FailureReason, type HandshakeOffload, type LocalIdentity, type NodeAddress, type Session,
-  type ProbeResult, type RequestEvents, type RequestHandler, type RequestResult, type SessionCounters, type SessionLayerConfig,
+  type ProbeResult, type ProbeSink, type RequestEvents, type RequestHandler, type RequestResult, type SessionCounters, type SessionLayerConfig,
 } from './types.js';
 
 export {
   DEFAULT_SESSION_CONFIG, SessionError, type NodeAddress, type LocalIdentity, type FailureReason, type RequestStats, type RequestResult,
-  type RequestEvents, type RequestHandler, type SessionLayerConfig, type SessionCounters, type HandshakeOffload, type ProbeResult,
+  type RequestEvents, type RequestHandler, type SessionLayerConfig, type SessionCounters, type HandshakeOffload, type ProbeResult, type ProbeSink,
 } from './types.js';
 
 
 const EMPTY = new Uint8Array(0);
 /** One pool per process: thousands of simnet identities must not each hold 32 KiB. */
 const SHARED_RANDOM = new RandomPool();
-/** What a probe's request completes with: the WHOAREYOU was the answer (probe() maps it to a ProbeResult). */
-const PROBE_ANSWERED: Message = { type: MessageType.Pong, reqId: EMPTY, enrSeq: 0n, ip: EMPTY, port: 0 };
+/** startProbe()'s "not sent" answers. */
+const PROBE_CLOSED = 0, PROBE_BUSY = 1;
 
 /**
  * discv5 v5.1 sessions over one transport: the handshake in both roles, request matching by
@@ -46,7 +46,7 @@ export class SessionLayer {
   private readonly pending = new Map<number, Request>();
   private readonly byNonce = new Map<number, Request>();
   private readonly handshaking = new Map<string, Request[]>();
-  /** Probes in flight by session key; bound: the pending requests. */
+  /** Probes in flight by session key, not in `pending` (they get no reply by request-id); with it, bound by maxPendingRequests. */
   private readonly probes = new Map<string, Request>();
   private readonly wheel: TimerWheel;
   private readonly rand = SHARED_RANDOM;
@@ -56,6 +56,8 @@ export class SessionLayer {
   private nonceCounter: number;
   /** The nonce of the packet being built (nextNonce): every use is synchronous, so one buffer serves all packets. */
   private readonly nonce = new Uint8Array(NONCE_SIZE);
+  /** sendRandom()'s unmasked header, rewritten per packet (only its nonce changes). */
+  private readonly randomHeader: Uint8Array;
   private closed = false;
 
   constructor(
@@ -73,6 +75,7 @@ export class SessionLayer {
     this.challenges = new Challenges(local, this.config, backend, this.rand, this.counters, knownEnr, (pkt, ip, port, kind) => this.sendRaw(null, pkt, ip, port, kind));
     this.wheel = wheel ?? new TimerWheel(10, 512);
     this.nonceCounter = this.rand.u32();
+    this.randomHeader = messageHeaderTemplate(local.id);
     if (!this.shared) transport.onDatagram((d, ip, port, at) => { this.onDatagram(d, ip, port, at); });
   }
 
@@ -92,7 +95,7 @@ export class SessionLayer {
     this.challenges.useRecordCache(pubkeys, ids);
   }
 
-  get pendingCount(): number { return this.pending.size; }
+  get pendingCount(): number { return this.pending.size + this.probes.size; }
   get sessionCount(): number { return this.sessions.size; }
 
   hasSession(id: Uint8Array, ip: string, port: number): boolean {
@@ -122,7 +125,7 @@ export class SessionLayer {
     const key = sessionKey(remote.id, remote.ip, remote.port);
     const req = new Request(this, num, reqId, remote, key, plaintext, expect, events);
     const p = new Promise<RequestResult>((r) => { req.resolve = r; });
-    if (this.closed || this.pending.size >= this.config.maxPendingRequests) {
+    if (this.closed || this.pendingCount >= this.config.maxPendingRequests) {
       req.state = ReqState.Done;
       req.resolve({ ok: false, reason: 'closed', nodes: null, stats: req.stats });
       return p;
@@ -136,6 +139,11 @@ export class SessionLayer {
   /** Makes a request pending, with its timer. */
   private register(req: Request, timeoutMs: number): void {
     this.pending.set(req.num, req);
+    this.arm(req, timeoutMs);
+  }
+
+  /** Starts a request's timer. */
+  private arm(req: Request, timeoutMs: number): void {
     req.timeoutMs = timeoutMs;
     req.deadlineMs = performance.now() + timeoutMs;
     this.wheel.add(req);
@@ -148,22 +156,43 @@ export class SessionLayer {
    * replace the challenge that handshake answers.
    */
   probe(remote: NodeAddress, timeoutMs = this.config.requestTimeoutMs): Promise<ProbeResult> {
+    return new Promise<ProbeResult>((res) => {
+      const out = () => (typeof req === 'object' ? req.stats.packetsOut : 0);
+      const sink: ProbeSink<null> = {
+        probeAnswered: (_t, rttNs) => res({ alive: true, rttNs, packetsOut: out() }),
+        probeFailed: (_t, reason) => res({ alive: false, reason, packetsOut: out() }),
+      };
+      const req = this.startProbe(remote, timeoutMs, sink, null);
+      if (req === PROBE_CLOSED) res({ alive: false, reason: 'closed', packetsOut: 0 });
+      else if (req === PROBE_BUSY) res({ alive: false, reason: 'busy', packetsOut: 0 });
+    });
+  }
+
+  /**
+   * probe() for callers that send thousands a second: the end is told to `sink` with `token` (never from inside
+   * this call). Returns false when nothing was sent: the layer is closed, or the node is busy (a handshake or a
+   * probe under way, or the request table full); the caller retries later.
+   */
+  probeTo<T>(remote: NodeAddress, timeoutMs: number, sink: ProbeSink<T>, token: T): boolean {
+    const r = this.startProbe(remote, timeoutMs, sink as ProbeSink<unknown>, token);
+    return r !== PROBE_CLOSED && r !== PROBE_BUSY;
+  }
+
+  private startProbe(remote: NodeAddress, timeoutMs: number, sink: ProbeSink<unknown>, token: unknown): Request | typeof PROBE_CLOSED | typeof PROBE_BUSY {
+    if (this.closed) return PROBE_CLOSED;
     const key = sessionKey(remote.id, remote.ip, remote.port);
-    if (this.closed) return Promise.resolve({ alive: false, reason: 'closed', packetsOut: 0 });
     // A full request table is our own limit, not the remote's: try again later.
-    if (this.handshaking.has(key) || this.probes.has(key) || this.pending.size >= this.config.maxPendingRequests) return Promise.resolve({ alive: false, reason: 'busy', packetsOut: 0 });
+    if (this.handshaking.has(key) || this.probes.has(key) || this.pendingCount >= this.config.maxPendingRequests) return PROBE_BUSY;
     const num = this.freeRequestNum();
     const req = new Request(this, num, EMPTY, remote, key, EMPTY, MessageType.Pong, undefined);
     req.probeOnly = true;
-    const p = new Promise<ProbeResult>((res) => {
-      req.resolve = (r) => res(r.ok ? { alive: true, rttNs: r.stats.rtt1Ns ?? 0n, packetsOut: r.stats.packetsOut }
-        : { alive: false, reason: req.superseded ? 'busy' : r.reason === 'closed' ? 'closed' : 'no-whoareyou', packetsOut: r.stats.packetsOut });
-    });
+    req.probeSink = sink;
+    req.probeToken = token;
     this.counters.probesOut++;
     this.probes.set(key, req);
-    this.register(req, timeoutMs);
+    this.arm(req, timeoutMs);
     this.sendRandom(req);
-    return p;
+    return req;
   }
 
   /** Sends via the session if there is one, else starts (or joins) a handshake. */
@@ -249,14 +278,21 @@ export class SessionLayer {
     this.transport.send(pkt, ip, port, kind);
   }
 
-  /** First contact: a message packet with random content; the remote answers WHOAREYOU. */
+  /**
+   * First contact: a message packet with random content; the remote answers WHOAREYOU. Every probe is one, so it
+   * is built in place: the nonce written into a reused header, the random bytes copied into the packet.
+   */
   private sendRandom(req: Request): void {
     req.state = ReqState.Random;
     const num = this.nextNonce(), nonce = this.nonce;
+    const h = this.randomHeader;
+    h.set(nonce, HEADER_NONCE_OFFSET);
     this.track(req, num, nonce);
     req.randomNum = num;
-    const header = encodeHeader(Flag.Message, nonce, this.local.id);
-    const pkt = encodePacket(req.remoteId, this.rand.take(MASKING_IV_SIZE), header, this.rand.take(RANDOM_MESSAGE_SIZE));
+    const pkt = new Uint8Array(MASKING_IV_SIZE + h.length + RANDOM_MESSAGE_SIZE);
+    this.rand.into(pkt, 0, MASKING_IV_SIZE);
+    this.rand.into(pkt, MASKING_IV_SIZE + h.length, RANDOM_MESSAGE_SIZE);
+    pkt.set(aes128Ctr(req.remoteId.subarray(0, MASKING_KEY_SIZE), pkt.subarray(0, MASKING_IV_SIZE), h), MASKING_IV_SIZE);
     req.sentAtNs = process.hrtime.bigint();
     this.sendRaw(req, pkt, req.remote.ip, req.remote.port);
   }
@@ -318,10 +354,11 @@ export class SessionLayer {
   private finish(req: Request): void {
     req.state = ReqState.Done;
     req.cancelled = true;
-    this.pending.delete(req.num);
-    if (req.probeOnly && this.probes.get(req.key) === req) this.probes.delete(req.key);
     if (req.nonceNum >= 0 && this.byNonce.get(req.nonceNum) === req) this.byNonce.delete(req.nonceNum);
     if (req.oldNonces) for (const n of req.oldNonces) if (this.byNonce.get(n) === req) this.byNonce.delete(n);
+    // A probe is in `probes` only: never pending, never waiting on a handshake.
+    if (req.probeOnly) { if (this.probes.get(req.key) === req) this.probes.delete(req.key); return; }
+    this.pending.delete(req.num);
     const w = this.handshaking.get(req.key);
     if (w) {
       const i = w.indexOf(req);
@@ -333,6 +370,10 @@ export class SessionLayer {
   private fail(req: Request, reason: FailureReason): void {
     if (req.state === ReqState.Done) return;
     this.finish(req);
+    if (req.probeSink) {
+      req.probeSink.probeFailed(req.probeToken, req.superseded ? 'busy' : reason === 'closed' ? 'closed' : 'no-whoareyou');
+      return;
+    }
     req.resolve({ ok: false, reason, nodes: req.nodes, stats: req.stats });
   }
 
@@ -346,6 +387,7 @@ export class SessionLayer {
   private complete(req: Request, response: Message | null, complete: boolean): void {
     if (req.state === ReqState.Done) return;
     this.finish(req);
+    if (req.probeSink) { req.probeSink.probeAnswered(req.probeToken, req.stats.rtt1Ns ?? 0n); return; }
     const resp: Message = response ?? { type: MessageType.Nodes, reqId: req.reqId, total: req.total, enrs: req.nodes ?? [] };
     req.resolve({ ok: true, response: resp, nodes: req.nodes, complete, stats: req.stats });
   }
@@ -396,7 +438,7 @@ export class SessionLayer {
     req.stats.bytesIn += size; req.stats.packetsIn++;
     if (req.probeOnly) {
       req.stats.rtt1Ns = at - req.sentAtNs;
-      this.complete(req, PROBE_ANSWERED, true);
+      this.complete(req, null, true);
       return;
     }
     if (req.state === ReqState.Parked) {
@@ -553,7 +595,7 @@ export class SessionLayer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const r of [...this.pending.values()]) this.fail(r, 'closed');
+    for (const r of [...this.pending.values(), ...this.probes.values()]) this.fail(r, 'closed');
     this.wheel.stop();
   }
 }

@@ -47,6 +47,17 @@ export type ProbeResult =
   | { alive: true; rttNs: bigint; packetsOut: number }
   | { alive: false; reason: 'no-whoareyou' | 'busy' | 'closed'; packetsOut: number };
 
+/**
+ * Told how a probe sent with SessionLayer.probeTo() ended, synchronously from the socket handler or the timer
+ * wheel (keep it cheap; it must not throw). No promise or result object per probe: the monitor sends thousands
+ * a second. `token` is the caller's, passed back as given.
+ */
+export interface ProbeSink<T> {
+  probeAnswered(token: T, rttNs: bigint): void;
+  /** 'busy': superseded by a handshake with the node; 'closed': the layer closed or a resend failed. */
+  probeFailed(token: T, reason: 'no-whoareyou' | 'busy' | 'closed'): void;
+}
+
 /** Streaming hooks; called synchronously from the socket handler, so keep them cheap. */
 export interface RequestEvents {
   /** One NODES packet: its records (views, copy to keep), the announced total, arrival time, datagram size. */

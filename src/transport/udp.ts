@@ -1,6 +1,6 @@
 import { createSocket, type Socket, type RemoteInfo } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { isIP, isIPv6 } from 'node:net';
+import { isIP } from 'node:net';
 import { DhtscopeError } from '../util/errors.js';
 import { recvDelayFn, socketFd, type RecvDelay, type RxClock } from './rx-stamp.js';
 
@@ -48,6 +48,8 @@ export class UdpTransport {
   private handler: DatagramHandler = () => {};
   private readonly remotes: Map<string, RemoteCounters> | null;
   private closed = false;
+  /** One callback for every send, not a closure per packet. */
+  private readonly afterSend = (err: Error | null): void => { if (err) this.stats.sendErrors++; };
 
   private constructor(private readonly sock4: Socket, private readonly sock6: Socket | null, private readonly opts: UdpTransportOptions) {
     this.remotes = opts.trackRemotes ? new Map() : null;
@@ -127,7 +129,8 @@ export class UdpTransport {
   /** Fire-and-forget send; errors are counted, never thrown (UDP has no delivery anyway). */
   send(data: Uint8Array, ip: string, port: number): void {
     if (this.closed) return;
-    const s = isIPv6(ip) ? this.sock6 : this.sock4;
+    // Sends take IP literals (records carry no names): a colon is IPv6, without net.isIPv6's regex per packet.
+    const s = ip.indexOf(':') >= 0 ? this.sock6 : this.sock4;
     if (!s) { this.stats.sendErrors++; return; }
     this.stats.packetsOut++;
     this.stats.bytesOut += data.length;
@@ -135,7 +138,7 @@ export class UdpTransport {
       const c = this.remote(ip, port);
       c.packetsOut++; c.bytesOut += data.length;
     }
-    s.send(data, port, ip, (err) => { if (err) this.stats.sendErrors++; });
+    s.send(data, port, ip, this.afterSend);
   }
 
   async close(): Promise<void> {

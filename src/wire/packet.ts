@@ -90,6 +90,20 @@ export function encodePacket(destId: Uint8Array, maskingIv: Uint8Array, header: 
   return out;
 }
 
+/** Authdata bytes unmasked with the static header: a message packet's (the source ID; WHOAREYOU's is shorter). */
+const UNMASK_AHEAD = NODE_ID_SIZE;
+
+/**
+ * The unmasked header of a message packet from `srcId` (static header + authdata), to reuse across packets: only
+ * the nonce (bytes 9-20) changes.
+ */
+export function messageHeaderTemplate(srcId: Uint8Array): Uint8Array {
+  return encodeHeader(Flag.Message, new Uint8Array(NONCE_SIZE), srcId);
+}
+
+/** Offset of the nonce in an unmasked header. */
+export const HEADER_NONCE_OFFSET = 9;
+
 /** Decodes a datagram addressed to `localId`. Throws only WireError. */
 export function decodePacket(buf: Uint8Array, localId: Uint8Array): Packet {
   if (buf.length < MIN_PACKET_SIZE) throw new WireError('ERR_PACKET_TOO_SHORT', `packet of ${buf.length} bytes is below ${MIN_PACKET_SIZE}`);
@@ -98,7 +112,10 @@ export function decodePacket(buf: Uint8Array, localId: Uint8Array): Packet {
   // Unmask the static header first to learn how much authdata follows, then the whole header from the
   // stream's start (one more short CTR call is cheaper than keeping a cipher object to continue it).
   const maskKey = localId.subarray(0, MASKING_KEY_SIZE);
-  const sh = aes128Ctr(maskKey, maskingIv, buf.subarray(MASKING_IV_SIZE, MASKING_IV_SIZE + STATIC_HEADER_SIZE));
+  // One call unmasks the static header and, past it, as much as a message's or WHOAREYOU's authdata: most packets
+  // need no second call (bytes past the header are unmasked for nothing and never read).
+  const ahead = Math.min(buf.length - MASKING_IV_SIZE, STATIC_HEADER_SIZE + UNMASK_AHEAD);
+  const sh = aes128Ctr(maskKey, maskingIv, buf.subarray(MASKING_IV_SIZE, MASKING_IV_SIZE + ahead));
   for (let i = 0; i < PROTOCOL_ID.length; i++) {
     if (sh[i] !== PROTOCOL_ID[i]) throw new WireError('ERR_PACKET_BAD_PROTOCOL', 'not a discv5 packet (protocol-id mismatch)');
   }
@@ -109,7 +126,8 @@ export function decodePacket(buf: Uint8Array, localId: Uint8Array): Packet {
   const authSize = (sh[21]! << 8) | sh[22]!;
   const authStart = MASKING_IV_SIZE + STATIC_HEADER_SIZE;
   if (authStart + authSize > buf.length) throw new WireError('ERR_PACKET_BAD_AUTHDATA_SIZE', 'authdata-size exceeds packet');
-  const header = authSize > 0 ? aes128Ctr(maskKey, maskingIv, buf.subarray(MASKING_IV_SIZE, authStart + authSize)) : sh;
+  const header = STATIC_HEADER_SIZE + authSize <= ahead ? sh.subarray(0, STATIC_HEADER_SIZE + authSize)
+    : aes128Ctr(maskKey, maskingIv, buf.subarray(MASKING_IV_SIZE, authStart + authSize));
   const authdata = header.subarray(STATIC_HEADER_SIZE);
   const nonce = header.subarray(9, 9 + NONCE_SIZE);
   const message = buf.subarray(authStart + authSize);

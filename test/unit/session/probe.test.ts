@@ -71,6 +71,50 @@ describe('session layer: liveness probe (random packet, WHOAREYOU)', () => {
   });
 });
 
+describe('session layer: probeTo (a sink, no promise per probe)', () => {
+  /** Records what the sink is told, by token. */
+  const recorder = () => {
+    const told: Array<[string, string | bigint]> = [];
+    return { told, sink: { probeAnswered: (t: string, rtt: bigint) => { told.push([t, rtt]); }, probeFailed: (t: string, why: string) => { told.push([t, why]); } } };
+  };
+  const settle = async (told: unknown[], n: number) => { for (let i = 0; i < 200 && told.length < n; i++) await new Promise((r) => setTimeout(r, 5)); };
+
+  it('tells the sink each end once, with its token, never from inside the call', async () => {
+    const a = await loopbackNode({ session: { retransmits: 0 } }), b = await node();
+    const { told, sink } = recorder();
+    assert.ok(a.session.probeTo(b.address, 1000, sink, 'live'));
+    assert.ok(a.session.probeTo({ ...b.address, port: 9 }, 50, sink, 'silent'));
+    assert.equal(told.length, 0, 'nothing told synchronously');
+    await settle(told, 2);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(told.length, 2);
+    const live = told.find(([t]) => t === 'live')!, silent = told.find(([t]) => t === 'silent')!;
+    assert.ok(typeof live[1] === 'bigint' && live[1] > 0n);
+    assert.equal(silent[1], 'no-whoareyou');
+    assert.equal(a.session.pendingCount, 0);
+  });
+
+  it('returns false (and tells nothing) for a node already probed, and after close', async () => {
+    const a = await node(), b = await node();
+    const { told, sink } = recorder();
+    assert.ok(a.session.probeTo(b.address, 1000, sink, 'first'));
+    assert.equal(a.session.pendingCount, 1, 'a probe counts toward the request table');
+    assert.equal(a.session.probeTo(b.address, 1000, sink, 'again'), false);
+    await settle(told, 1);
+    a.session.close();
+    assert.equal(a.session.probeTo(b.address, 1000, sink, 'closed'), false);
+    assert.deepEqual(told.map(([t]) => t), ['first']);
+  });
+
+  it('a probe in flight at close is told closed', async () => {
+    const a = await node(), b = await node();
+    const { told, sink } = recorder();
+    assert.ok(a.session.probeTo({ ...b.address, port: 9 }, 1000, sink, 'x'));
+    a.session.close();
+    assert.deepEqual(told, [['x', 'closed']]);
+  });
+});
+
 describe('session layer: a WHOAREYOU must echo the whole nonce', () => {
   const be = secp();
   const layer = () => {
