@@ -11,6 +11,8 @@ import { assertPng } from '../helpers.js';
 const PORT = 20000 + Math.floor(Math.random() * 20000);
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-compare-'));
 const STRATEGIES = ['prefix', 'sweep', 'random', 'trie'];
+/** prefix asks distances 256..241 only; on 1,500 records its deepest buckets are empty (see below). */
+const PREFIX_MIN_LIVE = 0.95;
 
 function capture(): CliIo & { outs: string[]; errs: string[] } {
   const outs: string[] = [], errs: string[] = [];
@@ -36,7 +38,9 @@ describe('e2e: dhtscope compare on a small simnet', () => {
       // prefix rotates through distances 256..241 whatever the network size; on 1,500 records the deepest
       // third of those buckets is empty, and it measures 98-99% of live nodes (98.2-98.9% over seeds 1-5),
       // so its t99 may be "not reached" (null). Every other strategy must reach 99%.
-      const minLive = r.strategy === 'prefix' ? 0.97 : 0.99;
+      // Since replies' records at distances not asked are dropped (issue 18, as geth and nim-eth do), prefix no
+      // longer gains the neighbouring buckets the nim profile pads short replies with: one run measured 96.8%.
+      const minLive = r.strategy === 'prefix' ? PREFIX_MIN_LIVE : 0.99;
       if (r.strategy === 'prefix' && r.t99Ms === null) r.t99Ms = Infinity;
       for (const k of ['t50Ms', 't90Ms', 't99Ms', 'requestsPerLiveNode', 'bytesPerLiveNode', 'coverageLive', 'coverageDead', 'duplicateRatio', 'runs']) {
         assert.equal(typeof r[k], 'number', `${r.strategy}.${k} = ${r[k]}`);
@@ -71,7 +75,7 @@ describe('e2e: dhtscope compare on a small simnet', () => {
       const pts = csv.filter((l) => l.startsWith(`${s},${run},`)).map((l) => l.split(',').map(Number));
       assert.ok(pts.length > 10, `${s} run ${run} has a curve`);
       assert.ok(pts.every((p, i) => i === 0 || (p[2]! >= pts[i - 1]![2]! && p[3]! > pts[i - 1]![3]!)), 'curves are monotone');
-      assert.ok(pts[pts.length - 1]![3]! >= (s === 'prefix' ? 582 : 588), `${s} run ${run} final ${pts[pts.length - 1]![3]}`);
+      assert.ok(pts[pts.length - 1]![3]! >= Math.ceil(600 * (s === 'prefix' ? PREFIX_MIN_LIVE : 0.98)), `${s} run ${run} final ${pts[pts.length - 1]![3]}`);
     }
     const png = readFileSync(join(out, 'curves.png'));
     assertPng(png);
