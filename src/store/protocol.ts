@@ -13,7 +13,9 @@ export type ToWriter =
   /** Commits everything sent before it, then (merge) folds staged node sightings into `nodes`. */
   | { op: 'flush'; id: number; merge: boolean }
   | { op: 'call'; id: number; method: CallOp; args: unknown[] }
-  | { op: 'close'; id: number };
+  | { op: 'close'; id: number }
+  /** Closes the database without a last write (abort): DuckDB's objects must not outlive the thread. */
+  | { op: 'drop'; id: number };
 
 export interface WireError { code: StoreErrorCode; message: string }
 

@@ -39,6 +39,9 @@ export interface StoreOptions {
  */
 export const DEFAULT_DUCKDB_MEMORY_MB = 64;
 
+/** How long abort() lets the writer close the database before the thread is terminated regardless. */
+const ABORT_DROP_WAIT_MS = 2000;
+
 const DEFAULTS = { batchRows: 2048, flushIntervalMs: 250, maxBufferedRows: 200_000, stallTimeoutMs: 60_000, threads: 1 };
 /** The appender commits on its own at 100 vectors (204,800 rows); a batch stays below that to commit whole. */
 const MAX_BATCH_ROWS = 100_000;
@@ -392,6 +395,15 @@ export class Store {
     if (this.timer) clearInterval(this.timer);
     for (const c of this.calls.values()) c.reject(new StoreError('ERR_STORE_CLOSED', `store ${this.path} was aborted`));
     this.calls.clear();
+    // Terminating the thread while DuckDB runs a call tears its native objects down under it (the process then
+    // aborts); let the writer close the database first, for at most ABORT_DROP_WAIT_MS.
+    const id = this.nextCall++;
+    const dropped = new Promise<void>((resolve) => { this.calls.set(id, { resolve: () => resolve(), reject: () => resolve() }); });
+    this.worker.postMessage({ op: 'drop', id } satisfies ToWriter);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([dropped, new Promise<void>((r) => { timer = setTimeout(r, ABORT_DROP_WAIT_MS); })]);
+    clearTimeout(timer);
+    this.calls.delete(id);
     await this.worker.terminate();
   }
 

@@ -128,6 +128,14 @@ function onMessage(m: ToWriter): void {
     case 'call':
       reply(m.id, serial(() => call(m.method, m.args)));
       return;
+    case 'drop':
+      // After the operation in progress (serial), but without writing what is pending.
+      reply(m.id, serial(async () => {
+        if (retryTimer) clearTimeout(retryTimer);
+        backend.close();
+        port.off('message', onMessage);
+      }));
+      return;
     case 'close':
       reply(m.id, serial(async () => {
         await writePending(true);
