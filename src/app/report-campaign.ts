@@ -5,8 +5,8 @@ import { fmtInt, type Figure } from '../report/figure.js';
 import { colorScale } from '../report/theme.js';
 import type { Queryable } from '../store/index.js';
 import type { CampaignStats } from './campaign-stats.js';
+import { MAX_SERIES_POINTS, num, thin } from './report-figures.js';
 
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 /** Steps of the survival curve drawn; the CSV has every step. */
 const MAX_CURVE_POINTS = 800;
 
@@ -15,8 +15,7 @@ export async function activeFigure(store: Queryable, s: CampaignStats): Promise<
     `SELECT epoch_ms(sampled_at) AS t, tracked, up, reachable FROM monitor_samples WHERE campaign_id = $1 ORDER BY sampled_at`, [s.campaignId]);
   const kinds = ['up (active)', 'reachable', 'tracked'] as const;
   const t0 = s.startedAtMs;
-  const k = Math.max(1, Math.ceil(rows.length / 600));
-  const data: Row[] = rows.filter((_, i) => i % k === 0).flatMap((r) => [
+  const data: Row[] = thin(rows, MAX_SERIES_POINTS).flatMap((r) => [
     { h: (num(r.t) - t0) / 3.6e6, kind: kinds[0], nodes: num(r.up) },
     { h: (num(r.t) - t0) / 3.6e6, kind: kinds[1], nodes: num(r.reachable) },
     { h: (num(r.t) - t0) / 3.6e6, kind: kinds[2], nodes: num(r.tracked) },
@@ -54,8 +53,7 @@ export function churnFigure(s: CampaignStats, windowLabel: string): Figure {
 
 export function sessionFigure(s: CampaignStats): Figure {
   const km = s.all.sessionLength.km, curve = s.all.sessionLength.curve;
-  const k = Math.max(1, Math.ceil(curve.length / MAX_CURVE_POINTS));
-  const pts = [{ tMs: 0, survival: 1, atRisk: km.n }, ...curve.filter((_, i) => i % k === 0 || i === curve.length - 1)];
+  const pts = [{ tMs: 0, survival: 1, atRisk: km.n }, ...thin(curve, MAX_CURVE_POINTS)];
   const min = (ms: number) => ms / 60_000;
   return {
     id: 'campaign-sessions', title: 'Session length (Kaplan–Meier)',

@@ -22,7 +22,7 @@ const MAX_NETWORK_SERIES = 6;
 /** Bars per category figure; the CSV lists every category. */
 const MAX_BARS = 20;
 /** Points per time series: enough for a smooth line at the chart's width. */
-const MAX_SERIES_POINTS = 600;
+export const MAX_SERIES_POINTS = 600;
 /** CDF resolution: the 0th..100th percentile in 0.5 steps. */
 const CDF_STEPS = 200;
 /** Log-spaced histogram bins per decade. */
@@ -30,12 +30,12 @@ const BINS_PER_DECADE = 10;
 /** Time step of the accumulation within one crawl: a 15 s crawl still gets a smooth curve. */
 const ACCUMULATION_STEP_MS = 100;
 
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const inList = (ids: readonly number[]) => ids.map((i) => Math.trunc(i)).join(',');
 const pct = (x: number, d = 1) => `${(100 * x).toFixed(d)}%`;
 
 /** Every k-th row so that at most `max` remain (the last kept too). */
-function thin<T>(rows: T[], max: number): T[] {
+export function thin<T>(rows: T[], max: number): T[] {
   if (rows.length <= max) return rows;
   const k = Math.ceil(rows.length / max);
   const out = rows.filter((_, i) => i % k === 0);

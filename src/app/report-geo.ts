@@ -3,14 +3,13 @@ import { barChart, type Row } from '../report/charts.js';
 import { fmtInt, type Figure } from '../report/figure.js';
 import type { Queryable } from '../store/index.js';
 import { GEO_PACKAGES, ipv4NumberSql, rangeCsvSql, type GeoFiles } from './geo.js';
-import type { Scope } from './report-figures.js';
+import { num, type Scope } from './report-figures.js';
 
 /** Bars drawn; the CSV lists every country or AS. */
 const MAX_BARS = 20;
 /** Private, loopback and unlisted addresses: no country or AS to give. */
 const UNKNOWN = 'not listed (private or unrouted)';
 
-const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 
 async function shares(store: Queryable, scope: Scope, joinSql: string, keySql: string) {
   const ids = scope.crawlIds.join(',');
