@@ -44,9 +44,6 @@ function normalise(r: Record<string, unknown>): NodeRow {
 }
 
 export class WebQueries {
-  /** When the index was built, and from what the file then held. */
-  builtAtMs = 0;
-
   constructor(private readonly db: Queryable) {}
 
   /** Country and AS facets exist when the index was built with the --geo databases. */
@@ -64,7 +61,6 @@ export class WebQueries {
       await set('asn', geo.asnCsv, { asn: 'UBIGINT', org: 'VARCHAR' }, `'AS' || g.asn || ' ' || g.org`);
       this.hasGeo = true;
     }
-    this.builtAtMs = Date.now();
   }
 
   private where(f: NodeFilter): { sql: string; params: SqlParam[] } {
