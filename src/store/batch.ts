@@ -149,3 +149,30 @@ function trim(c: ColumnData, n: number): ColumnData {
   if (c instanceof Uint8Array) return c.subarray(0, n * NODE_ID_SIZE);
   return { offsets: c.offsets.subarray(0, n + 1), heap: c.heap.subarray(0, c.offsets[n]) };
 }
+
+/**
+ * A batch as the writer reads it: the sent columns by name, and for tables with derived columns each row's
+ * decoded source (null where it did not decode: the row keeps its sent columns, the derived ones are NULL).
+ */
+export interface WriterBatch { byName: ReadonlyMap<string, ColumnData>; sources: unknown[] | null }
+
+export function readBatch(decl: TableDecl, b: TableBatch): WriterBatch {
+  const sent = inputColumnsOf(decl);
+  if (sent.length !== b.cols.length) throw new TypeError(`${decl.name}: batch has ${b.cols.length} columns, the table sends ${sent.length}`);
+  const byName = new Map(sent.map((c, i) => [c.name, b.cols[i]!]));
+  let sources: unknown[] | null = null;
+  if (decl.derive) {
+    const src = byName.get(decl.derive.column) as BytesColumn;
+    sources = new Array<unknown>(b.rows);
+    for (let r = 0; r < b.rows; r++) {
+      try { sources[r] = decl.derive.decode(src.heap.subarray(src.offsets[r]!, src.offsets[r + 1]!)); } catch { sources[r] = null; }
+    }
+  }
+  return { byName, sources };
+}
+
+/** A derived column's value for one row's source; a field the decoder cannot render is null, like an undecodable record. */
+export function derivedValue(c: Column, source: unknown): unknown {
+  if (source == null) return null;
+  try { return (c.from as (s: unknown) => unknown)(source); } catch { return null; }
+}

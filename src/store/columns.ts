@@ -4,6 +4,18 @@
 
 export type SqlType = 'INTEGER' | 'UINTEGER' | 'UBIGINT' | 'DOUBLE' | 'BOOLEAN' | 'VARCHAR' | 'BLOB' | 'TIMESTAMP' | 'JSON';
 
+/** The databases a declaration becomes a table in. */
+export type Dialect = 'duckdb' | 'postgres';
+
+/**
+ * Each declared type in each database. PostgreSQL has no unsigned types: UINTEGER widens to bigint, and
+ * UBIGINT (record seqs reach 2^64-1) to numeric(20). TIMESTAMP is UTC without a zone in both.
+ */
+export const SQL_TYPES: Readonly<Record<Dialect, Readonly<Record<SqlType, string>>>> = {
+  duckdb: { INTEGER: 'INTEGER', UINTEGER: 'UINTEGER', UBIGINT: 'UBIGINT', DOUBLE: 'DOUBLE', BOOLEAN: 'BOOLEAN', VARCHAR: 'VARCHAR', BLOB: 'BLOB', TIMESTAMP: 'TIMESTAMP', JSON: 'JSON' },
+  postgres: { INTEGER: 'integer', UINTEGER: 'bigint', UBIGINT: 'numeric(20)', DOUBLE: 'double precision', BOOLEAN: 'boolean', VARCHAR: 'varchar', BLOB: 'bytea', TIMESTAMP: 'timestamp', JSON: 'jsonb' },
+};
+
 /**
  * How the producer hands a column's value to the writer, one per batch column:
  * - `num`: a JS number (INTEGER, UINTEGER, DOUBLE) or epoch ms (TIMESTAMP); null travels as NaN.
@@ -40,6 +52,11 @@ export interface TableDecl {
   readonly derive?: { readonly column: string; readonly decode: (bytes: Uint8Array) => unknown };
   /** Filled by a writer batch (false: written by SQL, like crawls and nodes). */
   readonly batched: boolean;
+  /**
+   * Secondary indexes, PostgreSQL only: the per-crawl and per-campaign scans a shared server serves many
+   * crawls from. DuckDB gets none (its zone maps serve those scans, and indexes would slow the appenders).
+   */
+  readonly indexes?: readonly (readonly string[])[];
 }
 
 /** One column of a declared table, with its position and how it travels. */
@@ -96,20 +113,25 @@ export type InputRow<T extends TableDecl> = {
 };
 
 /** CREATE TABLE for a declaration. */
-export function createTableSql(t: TableDecl): string {
-  const cols = columnsOf(t).map((c) => `  ${c.name} ${c.type}${c.nullable ? '' : ' NOT NULL'}`);
+export function createTableSql(t: TableDecl, dialect: Dialect = 'duckdb'): string {
+  const cols = columnsOf(t).map((c) => `  ${c.name} ${SQL_TYPES[dialect][c.type]}${c.nullable ? '' : ' NOT NULL'}`);
   if (t.primaryKey) cols.push(`  PRIMARY KEY (${t.primaryKey.join(', ')})`);
   return `CREATE TABLE IF NOT EXISTS ${t.name} (\n${cols.join(',\n')}\n)`;
+}
+
+/** CREATE INDEX for each of the declaration's indexes (PostgreSQL), named after the table and columns. */
+export function createIndexSql(t: TableDecl): string[] {
+  return (t.indexes ?? []).map((cols) => `CREATE INDEX IF NOT EXISTS ${t.name}_${cols.join('_')}_idx ON ${t.name} (${cols.join(', ')})`);
 }
 
 /**
  * ALTER TABLE for a column added to a declaration, for a migration. Only nullable columns: rows already there
  * get NULL. Declare the column last, where ALTER puts it, since appenders fill columns by position.
  */
-export function addColumnSql(t: TableDecl, name: string): string {
+export function addColumnSql(t: TableDecl, name: string, dialect: Dialect = 'duckdb'): string {
   const c = t.columns[name];
   if (!c?.nullable) throw new Error(`${t.name}.${name}: only a declared nullable column can be added to existing rows`);
-  return `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS ${name} ${c.type}`;
+  return `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS ${name} ${SQL_TYPES[dialect][c.type]}`;
 }
 
 /** The schema reference for a set of tables, as Markdown (docs/schema.md is this, checked by a test). */

@@ -7,7 +7,7 @@ import {
 } from '@duckdb/node-api';
 import type { BackendOptions, CampaignStart, CrawlStart, ExportFormat, SqlParam, StoreBackend, WriteResult } from './backend.js';
 import { copyToSql } from './exports.js';
-import { NODE_ID_SIZE, type BytesColumn, type ColumnData, type TableBatch } from './batch.js';
+import { derivedValue, NODE_ID_SIZE, readBatch, type BytesColumn, type ColumnData, type TableBatch, type WriterBatch } from './batch.js';
 import { columnsOf, createTableSql, createViewSql, type Column, type SqlType, type TableDecl, type ViewDecl } from './columns.js';
 import { StoreError, committedAnyway, isFatal, mapStoreError } from './errors.js';
 import { MERGE_NODES_SQL, MIGRATIONS, SCHEMA_VERSION, TABLES, VIEWS } from './tables.js';
@@ -57,27 +57,12 @@ function sentValues(c: Column, data: ColumnData, rows: number): DuckDBValue[] {
 
 /** A batch as DuckDB column arrays, derived columns decoded from their source once per row. */
 export function batchColumns(decl: TableDecl, b: TableBatch): DuckDBValue[][] {
-  const cols = columnsOf(decl);
-  const sent = cols.filter((c) => c.input !== null);
-  if (sent.length !== b.cols.length) throw new StoreError('ERR_STORE_BAD_ROW', `${decl.name}: batch has ${b.cols.length} columns, the table sends ${sent.length}`);
-  const byName = new Map(sent.map((c, i) => [c.name, b.cols[i]!]));
-  let sources: unknown[] | null = null;
-  if (decl.derive) {
-    const src = byName.get(decl.derive.column) as BytesColumn;
-    sources = new Array<unknown>(b.rows);
-    for (let r = 0; r < b.rows; r++) {
-      try { sources[r] = decl.derive.decode(src.heap.subarray(src.offsets[r]!, src.offsets[r + 1]!)); } catch { sources[r] = null; }
-    }
-  }
-  return cols.map((c) => {
-    if (c.input !== null) return sentValues(c, byName.get(c.name)!, b.rows);
-    const from = c.from as (s: unknown) => unknown;
+  let rb: WriterBatch;
+  try { rb = readBatch(decl, b); } catch (e) { throw new StoreError('ERR_STORE_BAD_ROW', (e as Error).message); }
+  return columnsOf(decl).map((c) => {
+    if (c.input !== null) return sentValues(c, rb.byName.get(c.name)!, b.rows);
     const out = new Array<DuckDBValue>(b.rows);
-    for (let r = 0; r < b.rows; r++) {
-      const s = sources![r];
-      // A field the decoder cannot render is NULL, like an undecodable record: the row is kept.
-      try { out[r] = s == null ? null : (from(s) as DuckDBValue); } catch { out[r] = null; }
-    }
+    for (let r = 0; r < b.rows; r++) out[r] = derivedValue(c, rb.sources![r]) as DuckDBValue;
     return out;
   });
 }

@@ -12,6 +12,7 @@ export type StoreErrorCode =
   | 'ERR_STORE_NO_CRAWL' // the crawl id asked for does not exist (or the store has no crawls)
   | 'ERR_STORE_LIMIT' // a per-file limit was reached (2^32 edge node numbers)
   | 'ERR_STORE_BACKLOG' // the writer cannot take more rows: its writes fail, or it stalled past the timeout
+  | 'ERR_STORE_UNREACHABLE' // the PostgreSQL server refused or lost the connection, or the login failed
   | 'ERR_STORE_IO'; // anything else DuckDB threw
 
 /** Every failure of the store; `cause` keeps DuckDB's original error. */

@@ -1,6 +1,7 @@
 // Every table of the crawl store, declared once (see columns.ts for what is derived from a declaration).
-// No indexes or foreign keys besides the primary keys: they would slow the appenders, and DuckDB's zone
-// maps serve the per-crawl scans the exports do.
+// No foreign keys, and in DuckDB no indexes besides the primary keys: they would slow the appenders, and
+// DuckDB's zone maps serve the per-crawl scans the exports do. PostgreSQL gets the `indexes` declared here:
+// the per-crawl and per-campaign lookups a shared server needs.
 import { decodeEnr, enrFields, type Enr, type EnrFields } from '../enr/index.js';
 import { forkOf, knownDigests, networkOf, nextForkOf } from '../enr/networks.js';
 import { toHex } from '../util/bytes.js';
@@ -58,7 +59,7 @@ export const CAMPAIGNS = {
 } as const satisfies TableDecl;
 
 export const UPTIME_SESSIONS = {
-  name: 'uptime_sessions', batched: true,
+  name: 'uptime_sessions', batched: true, indexes: [['campaign_id', 'open']],
   doc: 'One row per node per uptime session: the stretch between the first answer after a time down (or first sighting) and K failed probes in a row. ' +
     'Closed sessions are written once, when they end; open (censored) ones are written at every checkpoint under its number (`snapshot`), and the older open rows are deleted once the new ones are committed.',
   columns: {
@@ -81,7 +82,7 @@ export const UPTIME_SESSIONS = {
 } as const satisfies TableDecl;
 
 export const NODE_CHANGES = {
-  name: 'node_changes', batched: true,
+  name: 'node_changes', batched: true, indexes: [['campaign_id', 'changed_at']],
   doc: 'Every address or record seq change of a tracked node, with when the monitor learned it.',
   columns: {
     campaign_id: CAMPAIGN_ID,
@@ -160,7 +161,7 @@ function fromRecord<T extends TableDecl['columns'][string]['type']>(type: T, doc
 }
 
 export const RECORDS = {
-  name: 'records', batched: true,
+  name: 'records', batched: true, indexes: [['crawl_id', 'node_id']],
   doc: 'Each distinct (node, seq) record received in a crawl, written once, after its signature checked out. ' +
     'Only `raw` is sent by the crawler; the other record columns are decoded from it by the writer. ' +
     'In rows written before schema 5, `nfd`, `nfd_fork` and `cgc` are NULL.',
@@ -211,7 +212,7 @@ export const BAD_RECORDS = {
 } as const satisfies TableDecl;
 
 export const VISITS = {
-  name: 'visits', batched: true,
+  name: 'visits', batched: true, indexes: [['crawl_id']],
   doc: 'One attempt to measure a node in a crawl.',
   columns: {
     crawl_id: CRAWL_ID,
@@ -253,7 +254,7 @@ export const PACKET_TRAIN = {
 // Edges are the bulk of a crawl's rows (one per record in every NODES reply). Stored with integer ends they
 // append and compress far cheaper than two hex IDs per row; the edges view gives the IDs back.
 export const CRAWL_NODES = {
-  name: 'crawl_nodes', batched: true,
+  name: 'crawl_nodes', batched: true, indexes: [['crawl_id', 'ix']],
   doc: 'Node numbers of the edges: `ix` is unique per file.',
   columns: {
     crawl_id: CRAWL_ID,
@@ -263,7 +264,7 @@ export const CRAWL_NODES = {
 } as const satisfies TableDecl;
 
 export const EDGE_IX = {
-  name: 'edge_ix', batched: true,
+  name: 'edge_ix', batched: true, indexes: [['crawl_id']],
   doc: 'Neighbour edges by node number; read them through the `edges` view.',
   columns: {
     crawl_id: CRAWL_ID,
@@ -313,8 +314,17 @@ export const MERGE_NODES_SQL: readonly string[] = [
   `DELETE FROM nodes_staging`,
 ];
 
+/**
+ * A step from the version before to `to`: DuckDB's statements, and PostgreSQL's. PostgreSQL databases were
+ * first created at POSTGRES_FIRST_SCHEMA, so only the steps after it have (and need) PostgreSQL statements.
+ */
+export interface Migration { to: number; sql: readonly string[]; postgres?: readonly string[] }
+
+/** The schema version the first PostgreSQL databases were created at. */
+export const POSTGRES_FIRST_SCHEMA = 7;
+
 /** Steps from each older version to the next, run in one transaction on open; each ends at `to`. */
-export const MIGRATIONS: ReadonlyArray<{ to: number; sql: readonly string[] }> = [
+export const MIGRATIONS: readonly Migration[] = [
   {
     // Edges became a view over edge_ix + crawl_nodes: number each crawl's edge node IDs, move the edges over.
     to: 2,

@@ -1,7 +1,11 @@
-// The store's writer thread: owns the DuckDB backend, commits the batches Store sends, runs queries and
-// exports between writes. Batches that fail to commit stay here, in order, and are retried.
+// The store's writer thread: owns the backend (DuckDB, or PostgreSQL for a postgres:// URL), commits the
+// batches Store sends, runs queries and exports between writes. Batches that fail to commit stay here, in
+// order, and are retried.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { CampaignStart, CrawlStart, ExportFormat, SqlParam, StoreBackend } from './backend.js';
 import { DuckDbBackend } from './duckdb.js';
+import { isPostgresUrl } from './pg-url.js';
+import { PostgresBackend } from './postgres.js';
 import type { TableBatch } from './batch.js';
 import { StoreError } from './errors.js';
 import { DONE_SLOT, ERRORS_SLOT, sharedViews, type CallOp, type FromWriter, type ToWriter, type WireError, type WriterInit, type WriterStats } from './protocol.js';
@@ -13,8 +17,13 @@ const MERGE_INTERVAL_MS = 5000;
  * stay small, and below the 204,800 rows at which DuckDB's appender flushes on its own.
  */
 const MAX_WRITE_ROWS = 50_000;
-/** A failed background write is retried after this long (a full disk may get space back). */
+/**
+ * A failed background write is retried after RETRY_MS (a full disk may get space back), doubling while it
+ * keeps failing up to RETRY_MAX_MS (a database server that is down is not hammered with reconnects).
+ */
 const RETRY_MS = 1000;
+const RETRY_MAX_MS = 30_000;
+let retryMs = RETRY_MS;
 
 const port = parentPort!;
 const init = workerData as WriterInit;
@@ -25,7 +34,7 @@ const wire = (e: unknown): WireError => (e instanceof StoreError
   ? { code: e.code, message: e.message }
   : { code: 'ERR_STORE_IO', message: e instanceof Error ? e.message : String(e) });
 
-let backend: DuckDbBackend;
+let backend: StoreBackend;
 /** Received, not yet committed, oldest first. Bound: Store stops sending past its maxBufferedRows. */
 const pending: TableBatch[] = [];
 let lastMerge = performance.now();
@@ -72,6 +81,7 @@ async function writePending(merge: boolean): Promise<void> {
         if (t === 'nodes_staging' && k > 0) stagedSinceMerge = true;
       }
       bump(rows, false);
+      retryMs = RETRY_MS;
       const rejected = r.rejected ? { code: 'ERR_STORE_BAD_ROW' as const, message: `dropped ${r.rejected} row(s) the database refused: ${r.rejectReason}` } : null;
       send({ op: 'stats', stats, error: null, rejected });
     } catch (e) {
@@ -97,18 +107,20 @@ function queueWrite(): void {
   writeQueued = true;
   serial(() => { writeQueued = false; return writePending(false); }).catch(() => {
     // Kept for a retry; the error went to Store with the stats.
-    retryTimer ??= setTimeout(() => { retryTimer = null; queueWrite(); }, RETRY_MS);
+    retryTimer ??= setTimeout(() => { retryTimer = null; queueWrite(); }, retryMs);
+    retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
   });
 }
 
 async function call(method: CallOp, args: unknown[]): Promise<unknown> {
+  if (backend.broken) await backend.reopen();
   switch (method) {
-    case 'beginCrawl': return backend.beginCrawl(args[0] as Parameters<DuckDbBackend['beginCrawl']>[0]);
+    case 'beginCrawl': return backend.beginCrawl(args[0] as CrawlStart);
     case 'endCrawl': return backend.endCrawl(args[0] as number, args[1] as object, args[2] as number);
-    case 'beginCampaign': return backend.beginCampaign(args[0] as Parameters<DuckDbBackend['beginCampaign']>[0]);
+    case 'beginCampaign': return backend.beginCampaign(args[0] as CampaignStart);
     case 'endCampaign': return backend.endCampaign(args[0] as number, args[1] as object, args[2] as number);
-    case 'query': return backend.query(args[0] as string, args[1] as Parameters<DuckDbBackend['query']>[1]);
-    case 'copyTo': return backend.copyTo(args[0] as string, args[1] as Parameters<DuckDbBackend['copyTo']>[1], args[2] as string);
+    case 'query': return backend.query(args[0] as string, args[1] as SqlParam[] | undefined);
+    case 'copyTo': return backend.copyTo(args[0] as string, args[1] as ExportFormat, args[2] as string);
   }
 }
 
@@ -148,7 +160,7 @@ function onMessage(m: ToWriter): void {
 }
 
 try {
-  backend = await DuckDbBackend.open(init.path, init.opts);
+  backend = isPostgresUrl(init.path) ? await PostgresBackend.open(init.path, init.opts) : await DuckDbBackend.open(init.path, init.opts);
   port.on('message', onMessage);
   send({ op: 'ready', nextNodeIx: backend.nextNodeIx });
 } catch (e) {
