@@ -138,7 +138,8 @@ function countNetworks(crawler: Crawler): Record<string, number> {
 /** Network counts from the stored records: the latest record of each node; nodes without one are unknown. */
 async function storedNetworks(store: Store, crawlId: number, discovered: number): Promise<Record<string, number>> {
   const rows = await store.query<{ network: string; n: bigint }>(
-    `SELECT network, count(*) AS n FROM (SELECT node_id, arg_max(network, seq) AS network FROM records WHERE crawl_id = $1 GROUP BY node_id) GROUP BY network`, [crawlId]);
+    `SELECT network, count(*) AS n FROM (SELECT network, row_number() OVER (PARTITION BY node_id ORDER BY seq DESC) AS pick
+      FROM records WHERE crawl_id = $1) r WHERE pick = 1 GROUP BY network`, [crawlId]);
   const out: Record<string, number> = {};
   let withRecord = 0;
   for (const r of rows) { out[r.network ?? 'unknown'] = Number(r.n); withRecord += Number(r.n); }

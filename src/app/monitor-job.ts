@@ -9,7 +9,7 @@ import { DEFAULT_MONITOR_CONFIG, validateMonitorConfig, type MonitorConfig } fro
 import { Tracker, type ChangeRow, type SessionRow } from '../monitor/tracker.js';
 import { Prober, probesInFlightBound, type ProbeCounters } from '../monitor/prober.js';
 import { encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from '../monitor/checkpoint.js';
-import { MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, UPTIME_SESSIONS, type Store } from '../store/index.js';
+import { isPostgresUrl, MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, UPTIME_SESSIONS, type Store } from '../store/index.js';
 import { fromHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
@@ -126,12 +126,23 @@ function pickSeeds(crawler: Crawler): string[] {
   return out;
 }
 
+/**
+ * Where a campaign's checkpoint goes by default: beside the DuckDB file; for a PostgreSQL store, in the working
+ * folder under the database's and the vantage's names (several vantages may share the database).
+ */
+export function defaultCheckpointPath(dbPath: string, vantage: string): string {
+  if (!isPostgresUrl(dbPath)) return `${dbPath}.monitor`;
+  const u = new URL(dbPath);
+  const name = `${u.pathname.replace(/^\//, '') || 'postgres'}@${u.hostname}-${vantage}`.replace(/[^A-Za-z0-9._@-]/g, '_');
+  return `dhtscope-${name}.monitor`;
+}
+
 /** Runs a campaign until stopped or its duration; resumes the campaign of an existing checkpoint. */
 export async function runMonitorJob(o: MonitorJobOptions): Promise<MonitorSummary> {
   const config = validateCrawlConfig({ ...DEFAULT_CRAWL_CONFIG, ...o.crawl });
   const mcfg = validateMonitorConfig({ ...DEFAULT_MONITOR_CONFIG, ...o.monitor });
   o.bootnodes.forEach(parseBootnode);
-  const ckptPath = o.checkpointPath ?? o.dbPath + '.monitor';
+  const ckptPath = o.checkpointPath ?? defaultCheckpointPath(o.dbPath, config.vantage);
   const ckpt = o.newCampaign ? null : readCheckpoint(ckptPath);
   if (o.bootnodes.length === 0 && !(ckpt && ckpt.seeds.length > 0)) {
     throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');

@@ -13,6 +13,7 @@ import type { ProgressSample } from '../crawler/types.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
 import { onSignals } from './signals.js';
+import { checkDb, dbFlag } from './db-flags.js';
 
 const D = DEFAULT_CRAWL_CONFIG;
 
@@ -31,7 +32,7 @@ export const CRAWL_FLAGS: FlagSpecs = {
   retransmits: { type: 'int', help: 'resends of the same request packet on timeout (UDP loss)', default: D.retransmits, min: 0, max: 10 },
   duration: { type: 'string', help: 'stop after this long (e.g. 60s, 10m, 12h, 7d; at most 366d)', valueName: 'time' },
   cycles: { type: 'int', help: 'repeat the crawl N times, keeping the accumulated records', default: D.cycles, min: 1, max: FLAG_MAX.count },
-  db: { type: 'string', help: 'DuckDB file', default: 'dhtscope.duckdb', valueName: 'file' },
+  db: dbFlag('where the crawl is stored'),
   'db-memory-mb': { type: 'int', help: 'DuckDB buffer-pool cap in MB (more: fewer evictions, more RSS)', default: DEFAULT_DUCKDB_MEMORY_MB, min: 16, max: 1_048_576 },
   out: { type: 'string', help: 'write the summary JSON here', valueName: 'file' },
   'key-file': { type: 'string', help: 'crawler key (created with mode 0600)', default: defaultKeyFile(), valueName: 'file' },
@@ -132,7 +133,7 @@ export async function runCrawl(argv: string[], io: CliIo): Promise<number> {
   const showProgress = io.isTty && !flags.json;
   let off = () => {};
   const job = runCrawlJob({
-    config, bootnodes, dbPath: flags.db as string, dbMemoryMB: flags['db-memory-mb'] as number, keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean,
+    config, bootnodes, dbPath: checkDb(flags.db as string, false), dbMemoryMB: flags['db-memory-mb'] as number, keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean,
     version: version(), extraParams: extra,
     onProgress: showProgress ? (s, rps) => process.stdout.write(`\r\x1b[2K${progressLine(s, rps)}`) : undefined,
     onStart: (stop, store) => { off = onSignals(stop, io, { lastFlush: store ? () => store.flush() : undefined }); },

@@ -1,5 +1,6 @@
 import { defaultGeoCacheDir, ensureGeoFiles, geoFilesInDir, type GeoFiles } from '../app/geo.js';
-import { READER_MEMORY_MB } from '../store/index.js';
+import { existsSync } from 'node:fs';
+import { isPostgresUrl, READER_MEMORY_MB, redactUrl, urlHasPassword } from '../store/index.js';
 import type { FlagSpecs, ParsedFlags } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 
@@ -22,4 +23,22 @@ export async function geoFromFlags(flags: ParsedFlags, log: (line: string) => vo
     return undefined;
   }
   return flags['geo-dir'] !== undefined ? geoFilesInDir(flags['geo-dir'] as string) : await ensureGeoFiles(flags['geo-cache'] as string, log);
+}
+
+/** --db for a command: a DuckDB file, or a PostgreSQL server (`postgres://user@host:port/db`). */
+export function dbFlag(what: string, def = 'dhtscope.duckdb'): FlagSpecs[string] {
+  return { type: 'string', help: `${what}: a DuckDB file, or postgres://user@host:port/dbname (password from PGPASSWORD or ~/.pgpass)`, default: def, valueName: 'file|url' };
+}
+
+/**
+ * Checks a --db value before anything opens it: a URL must not carry a password (flags show in `ps`), and
+ * a file the command only reads must exist.
+ */
+export function checkDb(db: string, mustExist: boolean): string {
+  if (isPostgresUrl(db)) {
+    if (urlHasPassword(db)) throw new UsageError('ERR_USAGE_DB_PASSWORD', `--db ${redactUrl(db)}: give the password in PGPASSWORD or ~/.pgpass, not in the URL (command lines show in ps)`);
+    return db;
+  }
+  if (mustExist && !existsSync(db)) throw new UsageError('ERR_USAGE_NO_DB', `no database at ${db}`);
+  return db;
 }

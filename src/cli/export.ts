@@ -4,12 +4,13 @@ import type { CliIo } from './io.js';
 import { crawlOrLatest, EXPORT_QUERIES, exportSql, formatNodesJson, nodeSetSql, READER_MEMORY_MB, StoreReader, type ExportFormat, type ExportQuery } from '../store/index.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
+import { checkDb, dbFlag } from './db-flags.js';
 
 const WHAT = EXPORT_QUERIES;
 const FORMATS = ['ndjson', 'csv', 'parquet', 'nodes.json'] as const;
 
 export const EXPORT_FLAGS: FlagSpecs = {
-  db: { type: 'string', help: 'DuckDB file', default: 'dhtscope.duckdb', valueName: 'file' },
+  db: dbFlag('the crawl store (read-only)'),
   crawl: { type: 'int', help: 'crawl id (default: the latest)', min: 1, max: FLAG_MAX.id, valueName: 'id' },
   what: { type: 'string', help: `table: ${WHAT.join('|')}`, default: 'nodes' },
   format: { type: 'string', help: `output format: ${FORMATS.join('|')}`, default: 'ndjson' },
@@ -30,9 +31,9 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
   if (format === 'parquet' && !out) throw new UsageError('ERR_USAGE_BAD_VALUE', 'parquet needs --out FILE');
   if (format === 'csv' && !out) throw new UsageError('ERR_USAGE_BAD_VALUE', 'csv needs --out FILE');
   // Read-only, with file access only to the output file: a crafted database cannot make export read or write others.
-  const store = await StoreReader.open(flags.db as string, { memoryLimitMB: READER_MEMORY_MB, ...(out ? { allowedPaths: [resolve(out)] } : {}) });
+  const store = await StoreReader.open(checkDb(flags.db as string, true), { memoryLimitMB: READER_MEMORY_MB, ...(out ? { allowedPaths: [resolve(out)] } : {}) });
   try {
-    if (flags.crawl === undefined && (await store.query(`SELECT 1 FROM crawls LIMIT 1`)).length === 0) throw new UsageError('ERR_USAGE_NO_CRAWL', `${flags.db} holds no crawl`);
+    if (flags.crawl === undefined && (await store.query(`SELECT 1 FROM crawls LIMIT 1`)).length === 0) throw new UsageError('ERR_USAGE_NO_CRAWL', `${store.path} holds no crawl`);
     const crawlId = await crawlOrLatest(store, flags.crawl as number | undefined);
     if (format === 'nodes.json') {
       const text = formatNodesJson(await store.query(nodeSetSql(crawlId)));

@@ -5,6 +5,7 @@ import { MonitorMetrics } from '../app/metrics.js';
 import { formatHelp, parseArgs, parseDurationMs, parseRange, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import { CRAWL_FLAGS, bootnodesFromFlags, configFromFlags } from './crawl.js';
+import { checkDb } from './db-flags.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { onSignals } from './signals.js';
@@ -33,7 +34,7 @@ export const MONITOR_FLAGS: FlagSpecs = {
   'checkpoint-every': { type: 'string', help: 'write the open sessions and the checkpoint this often', default: seconds(M.checkpointEveryMs), valueName: 'time' },
   'sample-every': { type: 'string', help: 'record the monitor\'s counts (monitor_samples) this often', default: seconds(M.sampleEveryMs), valueName: 'time' },
   'max-tracked': { type: 'int', help: 'nodes tracked at most (more are counted, not tracked)', default: M.maxTracked, min: 1, max: 100_000_000 },
-  checkpoint: { type: 'string', help: 'checkpoint file (default: the --db path + .monitor); an existing one resumes its campaign', valueName: 'file' },
+  checkpoint: { type: 'string', help: 'checkpoint file (default: the --db file + .monitor; for a PostgreSQL --db, dhtscope-<db>-<vantage>.monitor here); an existing one resumes its campaign', valueName: 'file' },
   'new-campaign': { type: 'bool', help: 'start a new campaign even if the checkpoint holds one under way' },
   'metrics-port': { type: 'int', help: 'serve Prometheus metrics at http://HOST:PORT/metrics and the latest status as JSON at /status (off by default)', min: 0, max: 65535 },
   'metrics-host': { type: 'string', help: 'address the metrics endpoint binds', default: '127.0.0.1', valueName: 'ip' },
@@ -90,7 +91,7 @@ export async function runMonitor(argv: string[], io: CliIo): Promise<number> {
   let summary: MonitorSummary;
   try {
     summary = await runMonitorJob({
-      crawl, monitor, bootnodes, dbPath: flags.db as string, dbMemoryMB: flags['db-memory-mb'] as number,
+      crawl, monitor, bootnodes, dbPath: checkDb(flags.db as string, false), dbMemoryMB: flags['db-memory-mb'] as number,
       checkpointPath: flags.checkpoint as string | undefined, newCampaign: Boolean(flags['new-campaign']),
       keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean, version: version(), extraParams: extra,
       onStart: (stop, info) => {

@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
 import { runReport } from '../app/report-job.js';
 import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, parseSinceMs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
-import { GEO_FLAGS, READER_DB_MEMORY_FLAG, geoFromFlags } from './db-flags.js';
+import { GEO_FLAGS, READER_DB_MEMORY_FLAG, checkDb, dbFlag, geoFromFlags } from './db-flags.js';
 import { toJson } from './json.js';
 import { version } from './version.js';
 
 
 export const REPORT_FLAGS: FlagSpecs = {
-  db: { type: 'string', help: 'DuckDB file (not while a crawl or monitor writes it: DuckDB lets one process open a file)', default: 'dhtscope.duckdb', valueName: 'file' },
+  db: dbFlag('the store to report on (a DuckDB file not while a crawl or monitor writes it: DuckDB lets one process open a file; a PostgreSQL store is read as a snapshot)'),
   crawl: { type: 'int', help: 'report this crawl (default: the latest)', min: 1, max: FLAG_MAX.id, valueName: 'id' },
   since: { type: 'string', help: 'report every crawl started since T: an ISO time (2026-12-01T00:00Z) or a duration ago (24h, 7d)', valueName: 'T' },
   campaign: { type: 'int', help: 'campaign figures for this campaign (default: the latest that ran a crawl in scope)', min: 1, max: FLAG_MAX.id, valueName: 'id' },
@@ -30,8 +29,7 @@ export async function runReportCli(argv: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseArgs(argv, REPORT_FLAGS);
   if (flags.help) { io.out(REPORT_HELP); return 0; }
   if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
-  const db = flags.db as string;
-  if (!existsSync(db)) throw new UsageError('ERR_USAGE_NO_DB', `no database at ${db}`);
+  const db = checkDb(flags.db as string, true);
   if (flags.crawl !== undefined && flags.since !== undefined) throw new UsageError('ERR_USAGE_CONFLICT', '--crawl and --since exclude each other');
   const log = flags.json ? () => {} : (line: string) => io.err(line);
   const geo = await geoFromFlags(flags, log);

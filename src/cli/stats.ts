@@ -1,15 +1,14 @@
-import { existsSync } from 'node:fs';
 import { campaignOrLatest, campaignStats, type CampaignStats, type GroupStats } from '../app/campaign-stats.js';
 import { StoreReader } from '../store/index.js';
 import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
-import { READER_DB_MEMORY_FLAG } from './db-flags.js';
+import { READER_DB_MEMORY_FLAG, checkDb, dbFlag } from './db-flags.js';
 import { toJson } from './json.js';
 
 
 export const STATS_FLAGS: FlagSpecs = {
-  db: { type: 'string', help: 'DuckDB file a monitor wrote (not while that monitor runs: DuckDB lets one process open a file)', default: 'dhtscope.duckdb', valueName: 'file' },
+  db: dbFlag('the store a monitor wrote (a DuckDB file not while that monitor runs: DuckDB lets one process open a file; a PostgreSQL store is read as a snapshot, also while monitors write it)'),
   campaign: { type: 'int', help: 'campaign id (default: the latest)', min: 1, max: FLAG_MAX.id },
   window: { type: 'string', help: 'window for entered/left/churn, counted from the campaign start', default: '24h', valueName: 'time' },
   networks: { type: 'int', help: 'networks shown one by one in the text output (all of them in --json)', default: 5, min: 0, max: 1000 },
@@ -64,8 +63,7 @@ export async function runStats(argv: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseArgs(argv, STATS_FLAGS);
   if (flags.help) { io.out(STATS_HELP); return 0; }
   if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
-  const db = flags.db as string;
-  if (!existsSync(db)) throw new UsageError('ERR_USAGE_NO_DB', `no database at ${db}`);
+  const db = checkDb(flags.db as string, true);
   const windowMs = parseDurationMs(flags.window as string, 'window');
   const store = await StoreReader.open(db, { memoryLimitMB: flags['db-memory-mb'] as number });
   try {

@@ -1,6 +1,7 @@
 // What `export` writes: per-crawl queries over the declared tables, and go-ethereum's nodes.json.
 // Queries take a validated integer crawl id inline because COPY cannot bind parameters. Column names are
-// the tables' own (snake_case), in files and in JS rows alike.
+// the tables' own (snake_case), in files and in JS rows alike. The SQL reads the same in DuckDB and in
+// PostgreSQL (no QUALIFY, no list()), so a live store on either backend answers it.
 import type { ExportFormat, Queryable } from './backend.js';
 import { columnsOf, sqlString, type TableDecl } from './columns.js';
 import { StoreError } from './errors.js';
@@ -22,14 +23,14 @@ export function tableExportSql(t: TableDecl, crawlId: number, orderBy: readonly 
 
 /** Best visit per node in a crawl: any measured beats failed, then the latest. */
 function bestVisit(c: number): string {
-  return `SELECT * FROM visits WHERE crawl_id = ${c}
-    QUALIFY row_number() OVER (PARTITION BY node_id ORDER BY (status = 'measured') DESC, ended_at DESC) = 1`;
+  return `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY node_id ORDER BY (status = 'measured') DESC, ended_at DESC) AS pick
+    FROM visits WHERE crawl_id = ${c}) v WHERE pick = 1`;
 }
 
 /** Highest-seq record per node in a crawl. */
 function latestRecord(c: number): string {
-  return `SELECT * FROM records WHERE crawl_id = ${c}
-    QUALIFY row_number() OVER (PARTITION BY node_id ORDER BY seq DESC, first_seen DESC) = 1`;
+  return `SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY node_id ORDER BY seq DESC, first_seen DESC) AS pick
+    FROM records WHERE crawl_id = ${c}) r WHERE pick = 1`;
 }
 
 /** One row per node with a record or a visit in the crawl: its latest record and its best visit. */
@@ -75,7 +76,7 @@ export function nodeSetSql(c: number): string {
       GROUP BY node_id, crawl_id
     )
     SELECT rec.node_id, rec.seq, rec.enr,
-      list(hist.ok ORDER BY hist.crawl_id) FILTER (WHERE hist.ok IS NOT NULL) AS oks,
+      array_agg(hist.ok ORDER BY hist.crawl_id) FILTER (WHERE hist.ok IS NOT NULL) AS oks,
       epoch_ms(min(hist.first_ok)) AS first_ok_ms,
       epoch_ms(max(hist.last_ok)) AS last_ok_ms,
       epoch_ms(max(hist.checked)) AS checked_ms

@@ -5,3 +5,4 @@ export { READER_MEMORY_MB, StoreReader, type ReaderOptions } from './reader.js';
 export { crawlOrLatest, EXPORT_QUERIES, exportSql, formatNodesJson, nodeSetSql, type ExportQuery } from './exports.js';
 export type { InputRow, TableDecl, ColumnDecl } from './columns.js';
 export * from './tables.js';
+export { isPostgresUrl, redactUrl, urlHasPassword } from './pg-url.js';

@@ -1,11 +1,17 @@
-// Read-only access for the commands that only read (report, stats, serve): the file is opened READ_ONLY with
-// file-system access off (a crafted file's SQL cannot read or write local files), and the views are ours.
-import { existsSync } from 'node:fs';
+// Read-only access for the commands that only read (report, stats, serve, export): the file is opened
+// READ_ONLY with file-system access off (a crafted file's SQL cannot read or write local files), and the
+// views are ours. A PostgreSQL store is read through a DuckDB snapshot of it (pg-snapshot.ts), so the
+// queries are the same whichever backend wrote the data.
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import type { ExportFormat, SqlParam } from './backend.js';
 import { copyToSql } from './exports.js';
 import { createViewSql, sqlString } from './columns.js';
 import { mapStoreError, StoreError } from './errors.js';
+import { isPostgresUrl, redactUrl } from './pg-url.js';
+import { snapshotPostgres } from './pg-snapshot.js';
 import { Store } from './store.js';
 import { SCHEMA_VERSION, VIEWS } from './tables.js';
 
@@ -19,10 +25,34 @@ export interface ReaderOptions {
   threads?: number;
   /** Files the queries may read despite file-system access being off (the --geo range CSVs). */
   allowedPaths?: readonly string[];
+  /** Progress lines while a PostgreSQL store is copied into the snapshot. */
+  onProgress?: (line: string) => void;
 }
 
 export class StoreReader {
-  private constructor(readonly path: string, private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {}
+  /** For a snapshot: the temporary folder that holds it, removed by close(). */
+  private snapshotDir: string | null = null;
+
+  private constructor(private shownPath: string, private readonly instance: DuckDBInstance, private readonly conn: DuckDBConnection) {}
+
+  /** The file, or for a snapshot the PostgreSQL URL it copies (without a password). */
+  get path(): string { return this.shownPath; }
+
+  /** A PostgreSQL store as of now, copied into a temporary DuckDB file and opened like any other. */
+  private static async openPostgres(url: string, opts: ReaderOptions): Promise<StoreReader> {
+    const dir = mkdtempSync(join(tmpdir(), 'dhtscope-snapshot-'));
+    const file = join(dir, 'snapshot.duckdb');
+    try {
+      await snapshotPostgres(url, file, { memoryLimitMB: opts.memoryLimitMB, ...(opts.threads ? { threads: opts.threads } : {}), ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+      const r = await StoreReader.open(file, opts);
+      r.shownPath = redactUrl(url);
+      r.snapshotDir = dir;
+      return r;
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
+    }
+  }
 
   /**
    * Opens `path` read-only. A file of an older schema is upgraded first by one writable open (the reader's
@@ -30,6 +60,7 @@ export class StoreReader {
    * beside it (DuckDB's lock), and the error says so.
    */
   static async open(path: string, opts: ReaderOptions): Promise<StoreReader> {
+    if (isPostgresUrl(path)) return StoreReader.openPostgres(path, opts);
     if (!existsSync(path)) throw new StoreError('ERR_STORE_INVALID', `no database at ${path}`);
     let r = await StoreReader.connect(path, opts);
     const v = await r.schemaVersion();
@@ -102,5 +133,6 @@ export class StoreReader {
   close(): void {
     this.conn.closeSync();
     this.instance.closeSync();
+    if (this.snapshotDir) rmSync(this.snapshotDir, { recursive: true, force: true });
   }
 }
