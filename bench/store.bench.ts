@@ -1,5 +1,7 @@
-// node dist/bench/store.bench.js [rows=500000] (or --rows N) — store ingest: hot-path add cost vs the writer thread's.
-// Rows come in crawler ratios per visited node: 1 visit, 3 packets, 16 edges, ~2.5 records, 1 node touch.
+// node dist/bench/store.bench.js [rows=500000] (or --rows N) [--backend duckdb|postgres] — store ingest: hot-path
+// add cost vs the writer thread's, and rows/s per table. Rows come in crawler ratios per visited node: 1 visit,
+// 3 packets, 16 edges, ~2.5 records, 1 node touch. `--backend postgres` runs DuckDB too, for the comparison.
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +16,13 @@ const argv = process.argv.slice(2);
 if (argv[0] !== undefined && !argv[0].startsWith('-')) argv.unshift('--rows');
 const { flags } = benchArgs('store.bench.js [rows] [options]',
   'Store ingest in crawler row ratios: hot-path add cost, writer-thread cost, event-loop stalls, rows/s end to end.\n' +
-  'The last line is JSON.', { rows: { type: 'int', help: 'rows to write (also accepted as the first argument)', default: 500_000, min: 1000 } }, argv);
+  'With --backend postgres, DuckDB runs first in the same process for the comparison; the server is --pg, or a\n' +
+  'throwaway cluster (fsync on) started by scripts/pg-test-server.sh. The last line is JSON.', {
+    rows: { type: 'int', help: 'rows to write (also accepted as the first argument)', default: 500_000, min: 1000 },
+    backend: { type: 'string', help: 'duckdb, or postgres (runs both)', default: 'duckdb' },
+    pg: { type: 'string', help: 'with --backend postgres: the server, postgres://user@host:port/db (default: start a throwaway one)', valueName: 'url' },
+  }, argv);
+if (!['duckdb', 'postgres'].includes(flags.backend as string)) throw new Error('--backend must be duckdb or postgres');
 const target = flags.rows as number;
 const perNode = 1 + 3 + 16 + 2.5 + 1;
 const nodes = Math.ceil(target / perNode);
@@ -51,9 +59,17 @@ const plan = (crawl: number): NodeRows[] => ids.map((nodeId, i) => ({
 }));
 
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-store-bench-'));
-const path = join(dir, 'bench.duckdb');
-try {
-  const store = await Store.open(path);
+
+/** A throwaway PostgreSQL cluster with fsync on (the tests' runs without it), for a fair comparison. */
+function startPg(): { url: string; stop: () => void } {
+  const script = new URL('../../scripts/pg-test-server.sh', import.meta.url).pathname;
+  const pgDir = mkdtempSync(join(tmpdir(), 'dhtscope-bench-pg-')); // its own: the server's user must reach it
+  const url = execFileSync('bash', [script, 'start', pgDir, '54339'], { encoding: 'utf8', env: { ...process.env, DHTSCOPE_PG_FSYNC: 'on' } }).trim();
+  return { url, stop: () => { execFileSync('bash', [script, 'stop', pgDir]); rmSync(pgDir, { recursive: true, force: true }); } };
+}
+
+async function run(backend: 'duckdb' | 'postgres', db: string) {
+  const store = await Store.open(db);
   const crawl = await store.beginCrawl({ params: { bench: true }, vantage: 'bench', version: '0', strategy: 'bench' });
   const rowsOf = plan(crawl);
   // Each node numbered once and the number kept, as the crawler does.
@@ -94,8 +110,13 @@ try {
   loop.disable();
   const wallMs = Number(ingestDone - wall0) / 1e6;
   const st = store.stats();
+  const tables = Object.fromEntries(Object.entries(st.committed).map(([t, n]) => [t, {
+    rows: n, rowsPerSec: Math.round(n / ((st.tableMs[t] ?? 0) / 1000)),
+  }]));
   const result = {
     bench: 'store',
+    backend,
+    tables,
     rows,
     nodes,
     rowsWritten: st.rowsWritten,
@@ -114,16 +135,28 @@ try {
     peakBuffered,
     loopDelayP99Ms: Number((loop.percentile(99) / 1e6).toFixed(2)),
     loopDelayMaxMs: Number((loop.max / 1e6).toFixed(2)),
-    dbBytes: statSync(path).size,
+    dbBytes: backend === 'duckdb' ? statSync(db).size : null,
     machine: machine(),
   };
-  console.log(`store ingest on ${result.machine}`);
+  console.log(`store ingest into ${backend} on ${result.machine}`);
   console.log(`  ${rows} rows (${nodes} visited nodes) in ${result.wallMs} ms: ${result.ingestRowsPerSec} rows/s end to end`);
   console.log(`  hot path add: ${result.addUsPerRow} us/row (${result.addMsTotal} ms total, of which ${result.blockedMs} ms waiting for the writer in ${result.blocks} blocks)`);
   console.log(`  writer thread: ${result.appendMs} ms appending + ${result.commitMs} ms committing over ${result.writes} writes = ${result.writerRowsPerSec} rows/s; nodes merge ${result.mergeMs} ms`);
   console.log(`  process CPU ${result.cpuUsPerRow} us/row (all threads)`);
-  console.log(`  peak buffered ${peakBuffered} rows; event-loop delay p99 ${result.loopDelayP99Ms} ms, max ${result.loopDelayMaxMs} ms; db ${(result.dbBytes / 2 ** 20).toFixed(1)} MiB`);
-  console.log(JSON.stringify(result));
+  console.log(`  peak buffered ${peakBuffered} rows; event-loop delay p99 ${result.loopDelayP99Ms} ms, max ${result.loopDelayMaxMs} ms${result.dbBytes === null ? '' : `; db ${(result.dbBytes / 2 ** 20).toFixed(1)} MiB`}`);
+  for (const [t, v] of Object.entries(tables)) console.log(`  ${t.padEnd(14)} ${String(v.rows).padStart(9)} rows  ${String(v.rowsPerSec).padStart(9)} rows/s (append or COPY, commits apart)`);
+  return result;
+}
+
+let pg: { url: string; stop: () => void } | null = null;
+try {
+  const results = [await run('duckdb', join(dir, 'bench.duckdb'))];
+  if (flags.backend === 'postgres') {
+    const url = (flags.pg as string | undefined) ?? (pg = startPg()).url;
+    results.push(await run('postgres', url));
+  }
+  console.log(JSON.stringify(results.length === 1 ? results[0] : { bench: 'store', backends: results }));
 } finally {
+  pg?.stop();
   rmSync(dir, { recursive: true, force: true });
 }

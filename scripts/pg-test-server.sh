@@ -3,6 +3,7 @@
 #   scripts/pg-test-server.sh start DIR [PORT]   # DIR: an empty directory outside the repo
 #   scripts/pg-test-server.sh stop DIR
 # Trust authentication on 127.0.0.1 only: the cluster holds nothing but test data and dies with DIR.
+# fsync is off (test data need not survive a power cut) unless DHTSCOPE_PG_FSYNC=on, as a benchmark wants.
 set -euo pipefail
 
 cmd=${1:?start|stop}; dir=${2:?data directory}; port=${3:-54329}
@@ -19,7 +20,7 @@ case "$cmd" in
     as_owner "$bin/initdb" -D "$dir/data" -U dhtscope --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 \
       || { echo "pg-test-server: initdb failed, see $dir/initdb.log" >&2; exit 1; }
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 30 \
-      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=50" start >/dev/null \
+      -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=${DHTSCOPE_PG_FSYNC:-off} -c max_connections=50" start >/dev/null \
       || { echo "pg-test-server: the server did not start, see $dir/server.log" >&2; exit 1; }
     as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U dhtscope dhtscope
     echo "postgres://dhtscope@127.0.0.1:$port/dhtscope"

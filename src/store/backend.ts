@@ -43,6 +43,8 @@ export interface WriteResult {
   rejectReason: string | null;
   appendMs: number;
   commitMs: number;
+  /** Append (DuckDB) or COPY (PostgreSQL) time per table, ms, commits not included. */
+  tableMs: Record<string, number>;
 }
 
 export interface StoreBackend {

@@ -9,11 +9,12 @@ export type Dialect = 'duckdb' | 'postgres';
 
 /**
  * Each declared type in each database. PostgreSQL has no unsigned types: UINTEGER widens to bigint, and
- * UBIGINT (record seqs reach 2^64-1) to numeric(20). TIMESTAMP is UTC without a zone in both.
+ * UBIGINT (record seqs reach 2^64-1) to numeric(20). TIMESTAMP is UTC without a zone in both. JSON keeps its
+ * text as written (json, not jsonb), as DuckDB does.
  */
 export const SQL_TYPES: Readonly<Record<Dialect, Readonly<Record<SqlType, string>>>> = {
   duckdb: { INTEGER: 'INTEGER', UINTEGER: 'UINTEGER', UBIGINT: 'UBIGINT', DOUBLE: 'DOUBLE', BOOLEAN: 'BOOLEAN', VARCHAR: 'VARCHAR', BLOB: 'BLOB', TIMESTAMP: 'TIMESTAMP', JSON: 'JSON' },
-  postgres: { INTEGER: 'integer', UINTEGER: 'bigint', UBIGINT: 'numeric(20)', DOUBLE: 'double precision', BOOLEAN: 'boolean', VARCHAR: 'varchar', BLOB: 'bytea', TIMESTAMP: 'timestamp', JSON: 'jsonb' },
+  postgres: { INTEGER: 'integer', UINTEGER: 'bigint', UBIGINT: 'numeric(20)', DOUBLE: 'double precision', BOOLEAN: 'boolean', VARCHAR: 'varchar', BLOB: 'bytea', TIMESTAMP: 'timestamp', JSON: 'json' },
 };
 
 /**

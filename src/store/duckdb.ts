@@ -170,7 +170,7 @@ export class DuckDbBackend implements StoreBackend {
   async write(batches: readonly TableBatch[]): Promise<WriteResult> {
     const w = this.wconn;
     if (!w || this.broken) throw new StoreError('ERR_STORE_IO', `store ${this.path} needs a reopen`);
-    const res: WriteResult = { committed: {}, rejected: 0, rejectReason: null, appendMs: 0, commitMs: 0 };
+    const res: WriteResult = { committed: {}, rejected: 0, rejectReason: null, appendMs: 0, commitMs: 0, tableMs: {} };
     const t0 = performance.now();
     await w.run('BEGIN TRANSACTION');
     try {
@@ -178,11 +178,18 @@ export class DuckDbBackend implements StoreBackend {
         const decl = this.tables.get(b.table);
         const ap = this.appenders.get(b.table);
         if (!decl || !ap) throw new StoreError('ERR_STORE_BAD_ROW', `no batched table ${b.table}`);
+        const b0 = performance.now();
         const n = this.appendBatch(ap, this.types.get(b.table)!, batchColumns(decl, b), res);
         res.committed[b.table] = (res.committed[b.table] ?? 0) + n;
+        res.tableMs[b.table] = (res.tableMs[b.table] ?? 0) + performance.now() - b0;
       }
       // Inside the transaction this only hands the rows to DuckDB's transaction-local storage.
-      for (const ap of this.appenders.values()) ap.flushSync();
+      for (const [t, ap] of this.appenders) {
+        if (res.tableMs[t] === undefined) continue; // nothing appended to it in this write
+        const f0 = performance.now();
+        ap.flushSync();
+        res.tableMs[t] += performance.now() - f0;
+      }
       res.appendMs = performance.now() - t0;
       const c0 = performance.now();
       try {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
+import type { ExportFormat } from './backend.js';
 import { columnsOf, sqlString, type TableDecl } from './columns.js';
 import { DuckDbBackend } from './duckdb.js';
 import { StoreError } from './errors.js';
@@ -80,5 +81,20 @@ export async function snapshotPostgres(url: string, file: string, opts: Snapshot
     duck?.close();
     await client.end().catch(() => undefined);
     rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Writes a query's rows from a PostgreSQL store to a file in an export format, through a snapshot. */
+export async function copyFromPostgres(url: string, sql: string, format: ExportFormat, outPath: string, memoryLimitMB: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'dhtscope-snapshot-'));
+  let duck: DuckDbBackend | null = null;
+  try {
+    const file = join(dir, 'snapshot.duckdb');
+    await snapshotPostgres(url, file, { memoryLimitMB });
+    duck = await DuckDbBackend.open(file, { threads: 2, memoryLimitMB });
+    return await duck.copyTo(sql, format, outPath);
+  } finally {
+    duck?.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }

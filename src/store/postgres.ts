@@ -7,6 +7,7 @@ import type { BackendOptions, CampaignStart, CrawlStart, ExportFormat, SqlParam,
 import { derivedValue, NODE_ID_SIZE, readBatch, type BytesColumn, type ColumnData, type TableBatch } from './batch.js';
 import { columnsOf, createIndexSql, createTableSql, createViewSql, type Column, type TableDecl, type ViewDecl } from './columns.js';
 import { StoreError } from './errors.js';
+import { copyFromPostgres } from './pg-snapshot.js';
 import { redactUrl } from './pg-url.js';
 import { MIGRATIONS, POSTGRES_FIRST_SCHEMA, SCHEMA_VERSION, TABLES, VIEWS } from './tables.js';
 
@@ -246,8 +247,8 @@ export class PostgresBackend implements StoreBackend {
 
   private async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
     const q = this.q();
-    await q.query('BEGIN');
     try {
+      await q.query('BEGIN');
       const r = await fn();
       await q.query('COMMIT');
       return r;
@@ -293,22 +294,25 @@ export class PostgresBackend implements StoreBackend {
 
   async write(batches: readonly TableBatch[]): Promise<WriteResult> {
     if (!this.client || this.broken) throw new StoreError('ERR_STORE_UNREACHABLE', `store ${redactUrl(this.path)} needs a reconnect`);
-    const res: WriteResult = { committed: {}, rejected: 0, rejectReason: null, appendMs: 0, commitMs: 0 };
+    const res: WriteResult = { committed: {}, rejected: 0, rejectReason: null, appendMs: 0, commitMs: 0, tableMs: {} };
     const t0 = performance.now();
     try {
       await this.inTransaction(async () => {
         for (const b of batches) {
           const decl = this.tables.get(b.table);
           if (!decl?.batched) throw new StoreError('ERR_STORE_BAD_ROW', `no batched table ${b.table}`);
+          const b0 = performance.now();
           const lines = batchLines(decl, b);
           const n = lines.length ? await this.copyLines(decl, lines, 0, lines.length, res) : 0;
           res.committed[b.table] = (res.committed[b.table] ?? 0) + n;
+          res.tableMs[b.table] = (res.tableMs[b.table] ?? 0) + performance.now() - b0;
         }
         res.appendMs = performance.now() - t0;
       });
       res.commitMs = performance.now() - t0 - res.appendMs;
       return res;
     } catch (e) {
+      if (isConnectionError(e)) this.broken = true;
       throw mapPgError(e, this.path, 'write database');
     }
   }
@@ -337,20 +341,20 @@ export class PostgresBackend implements StoreBackend {
   beginCrawl(c: CrawlStart): Promise<number> {
     return this.allocate('start a crawl in database',
       `INSERT INTO crawls (id, started_at, params, vantage, version, strategy, campaign_id)
-       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::jsonb, $3, $4, $5, $6 FROM crawls RETURNING id`,
+       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4, $5, $6 FROM crawls RETURNING id`,
       [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version, c.strategy, c.campaignId ?? null]);
   }
 
   beginCampaign(c: CampaignStart): Promise<number> {
     return this.allocate('start a campaign in database',
       `INSERT INTO campaigns (id, started_at, params, vantage, version)
-       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::jsonb, $3, $4 FROM campaigns RETURNING id`,
+       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4 FROM campaigns RETURNING id`,
       [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version]);
   }
 
   private async stamp(table: 'crawls' | 'campaigns', id: number, summary: object, endedAtMs: number, doing: string): Promise<boolean> {
     try {
-      const r = await this.q().query(`UPDATE ${table} SET ended_at = epoch_ms($1::bigint), summary = $2::jsonb WHERE id = $3`, [Math.round(endedAtMs), toJson(summary), id]);
+      const r = await this.q().query(`UPDATE ${table} SET ended_at = epoch_ms($1::bigint), summary = $2::json WHERE id = $3`, [Math.round(endedAtMs), toJson(summary), id]);
       return (r.rowCount ?? 0) > 0;
     } catch (e) {
       if (isConnectionError(e)) this.broken = true;
@@ -375,9 +379,9 @@ export class PostgresBackend implements StoreBackend {
     }
   }
 
-  copyTo(_sql: string, _format: ExportFormat, outPath: string): Promise<number> {
-    // Exports of a PostgreSQL database read a DuckDB snapshot of it (StoreReader), which writes the formats.
-    return Promise.reject(new StoreError('ERR_STORE_OPTIONS', `export to ${outPath}: open ${redactUrl(this.path)} with StoreReader to export it`));
+  /** Through a DuckDB snapshot of the database, which writes the export formats (and sees what is committed). */
+  copyTo(sql: string, format: ExportFormat, outPath: string): Promise<number> {
+    return copyFromPostgres(this.path, sql, format, outPath, this.opts.memoryLimitMB);
   }
 
   close(): void {

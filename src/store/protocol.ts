@@ -27,6 +27,8 @@ export interface WriterStats {
   writes: number;
   writeErrors: number;
   appendMs: number;
+  /** Append or COPY time per table since open, ms (commits not included). */
+  tableMs: Record<string, number>;
   commitMs: number;
   mergeMs: number;
 }

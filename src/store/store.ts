@@ -120,7 +120,7 @@ export class Store {
   /** Calls waiting for the writer's reply; bounded by the callers' own awaits. */
   private readonly calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private nextCall = 1;
-  private writerStats: WriterStats = { committed: {}, rowsWritten: 0, rowsRejected: 0, writes: 0, writeErrors: 0, appendMs: 0, commitMs: 0, mergeMs: 0 };
+  private writerStats: WriterStats = { committed: {}, rowsWritten: 0, rowsRejected: 0, writes: 0, writeErrors: 0, appendMs: 0, tableMs: {}, commitMs: 0, mergeMs: 0 };
   private lastErr: StoreError | null = null;
   /** Rows the database dropped since the last flush(); reported by it once. */
   private pendingError: StoreError | null = null;

@@ -42,7 +42,7 @@ let stagedSinceMerge = false;
 let lock: Promise<unknown> = Promise.resolve();
 let writeQueued = false;
 let retryTimer: NodeJS.Timeout | null = null;
-const stats: WriterStats = { committed: {}, rowsWritten: 0, rowsRejected: 0, writes: 0, writeErrors: 0, appendMs: 0, commitMs: 0, mergeMs: 0 };
+const stats: WriterStats = { committed: {}, rowsWritten: 0, rowsRejected: 0, writes: 0, writeErrors: 0, appendMs: 0, tableMs: {}, commitMs: 0, mergeMs: 0 };
 
 function serial<T>(fn: () => Promise<T>): Promise<T> {
   const run = lock.then(fn, fn);
@@ -73,6 +73,7 @@ async function writePending(merge: boolean): Promise<void> {
       if (backend.broken) await backend.reopen();
       const r = await backend.write(batches);
       stats.appendMs += r.appendMs;
+      for (const [t, ms] of Object.entries(r.tableMs)) stats.tableMs[t] = (stats.tableMs[t] ?? 0) + ms;
       stats.commitMs += r.commitMs;
       stats.rowsRejected += r.rejected;
       for (const [t, k] of Object.entries(r.committed)) {

@@ -9,6 +9,7 @@ import {
 } from '../../../src/store/index.js';
 import { DUCKDB_ALLOCATOR_CONF } from '../../../src/store/allocator.js';
 import { createEnr, type EnrValue } from '../../../src/enr/index.js';
+import { TEST_BACKENDS } from '../../pg.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dhtscope-store-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -83,6 +84,18 @@ async function writeCrawl(s: Store, shape: CrawlShape): Promise<{ id: number; co
   return { id, counts };
 }
 
+/** Rows in an exported file, read back by DuckDB whichever backend wrote it. */
+async function countFile(reader: string, file: string): Promise<number> {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const inst = await DuckDBInstance.create(':memory:');
+  const con = await inst.connect();
+  try {
+    return Number((await con.runAndReadAll(`SELECT count(*) FROM ${reader}('${file.replaceAll("'", "''")}')`)).getRowsJS()[0]![0]);
+  } finally {
+    con.closeSync(); inst.closeSync();
+  }
+}
+
 async function count(s: Store, table: string, crawlId?: number): Promise<number> {
   const rows = await s.query<{ n: bigint }>(`SELECT count(*) AS n FROM ${table}${crawlId === undefined ? '' : ` WHERE crawl_id = ${crawlId}`}`);
   return Number(rows[0]!.n);
@@ -99,8 +112,8 @@ async function expectCode(p: Promise<unknown> | (() => unknown), code: string): 
   assert.fail(`expected ${code}`);
 }
 
-test('crawl round-trips through close and reopen; nodes upsert across crawls', async () => {
-  const path = join(tmp, 'roundtrip.duckdb');
+for (const be of TEST_BACKENDS) test(`[${be.name}] crawl round-trips through close and reopen; nodes upsert across crawls`, { skip: be.skip }, async () => {
+  const path = await be.db(tmp, 'roundtrip');
   let s = await Store.open(path, { batchRows: 97, flushIntervalMs: 5 });
   const c1 = await writeCrawl(s, { nodes: 300, from: 0, atMs: T0, failEvery: 7 });
   await new Promise((r) => setTimeout(r, 30)); // let the background flusher run too
@@ -198,8 +211,7 @@ test('crawl round-trips through close and reopen; nodes upsert across crawls', a
     for (const [fmt, reader] of [['csv', 'read_csv_auto'], ['parquet', 'read_parquet'], ['ndjson', 'read_json_auto']] as const) {
       const out = join(tmp, `it's-${q}.${fmt}`); // quote in the name on purpose
       assert.equal(await s.exportTable(q, c1.id, fmt, out), want, `${q} ${fmt}`);
-      const back = await s.query<{ n: bigint }>(`SELECT count(*) AS n FROM ${reader}('${out.replaceAll("'", "''")}')`);
-      assert.equal(Number(back[0]!.n), want, `${q} ${fmt} read back`);
+      assert.equal(await countFile(reader, out), want, `${q} ${fmt} read back`);
     }
   }
   const csvHead = readFileSync(join(tmp, `it's-nodes.csv`), 'utf8').split('\n')[0];
@@ -234,8 +246,9 @@ test('crawl round-trips through close and reopen; nodes upsert across crawls', a
   await s.close();
 });
 
-test('closed store refuses writes; queries reject; close is idempotent', async () => {
-  const s = await Store.open(join(tmp, 'closed.duckdb'));
+for (const be of TEST_BACKENDS) test(`[${be.name}] closed store refuses writes; queries reject; close is idempotent`, { skip: be.skip }, async () => {
+  const path = await be.db(tmp, 'closed');
+  const s = await Store.open(path);
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
   s.addEdge(id, nid(1), nid(2), 3n);
   await s.close();
@@ -245,7 +258,7 @@ test('closed store refuses writes; queries reject; close is idempotent', async (
   await expectCode(s.exportRows('nodes'), 'ERR_STORE_CLOSED');
   await expectCode(s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' }), 'ERR_STORE_CLOSED');
   await s.close();
-  const again = await Store.open(join(tmp, 'closed.duckdb'));
+  const again = await Store.open(path);
   assert.equal((await again.exportRows('edges', id)).length, 1);
   await expectCode(again.exportRows('nodes', 99), 'ERR_STORE_NO_CRAWL');
   const bad = await expectCode(again.exportTable('edges', id, 'csv', join(tmp, 'no', 'such', 'dir.csv')), 'ERR_STORE_UNWRITABLE');
@@ -253,8 +266,8 @@ test('closed store refuses writes; queries reject; close is idempotent', async (
   await again.close();
 });
 
-test('a value that does not fit its column is refused at add time, with the row not taken', async () => {
-  const s = await Store.open(':memory:', { flushIntervalMs: 3_600_000 });
+for (const be of TEST_BACKENDS) test(`[${be.name}] a value that does not fit its column is refused at add time, with the row not taken`, { skip: be.skip }, async () => {
+  const s = await Store.open(await be.db(tmp, 'addtime', true), { flushIntervalMs: 3_600_000 });
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
   await expectCode(() => s.addEdge(id, new Uint8Array(31), nid(2), 1n), 'ERR_STORE_BAD_ROW');
   await expectCode(() => s.add(EDGE_IX, { crawl_id: id, from_ix: 0, to_ix: 1, seq: 5 as unknown as bigint }), 'ERR_STORE_BAD_ROW');
@@ -268,11 +281,11 @@ test('a value that does not fit its column is refused at add time, with the row 
   await s.close();
 });
 
-test('rows the database refuses are dropped and reported once; the rest of the batch lands', async () => {
-  const s = await Store.open(':memory:', { flushIntervalMs: 3_600_000 });
+for (const be of TEST_BACKENDS) test(`[${be.name}] rows the database refuses are dropped and reported once; the rest of the batch lands`, { skip: be.skip }, async () => {
+  const s = await Store.open(await be.db(tmp, 'refused', true), { flushIntervalMs: 3_600_000 });
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
   s.add(EDGE_IX, { crawl_id: id, from_ix: 0, to_ix: 1, seq: 1n });
-  s.add(EDGE_IX, { crawl_id: id, from_ix: 2 ** 40, to_ix: 1, seq: 2n }); // past UINTEGER: DuckDB refuses it
+  s.add(EDGE_IX, { crawl_id: 2 ** 40, from_ix: 2, to_ix: 1, seq: 2n }); // past INTEGER: the database refuses it
   s.add(EDGE_IX, { crawl_id: id, from_ix: 3, to_ix: 1, seq: 3n });
   await expectCode(s.flush(), 'ERR_STORE_BAD_ROW');
   await s.flush(); // reported once
@@ -281,8 +294,8 @@ test('rows the database refuses are dropped and reported once; the rest of the b
   await s.close();
 });
 
-test('a batch over one DuckDB vector (2,048 rows) lands whole, records decoded on the writer', async () => {
-  const s = await Store.open(':memory:', { batchRows: 5000, flushIntervalMs: 3_600_000 });
+for (const be of TEST_BACKENDS) test(`[${be.name}] a batch over one DuckDB vector (2,048 rows) lands whole, records decoded on the writer`, { skip: be.skip }, async () => {
+  const s = await Store.open(await be.db(tmp, 'vector', true), { batchRows: 5000, flushIntervalMs: 3_600_000 });
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
   for (let i = 0; i < 4500; i++) s.add(RECORDS, record(id, i, 1n, T0 + i));
   s.add(RECORDS, { ...record(id, 4500, 1n, T0), raw: Uint8Array.of(0xc0) }); // undecodable: stored with its raw bytes, no fields
@@ -297,8 +310,8 @@ test('a batch over one DuckDB vector (2,048 rows) lands whole, records decoded o
   await s.close();
 });
 
-test('memory is bounded: past maxBufferedRows add() waits for the writer; past half of it the load probe saturates', async () => {
-  const s = await Store.open(':memory:', { batchRows: 10, flushIntervalMs: 3_600_000, maxBufferedRows: 50 });
+for (const be of TEST_BACKENDS) test(`[${be.name}] memory is bounded: past maxBufferedRows add() waits for the writer; past half of it the load probe saturates`, { skip: be.skip }, async () => {
+  const s = await Store.open(await be.db(tmp, 'bounded', true), { batchRows: 10, flushIntervalMs: 3_600_000, maxBufferedRows: 50 });
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
   let peak = 0, saturated = false;
   for (let i = 0; i < 1000; i++) {
@@ -313,8 +326,8 @@ test('memory is bounded: past maxBufferedRows add() waits for the writer; past h
   assert.equal(s.stats().rowsWritten, 1000 + 1001); // the edges and each node's crawl_nodes row
 });
 
-test('edges: nodeRef numbers a node once per crawl; numbered edges and ID edges land in the same edges view', async () => {
-  const s = await Store.open(':memory:', { flushIntervalMs: 3_600_000 });
+for (const be of TEST_BACKENDS) test(`[${be.name}] edges: nodeRef numbers a node once per crawl; numbered edges and ID edges land in the same edges view`, { skip: be.skip }, async () => {
+  const s = await Store.open(await be.db(tmp, 'edges', true), { flushIntervalMs: 3_600_000 });
   const c1 = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
   const a = s.nodeRef(c1, nid(1)), b = s.nodeRef(c1, nid(2));
   assert.notEqual(a, b);
@@ -385,8 +398,9 @@ test('a schema-4 file gets the visits\' dispersion columns on open: old visits N
   await s.close();
 });
 
-test('a failed flush keeps its rows (a drain is one transaction: all of it) and a retry writes them', async () => {
-  const s = await Store.open(join(tmp, 'retry.duckdb'), { flushIntervalMs: 3_600_000 });
+for (const be of TEST_BACKENDS) test(`[${be.name}] a failed flush keeps its rows (a drain is one transaction: all of it) and a retry writes them`, { skip: be.skip }, async () => {
+  const path = await be.db(tmp, 'retry');
+  const s = await Store.open(path, { flushIntervalMs: 3_600_000 });
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
   await s.query('ALTER TABLE progress RENAME TO progress_away'); // the appender's table vanishes
   for (let i = 0; i < 5; i++) s.add(PROGRESS, { crawl_id: id, t_ms: i, discovered: i, queued: 0, pending: 0, measured: 0, failed: 0, requests: 0, records: 0 });
@@ -398,7 +412,7 @@ test('a failed flush keeps its rows (a drain is one transaction: all of it) and 
   await assert.rejects(s.close(), StoreError); // close fails too and leaves the store open for a retry
   await s.query('ALTER TABLE progress_away RENAME TO progress');
   await s.close();
-  const again = await Store.open(join(tmp, 'retry.duckdb'));
+  const again = await Store.open(path);
   assert.equal(await count(again, 'progress', id), 5);
   assert.equal(await count(again, 'edges', id), 1);
   await again.close();
@@ -538,8 +552,8 @@ test('a file of a newer schema is refused before anything is written to it; a vi
   }
 });
 
-test('a full batch takes every open batch with it: an edge never reaches the file before the numbers of its ends', async () => {
-  const s = await Store.open(':memory:', { batchRows: 4, flushIntervalMs: 3_600_000 });
+for (const be of TEST_BACKENDS) test(`[${be.name}] a full batch takes every open batch with it: an edge never reaches the file before the numbers of its ends`, { skip: be.skip }, async () => {
+  const s = await Store.open(await be.db(tmp, 'order', true), { batchRows: 4, flushIntervalMs: 3_600_000 });
   try {
     const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
     const [a, b, c] = [1, 2, 3].map((i) => s.newNodeRef(id, nid(i))) as [number, number, number];
@@ -578,8 +592,8 @@ async function forkColumns(s: Store, crawl: number): Promise<Record<string, unkn
 }
 const FORK_WANT = FORK_CASES.map(({ raw: _r, ...cols }) => cols);
 
-test('records name the fork and next fork and carry cgc; unknown digests keep their hex; the nodes export has the fork', async () => {
-  const s = await Store.open(':memory:', { flushIntervalMs: 3_600_000 });
+for (const be of TEST_BACKENDS) test(`[${be.name}] records name the fork and next fork and carry cgc; unknown digests keep their hex; the nodes export has the fork`, { skip: be.skip }, async () => {
+  const s = await Store.open(await be.db(tmp, 'forks', true), { flushIntervalMs: 3_600_000 });
   const id = await s.beginCrawl({ params: {}, vantage: 'v', version: '0', strategy: 's' });
   FORK_CASES.forEach((c, k) => s.add(RECORDS, { crawl_id: id, node_id: nid(k), seq: 1n, raw: c.raw, first_seen: T0 }));
   await s.flush();
