@@ -12,6 +12,7 @@ import type { Truth } from '../src/simnet/simnet.js';
 import { toHex } from '../src/util/bytes.js';
 import { readSimnetLateness, rssPeak } from './harness.js';
 import { readThreadCpu, threadCpuSplit } from './thread-cpu.js';
+import { isPostgresUrl } from '../src/store/index.js';
 
 const args = JSON.parse(process.argv[2]!) as {
   truthFile: string; bootnodes: string[]; config: Record<string, unknown>; db: string | null; dbMemoryMB?: number;
@@ -76,7 +77,7 @@ const otherThreadsByName = split ? Object.fromEntries([
   ...Object.entries(split.byName).filter(([, v]) => v.us > 0).map(([k, v]) => [`${k} (${v.threads})`, perReq(v.us)]),
   ['exited', perReq(Math.max(0, otherUs! - Object.values(split.byName).reduce((a, v) => a + v.us, 0)))],
 ]) : null;
-if (args.db) { rmSync(args.db, { force: true }); rmSync(args.db + '.wal', { force: true }); }
+if (args.db && !isPostgresUrl(args.db)) { rmSync(args.db, { force: true }); rmSync(args.db + '.wal', { force: true }); }
 console.log(JSON.stringify({
   strategy: summary.strategy, reqPerSec: Math.round(sustained), avgReqPerSec: summary.reqPerSec, requests: summary.requests, elapsedMs: summary.elapsedMs,
   t50Ms: cov.t50Ms, t90Ms: cov.t90Ms, t99Ms: cov.t99Ms, coverageLive: cov.coverageLive, coverageDead: cov.coverageDead,

@@ -3,7 +3,7 @@
 // The crawler runs in its own process too (bench/crawl-child), so its CPU and RSS are its alone.
 // CPU per FINDNODE: cpuUsPerReq (all threads) = mainThreadUsPerReq (the event loop, from /proc on Linux) + otherThreadsUsPerReq.
 // RTT truth: rttError.{rtt1,rtt2}.{overall,crawler} = measured − simnet rttMs (− the simnet's own reply lateness for the crawler's share).
-// Flags: --nodes N --dead N --rate R --strategy S --order seen|fifo --loss L --port P --fixed-rate --no-db --db-memory-mb M (defaults: S-50k at 1,000 req/s).
+// Flags: --nodes N --dead N --rate R --strategy S --order seen|fifo --loss L --port P --fixed-rate --no-db --db FILE|URL --db-memory-mb M (defaults: S-50k at 1,000 req/s).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,7 @@ const { flags } = benchArgs('crawl.bench.js [options]',
     threads: { type: 'int', help: 'crypto threads: 1 inline, N a pool of N workers', default: 1, min: 1 },
     'fixed-rate': { type: 'bool', help: 'hold the rate instead of adapting it to load' },
     'no-db': { type: 'bool', help: 'crawl without the DuckDB store' },
+    db: { type: 'string', help: 'store into this database instead of a new DuckDB file, e.g. postgres://user@host:port/db (give it empty)', valueName: 'file|url' },
     'db-memory-mb': { type: 'int', help: 'DuckDB buffer-pool cap, MB', default: DEFAULT_DUCKDB_MEMORY_MB, min: 16 },
   });
 
@@ -52,7 +53,7 @@ const dir = mkdtempSync(join(tmpdir(), 'dhtscope-bench-crawl-'));
 try {
   const rate = flags.rate as number;
   const cfg = {
-    truthFile: sim.truthFile, simnetPid: sim.child.pid, latenessFile: sim.latenessFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: flags['no-db'] ? null : join(dir, 'bench.duckdb'), dbMemoryMB: flags['db-memory-mb'] as number,
+    truthFile: sim.truthFile, simnetPid: sim.child.pid, latenessFile: sim.latenessFile, bootnodes: sim.truth.bootnodes.slice(0, 1), db: flags['no-db'] ? null : (flags.db as string | undefined) ?? join(dir, 'bench.duckdb'), dbMemoryMB: flags['db-memory-mb'] as number,
     config: {
       strategy: flags.strategy as string, ratePerSec: rate, burst: Math.max(1, Math.round(rate / 20)), concurrency: flags.concurrency as number,
       threads: flags.threads as number, adaptiveRate: !flags['fixed-rate'], queueOrder: flags.order as string,

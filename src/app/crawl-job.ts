@@ -231,6 +231,12 @@ function ownEndpoints(t: UdpTransport): OwnEndpoints {
   return new OwnEndpoints([t.address, ...(t.address6 ? [t.address6] : [])], [...host, '127.0.0.1', '::1']);
 }
 
+/** The vantage's endpoint as stored with its crawls: only a specific address says where the vantage is. */
+export function vantageAddr(t: UdpTransport): string | null {
+  const a = t.address;
+  return a.ip === '0.0.0.0' || a.ip === '::' ? null : `${a.ip}:${a.port}`;
+}
+
 /** Sends every event to the store's sink, then to the tee. */
 class TeeSink implements CrawlSink {
   readonly load?: CrawlSink['load'];
@@ -253,7 +259,7 @@ export async function crawlOnce(rt: CrawlRuntime, o: CrawlOnceOptions): Promise<
   const { store, transport, session, offload } = rt;
   const crawlId = store ? await store.beginCrawl({
     params: { ...config, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, strategy: strategy.name,
-    campaignId: o.campaignId ?? null,
+    campaignId: o.campaignId ?? null, vantageAddr: vantageAddr(transport),
   }) : null;
   const storeSink = store && crawlId !== null ? new StoreSink(store, crawlId) : null;
   const sink = o.tee ? new TeeSink(storeSink, o.tee) : storeSink;

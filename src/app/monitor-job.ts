@@ -13,7 +13,7 @@ import { isPostgresUrl, MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, UPTIME_SESS
 import { fromHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
-import { closeCrawlRuntime, crawlOnce, openCrawlRuntime, parseBootnode, type CrawlRuntime, type CrawlSummary } from './crawl-job.js';
+import { closeCrawlRuntime, crawlOnce, openCrawlRuntime, parseBootnode, vantageAddr, type CrawlRuntime, type CrawlSummary } from './crawl-job.js';
 
 export class MonitorJobError extends DhtscopeError {}
 
@@ -204,6 +204,7 @@ async function campaign(
   } else {
     campaignId = await store.beginCampaign({
       params: { crawl: config, monitor: mcfg, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, startedAtMs: t0,
+      vantageAddr: vantageAddr(rt.transport),
     });
     campaignStartedAtMs = t0;
   }

@@ -26,11 +26,14 @@ export interface CrawlStart {
   startedAtMs: number;
   /** The monitor campaign running the crawl, if any. */
   campaignId?: number | null;
+  /** The vantage's own endpoint (`ip:port`) when bound to a specific address. */
+  vantageAddr?: string | null;
 }
 
 export interface CampaignStart {
   params: object;
   vantage: string;
+  vantageAddr?: string | null;
   version: string;
   startedAtMs: number;
 }

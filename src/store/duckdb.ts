@@ -248,9 +248,9 @@ export class DuckDbBackend implements StoreBackend {
   async beginCrawl(c: CrawlStart): Promise<number> {
     try {
       const r = await this.qconn!.runAndReadAll(
-        `INSERT INTO crawls (id, started_at, params, vantage, version, strategy, campaign_id)
-         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5, $6 FROM crawls RETURNING id`,
-        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.strategy, c.campaignId ?? null],
+        `INSERT INTO crawls (id, started_at, params, vantage, version, strategy, campaign_id, vantage_addr)
+         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5, $6, $7 FROM crawls RETURNING id`,
+        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.strategy, c.campaignId ?? null, c.vantageAddr ?? null],
       );
       return Number(r.getRowsJS()[0]![0]);
     } catch (e) {
@@ -273,9 +273,9 @@ export class DuckDbBackend implements StoreBackend {
   async beginCampaign(c: CampaignStart): Promise<number> {
     try {
       const r = await this.qconn!.runAndReadAll(
-        `INSERT INTO campaigns (id, started_at, params, vantage, version)
-         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4 FROM campaigns RETURNING id`,
-        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version],
+        `INSERT INTO campaigns (id, started_at, params, vantage, version, vantage_addr)
+         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5 FROM campaigns RETURNING id`,
+        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.vantageAddr ?? null],
       );
       return Number(r.getRowsJS()[0]![0]);
     } catch (e) {

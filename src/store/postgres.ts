@@ -340,16 +340,16 @@ export class PostgresBackend implements StoreBackend {
 
   beginCrawl(c: CrawlStart): Promise<number> {
     return this.allocate('start a crawl in database',
-      `INSERT INTO crawls (id, started_at, params, vantage, version, strategy, campaign_id)
-       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4, $5, $6 FROM crawls RETURNING id`,
-      [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version, c.strategy, c.campaignId ?? null]);
+      `INSERT INTO crawls (id, started_at, params, vantage, version, strategy, campaign_id, vantage_addr)
+       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4, $5, $6, $7 FROM crawls RETURNING id`,
+      [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version, c.strategy, c.campaignId ?? null, c.vantageAddr ?? null]);
   }
 
   beginCampaign(c: CampaignStart): Promise<number> {
     return this.allocate('start a campaign in database',
-      `INSERT INTO campaigns (id, started_at, params, vantage, version)
-       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4 FROM campaigns RETURNING id`,
-      [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version]);
+      `INSERT INTO campaigns (id, started_at, params, vantage, version, vantage_addr)
+       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4, $5 FROM campaigns RETURNING id`,
+      [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version, c.vantageAddr ?? null]);
   }
 
   private async stamp(table: 'crawls' | 'campaigns', id: number, summary: object, endedAtMs: number, doing: string): Promise<boolean> {

@@ -71,11 +71,14 @@ export interface CrawlParams {
   startedAtMs?: number;
   /** The monitor campaign running the crawl, if any. */
   campaignId?: number | null;
+  /** The vantage's own endpoint (`ip:port`) when bound to a specific address. */
+  vantageAddr?: string | null;
 }
 
 export interface CampaignParams {
   params: object;
   vantage: string;
+  vantageAddr?: string | null;
   version: string;
   /** Defaults to Date.now(). */
   startedAtMs?: number;

@@ -10,11 +10,16 @@ import { addColumnSql, type TableDecl, type ViewDecl } from './columns.js';
 /**
  * 3: nodes_staging lost its merge generation (one writer thread merges it serially). 4: monitor campaigns.
  * 5: records name the eth2 fork and the next fork, and carry the custody group count. 6: visits carry the
- * reply-train dispersion rate. 7: the records a crawl refused (bad_records).
+ * reply-train dispersion rate. 7: the records a crawl refused (bad_records). 8: crawls and campaigns carry the
+ * vantage's own address, for campaigns run from several vantages into one PostgreSQL database.
  */
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const CRAWL_ID = { type: 'INTEGER', doc: 'the crawl (`crawls.id`)' } as const;
+const VANTAGE_ADDR = {
+  type: 'VARCHAR', nullable: true,
+  doc: 'the vantage\'s own UDP endpoint, `ip:port`, when it is bound to a specific address; NULL when bound to all (added in schema 8). Visits, sessions and samples belong to the vantage of their crawl or campaign',
+} as const;
 const NODE_ID = { type: 'VARCHAR', id: true, doc: 'node ID, 64 lowercase hex characters' } as const;
 
 export const META = {
@@ -39,6 +44,7 @@ export const CRAWLS = {
     strategy: { type: 'VARCHAR', nullable: true, doc: 'crawl strategy name' },
     summary: { type: 'JSON', nullable: true, doc: 'end-of-crawl totals; NULL until the crawl ends' },
     campaign_id: { type: 'INTEGER', nullable: true, doc: 'the monitor campaign that ran this crawl (`campaigns.id`); NULL for a lone crawl' },
+    vantage_addr: VANTAGE_ADDR,
   },
 } as const satisfies TableDecl;
 
@@ -55,6 +61,7 @@ export const CAMPAIGNS = {
     vantage: { type: 'VARCHAR', nullable: true, doc: 'free-form label of the machine and network the campaign ran from' },
     version: { type: 'VARCHAR', nullable: true, doc: 'dhtscope version' },
     summary: { type: 'JSON', nullable: true, doc: 'totals at the latest clean stop' },
+    vantage_addr: VANTAGE_ADDR,
   },
 } as const satisfies TableDecl;
 
@@ -367,5 +374,11 @@ export const MIGRATIONS: readonly Migration[] = [
     // bad_records is created on open like every table; nothing older to move.
     to: 7,
     sql: [],
+  },
+  {
+    // The vantage's address; older crawls and campaigns have none.
+    to: 8,
+    sql: [addColumnSql(CRAWLS, 'vantage_addr'), addColumnSql(CAMPAIGNS, 'vantage_addr')],
+    postgres: [addColumnSql(CRAWLS, 'vantage_addr', 'postgres'), addColumnSql(CAMPAIGNS, 'vantage_addr', 'postgres')],
   },
 ];

@@ -9,7 +9,7 @@ import {
 } from '../../../src/store/index.js';
 import { DUCKDB_ALLOCATOR_CONF } from '../../../src/store/allocator.js';
 import { createEnr, type EnrValue } from '../../../src/enr/index.js';
-import { TEST_BACKENDS } from '../../pg.js';
+import { pgExec, TEST_BACKENDS } from '../../pg.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dhtscope-store-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -631,4 +631,35 @@ test('a schema-4 file gains the fork columns on open: old rows get their fork fr
   await s.flush();
   assert.deepEqual(await forkColumns(s, c2), FORK_WANT);
   await s.close();
+});
+
+/** Runs SQL on a store's database outside the store (to take it back to an older schema). */
+async function rawExec(db: string, sqls: readonly string[]): Promise<void> {
+  if (db.startsWith('postgres')) {
+    for (const sql of sqls) await pgExec(db, sql);
+    return;
+  }
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const inst = await DuckDBInstance.create(db);
+  const con = await inst.connect();
+  try { for (const sql of sqls) await con.run(sql); } finally { con.closeSync(); inst.closeSync(); }
+}
+
+for (const be of TEST_BACKENDS) test(`[${be.name}] a schema-7 database gains the vantage address on open; older rows have none, new ones keep theirs`, { skip: be.skip }, async () => {
+  const db = await be.db(tmp, 'v7');
+  const s7 = await Store.open(db, { flushIntervalMs: 3_600_000 });
+  const c1 = await s7.beginCrawl({ params: {}, vantage: 'a', version: '0', strategy: 's', vantageAddr: '127.0.0.5:9000' });
+  await s7.close();
+  await rawExec(db, [`ALTER TABLE crawls DROP COLUMN vantage_addr`, `ALTER TABLE campaigns DROP COLUMN vantage_addr`, `UPDATE meta SET value = '7' WHERE key = 'schema_version'`]);
+  const s = await Store.open(db, { flushIntervalMs: 3_600_000 });
+  try {
+    assert.equal((await s.query(`SELECT value FROM meta WHERE key = 'schema_version'`))[0]!.value, String(SCHEMA_VERSION));
+    const c2 = await s.beginCrawl({ params: {}, vantage: 'b', version: '0', strategy: 's', vantageAddr: '127.0.0.6:9000' });
+    const camp = await s.beginCampaign({ params: {}, vantage: 'b', version: '0', vantageAddr: '127.0.0.6:9000' });
+    const rows = await s.query<{ id: number; vantage: string; vantage_addr: string | null }>(`SELECT id, vantage, vantage_addr FROM crawls ORDER BY id`);
+    assert.deepEqual(rows.map((r) => ({ ...r })), [{ id: c1, vantage: 'a', vantage_addr: null }, { id: c2, vantage: 'b', vantage_addr: '127.0.0.6:9000' }]);
+    assert.equal((await s.query<{ a: string }>(`SELECT vantage_addr AS a FROM campaigns WHERE id = $1`, [camp]))[0]!.a, '127.0.0.6:9000');
+  } finally {
+    await s.close();
+  }
 });
