@@ -6,3 +6,4 @@ export { crawlOrLatest, EXPORT_QUERIES, exportSql, formatNodesJson, nodeSetSql, 
 export type { InputRow, TableDecl, ColumnDecl } from './columns.js';
 export * from './tables.js';
 export { isPostgresUrl, redactUrl, urlHasPassword } from './pg-url.js';
+export { copyDuckDbToPostgres, type TransferResult } from './transfer.js';

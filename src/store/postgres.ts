@@ -41,7 +41,7 @@ const COMPAT_FUNCTIONS = [
 /** Serialises schema changes between processes opening one database at once (an arbitrary constant). */
 const SCHEMA_LOCK = 0x64687473;
 /** Serialises id allocation for crawls and campaigns across vantages. */
-const ID_LOCK = 0x64687474;
+export const ID_LOCK = 0x64687474;
 
 /** One statement's merge: moving the rows out and folding them in at once, so a sighting another writer commits meanwhile is neither lost nor counted twice. */
 const MERGE_NODES_PG = `WITH moved AS (DELETE FROM nodes_staging RETURNING node_id, seen_at)

@@ -25,6 +25,8 @@ export interface ReaderOptions {
   threads?: number;
   /** Files the queries may read despite file-system access being off (the --geo range CSVs). */
   allowedPaths?: readonly string[];
+  /** Folders the queries may read and write in, likewise (a transfer's temporary files). */
+  allowedDirs?: readonly string[];
   /** Progress lines while a PostgreSQL store is copied into the snapshot. */
   onProgress?: (line: string) => void;
 }
@@ -92,6 +94,7 @@ export class StoreReader {
       instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY', threads: String(opts.threads ?? 2), memory_limit: `${opts.memoryLimitMB}MB` });
       const conn = await instance.connect();
       if (opts.allowedPaths && opts.allowedPaths.length > 0) await conn.run(`SET allowed_paths = [${opts.allowedPaths.map(sqlString).join(', ')}]`);
+      if (opts.allowedDirs && opts.allowedDirs.length > 0) await conn.run(`SET allowed_directories = [${opts.allowedDirs.map(sqlString).join(', ')}]`);
       await conn.run('SET enable_external_access = false');
       await conn.run('SET lock_configuration = true');
       return new StoreReader(path, instance, conn);
