@@ -185,7 +185,7 @@ function groupStats(
     const upMs = ss.reduce((a, s) => a + (Math.min(s.censored ? s.l : endOf(s), endMs) - s.s), 0);
     if (span > 0) { availability.push(Math.min(1, upMs / span)); nodeDays += span / 86_400_000; }
   }
-  const unreachable = visits.filter((v) => v.ok === 0 && !byNode.has(v.node));
+  const unreachable = visits.filter((v) => isUnreachable(v.ok, byNode.has(v.node)));
   const windows: WindowStats[] = [];
   for (let w = startMs; w < endMs; w += windowMs) {
     const to = w + windowMs;
@@ -225,5 +225,71 @@ function groupStats(
       curve: km.map((s) => ({ tMs: s.t, survival: s.survival, atRisk: s.atRisk })),
     },
     addressChanges: { changes: addr, seqChanges: reachableChanges.length - addr, nodeDays, perNodeDay: nodeDays > 0 ? addr / nodeDays : null },
+  };
+}
+
+/** One vantage's view of its latest campaign: the node classes as groupStats defines them. */
+export interface VantageView {
+  vantage: string;
+  vantageAddr: string | null;
+  campaignId: number;
+  tracked: number;
+  reachable: number;
+  unreachable: number;
+  /** Reachable from this vantage and from no other. */
+  onlyHere: number;
+}
+
+export interface VantagesStats {
+  vantages: VantageView[];
+  /** Over every vantage: reachable when any vantage reached it; unreachable only when none did. */
+  merged: {
+    tracked: number;
+    reachable: number;
+    unreachable: number;
+    /** Reached by some vantage, visited and never answered from another: what one vantage alone would misclass. */
+    reachableFromSome: number;
+  };
+}
+
+/** A visited node is unreachable when it never answered a visit and never had an uptime session (its record was all we saw). */
+export function isUnreachable(okVisits: number, hasSession: boolean): boolean {
+  return okVisits === 0 && !hasSession;
+}
+
+/** Each vantage's latest campaign (or the campaigns given), side by side, and merged. */
+export async function vantagesStats(store: Queryable, campaignIds?: readonly number[]): Promise<VantagesStats> {
+  const camps = await store.query<{ id: number; vantage: string | null; vantage_addr: string | null }>(
+    campaignIds
+      ? `SELECT id, vantage, vantage_addr FROM campaigns WHERE id IN (${campaignIds.map((x) => Number(x)).join(',') || 'NULL'}) ORDER BY vantage, id`
+      : `SELECT c.id, c.vantage, c.vantage_addr FROM campaigns c
+         JOIN (SELECT vantage, max(id) AS id FROM campaigns GROUP BY vantage) l ON l.id = c.id ORDER BY c.vantage`);
+  if (camps.length === 0) throw new UsageError('ERR_USAGE_NO_CAMPAIGN', `no campaigns in ${store.path} (run dhtscope monitor first)`);
+  const per = await Promise.all(camps.map(async (c) => {
+    const rows = await store.query<{ node_id: string; ok: bigint; sess: boolean }>(
+      `WITH v AS (SELECT node_id, count(*) FILTER (WHERE status = 'measured') AS ok FROM visits
+                  WHERE crawl_id IN (SELECT id FROM crawls WHERE campaign_id = $1) GROUP BY node_id),
+            s AS (SELECT DISTINCT node_id FROM uptime_sessions WHERE campaign_id = $1)
+       SELECT v.node_id, v.ok, s.node_id IS NOT NULL AS sess FROM v LEFT JOIN s ON s.node_id = v.node_id`, [c.id]);
+    const reachable = new Set<string>(), unreachable = new Set<string>();
+    for (const r of rows) {
+      if (r.sess) reachable.add(r.node_id);
+      else if (isUnreachable(Number(r.ok), false)) unreachable.add(r.node_id);
+    }
+    return { c, tracked: rows.length, reachable, unreachable };
+  }));
+  const anyReach = new Set<string>(), visited = new Set<string>(), reachCount = new Map<string, number>();
+  for (const p of per) {
+    for (const x of p.reachable) { anyReach.add(x); visited.add(x); reachCount.set(x, (reachCount.get(x) ?? 0) + 1); }
+    for (const x of p.unreachable) visited.add(x);
+  }
+  let fromSome = 0;
+  for (const x of anyReach) if (per.some((p) => p.unreachable.has(x))) fromSome++;
+  return {
+    vantages: per.map((p) => ({
+      vantage: p.c.vantage ?? '-', vantageAddr: p.c.vantage_addr, campaignId: p.c.id, tracked: p.tracked, reachable: p.reachable.size, unreachable: p.unreachable.size,
+      onlyHere: [...p.reachable].filter((x) => reachCount.get(x) === 1).length,
+    })),
+    merged: { tracked: visited.size, reachable: anyReach.size, unreachable: visited.size - anyReach.size, reachableFromSome: fromSome },
   };
 }

@@ -1,4 +1,4 @@
-import { campaignOrLatest, campaignStats, type CampaignStats, type GroupStats } from '../app/campaign-stats.js';
+import { campaignOrLatest, campaignStats, vantagesStats, type CampaignStats, type GroupStats, type VantagesStats } from '../app/campaign-stats.js';
 import { StoreReader } from '../store/index.js';
 import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
@@ -12,6 +12,7 @@ export const STATS_FLAGS: FlagSpecs = {
   campaign: { type: 'int', help: 'campaign id (default: the latest)', min: 1, max: FLAG_MAX.id },
   window: { type: 'string', help: 'window for entered/left/churn, counted from the campaign start', default: '24h', valueName: 'time' },
   networks: { type: 'int', help: 'networks shown one by one in the text output (all of them in --json)', default: 5, min: 0, max: 1000 },
+  vantages: { type: 'bool', help: 'each vantage\'s latest campaign side by side, and merged: unreachable only when no vantage reached the node' },
   'db-memory-mb': READER_DB_MEMORY_FLAG,
 };
 
@@ -19,7 +20,18 @@ export const STATS_HELP = formatHelp('dhtscope stats --db FILE [options]',
   'Campaign metrics, each with its n and its time window: node classes (reachable, unreachable, up, left,\n' +
   'new), entered and left per window, churn rate, availability, session length (Kaplan–Meier with open\n' +
   'sessions censored, the naive figure beside it) and address changes per node-day, for all nodes and per\n' +
-  'network. Definitions: README, "Campaigns".', STATS_FLAGS);
+  'network. Definitions: README, "Campaigns". With --vantages, the node classes of each vantage\'s latest\n' +
+  'campaign in the database, and merged over them.', STATS_FLAGS);
+
+export function formatVantages(v: VantagesStats): string {
+  const rows = v.vantages.map((x) => [x.vantage, x.vantageAddr ?? '-', String(x.campaignId), String(x.tracked), String(x.reachable), String(x.unreachable), String(x.onlyHere)]);
+  const m = v.merged;
+  rows.push(['all (merged)', '', '', String(m.tracked), String(m.reachable), String(m.unreachable), '']);
+  const head = ['vantage', 'address', 'campaign', 'tracked', 'reachable', 'unreachable', 'only here'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ').trimEnd();
+  return [line(head), ...rows.map(line), `${m.reachableFromSome} nodes answered some vantages and never another: one vantage alone would call them unreachable`].join('\n');
+}
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
@@ -67,6 +79,12 @@ export async function runStats(argv: string[], io: CliIo): Promise<number> {
   const windowMs = parseDurationMs(flags.window as string, 'window');
   const store = await StoreReader.open(db, { memoryLimitMB: flags['db-memory-mb'] as number });
   try {
+    if (flags.vantages) {
+      if (flags.campaign !== undefined) throw new UsageError('ERR_USAGE_CONFLICT', '--vantages takes each vantage\'s latest campaign; leave out --campaign');
+      const v = await vantagesStats(store);
+      io.out(flags.json ? toJson(v) : formatVantages(v));
+      return 0;
+    }
     const id = await campaignOrLatest(store, flags.campaign as number | undefined);
     const s = await campaignStats(store, id, windowMs);
     io.out(flags.json ? toJson(s) : formatStats(s, flags.networks as number));
