@@ -65,7 +65,7 @@ async function campaignInScope(store: Queryable, scope: Scope, given?: number): 
 
 export async function runReport(c: ReportConfig, progress: (line: string) => void = () => {}): Promise<ReportResult> {
   const t0 = performance.now();
-  const store = await StoreReader.open(c.dbPath, { memoryLimitMB: c.dbMemoryMB, ...(c.geo ? { allowedPaths: [c.geo.countryCsv, c.geo.asnCsv] } : {}) });
+  const store = await StoreReader.open(c.dbPath, { memoryLimitMB: c.dbMemoryMB, onProgress: progress, ...(c.geo ? { allowedPaths: [c.geo.countryCsv, c.geo.asnCsv] } : {}) });
   try {
     const scope = await resolveScope(store, c);
     const figures: Figure[] = [];

@@ -55,7 +55,7 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
   if (format === 'parquet' && !out) throw new UsageError('ERR_USAGE_BAD_VALUE', 'parquet needs --out FILE');
   if (format === 'csv' && !out) throw new UsageError('ERR_USAGE_BAD_VALUE', 'csv needs --out FILE');
   // Read-only, with file access only to the output file: a crafted database cannot make export read or write others.
-  const store = await StoreReader.open(checkDb(flags.db as string, true), { memoryLimitMB: READER_MEMORY_MB, ...(out ? { allowedPaths: [resolve(out)] } : {}) });
+  const store = await StoreReader.open(checkDb(flags.db as string, true), { memoryLimitMB: READER_MEMORY_MB, onProgress: (line) => io.err(line), ...(out ? { allowedPaths: [resolve(out)] } : {}) });
   try {
     if (flags.crawl === undefined && (await store.query(`SELECT 1 FROM crawls LIMIT 1`)).length === 0) throw new UsageError('ERR_USAGE_NO_CRAWL', `${store.path} holds no crawl`);
     const crawlId = await crawlOrLatest(store, flags.crawl as number | undefined);

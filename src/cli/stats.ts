@@ -77,7 +77,7 @@ export async function runStats(argv: string[], io: CliIo): Promise<number> {
   if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
   const db = checkDb(flags.db as string, true);
   const windowMs = parseDurationMs(flags.window as string, 'window');
-  const store = await StoreReader.open(db, { memoryLimitMB: flags['db-memory-mb'] as number });
+  const store = await StoreReader.open(db, { memoryLimitMB: flags['db-memory-mb'] as number, onProgress: (line) => io.err(line) });
   try {
     if (flags.vantages) {
       if (flags.campaign !== undefined) throw new UsageError('ERR_USAGE_CONFLICT', '--vantages takes each vantage\'s latest campaign; leave out --campaign');

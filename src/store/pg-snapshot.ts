@@ -15,10 +15,13 @@ import { redactUrl } from './pg-url.js';
 import { connectPg, mapPgError, pgSchemaVersion, PostgresBackend } from './postgres.js';
 import { SCHEMA_VERSION, TABLES } from './tables.js';
 
+/** A table whose copy takes this long gets its own progress line. */
+const SLOW_TABLE_MS = 2000;
+
 export interface SnapshotOptions {
   memoryLimitMB: number;
   threads?: number;
-  /** One line per table copied, for a progress display. */
+  /** A line at the start and the end, and one per table that takes a while, for a progress display. */
   onProgress?: (line: string) => void;
 }
 
@@ -62,6 +65,9 @@ export async function snapshotPostgres(url: string, file: string, opts: Snapshot
     }
     duck = await DuckDbBackend.open(file, { threads: opts.threads ?? 2, memoryLimitMB: opts.memoryLimitMB });
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    opts.onProgress?.(`reading a snapshot of ${where} …`);
+    const start = performance.now();
+    let total = 0;
     for (const t of TABLES) {
       if (t.name === 'meta') continue; // the new file's own
       const csv = join(tmp, `${t.name}.csv`);
@@ -70,11 +76,14 @@ export async function snapshotPostgres(url: string, file: string, opts: Snapshot
       // Ids are allocated as max + 1 in both; the rows keep theirs.
       if (statSync(csv).size > 0) await duck.query(readCsvSql(t, csv));
       rmSync(csv, { force: true });
-      const n = (await duck.query(`SELECT count(*) AS n FROM ${t.name}`))[0]!.n;
-      opts.onProgress?.(`snapshot of ${where}: ${t.name} ${String(n)} rows in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+      const n = Number((await duck.query(`SELECT count(*) AS n FROM ${t.name}`))[0]!.n);
+      total += n;
+      const ms = performance.now() - t0;
+      if (ms >= SLOW_TABLE_MS) opts.onProgress?.(`snapshot of ${where}: ${t.name} ${n} rows in ${(ms / 1000).toFixed(1)} s`);
     }
     await client.query('COMMIT');
     await duck.mergeNodes();
+    opts.onProgress?.(`snapshot of ${where}: ${total} rows in ${((performance.now() - start) / 1000).toFixed(1)} s`);
   } catch (e) {
     throw e instanceof StoreError ? e : (e as { code?: unknown }).code ? mapPgError(e, url, 'read database') : new StoreError('ERR_STORE_IO', `snapshot of ${where}: ${(e as Error).message}`, e);
   } finally {

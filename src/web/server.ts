@@ -162,7 +162,7 @@ async function overviewFigures(db: StoreReader, scope: Scope | null) {
 
 /** Opens the database read-only, builds the node index, and listens. */
 export async function startServer(cfg: ServeConfig, log: (line: string) => void = () => {}): Promise<RunningServer> {
-  const db = await StoreReader.open(cfg.dbPath, { memoryLimitMB: cfg.dbMemoryMB, ...(cfg.geo ? { allowedPaths: [cfg.geo.countryCsv, cfg.geo.asnCsv] } : {}) });
+  const db = await StoreReader.open(cfg.dbPath, { memoryLimitMB: cfg.dbMemoryMB, onProgress: log, ...(cfg.geo ? { allowedPaths: [cfg.geo.countryCsv, cfg.geo.asnCsv] } : {}) });
   try {
     const q = new WebQueries(db);
     const t0 = performance.now();
