@@ -12,7 +12,7 @@ import { STOP_VERIFY_BUDGET_MS } from '../crawler/crawler.js';
 import type { ProgressSample } from '../crawler/types.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
-import { onSignals } from './signals.js';
+import { onSignals } from '../app/signals.js';
 
 const D = DEFAULT_CRAWL_CONFIG;
 

@@ -6,7 +6,7 @@ import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { runCrawlJob } from '../app/crawl-job.js';
 import { formatSummary, progressLine } from './crawl.js';
-import { onSignals } from './signals.js';
+import { onSignals } from '../app/signals.js';
 import { compareWithTruth } from '../app/truth-compare.js';
 import { startSimnet } from '../simnet/simnet.js';
 import { simnetOptionsFromFlags, SIMNET_FLAGS } from './simnet.js';

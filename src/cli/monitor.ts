@@ -7,7 +7,7 @@ import { UsageError } from '../util/errors.js';
 import { CRAWL_FLAGS, bootnodesFromFlags, configFromFlags } from './crawl.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
-import { onSignals } from './signals.js';
+import { onSignals } from '../app/signals.js';
 import { version } from './version.js';
 
 const M = DEFAULT_MONITOR_CONFIG;

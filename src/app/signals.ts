@@ -1,7 +1,8 @@
 // How the long-running commands stop: SIGINT, SIGTERM and SIGHUP (a closed terminal) ask for a clean stop
 // (flush, close, summary); a second one while that runs exits soon, since the user has stopped waiting: after
 // one last attempt to commit the rows still queued, bounded by LAST_FLUSH_MS.
-import type { CliIo } from './io.js';
+/** Where the handlers say what they do (the CLI's stderr). */
+export interface SignalLog { err(line: string): void }
 
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -18,7 +19,7 @@ export interface SignalOptions {
 }
 
 /** Installs the handlers; returns an uninstaller. */
-export function onSignals(stop: () => void, io?: CliIo, opts: SignalOptions = {}): () => void {
+export function onSignals(stop: () => void, io?: SignalLog, opts: SignalOptions = {}): () => void {
   const exit = opts.exit ?? ((c: number) => process.exit(c));
   let stopping = false, exiting = false;
   const h = (sig: NodeJS.Signals) => {
