@@ -43,7 +43,7 @@ const crawler = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: args.rate, bu
 crawler.checkDistances = false;
 crawler.addBootnode(decodeEnr(recs[0]!));
 let signalAt = 0;
-onSignals(() => { signalAt = performance.now(); crawler.stop(); }, { err: (l) => process.stderr.write(l + '\n') }, { lastFlush: () => store.flush() });
+onSignals(() => { signalAt = performance.now(); crawler.stop(); }, { err: (l) => process.stderr.write(l + '\n') }, { lastFlush: () => store.flush(), release: () => store.abort() });
 const poll = setInterval(() => {
   if (crawler.knownNodes < args.target) return;
   clearInterval(poll);

@@ -22,7 +22,7 @@ const n = flags.records as number;
 const recordsFile = await stopBenchRecords(n + 1, log);
 const child = fileURLToPath(new URL('./stop-child.js', import.meta.url));
 
-interface CaseResult { case: string; exitCode: number | null; signalToExitMs: number; afterSecondMs: number | null; known: number; unvisited: number; readyRssMB: number; done: Record<string, unknown> | null }
+interface CaseResult { case: string; exitCode: number | string | null; signalToExitMs: number; afterSecondMs: number | null; known: number; unvisited: number; readyRssMB: number; done: Record<string, unknown> | null }
 
 async function runCase(name: string): Promise<CaseResult> {
   const db = join(tmpdir(), `dhtscope-bench-stop-${process.pid}-${name}.duckdb`);
@@ -30,7 +30,7 @@ async function runCase(name: string): Promise<CaseResult> {
   let ready: { known: number; unvisited: number; rssMB: number } | null = null;
   let done: Record<string, unknown> | null = null;
   let t0 = 0, t1: number | null = null;
-  const exited = new Promise<number | null>((r) => p.once('exit', (c) => r(c)));
+  const exited = new Promise<number | string | null>((r) => p.once('exit', (c, sig) => r(c ?? sig)));
   let buf = '';
   p.stdout.on('data', (d: Buffer) => {
     buf += d.toString();

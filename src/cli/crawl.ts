@@ -135,7 +135,7 @@ export async function runCrawl(argv: string[], io: CliIo): Promise<number> {
     config, bootnodes, dbPath: flags.db as string, dbMemoryMB: flags['db-memory-mb'] as number, keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean,
     version: version(), extraParams: extra,
     onProgress: showProgress ? (s, rps) => process.stdout.write(`\r\x1b[2K${progressLine(s, rps)}`) : undefined,
-    onStart: (stop, store) => { off = onSignals(stop, io, { lastFlush: store ? () => store.flush() : undefined }); },
+    onStart: (stop, store) => { off = onSignals(stop, io, { lastFlush: store ? () => store.flush() : undefined, release: store ? () => store.abort() : undefined }); },
   }).finally(() => off());
   const printSummary = (summary: CrawlSummary) => {
     if (showProgress) process.stdout.write('\n');

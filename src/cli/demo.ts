@@ -58,7 +58,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
       bootnodes: net.truth.bootnodes.slice(0, 1), dbPath: flags.db as string, keyFile: null, freshIdentity: true,
       version: version(), extraParams: { simnetTruth: truthFile, simnet: net.truth.params },
       onProgress: showProgress ? (s, rps) => process.stderr.write(`\r\x1b[2K${progressLine(s, rps)}`) : undefined,
-      onStart: (stop, store) => { off = onSignals(stop, io, { lastFlush: store ? () => store.flush() : undefined }); },
+      onStart: (stop, store) => { off = onSignals(stop, io, { lastFlush: store ? () => store.flush() : undefined, release: store ? () => store.abort() : undefined }); },
     }).finally(() => off());
     if (showProgress) process.stderr.write('\n');
     const cov = compareWithTruth(crawler, net.truth);

@@ -94,7 +94,7 @@ export async function runMonitor(argv: string[], io: CliIo): Promise<number> {
       checkpointPath: flags.checkpoint as string | undefined, newCampaign: Boolean(flags['new-campaign']),
       keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean, version: version(), extraParams: extra,
       onStart: (stop, info) => {
-        off = onSignals(stop, io, { lastFlush: info.flush });
+        off = onSignals(stop, io, { lastFlush: info.flush, release: info.release });
         if (flags.json) return;
         io.err(info.resumed
           ? `monitor: resumed campaign ${info.campaignId} after ${((info.gapMs ?? 0) / 1000).toFixed(1)} s away (recorded as a gap of the monitor)`

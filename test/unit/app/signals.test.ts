@@ -57,3 +57,22 @@ test('a last flush that hangs is cut off at LAST_FLUSH_MS', async () => {
     off();
   }
 });
+
+test('after the last flush the second signal releases the store\'s thread, then exits (a failed flush too)', async () => {
+  for (const flushFails of [false, true]) {
+    const steps: string[] = [];
+    const off = onSignals(() => {}, { err: () => {} }, {
+      exit: (c) => { steps.push(`exit ${c}`); },
+      lastFlush: async () => { steps.push('flush'); if (flushFails) throw new Error('disk full'); },
+      release: async () => { await new Promise((r) => setTimeout(r, 20)); steps.push('release'); },
+    });
+    try {
+      process.emit('SIGTERM', 'SIGTERM');
+      process.emit('SIGHUP', 'SIGHUP');
+      await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(steps, ['flush', 'release', 'exit 130'], `flush fails: ${flushFails}`);
+    } finally {
+      off();
+    }
+  }
+});
