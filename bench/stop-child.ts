@@ -43,14 +43,17 @@ const crawler = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: args.rate, bu
 crawler.checkDistances = false;
 crawler.addBootnode(decodeEnr(recs[0]!));
 let signalAt = 0;
-onSignals(() => { signalAt = performance.now(); crawler.stop(); }, { err: (l) => process.stderr.write(l + '\n') }, { lastFlush: () => store.flush(), release: () => store.abort() });
+let released = false;
+onSignals(() => { signalAt = performance.now(); crawler.stop(); }, { err: (l) => process.stderr.write(l + '\n') },
+  { lastFlush: () => store.flush(), release: () => { released = true; return store.abort(); } });
 const poll = setInterval(() => {
   if (crawler.knownNodes < args.target) return;
   clearInterval(poll);
   const c = crawler.counts;
   say({ ready: true, known: crawler.knownNodes, unvisited: c.discovered + c.queued + c.pending, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) });
 }, 20);
-await crawler.run();
+// After a second signal the store is gone (the crawler's next row fails the run): onSignals ends the process.
+await crawler.run().catch((e: unknown) => (released ? new Promise<never>(() => {}) : Promise.reject(e)));
 clearInterval(poll);
 const runAt = performance.now();
 await store.endCrawl(crawlId, { stopped: true });
