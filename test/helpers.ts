@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allSecpBackends, type Secp256k1Backend } from '../src/crypto/index.js';
@@ -60,4 +61,33 @@ export function assertPng(buf: Uint8Array, minWidth = 100): { width: number; hei
   for (let i = 4; i < d.length && !differs; i += 4) differs = d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2];
   assert.ok(differs, 'PNG is a single colour');
   return { width: img.width, height: img.height };
+}
+
+/**
+ * Mounts a tmpfs of `sizeMB` on a new folder under `parent`, for tests that fill a disk. Where this host cannot
+ * (not root, no mount), returns the reason the caller skips with (t.skip prints it).
+ */
+export function tryMountTmpfs(parent: string, sizeMB: number): { dir: string; unmount(): void } | { skip: string } {
+  if (process.platform !== 'linux') return { skip: `needs a Linux tmpfs (this is ${process.platform})` };
+  if (process.getuid?.() !== 0) return { skip: 'needs root to mount a small tmpfs' };
+  const dir = mkdtempSync(join(parent, 'tmpfs-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMB}m`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    return { skip: `cannot mount a tmpfs here: ${String((e as { stderr?: Buffer }).stderr ?? (e as Error).message).trim().split('\n')[0]}` };
+  }
+  return { dir, unmount: () => { execFileSync('umount', [dir]); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+/** Writes to `file` until the filesystem is full. */
+export function fillUp(file: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    for (;;) writeSync(fd, Buffer.alloc(4096));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -63,6 +63,8 @@ export interface CampaignStats {
   endAtMs: number;
   windowMs: number;
   crawls: number;
+  /** Crawls with no end recorded (killed, or a store failure): their figures stop where they did. */
+  interruptedCrawls: number;
   gaps: Array<{ fromMs: number; toMs: number; reason: string }>;
   probes: { whoareyou: number; ping: number; ok: number; failed: number };
   all: GroupStats;
@@ -114,8 +116,8 @@ export async function campaignStats(store: Queryable, campaignId: number, window
     store.query<{ last: bigint | null; w: bigint | null; p: bigint | null; ok: bigint | null; failed: bigint | null }>(
       `SELECT epoch_ms(max(sampled_at)) AS last, sum(probes_whoareyou) AS w, sum(probes_ping) AS p, sum(probes_ok) AS ok, sum(probes_failed) AS failed
        FROM monitor_samples WHERE campaign_id = $1`, [campaignId]),
-    store.query<{ n: bigint; first: bigint | null }>(
-      `SELECT count(*) AS n, epoch_ms(min(ended_at)) AS first FROM crawls WHERE campaign_id = $1`, [campaignId]),
+    store.query<{ n: bigint; open: bigint; first: bigint | null }>(
+      `SELECT count(*) AS n, count(*) FILTER (WHERE ended_at IS NULL) AS open, epoch_ms(min(ended_at)) AS first FROM crawls WHERE campaign_id = $1`, [campaignId]),
   ]);
   const sessions: SessionIn[] = sessRows.map((r) => ({
     node: r.node_id, s: Number(r.s), l: Number(r.l), f: n(r.f), e: n(r.e), open: Boolean(r.open), censored: Boolean(r.open) || r.end_reason === 'gap',
@@ -144,7 +146,7 @@ export async function campaignStats(store: Queryable, campaignId: number, window
   }
   const sp = sampleRows[0];
   return {
-    campaignId, startedAtMs, endAtMs, windowMs, crawls: Number(crawlRows[0]?.n ?? 0),
+    campaignId, startedAtMs, endAtMs, windowMs, crawls: Number(crawlRows[0]?.n ?? 0), interruptedCrawls: Number(crawlRows[0]?.open ?? 0),
     gaps: gapRows.map((r) => ({ fromMs: Number(r.f), toMs: Number(r.t), reason: r.reason })),
     probes: { whoareyou: Number(sp?.w ?? 0), ping: Number(sp?.p ?? 0), ok: Number(sp?.ok ?? 0), failed: Number(sp?.failed ?? 0) },
     all: all!, byNetwork: Object.fromEntries(Object.entries(byNetwork).sort((a, b) => b[1].nodes.tracked - a[1].nodes.tracked)),

@@ -32,7 +32,7 @@ export interface MonitorJobOptions {
   version: string;
   extraParams?: Record<string, unknown>;
   /** Called once running, with a function that stops the campaign cleanly. */
-  onStart?: (stop: () => void, info: { campaignId: number; resumed: boolean; gapMs: number | null; flush: () => Promise<void> }) => void;
+  onStart?: (stop: () => void, info: { campaignId: number; resumed: boolean; gapMs: number | null; flush: () => Promise<void>; release: () => Promise<void> }) => void;
   /** Every STATUS_EVERY_MS, for progress lines and metrics. */
   onStatus?: (s: MonitorStatus) => void;
   onCrawl?: (s: CrawlSummary) => void;
@@ -326,7 +326,7 @@ async function campaign(
     setInterval(() => { try { o.onStatus?.(status()); } catch (e) { fail(e); } }, STATUS_EVERY_MS),
   ];
   if (mcfg.durationMs !== null) durationTimer = setLongTimeout(stop, mcfg.durationMs);
-  o.onStart?.(stop, { campaignId, resumed: ckpt !== null, gapMs, flush: () => store.flush() });
+  o.onStart?.(stop, { campaignId, resumed: ckpt !== null, gapMs, flush: () => store.flush(), release: () => store.abort() });
   try {
     await crawlLoop().catch(fail);
   } finally {

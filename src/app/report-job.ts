@@ -85,8 +85,8 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
       figures.push(await activeFigure(store, s), churnFigure(s, windowLabel), sessionFigure(s));
       progress(`campaign ${campaignId}: 3 figures`);
     }
-    const span = await store.query<{ s: bigint; e: bigint | null; records: bigint; visits: bigint }>(
-      `SELECT epoch_ms(min(started_at)) AS s, epoch_ms(max(ended_at)) AS e,
+    const span = await store.query<{ s: bigint; e: bigint | null; open: bigint; records: bigint; visits: bigint }>(
+      `SELECT epoch_ms(min(started_at)) AS s, epoch_ms(max(ended_at)) AS e, count(*) FILTER (WHERE ended_at IS NULL) AS open,
         (SELECT count(*) FROM records WHERE crawl_id IN (${scope.crawlIds.join(',')})) AS records,
         (SELECT count(*) FROM visits WHERE crawl_id IN (${scope.crawlIds.join(',')})) AS visits
        FROM crawls WHERE id IN (${scope.crawlIds.join(',')})`);
@@ -96,7 +96,9 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
       title: `dhtscope report: ${crawlText}${campaignId !== null ? `, campaign ${campaignId}` : ''}`,
       facts: [
         ['database', c.dbPath], ['crawls', crawlText],
-        ['time', `${iso(Number(sp.s))} to ${sp.e === null ? 'not ended' : iso(Number(sp.e))}`],
+        ['time', `${iso(Number(sp.s))} to ${sp.e === null ? 'interrupted (no end recorded)' : iso(Number(sp.e))}`],
+        // A crawl without an end stamp was killed or failed (crawlInterrupted): its figures stop where it did.
+        ...(Number(sp.open) > 0 && scope.crawlIds.length > 1 ? [['interrupted', `${Number(sp.open)} of ${scope.crawlIds.length} crawls (no end recorded)`] as [string, string]] : []),
         ['records', Number(sp.records).toLocaleString('en-US')], ['visits', Number(sp.visits).toLocaleString('en-US')],
         ['made by', `dhtscope ${c.toolVersion}`],
       ] as Array<[string, string]>,

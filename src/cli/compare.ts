@@ -4,7 +4,7 @@ import { FLAG_MAX, formatHelp, parseArgs, type FlagSpecs } from '../util/args.js
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { runCrawlJob } from '../app/crawl-job.js';
-import { onSignals } from './signals.js';
+import { onSignals } from '../app/signals.js';
 import { curvePoints, measureRun, medianRun, runOrder, summarise, type CompareRun, type StrategyResult } from '../app/compare-stats.js';
 import { SIMNET_FLAGS, simnetOptionsFromFlags } from './simnet.js';
 import { version } from './version.js';

@@ -12,7 +12,7 @@ import { STOP_VERIFY_BUDGET_MS } from '../crawler/crawler.js';
 import type { ProgressSample } from '../crawler/types.js';
 import { UsageError } from '../util/errors.js';
 import { version } from './version.js';
-import { onSignals } from './signals.js';
+import { onSignals } from '../app/signals.js';
 import { checkDb, dbFlag } from './db-flags.js';
 
 const D = DEFAULT_CRAWL_CONFIG;
@@ -136,7 +136,7 @@ export async function runCrawl(argv: string[], io: CliIo): Promise<number> {
     config, bootnodes, dbPath: checkDb(flags.db as string, false), dbMemoryMB: flags['db-memory-mb'] as number, keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean,
     version: version(), extraParams: extra,
     onProgress: showProgress ? (s, rps) => process.stdout.write(`\r\x1b[2K${progressLine(s, rps)}`) : undefined,
-    onStart: (stop, store) => { off = onSignals(stop, io, { lastFlush: store ? () => store.flush() : undefined }); },
+    onStart: (stop, store) => { off = onSignals(stop, io, { lastFlush: store ? () => store.flush() : undefined, release: store ? () => store.abort() : undefined }); },
   }).finally(() => off());
   const printSummary = (summary: CrawlSummary) => {
     if (showProgress) process.stdout.write('\n');

@@ -6,7 +6,7 @@ import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { runCrawlJob } from '../app/crawl-job.js';
 import { formatSummary, progressLine } from './crawl.js';
-import { onSignals } from './signals.js';
+import { onSignals } from '../app/signals.js';
 import { compareWithTruth } from '../app/truth-compare.js';
 import { startSimnet } from '../simnet/simnet.js';
 import { simnetOptionsFromFlags, SIMNET_FLAGS } from './simnet.js';
@@ -58,7 +58,7 @@ export async function runDemo(argv: string[], io: CliIo): Promise<number> {
       bootnodes: net.truth.bootnodes.slice(0, 1), dbPath: flags.db as string, keyFile: null, freshIdentity: true,
       version: version(), extraParams: { simnetTruth: truthFile, simnet: net.truth.params },
       onProgress: showProgress ? (s, rps) => process.stderr.write(`\r\x1b[2K${progressLine(s, rps)}`) : undefined,
-      onStart: (stop, store) => { off = onSignals(stop, io, { lastFlush: store ? () => store.flush() : undefined }); },
+      onStart: (stop, store) => { off = onSignals(stop, io, { lastFlush: store ? () => store.flush() : undefined, release: store ? () => store.abort() : undefined }); },
     }).finally(() => off());
     if (showProgress) process.stderr.write('\n');
     const cov = compareWithTruth(crawler, net.truth);

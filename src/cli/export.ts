@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { FLAG_MAX, formatHelp, parseArgs, type FlagSpecs } from '../util/args.js';
 import type { CliIo } from './io.js';
-import { crawlOrLatest, EXPORT_QUERIES, redactUrl, exportSql, formatNodesJson, nodeSetSql, READER_MEMORY_MB, StoreReader, type ExportFormat, type ExportQuery } from '../store/index.js';
+import { crawlInterrupted, crawlOrLatest, EXPORT_QUERIES, redactUrl, exportSql, formatNodesJson, nodeSetSql, READER_MEMORY_MB, StoreReader, type ExportFormat, type ExportQuery } from '../store/index.js';
 import { resolve } from 'node:path';
 import { UsageError } from '../util/errors.js';
 import { checkDb, dbFlag } from './db-flags.js';
@@ -59,6 +59,7 @@ export async function runExport(argv: string[], io: CliIo): Promise<number> {
   try {
     if (flags.crawl === undefined && (await store.query(`SELECT 1 FROM crawls LIMIT 1`)).length === 0) throw new UsageError('ERR_USAGE_NO_CRAWL', `${store.path} holds no crawl`);
     const crawlId = await crawlOrLatest(store, flags.crawl as number | undefined);
+    if (await crawlInterrupted(store, crawlId)) io.err(`dhtscope: crawl ${crawlId} was interrupted (no end recorded): the export holds what it committed before it stopped`);
     if (format === 'nodes.json') {
       const text = formatNodesJson(await store.query(nodeSetSql(crawlId)));
       if (out) writeFileSync(out, text); else io.out(text);

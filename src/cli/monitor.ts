@@ -8,7 +8,7 @@ import { CRAWL_FLAGS, bootnodesFromFlags, configFromFlags } from './crawl.js';
 import { checkDb } from './db-flags.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
-import { onSignals } from './signals.js';
+import { onSignals } from '../app/signals.js';
 import { version } from './version.js';
 
 const M = DEFAULT_MONITOR_CONFIG;
@@ -95,7 +95,7 @@ export async function runMonitor(argv: string[], io: CliIo): Promise<number> {
       checkpointPath: flags.checkpoint as string | undefined, newCampaign: Boolean(flags['new-campaign']),
       keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean, version: version(), extraParams: extra,
       onStart: (stop, info) => {
-        off = onSignals(stop, io, { lastFlush: info.flush });
+        off = onSignals(stop, io, { lastFlush: info.flush, release: info.release });
         if (flags.json) return;
         io.err(info.resumed
           ? `monitor: resumed campaign ${info.campaignId} after ${((info.gapMs ?? 0) / 1000).toFixed(1)} s away (recorded as a gap of the monitor)`

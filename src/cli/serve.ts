@@ -4,7 +4,7 @@ import { UsageError } from '../util/errors.js';
 import type { CliIo } from './io.js';
 import { GEO_FLAGS, READER_DB_MEMORY_FLAG, checkDb, dbFlag, geoFromFlags } from './db-flags.js';
 import { toJson } from './json.js';
-import { onSignals } from './signals.js';
+import { onSignals } from '../app/signals.js';
 
 
 export const SERVE_FLAGS: FlagSpecs = {

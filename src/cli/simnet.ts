@@ -7,7 +7,7 @@ import type { CliIo } from './io.js';
 import { toJson } from './json.js';
 import { UsageError } from '../util/errors.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
-import { STOP_SIGNALS } from './signals.js';
+import { STOP_SIGNALS } from '../app/signals.js';
 
 const PROFILE_NAMES = ['geth', 'lighthouse', 'nim'] as const;
 

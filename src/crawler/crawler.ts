@@ -9,8 +9,15 @@ import { LevelQueue } from './level-queue.js';
 import { CrawlNode, NodeIndex, NodeState } from './nodes.js';
 import { MAX_PROGRESS_SAMPLES, thinSamples } from './progress.js';
 
-/** See Crawler.stopVerifyBudgetMs: a stop ends within seconds; 5 s checks ~100,000 records inline. */
+/** See Crawler.stopVerifyBudgetMs: a stop ends within seconds; 5 s checks 30,000-100,000 records inline. */
 export const STOP_VERIFY_BUDGET_MS = 5000;
+/**
+ * The end's record checks run in slices this long, so the event loop turns between them: a second Ctrl-C, the
+ * store's timers and the pool's replies are not held up for the whole budget.
+ */
+export const VERIFY_SLICE_MS = 20;
+/** The end's record checks out on the pool at once (each holds its node's record until it returns). */
+export const STOP_CHECKS_IN_FLIGHT = 256;
 /**
  * Records one request's reply may carry per distance asked: a k-bucket holds 16 (FULL_BUCKET_RECORDS), so an
  * honest node never has more to give (geth sends 16 in all, Lighthouse 16 per distance). Past it records are
@@ -356,25 +363,56 @@ export class Crawler {
     return true;
   }
 
-  /** Checks every record still deferred (nodes never visited: no address, stopped early). */
   /**
-   * How long a stopped crawl may spend checking the records of nodes it never visited (inline, ~50 µs each): a
-   * stop must end in seconds even with 500,000 of them. Past it they are counted (unverifiedAtStop), not stored.
-   * A crawl that ends on its own checks them all.
+   * How long a stopped crawl may spend checking the records of nodes it never visited (inline ~50-150 µs each,
+   * or on the pool): a stop must end in seconds even with 500,000 of them. Past it they are counted
+   * (unverifiedAtStop), not stored. A crawl that ends on its own checks them all, unless stopped meanwhile.
    */
   stopVerifyBudgetMs = STOP_VERIFY_BUDGET_MS;
+  /** See VERIFY_SLICE_MS (tests shorten it). */
+  verifySliceMs = VERIFY_SLICE_MS;
+  /** The crawl's end is under way (verifyRemaining): the next maybeFinish calls wait for it. */
+  private finishing = false;
+  private stopAtMs = 0;
 
-  private verifyRemaining(): void {
-    const deadline = this.stopping ? performance.now() + this.stopVerifyBudgetMs : Infinity;
-    let k = 0, over = false;
-    // Deleting the current entry while iterating a Map is safe: iteration continues with the next one.
-    for (const n of this.nodes.values()) {
-      if (!n.unverifiedFroms) continue;
-      // The clock is read every 256 checks (~13 ms of them).
-      if (!over && (k++ & 255) === 0 && performance.now() > deadline) over = true;
-      if (over) { this.counters.unverifiedAtStop++; continue; }
-      this.verifyDeferred(n);
-    }
+  /**
+   * Checks every record still deferred (nodes never visited: no address, stopped early), on the pool if there is
+   * one, in slices of verifySliceMs between which the event loop turns; then calls `then`.
+   */
+  private verifyRemaining(then: () => void): void {
+    const it = this.nodes.values();
+    let inFlight = 0, over = false, ended = false;
+    const step = (): void => {
+      if (!this.done || ended) return;
+      const now0 = performance.now();
+      const sliceEnd = now0 + this.verifySliceMs;
+      if (this.stopping && now0 > this.stopAtMs + this.stopVerifyBudgetMs) over = true;
+      // Deleting the current entry while iterating a Map is safe: iteration continues with the next one.
+      for (let k = 1; !over; k++) {
+        if (this.verifier && inFlight >= STOP_CHECKS_IN_FLIGHT) return; // a returning check steps on
+        const r = it.next();
+        if (r.done) { over = true; break; }
+        const n = r.value;
+        if (!n.unverifiedFroms) continue;
+        if (this.verifier) {
+          inFlight++;
+          this.verifier.verifyRecord(n.raw!).then((ok) => {
+            inFlight--;
+            this.guard(() => { if (n.unverifiedFroms) this.verifyDeferred(n, ok); step(); });
+          }).catch((e: unknown) => this.fatal(e));
+        } else this.verifyDeferred(n);
+        // The clock is read every 64 checks (3-10 ms of them inline).
+        if ((k & 63) !== 0) continue;
+        const now = performance.now();
+        if (this.stopping && now > this.stopAtMs + this.stopVerifyBudgetMs) over = true;
+        else if (now > sliceEnd) { setImmediate(() => this.guard(step)); return; }
+      }
+      if (inFlight > 0) return; // the last check to return ends it
+      ended = true;
+      for (const n of this.nodes.values()) if (n.unverifiedFroms) this.counters.unverifiedAtStop++;
+      then();
+    };
+    this.guard(step);
   }
 
   /** A verified record: a new node, or a higher seq of a known one. `froms` returned it (edges). */
@@ -483,6 +521,7 @@ export class Crawler {
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.stopAtMs = performance.now();
     // Visits waiting for their next request end now, with what they have (nothing of theirs is in flight).
     for (let v = this.continuations.shift(); v; v = this.continuations.shift()) this.finishVisit(v);
     this.maybeFinish();
@@ -681,16 +720,20 @@ export class Crawler {
       for (const n of this.nodes.values()) { n.failures = 0; if (n.addr) this.enqueue(n); }
       if (this.queue.peek() !== undefined) return;
     }
-    if (!this.done) return;
-    this.verifyRemaining();
-    if (!this.stopping) this.counters.cyclesDone++;
-    this.endMs = performance.now();
-    this.clearTimers();
-    this.sample();
-    const d = this.done;
-    this.done = null;
-    this.reject = null;
-    d();
+    if (!this.done || this.finishing) return;
+    this.finishing = true;
+    const ranOut = !this.stopping;
+    this.verifyRemaining(() => {
+      if (!this.done) return; // fatal() ended the crawl meanwhile
+      if (ranOut) this.counters.cyclesDone++;
+      this.endMs = performance.now();
+      this.clearTimers();
+      this.sample();
+      const d = this.done;
+      this.done = null;
+      this.reject = null;
+      d();
+    });
   }
 
   private sample(): void {

@@ -51,6 +51,15 @@ function nodesExportSql(c: number, msTimes: boolean): string {
     ORDER BY ids.node_id`;
 }
 
+/**
+ * A crawl with no end stamped (ended_at NULL) was stopped by a kill, a crash or a store failure, or still runs
+ * in another process: readers report it as interrupted, its rows being what it committed before.
+ */
+export async function crawlInterrupted(q: Queryable, crawlId: number): Promise<boolean> {
+  const [r] = await q.query<{ open: boolean }>(`SELECT ended_at IS NULL AS open FROM crawls WHERE id = $1`, [crawlId]);
+  return Boolean(r?.open);
+}
+
 /** The SQL behind `export --what q` for crawl c. */
 export function exportSql(q: ExportQuery, c: number, msTimes = false): string {
   switch (q) {

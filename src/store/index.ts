@@ -2,7 +2,7 @@ export { Store, DEFAULT_DUCKDB_MEMORY_MB, type StoreOptions, type StoreStats, ty
 export { StoreError, type StoreErrorCode } from './errors.js';
 export type { ExportFormat, Queryable, SqlParam, StoreBackend } from './backend.js';
 export { READER_MEMORY_MB, StoreReader, type ReaderOptions } from './reader.js';
-export { crawlOrLatest, EXPORT_QUERIES, exportSql, formatNodesJson, nodeSetSql, type ExportQuery } from './exports.js';
+export { crawlInterrupted, crawlOrLatest, EXPORT_QUERIES, exportSql, formatNodesJson, nodeSetSql, type ExportQuery } from './exports.js';
 export type { InputRow, TableDecl, ColumnDecl } from './columns.js';
 export * from './tables.js';
 export { isPostgresUrl, redactUrl, urlHasPassword } from './pg-url.js';

@@ -426,6 +426,63 @@ describe('crawler: a stop ends in bounded time', () => {
   });
 });
 
+describe('crawler: a stop leaves the event loop free (issue 18, item 5)', () => {
+  // A network that answers every request with 16 records never seen before: the crawler learns far faster than
+  // it visits, so a stop finds many records of unvisited nodes still to check.
+  const feed = Array.from({ length: 400 }, (_, i) => createEnr(be.generatePrivateKey(), 1n, { ip: Uint8Array.of(127, 51, i >> 8, i & 255), udp: 30303 }));
+  const feedClient = (): FindNodeClient => {
+    let next = 1;
+    return {
+      async findNode(_r: NodeAddress, _d: number[], events?: RequestEvents): Promise<RequestResult> {
+        await new Promise((r) => setTimeout(r, 1));
+        if (events?.admit) await new Promise<void>((release) => events.admit!(release));
+        const m: Nodes = { type: MessageType.Nodes, reqId: new Uint8Array(4), total: 1, enrs: feed.slice(next, next + 16).map((e) => e.raw) };
+        next += 16;
+        events?.onNodes?.(m, process.hrtime.bigint(), 1000);
+        return { ok: true, response: m, nodes: [], complete: true, stats: stats() };
+      },
+    };
+  };
+  /** Stops once `want` records wait unvisited; returns the records stored at the stop and at each turn of the loop after it. */
+  async function stopWithBacklog(c: InstanceType<typeof Crawler>, sink: CountingSink, want: number): Promise<{ atStop: number; atTurns: number[] }> {
+    c.addBootnode(feed[0]!);
+    const run = c.run();
+    while (c.counts.queued < want) await new Promise((r) => setTimeout(r, 5));
+    const atTurns: number[] = [];
+    let turning = true;
+    const turn = () => { atTurns.push(sink.records); if (turning) setImmediate(turn); };
+    c.stop();
+    const atStop = sink.records;
+    setImmediate(turn);
+    await run;
+    turning = false;
+    return { atStop, atTurns };
+  }
+
+  it('the records of unvisited nodes are checked in slices, with the event loop turning between them', async () => {
+    const sink = new CountingSink();
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 10, burst: 1, adaptiveRate: false, allowPrivate: true }, feedClient(), new PrefixStrategy(), local, sink);
+    c.verifySliceMs = 0; // one slice per 64 checks
+    const { atStop, atTurns } = await stopWithBacklog(c, sink, 200);
+    // Inline checks store each good record as they go: a turn of the loop between two slices sees a count between.
+    assert.ok(atTurns.some((n) => n > atStop && n < sink.records), `records stored: ${atStop} at the stop, ${sink.records} at the end, ${[...new Set(atTurns)].join(',')} at the turns`);
+    assert.equal(c.counters.unverifiedAtStop, 0, 'within the budget: every record checked');
+    assert.equal(sink.records + c.counters.badSignatures, c.knownNodes);
+  });
+
+  it('with a worker pool, the stop\'s checks go to the pool, and every record is stored or counted', async () => {
+    const sink = new CountingSink();
+    const inline = new InlineCrypto();
+    let checks = 0;
+    const pool = { verifyRecord: (raw: Uint8Array): Promise<boolean> => { checks++; return inline.verifyRecord(raw); } };
+    const c = new Crawler({ ...DEFAULT_CRAWL_CONFIG, ratePerSec: 10, burst: 1, adaptiveRate: false, allowPrivate: true }, feedClient(), new PrefixStrategy(), local, sink, pool);
+    await stopWithBacklog(c, sink, 200);
+    assert.ok(checks - c.counts.measured - c.counts.failed >= 200, `${checks} pool checks for ${c.counts.measured + c.counts.failed} visits and 200+ unvisited records`);
+    assert.equal(c.counters.unverifiedAtStop, 0);
+    assert.equal(sink.records + c.counters.badSignatures, c.knownNodes);
+  });
+});
+
 describe('crawler: reply-train dispersion', () => {
   it('each visit record carries the dispersion rate of its reply trains', async () => {
     // Every reply: three 1,000-byte NODES packets 200 µs apart, 40 Mbit/s.

@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync, existsSync, openSync, writeSync, closeSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DEFAULT_DUCKDB_MEMORY_MB, EDGE_IX, PACKET_TRAIN, PROGRESS, RECORDS, SCHEMA_VERSION, Store, StoreError, VISITS, type InputRow,
 } from '../../../src/store/index.js';
 import { DUCKDB_ALLOCATOR_CONF } from '../../../src/store/allocator.js';
+import { fillUp, tryMountTmpfs } from '../../helpers.js';
 import { createEnr, type EnrValue } from '../../../src/enr/index.js';
 import { pgExec, TEST_BACKENDS } from '../../pg.js';
 
@@ -460,23 +461,12 @@ test('open errors: locked, unwritable, not a database', async () => {
   }
 });
 
-/** Writes to `file` until the filesystem is full. */
-function fillUp(file: string): void {
-  const fd = openSync(file, 'w');
-  try {
-    for (;;) writeSync(fd, Buffer.alloc(4096));
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-// Needs root and a tmpfs mount, so it only runs when asked: DHTSCOPE_TEST_DISKFULL=1.
+// Needs root and a tmpfs mount, so it only runs when asked: DHTSCOPE_TEST_DISKFULL=1. (It failed or hung on 2026-12-04;
+// see the reliability suite's mid-crawl disk-full test, test/e2e/durability.test.ts, which runs wherever it can.)
 test('disk full: flush and open report ERR_STORE_DISK_FULL; kept rows land exactly once after space returns', { skip: process.env.DHTSCOPE_TEST_DISKFULL !== '1' }, async (t) => {
-  const mnt = join(tmp, 'small');
-  mkdirSync(mnt);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', mnt]);
+  const m = tryMountTmpfs(tmp, 4);
+  if ('skip' in m) { t.skip(m.skip); return; }
+  const mnt = m.dir;
   try {
     // 'wal': the WAL append itself fails (nothing committed, batch retried).
     // 'checkpoint': a tiny autocheckpoint makes DuckDB fail after a durable commit and invalidate itself (batch kept, instance reopened).
@@ -506,8 +496,7 @@ test('disk full: flush and open report ERR_STORE_DISK_FULL; kept rows land exact
     fillUp(join(mnt, 'filler'));
     await expectCode(Store.open(join(mnt, 'new.duckdb')), 'ERR_STORE_DISK_FULL');
   } finally {
-    execFileSync('umount', [mnt]);
-    if (existsSync(mnt)) rmSync(mnt, { recursive: true, force: true });
+    m.unmount();
   }
 });
 

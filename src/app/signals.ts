@@ -1,7 +1,8 @@
 // How the long-running commands stop: SIGINT, SIGTERM and SIGHUP (a closed terminal) ask for a clean stop
 // (flush, close, summary); a second one while that runs exits soon, since the user has stopped waiting: after
 // one last attempt to commit the rows still queued, bounded by LAST_FLUSH_MS.
-import type { CliIo } from './io.js';
+/** Where the handlers say what they do (the CLI's stderr). */
+export interface SignalLog { err(line: string): void }
 
 export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -15,10 +16,18 @@ export interface SignalOptions {
   exit?: (code: number) => void;
   /** Commits what is queued (the store's flush), tried once on the second signal. */
   lastFlush?: () => Promise<void>;
+  /**
+   * Ends the native threads (the store's writer) before the exit, after the last flush: a process that exits
+   * while DuckDB runs a call on its thread aborts (SIGABRT, "terminate called ... Napi::Error").
+   */
+  release?: () => Promise<void>;
 }
 
+/** How long the release may take: Store.abort waits 2 s for the writer, then ends its thread regardless. */
+export const RELEASE_MS = 3000;
+
 /** Installs the handlers; returns an uninstaller. */
-export function onSignals(stop: () => void, io?: CliIo, opts: SignalOptions = {}): () => void {
+export function onSignals(stop: () => void, io?: SignalLog, opts: SignalOptions = {}): () => void {
   const exit = opts.exit ?? ((c: number) => process.exit(c));
   let stopping = false, exiting = false;
   const h = (sig: NodeJS.Signals) => {
@@ -31,15 +40,22 @@ export function onSignals(stop: () => void, io?: CliIo, opts: SignalOptions = {}
       return;
     }
     io?.err(`dhtscope: second ${sig}: committing what is queued (at most ${LAST_FLUSH_MS / 1000} s), then exiting`);
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<string>((r) => { timer = setTimeout(() => r('timed out'), LAST_FLUSH_MS); });
-    Promise.race([opts.lastFlush().then(() => 'ok', (e: unknown) => (e as Error).message), limit])
+    const release = opts.release;
+    within(opts.lastFlush(), LAST_FLUSH_MS)
       .then((how) => {
         if (how !== 'ok') io?.err(`dhtscope: the last flush did not finish (${how}); rows still queued are lost`);
+        return release ? within(release(), RELEASE_MS) : 'ok';
       })
       .catch(() => undefined)
-      .finally(() => { clearTimeout(timer); exit(SECOND_SIGNAL_EXIT); });
+      .finally(() => exit(SECOND_SIGNAL_EXIT));
   };
   for (const sig of STOP_SIGNALS) process.on(sig, h);
   return () => { for (const sig of STOP_SIGNALS) process.off(sig, h); };
+}
+
+/** 'ok', the error's message, or 'timed out' after `ms`; never rejects. */
+function within(p: Promise<void>, ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<string>((r) => { timer = setTimeout(() => r('timed out'), ms); });
+  return Promise.race([p.then(() => 'ok', (e: unknown) => (e as Error).message), limit]).finally(() => clearTimeout(timer));
 }
