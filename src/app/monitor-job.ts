@@ -13,6 +13,7 @@ import { MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, UPTIME_SESSIONS, type Stor
 import { fromHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
+import { fullGc } from '../util/gc.js';
 import { closeCrawlRuntime, crawlOnce, openCrawlRuntime, parseBootnode, type CrawlRuntime, type CrawlSummary } from './crawl-job.js';
 
 export class MonitorJobError extends DhtscopeError {}
@@ -303,6 +304,9 @@ async function campaign(
         prober.share = 1;
         watchStore();
       }
+      // The crawl's nodes and records are garbage now: collect them before the quiet spell, so the next crawl is
+      // not built on top of them (a pause of a fraction of a second, once per crawl).
+      if (mcfg.gcAfterCrawl) fullGc();
     }
   };
 
