@@ -1,6 +1,7 @@
 // One dhtscope monitor campaign in its own process, so its CPU and RSS are its alone.
 // argv: JSON of { truthFile, bootnodes, db, crawl, monitor, simnetPid? }; prints one JSON result line on stdout.
 import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import { runMonitorJob, type MonitorStatus } from '../src/app/monitor-job.js';
 import { campaignStats } from '../src/app/campaign-stats.js';
 import { churnTruthStats } from '../src/app/churn-truth.js';
@@ -18,6 +19,10 @@ const rss = rssPeak();
 /** BENCH_MEM_LOG=FILE: one JSON line per status (1 s) with process.memoryUsage() in MB, to see where memory goes. */
 const memLog = process.env.BENCH_MEM_LOG;
 const MB = (b: number) => Math.round(b / 2 ** 20);
+// Diagnosis: BENCH_HEAP_SNAPSHOT=<prefix> with BENCH_HEAP_SNAPSHOT_AT_MS=<ms>[,<ms>...] writes <prefix>-<ms>.heapsnapshot at those times.
+for (const ms of (process.env.BENCH_HEAP_SNAPSHOT_AT_MS ?? '').split(',').filter(Boolean).map(Number)) {
+  if (process.env.BENCH_HEAP_SNAPSHOT) setTimeout(() => writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}-${ms}.heapsnapshot`), ms).unref();
+}
 const t0 = Date.now();
 /** The main (event-loop) thread's CPU, µs; null off Linux. */
 const mainCpuUs = (): number | null => {

@@ -273,6 +273,27 @@ async function campaign(
   };
 
   const tee = new TrackerTee(tracker);
+  /**
+   * One crawl of the campaign. Its own function on purpose: a suspended async function keeps its locals alive, so
+   * a crawler held in crawlLoop's frame would live through the quiet spell and the whole next crawl.
+   */
+  const crawlOne = async (): Promise<void> => {
+    const extraSeeds = seeds.map(parseBootnode);
+    const r = await crawlOnce(rt, {
+      config, bootnodes: o.bootnodes, version: o.version, campaignId, tee, extraSeeds, extraParams: o.extraParams,
+      onStart: (s) => { stopCrawl = s; if (stopping) s(); },
+      onCrawler: (c) => { crawler = c; },
+    });
+    crawlsDone++;
+    visitsDone.measured += r.summary.measured; visitsDone.failed += r.summary.failed;
+    const fresh = pickSeeds(r.crawler);
+    if (fresh.length > 0) seeds = fresh;
+    // Nodes first found after the campaign's first whole crawl joined during it (a crawl cut short by a stop
+    // missed nodes that were there all along).
+    if (!Number.isFinite(tracker.newAfterMs) && !r.summary.stopped) tracker.newAfterMs = Date.now();
+    o.onCrawl?.(r.summary);
+  };
+
   const crawlLoop = async () => {
     while (!stopping) {
       const waitMs = nextCrawlAtMs - Date.now();
@@ -283,20 +304,7 @@ async function campaign(
       crawlRunning = true;
       prober.share = mcfg.duringCrawlShare;
       try {
-        const extraSeeds = seeds.map(parseBootnode);
-        const r = await crawlOnce(rt, {
-          config, bootnodes: o.bootnodes, version: o.version, campaignId, tee, extraSeeds, extraParams: o.extraParams,
-          onStart: (s) => { stopCrawl = s; if (stopping) s(); },
-          onCrawler: (c) => { crawler = c; },
-        });
-        crawlsDone++;
-        visitsDone.measured += r.summary.measured; visitsDone.failed += r.summary.failed;
-        const fresh = pickSeeds(r.crawler);
-        if (fresh.length > 0) seeds = fresh;
-        // Nodes first found after the campaign's first whole crawl joined during it (a crawl cut short by a stop
-        // missed nodes that were there all along).
-        if (!Number.isFinite(tracker.newAfterMs) && !r.summary.stopped) tracker.newAfterMs = Date.now();
-        o.onCrawl?.(r.summary);
+        await crawlOne();
       } finally {
         stopCrawl = null;
         crawler = null;
