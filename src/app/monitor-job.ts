@@ -14,6 +14,7 @@ import { fromHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
 import { fullGc } from '../util/gc.js';
+import { trimNativeHeap } from '../native/index.js';
 import { closeCrawlRuntime, crawlOnce, openCrawlRuntime, parseBootnode, type CrawlRuntime, type CrawlSummary } from './crawl-job.js';
 
 export class MonitorJobError extends DhtscopeError {}
@@ -74,6 +75,8 @@ export interface MonitorSummary extends MonitorStatus {
 }
 
 const STATUS_EVERY_MS = 1000;
+/** V8 frees dead buffers' memory after a GC, on a background thread: the C heap is trimmed this long after it. */
+const TRIM_AFTER_GC_MS = 1000;
 /** Recent answering nodes kept as seeds for the next crawl: a churning network may have lost the bootnodes. */
 const SEEDS = 16;
 
@@ -314,7 +317,13 @@ async function campaign(
       }
       // The crawl's nodes and records are garbage now: collect them before the quiet spell, so the next crawl is
       // not built on top of them (a pause of a fraction of a second, once per crawl).
-      if (mcfg.gcAfterCrawl) fullGc();
+      if (mcfg.gcAfterCrawl) {
+        fullGc();
+        // The GC frees the crawl's buffers (record arenas, store batches) on V8's own time; then the C heap, which
+        // keeps freed pages resident, hands them back.
+        await new Promise((r) => setTimeout(r, TRIM_AFTER_GC_MS));
+        trimNativeHeap();
+      }
     }
   };
 
