@@ -1,6 +1,7 @@
 // One dhtscope monitor campaign in its own process, so its CPU and RSS are its alone.
 // argv: JSON of { truthFile, bootnodes, db, crawl, monitor, simnetPid? }; prints one JSON result line on stdout.
-import { readFileSync, statSync } from 'node:fs';
+import { appendFileSync, readFileSync, statSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import { runMonitorJob, type MonitorStatus } from '../src/app/monitor-job.js';
 import { campaignStats } from '../src/app/campaign-stats.js';
 import { churnTruthStats } from '../src/app/churn-truth.js';
@@ -15,6 +16,13 @@ const args = JSON.parse(process.argv[2]!) as {
   simnetPid?: number;
 };
 const rss = rssPeak();
+/** BENCH_MEM_LOG=FILE: one JSON line per status (1 s) with process.memoryUsage() in MB, to see where memory goes. */
+const memLog = process.env.BENCH_MEM_LOG;
+const MB = (b: number) => Math.round(b / 2 ** 20);
+// Diagnosis: BENCH_HEAP_SNAPSHOT=<prefix> with BENCH_HEAP_SNAPSHOT_AT_MS=<ms>[,<ms>...] writes <prefix>-<ms>.heapsnapshot at those times.
+for (const ms of (process.env.BENCH_HEAP_SNAPSHOT_AT_MS ?? '').split(',').filter(Boolean).map(Number)) {
+  if (process.env.BENCH_HEAP_SNAPSHOT) setTimeout(() => writeHeapSnapshot(`${process.env.BENCH_HEAP_SNAPSHOT}-${ms}.heapsnapshot`), ms).unref();
+}
 const t0 = Date.now();
 /** The main (event-loop) thread's CPU, µs; null off Linux. */
 const mainCpuUs = (): number | null => {
@@ -52,6 +60,10 @@ const onStatus = (s: MonitorStatus) => {
   maxTracked = Math.max(maxTracked, s.tracked);
   const rssMB = process.memoryUsage().rss / 2 ** 20;
   rssSeries.push({ tMs: s.elapsedMs, rssMB, tracked: s.tracked });
+  if (memLog) {
+    const m = process.memoryUsage();
+    appendFileSync(memLog, JSON.stringify({ t: s.elapsedMs, crawl: s.crawlRunning, crawls: s.crawlsDone, tracked: s.tracked, rss: MB(m.rss), heapUsed: MB(m.heapUsed), heapTotal: MB(m.heapTotal), external: MB(m.external), arrayBuffers: MB(m.arrayBuffers) }) + '\n');
+  }
   if (quiet && rssMB > quietPeakRssMB) { quietPeakRssMB = rssMB; quietTracked = s.tracked; }
 };
 const summary = await runMonitorJob({
@@ -60,7 +72,6 @@ const summary = await runMonitorJob({
 });
 const peakRssMB = rss.stop() / 2 ** 20;
 const pk = rss.atPeak();
-const MB = (b: number) => Math.round(b / 2 ** 20);
 const memoryAtPeakMB = { heapUsed: MB(pk.heapUsed), heapTotal: MB(pk.heapTotal), arrayBuffers: MB(pk.arrayBuffers), external: MB(pk.external), native: MB(pk.rss - pk.heapTotal - pk.external) };
 // RSS slope after the first crawl (MB per hour): a campaign's memory must stay flat.
 const tail = rssSeries.filter((x) => firstCrawlDoneAt !== null && x.tMs >= firstCrawlDoneAt);

@@ -514,6 +514,27 @@ unsafe extern "C" fn f_noop(env: napi_env, _info: napi_callback_info) -> napi_va
     v
 }
 
+/// `trimMalloc()`: hands the C heap's free pages back to the OS (glibc's malloc_trim, every arena); true if it
+/// returned any. glibc only returns the top of its main heap on its own, so the buffers a finished crawl freed in
+/// the middle stay resident. False where there is no glibc.
+unsafe extern "C" fn f_trim_malloc(env: napi_env, info: napi_callback_info) -> napi_value {
+    run(env, info, |_| js_bool(env, trim_malloc()))
+}
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn trim_malloc() -> bool {
+    extern "C" {
+        fn malloc_trim(pad: usize) -> std::os::raw::c_int;
+    }
+    // SAFETY: malloc_trim takes the allocator's own locks; any thread may call it.
+    unsafe { malloc_trim(0) != 0 }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim_malloc() -> bool {
+    false
+}
+
 /// `recvDelayNs(fd)`: how long the datagram just read from socket `fd` waited since the kernel received it
 /// (ns), or -1 when unknown (see netstamp.rs).
 unsafe extern "C" fn f_recv_delay_ns(env: napi_env, info: napi_callback_info) -> napi_value {
@@ -684,6 +705,7 @@ unsafe fn init(env: napi_env, exports: napi_value) -> JsResult<napi_value> {
     export_fn(env, exports, c"sha256", f_sha256)?;
     export_fn(env, exports, c"hkdfSha256", f_hkdf_sha256)?;
     export_fn(env, exports, c"recvDelayNs", f_recv_delay_ns)?;
+    export_fn(env, exports, c"trimMalloc", f_trim_malloc)?;
     Ok(exports)
 }
 

@@ -13,6 +13,8 @@ import { isPostgresUrl, MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, UPTIME_SESS
 import { fromHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
+import { fullGc } from '../util/gc.js';
+import { trimNativeHeap } from '../native/index.js';
 import { closeCrawlRuntime, crawlOnce, openCrawlRuntime, parseBootnode, vantageAddr, type CrawlRuntime, type CrawlSummary } from './crawl-job.js';
 
 export class MonitorJobError extends DhtscopeError {}
@@ -73,6 +75,8 @@ export interface MonitorSummary extends MonitorStatus {
 }
 
 const STATUS_EVERY_MS = 1000;
+/** V8 frees dead buffers' memory after a GC, on a background thread: the C heap is trimmed this long after it. */
+const TRIM_AFTER_GC_MS = 1000;
 /** Recent answering nodes kept as seeds for the next crawl: a churning network may have lost the bootnodes. */
 const SEEDS = 16;
 
@@ -284,6 +288,27 @@ async function campaign(
   };
 
   const tee = new TrackerTee(tracker);
+  /**
+   * One crawl of the campaign. Its own function on purpose: a suspended async function keeps its locals alive, so
+   * a crawler held in crawlLoop's frame would live through the quiet spell and the whole next crawl.
+   */
+  const crawlOne = async (): Promise<void> => {
+    const extraSeeds = seeds.map(parseBootnode);
+    const r = await crawlOnce(rt, {
+      config, bootnodes: o.bootnodes, version: o.version, campaignId, tee, extraSeeds, extraParams: o.extraParams,
+      onStart: (s) => { stopCrawl = s; if (stopping) s(); },
+      onCrawler: (c) => { crawler = c; },
+    });
+    crawlsDone++;
+    visitsDone.measured += r.summary.measured; visitsDone.failed += r.summary.failed;
+    const fresh = pickSeeds(r.crawler);
+    if (fresh.length > 0) seeds = fresh;
+    // Nodes first found after the campaign's first whole crawl joined during it (a crawl cut short by a stop
+    // missed nodes that were there all along).
+    if (!Number.isFinite(tracker.newAfterMs) && !r.summary.stopped) tracker.newAfterMs = Date.now();
+    o.onCrawl?.(r.summary);
+  };
+
   const crawlLoop = async () => {
     while (!stopping) {
       const waitMs = nextCrawlAtMs - Date.now();
@@ -294,26 +319,22 @@ async function campaign(
       crawlRunning = true;
       prober.share = mcfg.duringCrawlShare;
       try {
-        const extraSeeds = seeds.map(parseBootnode);
-        const r = await crawlOnce(rt, {
-          config, bootnodes: o.bootnodes, version: o.version, campaignId, tee, extraSeeds, extraParams: o.extraParams,
-          onStart: (s) => { stopCrawl = s; if (stopping) s(); },
-          onCrawler: (c) => { crawler = c; },
-        });
-        crawlsDone++;
-        visitsDone.measured += r.summary.measured; visitsDone.failed += r.summary.failed;
-        const fresh = pickSeeds(r.crawler);
-        if (fresh.length > 0) seeds = fresh;
-        // Nodes first found after the campaign's first whole crawl joined during it (a crawl cut short by a stop
-        // missed nodes that were there all along).
-        if (!Number.isFinite(tracker.newAfterMs) && !r.summary.stopped) tracker.newAfterMs = Date.now();
-        o.onCrawl?.(r.summary);
+        await crawlOne();
       } finally {
         stopCrawl = null;
         crawler = null;
         crawlRunning = false;
         prober.share = 1;
         watchStore();
+      }
+      // The crawl's nodes and records are garbage now: collect them before the quiet spell, so the next crawl is
+      // not built on top of them (a pause of a fraction of a second, once per crawl).
+      if (mcfg.gcAfterCrawl) {
+        fullGc();
+        // The GC frees the crawl's buffers (record arenas, store batches) on V8's own time; then the C heap, which
+        // keeps freed pages resident, hands them back.
+        await new Promise((r) => setTimeout(r, TRIM_AFTER_GC_MS));
+        trimNativeHeap();
       }
     }
   };

@@ -85,14 +85,22 @@ function fromColumns(c: NodeColumns, arena: ByteArena, path: string): TrackedNod
   return out;
 }
 
+/** What cbor-x keeps between checkpoints (see encodeCheckpoint). */
+const RELEASED_BUFFER_BYTES = 8192;
 // Plain arrays and maps, no record structures: the layout is versioned by CHECKPOINT_VERSION.
-const codec = new Encoder({ useRecords: false, mapsAsObjects: true });
+// useBuffer is cbor-x's, missing from its types.
+const codec = new Encoder({ useRecords: false, mapsAsObjects: true }) as Encoder & { useBuffer(b: Uint8Array): void };
 
 export function encodeCheckpoint(s: CheckpointState): Uint8Array {
-  return codec.encode({
+  const bytes = codec.encode({
     v: CHECKPOINT_VERSION, campaignId: s.campaignId, campaignStartedAtMs: s.campaignStartedAtMs, snapshot: s.snapshot, savedAtMs: s.savedAtMs, clean: s.clean, crawlsDone: s.crawlsDone,
     nextCrawlAtMs: s.nextCrawlAtMs, newAfterMs: s.newAfterMs, seeds: s.seeds, nodes: toColumns(s.nodes),
   });
+  // cbor-x returns a view into its output buffer and keeps that buffer (one per process) for the next call: sized
+  // for the largest checkpoint so far, with up to 4x headroom. A small one in its place lets the big one go as soon
+  // as the caller has written these bytes.
+  codec.useBuffer(Buffer.allocUnsafeSlow(RELEASED_BUFFER_BYTES)); // a Buffer, as cbor-x allocates on node
+  return bytes;
 }
 
 /** Node IDs go into `arena` (the tracker's, so restored nodes pack like new ones). */

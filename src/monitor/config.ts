@@ -27,6 +27,8 @@ export interface MonitorConfig {
   maxTracked: number;
   /** While a crawl runs, probes take at most this share of --probe-rate: the crawl's traffic goes first. */
   duringCrawlShare: number;
+  /** Run a full GC after each crawl, so its garbage is gone before the next crawl starts. */
+  gcAfterCrawl: boolean;
 }
 
 export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
@@ -44,6 +46,7 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
   maxTracked: 2_000_000,
   // A quarter keeps probing alive during a long crawl without taking the CPU the crawl's handshakes need.
   duringCrawlShare: 0.25,
+  gcAfterCrawl: true,
 };
 
 export function validateMonitorConfig(c: MonitorConfig): MonitorConfig {

@@ -12,6 +12,16 @@ export { JsIdTrie } from './js-trie.js';
 export { NativeIdTrie } from './native-trie.js';
 export { loadNativeAddon, NATIVE_ENV } from './addon.js';
 
+/**
+ * Gives the C heap's free pages back to the OS (glibc's malloc_trim, through the addon). glibc on its own only
+ * returns the top of its heap, so memory a long-running process freed in the middle stays resident. False
+ * without the addon or glibc.
+ */
+export function trimNativeHeap(): boolean {
+  const load = loadNativeAddon();
+  return load.ok && typeof load.addon.trimMalloc === 'function' ? load.addon.trimMalloc() : false;
+}
+
 export type TrieBackend = 'native' | 'js';
 
 // A global symbol, not a module variable, so that two copies of this module

@@ -50,6 +50,8 @@ export interface NativeAddon extends Partial<NativeCrypto> {
   noop(): void;
   /** How long the datagram just read from socket `fd` waited since the kernel received it, ns; -1 if unknown. */
   recvDelayNs?(fd: number): number;
+  /** glibc's malloc_trim(0): true if it gave pages back; false without glibc (absent in addons built before it). */
+  trimMalloc?(): boolean;
 }
 
 export class NativeIdTrie implements IdTrie {

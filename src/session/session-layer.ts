@@ -512,7 +512,9 @@ export class SessionLayer {
     const iv = this.rand.take(MASKING_IV_SIZE);
     const header = encodeHeader(Flag.Handshake, nonce, handshakeAuthdata(this.local.id, hs.idSignature, hs.ephemeralPubkey, record));
     const ct = aesGcmEncrypt(hs.keys.initiatorKey, nonce, req.plaintext, messageAd(iv, header));
-    const session: Session = { id: req.remoteId, writeKey: hs.keys.initiatorKey, readKey: hs.keys.recipientKey };
+    // The ID is copied: the caller's may be a view into a crawl's record arena, which a session would pin
+    // (whole arena chunks) for as long as the cache keeps it, past the crawl.
+    const session: Session = { id: req.remoteId.slice(), writeKey: hs.keys.initiatorKey, readKey: hs.keys.recipientKey };
     this.sessions.set(req.key, session);
     req.state = ReqState.Handshake;
     req.stats.handshake = true;

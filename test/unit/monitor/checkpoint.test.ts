@@ -33,6 +33,15 @@ describe('monitor checkpoint (cbor-x)', () => {
     assert.equal(b!.dueAtMs, 0, 'a probe in flight is due again at once');
   });
 
+  it("does not keep a large checkpoint's buffer for the next one (cbor-x reuses its output buffer)", () => {
+    const big = { ...state(), seeds: Array.from({ length: 2000 }, (_, i) => `enr:-${'x'.repeat(500)}${i}`) };
+    const first = encodeCheckpoint(big);
+    assert.ok(first.length > 1_000_000);
+    const next = encodeCheckpoint(state());
+    assert.ok(next.buffer.byteLength < 100_000, `the next checkpoint is written into a ${next.buffer.byteLength}-byte buffer`);
+    assert.equal(decodeCheckpoint(first, 'mem').seeds.length, 2000, 'the first checkpoint stays whole');
+  });
+
   it('is written atomically and read back; a damaged or foreign file is refused with a code', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dhtscope-ckpt-'));
     const p = join(dir, 'm.checkpoint');

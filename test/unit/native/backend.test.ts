@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { createIdTrie, loadNativeAddon, trieBackend } from '../../../src/native/index.js';
+import { createIdTrie, loadNativeAddon, trieBackend, trimNativeHeap } from '../../../src/native/index.js';
 
 /** dist/src/native, seen from dist/test/unit/native. */
 const COMPILED_NATIVE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'src', 'native');
@@ -102,5 +102,17 @@ describe('trie backend selection', () => {
     const { grown, hit } = JSON.parse(r.stdout) as { grown: number; hit: boolean };
     assert.equal(hit, true);
     assert.ok(grown < LEAK_LIMIT_BYTES, `RSS grew ${(grown / MiB).toFixed(1)} MiB over ${LEAK_ROUNDS} dropped tries`);
+  });
+});
+
+describe('trimNativeHeap', () => {
+  it('returns a boolean with or without the addon, and never throws', () => {
+    assert.equal(typeof trimNativeHeap(), 'boolean');
+  });
+
+  it('is backed by the addon on glibc Linux', { skip: loadNativeAddon().ok && process.platform === 'linux' ? false : 'native addon not built' }, () => {
+    const load = loadNativeAddon();
+    assert.ok(load.ok);
+    assert.equal(typeof load.addon.trimMalloc, 'function', 'the addon predates trimMalloc: run npm run build:native');
   });
 });

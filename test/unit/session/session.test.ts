@@ -36,6 +36,19 @@ describe('session layer + node over loopback', () => {
     assert.equal(b.session.counters.handshakesIn, 1);
   });
 
+  it("keeps its own copy of the remote's ID, not a view into the caller's bytes", async () => {
+    const a = await node(), b = await node();
+    // The caller's ID lives in a larger buffer (as a crawl's record arena): the cached session must not pin it.
+    const arena = new Uint8Array(4096);
+    arena.set(b.address.id, 100);
+    const r = await a.session.ping({ ...b.address, id: arena.subarray(100, 132) });
+    assert.ok(r.ok, `ping failed: ${!r.ok && r.reason}`);
+    const sessions = [...((a.session as any).sessions.values() as Iterable<{ id: Uint8Array }>)];
+    assert.equal(sessions.length, 1);
+    assert.deepEqual([...sessions[0]!.id], [...b.address.id]);
+    assert.notEqual(sessions[0]!.id.buffer, arena.buffer);
+  });
+
   it('leaves the record out when the responder already holds the same seq (enr-seq path)', async () => {
     const a = await node();
     const table = new RoutingTable(new Uint8Array(32));
