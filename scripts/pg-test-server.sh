@@ -7,6 +7,8 @@
 set -euo pipefail
 
 cmd=${1:?start|stop}; dir=${2:?data directory}; port=${3:-54329}
+dir=$(realpath -m "$dir")
+cd /  # the server's user may not reach the caller's folder
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bin" ] || { echo "pg-test-server: no PostgreSQL server under /usr/lib/postgresql (apt-get install postgresql)" >&2; exit 1; }
 
