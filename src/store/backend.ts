@@ -3,6 +3,11 @@
 import type { TableBatch } from './batch.js';
 
 export type SqlParam = string | number | bigint | boolean | null;
+
+/** A crawl's params or summary as JSON text for either backend: bigints as decimal strings. */
+export function toJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) ?? 'null';
+}
 /** What the read-side code needs of a store: the writable Store and the read-only StoreReader both are one. */
 export interface Queryable {
   readonly path: string;

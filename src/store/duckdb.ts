@@ -5,7 +5,7 @@ import {
   BLOB, BOOLEAN, DOUBLE, DuckDBBlobValue, DuckDBDataChunk, DuckDBInstance, DuckDBTimestampValue, INTEGER, TIMESTAMP, UBIGINT, UINTEGER, VARCHAR,
   type DuckDBAppender, type DuckDBConnection, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
-import type { BackendOptions, CampaignStart, CrawlStart, ExportFormat, SqlParam, StoreBackend, WriteResult } from './backend.js';
+import { toJson, type BackendOptions, type CampaignStart, type CrawlStart, type ExportFormat, type SqlParam, type StoreBackend, type WriteResult } from './backend.js';
 import { copyToSql } from './exports.js';
 import { derivedValue, NODE_ID_SIZE, readBatch, type BytesColumn, type ColumnData, type TableBatch, type WriterBatch } from './batch.js';
 import { columnsOf, createTableSql, createViewSql, type Column, type SqlType, type TableDecl, type ViewDecl } from './columns.js';
@@ -18,10 +18,6 @@ const DUCK_TYPES: Record<SqlType, DuckDBType> = {
 
 /** DuckDB's vector size: a data chunk holds at most this many rows. */
 const VECTOR_ROWS = 2048;
-
-function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) ?? 'null';
-}
 
 function idHex(col: Uint8Array, r: number): string {
   return Buffer.from(col.buffer, col.byteOffset + r * NODE_ID_SIZE, NODE_ID_SIZE).toString('hex');

@@ -3,7 +3,7 @@
 // statement; a batch the server refuses is split in halves until the bad rows are found and dropped.
 import pg from 'pg';
 import copyStreams from 'pg-copy-streams';
-import type { BackendOptions, CampaignStart, CrawlStart, ExportFormat, SqlParam, StoreBackend, WriteResult } from './backend.js';
+import { toJson, type BackendOptions, type CampaignStart, type CrawlStart, type ExportFormat, type SqlParam, type StoreBackend, type WriteResult } from './backend.js';
 import { derivedValue, NODE_ID_SIZE, readBatch, type BytesColumn, type ColumnData, type TableBatch } from './batch.js';
 import { columnsOf, createIndexSql, createTableSql, createViewSql, type Column, type TableDecl, type ViewDecl } from './columns.js';
 import { StoreError } from './errors.js';
@@ -44,7 +44,7 @@ const SCHEMA_LOCK = 0x64687473;
 export const ID_LOCK = 0x64687474;
 
 /** One statement's merge: moving the rows out and folding them in at once, so a sighting another writer commits meanwhile is neither lost nor counted twice. */
-const MERGE_NODES_PG = `WITH moved AS (DELETE FROM nodes_staging RETURNING node_id, seen_at)
+export const MERGE_NODES_PG = `WITH moved AS (DELETE FROM nodes_staging RETURNING node_id, seen_at)
   INSERT INTO nodes SELECT node_id, min(seen_at), max(seen_at) FROM moved GROUP BY node_id ORDER BY node_id
   ON CONFLICT (node_id) DO UPDATE SET first_seen = least(nodes.first_seen, excluded.first_seen), last_seen = greatest(nodes.last_seen, excluded.last_seen)`;
 
@@ -141,10 +141,6 @@ export function batchLines(decl: TableDecl, b: TableBatch): string[] {
     lines[r] = `${vals.join('\t')}\n`;
   }
   return lines;
-}
-
-function toJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)) ?? 'null';
 }
 
 export interface PostgresOptions extends BackendOptions {

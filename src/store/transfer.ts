@@ -9,7 +9,7 @@ import copyStreams from 'pg-copy-streams';
 import { columnsOf, type TableDecl } from './columns.js';
 import { StoreError } from './errors.js';
 import { redactUrl } from './pg-url.js';
-import { ID_LOCK, mapPgError, PostgresBackend, connectPg } from './postgres.js';
+import { ID_LOCK, MERGE_NODES_PG, mapPgError, PostgresBackend, connectPg } from './postgres.js';
 import { StoreReader } from './reader.js';
 import { NODES, NODES_STAGING, TABLES } from './tables.js';
 
@@ -74,9 +74,7 @@ export async function copyDuckDbToPostgres(file: string, url: string, onProgress
       result.rows[t.name] = t.name === NODES.name ? n / 2 : n; // two sightings per node
       onProgress?.(`copied ${t.name}: ${n} rows`);
     }
-    await client.query(`WITH moved AS (DELETE FROM nodes_staging RETURNING node_id, seen_at)
-      INSERT INTO nodes SELECT node_id, min(seen_at), max(seen_at) FROM moved GROUP BY node_id ORDER BY node_id
-      ON CONFLICT (node_id) DO UPDATE SET first_seen = least(nodes.first_seen, excluded.first_seen), last_seen = greatest(nodes.last_seen, excluded.last_seen)`);
+    await client.query(MERGE_NODES_PG);
     await client.query('COMMIT');
     for (const r of await src.query<{ id: number }>(`SELECT id FROM crawls ORDER BY id`)) result.crawls.push({ from: r.id, to: r.id + o.crawl });
     for (const r of await src.query<{ id: number }>(`SELECT id FROM campaigns ORDER BY id`)) result.campaigns.push({ from: r.id, to: r.id + o.campaign });
