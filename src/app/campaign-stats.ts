@@ -94,12 +94,12 @@ export async function campaignStats(store: Queryable, campaignId: number, window
   const c = (await store.query<{ s: bigint; e: bigint | null }>(`SELECT epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e FROM campaigns WHERE id = $1`, [campaignId]))[0]!;
   const crawlIds = `SELECT id FROM crawls WHERE campaign_id = ${Number(campaignId)}`;
   const [sessRows, visitRows, netRows, listedRows, gapRows, changeRows, sampleRows, crawlRows] = await Promise.all([
-    // Open rows of the latest checkpoint only, and none whose session a later row shows ended (a kill between the
-    // two writes leaves both).
+    // Open rows of each vantage's latest checkpoint only (a shared campaign has several), and none whose session a
+    // later row shows ended (a kill between the two writes leaves both).
     store.query<{ node_id: string; s: bigint; l: bigint; f: bigint | null; e: bigint | null; open: boolean; end_reason: string | null; observed_start: boolean; new_node: boolean }>(
       `WITH u AS (SELECT * FROM uptime_sessions WHERE campaign_id = $1)
        SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(last_ok) AS l, epoch_ms(first_fail) AS f, epoch_ms(ended_at) AS e, open, end_reason, observed_start, new_node
-       FROM u WHERE NOT open OR (snapshot = (SELECT max(snapshot) FROM u WHERE open)
+       FROM u WHERE NOT open OR (snapshot = (SELECT max(snapshot) FROM u v WHERE v.open AND v.vantage IS NOT DISTINCT FROM u.vantage)
          AND NOT EXISTS (SELECT 1 FROM u c WHERE NOT c.open AND c.node_id = u.node_id AND c.started_at = u.started_at))`, [campaignId]),
     store.query<{ node_id: string; ok: bigint; visits: bigint; first: bigint }>(
       `SELECT node_id, count(*) FILTER (WHERE status = 'measured') AS ok, count(*) AS visits, epoch_ms(min(started_at)) AS first

@@ -6,10 +6,12 @@ import { NodeState, type CrawlNode } from '../crawler/nodes.js';
 import type { Crawler } from '../crawler/crawler.js';
 import type { CrawlSink, ProgressSample, VisitRecord } from '../crawler/types.js';
 import { DEFAULT_MONITOR_CONFIG, validateMonitorConfig, type MonitorConfig } from '../monitor/config.js';
-import { Tracker, type ChangeRow, type SessionRow } from '../monitor/tracker.js';
+import { Tracker, type ChangeRow, type SessionRow, type TrackedNode } from '../monitor/tracker.js';
 import { Prober, probesInFlightBound, type ProbeCounters } from '../monitor/prober.js';
 import { encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from '../monitor/checkpoint.js';
-import { isPostgresUrl, MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, UPTIME_SESSIONS, type Store } from '../store/index.js';
+import { ShardLeases, shardPrefix } from '../monitor/leases.js';
+import { ProbeFeed } from '../monitor/probe-feed.js';
+import { isPostgresUrl, MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, PROBES, UPTIME_SESSIONS, type Store } from '../store/index.js';
 import { fromHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
@@ -29,6 +31,8 @@ export interface MonitorJobOptions {
   checkpointPath?: string;
   /** Start a new campaign even if a checkpoint says one is under way (the checkpoint is replaced). */
   newCampaign?: boolean;
+  /** Join (or start) the shared campaign of this name: the monitors given it share its probes (PostgreSQL only). */
+  sharedCampaign?: string | null;
   keyFile: string | null;
   freshIdentity: boolean;
   version: string;
@@ -64,6 +68,8 @@ export interface MonitorStatus {
   sessionsEnded: number;
   changes: number;
   storeBacklog: number;
+  /** A shared campaign's split: shards this vantage holds, vantages holding any, other vantages' probes read. */
+  shared: { shards: number; vantages: number; remoteProbes: number; errors: number } | null;
 }
 
 export interface MonitorSummary extends MonitorStatus {
@@ -79,6 +85,11 @@ const STATUS_EVERY_MS = 1000;
 const TRIM_AFTER_GC_MS = 1000;
 /** Recent answering nodes kept as seeds for the next crawl: a churning network may have lost the bootnodes. */
 const SEEDS = 16;
+/** A shared campaign reads the other vantages' probe rows this often: well inside REMOTE_GRACE_MS. */
+const FEED_POLL_MS = 1000;
+/** Session ends of other vantages' nodes kept for a takeover (bound), and for how many lease times. */
+const UNOWNED_ENDS_MAX = 100_000;
+const UNOWNED_ENDS_LEASES = 2;
 
 /** Follows a crawl's visits into the tracker: an answered contact is an answer, a silent one a failure. */
 class TrackerTee implements CrawlSink {
@@ -100,18 +111,18 @@ class TrackerTee implements CrawlSink {
   progress(_s: ProgressSample): void {}
 }
 
-function sessionRow(campaignId: number, r: SessionRow, snapshot: number | null) {
+function sessionRow(campaignId: number, vantage: string, r: SessionRow, snapshot: number | null) {
   return {
-    snapshot,
+    snapshot, vantage,
     campaign_id: campaignId, node_id: r.node.id, ip: r.node.ip, udp: r.node.port, started_at: r.startedAtMs, last_ok: r.lastOkMs,
     first_fail: Number.isNaN(r.firstFailMs) ? null : r.firstFailMs, ended_at: r.open ? null : r.endedAtMs, answers: r.answers, failures: r.failures,
     open: r.open ? 1 : 0, observed_start: r.observedStart ? 1 : 0, new_node: r.isNew ? 1 : 0, end_reason: r.endReason,
   };
 }
 
-function changeRow(campaignId: number, c: ChangeRow) {
+function changeRow(campaignId: number, vantage: string, c: ChangeRow) {
   return {
-    campaign_id: campaignId, node_id: c.node.id, changed_at: c.atMs, kind: c.kind, old_ip: c.oldIp, old_udp: c.oldPort,
+    vantage, campaign_id: campaignId, node_id: c.node.id, changed_at: c.atMs, kind: c.kind, old_ip: c.oldIp, old_udp: c.oldPort,
     new_ip: c.newIp, new_udp: c.newPort, old_seq: c.oldSeq, new_seq: c.newSeq,
   };
 }
@@ -147,6 +158,9 @@ export async function runMonitorJob(o: MonitorJobOptions): Promise<MonitorSummar
   const mcfg = validateMonitorConfig({ ...DEFAULT_MONITOR_CONFIG, ...o.monitor });
   o.bootnodes.forEach(parseBootnode);
   const ckptPath = o.checkpointPath ?? defaultCheckpointPath(o.dbPath, config.vantage);
+  if (o.sharedCampaign && !isPostgresUrl(o.dbPath)) {
+    throw new UsageError('ERR_USAGE_SHARED_DUCKDB', '--campaign shares a campaign between monitors, which needs a PostgreSQL --db (a DuckDB file has one writer)');
+  }
   const ckpt = o.newCampaign ? null : readCheckpoint(ckptPath);
   if (o.bootnodes.length === 0 && !(ckpt && ckpt.seeds.length > 0)) {
     throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');
@@ -166,11 +180,22 @@ async function campaign(
   rt: CrawlRuntime, store: Store, config: CrawlConfig, mcfg: MonitorConfig, ckpt: CheckpointState | null, ckptPath: string, o: MonitorJobOptions,
 ): Promise<MonitorSummary> {
   const t0 = Date.now();
+  const vantage = config.vantage;
   let campaignId: number;
   let sessionsEnded = 0, changes = 0;
+  // A shared campaign: this vantage writes the sessions and changes of the nodes it holds the leases of; the ends
+  // it sees of other nodes are kept a while, for a shard it takes over before their owner wrote them.
+  let leases: ShardLeases | null = null;
+  const unownedEnds: { shard: number; at: number; row: SessionRow }[] = [];
+  const mine = (n: { shard: number }) => leases === null || leases.owns(n.shard);
   const tracker = new Tracker(mcfg, {
-    sessionEnded: (r) => { sessionsEnded++; store.add(UPTIME_SESSIONS, sessionRow(campaignId, r, null)); },
-    changed: (c) => { changes++; store.add(NODE_CHANGES, changeRow(campaignId, c)); },
+    sessionEnded: (r) => {
+      if (mine(r.node)) { sessionsEnded++; store.add(UPTIME_SESSIONS, sessionRow(campaignId, vantage, r, null)); return; }
+      const now = Date.now();
+      while (unownedEnds.length > 0 && (unownedEnds.length >= UNOWNED_ENDS_MAX || unownedEnds[0]!.at < now - UNOWNED_ENDS_LEASES * mcfg.leaseMs)) unownedEnds.shift();
+      unownedEnds.push({ shard: r.node.shard, at: now, row: r });
+    },
+    changed: (c) => { if (mine(c.node)) { changes++; store.add(NODE_CHANGES, changeRow(campaignId, vantage, c)); } },
   });
   let crawlsDone = 0;
   let nextCrawlAtMs = t0;
@@ -199,21 +224,47 @@ async function campaign(
       const n = tracker.get(fromHex(r.node_id));
       if (n && n.up && n.sessionStartMs === Number(r.s)) tracker.closeFromStore(n, Number(r.e), r.f === null ? NaN : Number(r.f));
     }
-    // Changes learned after the checkpoint are learned again (the checkpoint holds the address before them).
-    await store.query(`DELETE FROM node_changes WHERE campaign_id = $1 AND changed_at >= epoch_ms($2::BIGINT)`, [campaignId, BigInt(Math.floor(ckpt.savedAtMs))]);
+    // Changes learned after the checkpoint are learned again (the checkpoint holds the address before them); in a
+    // shared campaign only this vantage's.
+    await store.query(`DELETE FROM node_changes WHERE campaign_id = $1 AND changed_at >= epoch_ms($2::BIGINT)${o.sharedCampaign ? ' AND vantage = $3' : ''}`,
+      [campaignId, BigInt(Math.floor(ckpt.savedAtMs)), ...(o.sharedCampaign ? [vantage] : [])]);
     // Running again: not stopped cleanly until it is.
     await store.query(`UPDATE campaigns SET ended_at = NULL WHERE id = $1`, [campaignId]);
     gapMs = t0 - ckpt.savedAtMs;
-    store.add(MONITOR_GAPS, { campaign_id: campaignId, from_at: ckpt.savedAtMs, to_at: t0, reason: ckpt.clean ? 'stopped' : 'crash' });
+    store.add(MONITOR_GAPS, { campaign_id: campaignId, from_at: ckpt.savedAtMs, to_at: t0, reason: ckpt.clean ? 'stopped' : 'crash', vantage });
   } else {
     campaignId = await store.beginCampaign({
-      params: { crawl: config, monitor: mcfg, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, startedAtMs: t0,
-      vantageAddr: vantageAddr(rt.transport),
+      params: { crawl: config, monitor: mcfg, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage, version: o.version, startedAtMs: t0,
+      vantageAddr: vantageAddr(rt.transport), sharedName: o.sharedCampaign ?? null,
     });
-    campaignStartedAtMs = t0;
+    // A shared campaign another vantage started: it counts from its start.
+    const [c] = await store.query<{ s: bigint }>(`SELECT epoch_ms(started_at) AS s FROM campaigns WHERE id = $1`, [campaignId]);
+    campaignStartedAtMs = Number(c!.s);
   }
 
-  const prober = new Prober(tracker, rt.session, mcfg, config.retransmits, o.onProbeRtt, (e) => fail(e));
+  let feed: ProbeFeed | null = null;
+  let probeSeq = 0n;
+  if (o.sharedCampaign) {
+    leases = new ShardLeases(store, campaignId, vantage, mcfg.leaseMs);
+    if (!ckpt && await leases.selfLive()) {
+      throw new MonitorJobError('ERR_MONITOR_VANTAGE_TAKEN',
+        `another monitor with vantage ${vantage} runs shared campaign ${o.sharedCampaign}; give each monitor its own --vantage (a killed one's leases lapse within ${mcfg.leaseMs / 1000} s)`);
+    }
+    await leases.init();
+    const [q] = await store.query<{ s: bigint | string | null }>(`SELECT max(seq_no) AS s FROM probes WHERE campaign_id = $1 AND vantage = $2`, [campaignId, vantage]);
+    probeSeq = q?.s == null ? 0n : BigInt(q.s);
+    // What the others probed lately: a resume from its checkpoint on, a new vantage the last probe interval's worth.
+    feed = new ProbeFeed(store, campaignId, vantage, tracker, ckpt ? ckpt.savedAtMs - mcfg.probeTimeoutMs : t0 - mcfg.probeMaxMs);
+    tracker.owns = mine;
+  }
+
+  const probeRow = (n: TrackedNode, ok: boolean, rttMs: number) => {
+    store.add(PROBES, {
+      campaign_id: campaignId, vantage, seq_no: ++probeSeq, node_id: n.id, ip: n.ip, udp: n.port, enr_seq: n.seq, sent_at: n.probeSentMs,
+      ok: ok ? 1 : 0, rtt_ms: ok ? rttMs : null,
+    });
+  };
+  const prober = new Prober(tracker, rt.session, mcfg, config.retransmits, o.onProbeRtt, (e) => fail(e), leases ? probeRow : null);
   let stopping = false;
   let fatal: unknown = null;
   let crawlRunning = false;
@@ -245,14 +296,22 @@ async function campaign(
       try {
         tracker.compact();
         const gen = ++snapshot;
-        for (const r of tracker.openSessions()) store.add(UPTIME_SESSIONS, sessionRow(campaignId, r, gen));
+        const held = leases?.heldShards() ?? [];
+        for (const r of tracker.openSessions()) if (mine(r.node)) store.add(UPTIME_SESSIONS, sessionRow(campaignId, vantage, r, gen));
         const bytes = encodeCheckpoint({
           campaignId, campaignStartedAtMs, snapshot: gen, savedAtMs: Date.now(), clean, crawlsDone, nextCrawlAtMs, newAfterMs: tracker.newAfterMs, seeds,
           nodes: [...tracker.values()],
         });
         await store.flush();
         const size = writeCheckpoint(ckptPath, bytes);
-        await store.query(`DELETE FROM uptime_sessions WHERE campaign_id = $1 AND open AND snapshot < $2`, [campaignId, gen]);
+        if (!leases) {
+          await store.query(`DELETE FROM uptime_sessions WHERE campaign_id = $1 AND open AND snapshot < $2`, [campaignId, gen]);
+        } else {
+          // This vantage's older open rows, and those another vantage wrote of the shards this one holds now.
+          await store.query(`DELETE FROM uptime_sessions WHERE campaign_id = $1 AND open AND
+            ((vantage = $3 AND snapshot < $2) OR (vantage <> $3 AND substr(node_id, 1, 2) = ANY(string_to_array($4, ','))))`,
+          [campaignId, gen, vantage, held.map(shardPrefix).join(',')]);
+        }
         return size;
       } finally {
         ckptRunning = false;
@@ -267,7 +326,7 @@ async function campaign(
     store.add(MONITOR_SAMPLES, {
       campaign_id: campaignId, sampled_at: Date.now(), tracked: tracker.size, up: tracker.upCount, reachable: tracker.reachableCount,
       probes_whoareyou: c.whoareyou - lastSample.whoareyou, probes_ping: 0, probes_ok: c.ok - lastSample.ok, probes_failed: c.failed - lastSample.failed,
-      crawl_running: crawlRunning ? 1 : 0,
+      crawl_running: crawlRunning ? 1 : 0, vantage,
     });
     lastSample = { ...c };
   };
@@ -284,6 +343,7 @@ async function campaign(
       crawl: crawler && c ? { rateLimit: Math.round(crawler.rateLimit), queued: c.queued, measured: c.measured, failed: c.failed } : null,
       visits: { measured: visitsDone.measured + (c?.measured ?? 0), failed: visitsDone.failed + (c?.failed ?? 0) }, probes: { ...prober.counters }, probesInFlight: prober.pending, probesPerSec: Math.round(pps),
       probeRateLimit: mcfg.probeRatePerSec * prober.share, sessionsEnded, changes, storeBacklog: store.backlog(),
+      shared: leases ? { shards: leases.heldShards().length, vantages: leaseHolders, remoteProbes: feed?.applied ?? 0, errors: sharedErrors } : null,
     };
   };
 
@@ -339,8 +399,53 @@ async function campaign(
     }
   };
 
+  // Shared campaign: lease rounds and reads of the others' probes run beside the prober; a failed one (the
+  // database away) is retried, and the leases this vantage cannot renew lapse on their own.
+  let leaseHolders = 0, sharedErrors = 0;
+  let leaseTimer: NodeJS.Timeout | null = null;
+  let leaseWork: Promise<void> = Promise.resolve();
+  /** Writes the session ends this vantage saw in shards it just took that their owner did not write. */
+  const fillTaken = async (taken: number[]) => {
+    const set = new Set(taken);
+    const ends = unownedEnds.filter((e) => set.has(e.shard));
+    if (ends.length === 0) return;
+    const since = Math.min(...ends.map((e) => e.row.endedAtMs)) - mcfg.probeMinMs;
+    const written = await store.query<{ node_id: string }>(
+      `SELECT DISTINCT node_id FROM uptime_sessions WHERE campaign_id = $1 AND NOT open AND ended_at >= epoch_ms($2::bigint) AND substr(node_id, 1, 2) = ANY(string_to_array($3, ','))`,
+      [campaignId, BigInt(Math.floor(since)), taken.map(shardPrefix).join(',')]);
+    const have = new Set(written.map((r) => r.node_id));
+    for (const e of ends) {
+      if (have.has(Buffer.from(e.row.node.id).toString('hex'))) continue;
+      sessionsEnded++;
+      store.add(UPTIME_SESSIONS, sessionRow(campaignId, vantage, e.row, null));
+    }
+    for (let i = unownedEnds.length - 1; i >= 0; i--) if (set.has(unownedEnds[i]!.shard)) unownedEnds.splice(i, 1);
+  };
+  const leaseRound = async () => {
+    let nextInMs = leases!.renewEveryMs;
+    try {
+      const r = await leases!.round();
+      leaseHolders = r.round.holders; nextInMs = r.nextInMs;
+      if (r.round.taken.length > 0) await fillTaken(r.round.taken);
+    } catch {
+      sharedErrors++;
+    }
+    if (!stopping) leaseTimer = setTimeout(() => { leaseWork = leaseRound(); }, nextInMs);
+  };
+  let feedBusy = false;
+  const pollFeed = () => {
+    if (feedBusy || !feed || !leases) return;
+    feedBusy = true;
+    feed.poll(leases.vantages).catch(() => { sharedErrors++; }).finally(() => { feedBusy = false; });
+  };
+  if (leases) {
+    await leaseRound();
+    await feed!.poll(leases.vantages);
+  }
+
   prober.start();
   const timers = [
+    setInterval(pollFeed, FEED_POLL_MS),
     // A checkpoint still running when the next is due (a large crawl keeps the writer busy) makes the next wait a round.
     setInterval(() => { if (!ckptRunning) checkpoint(false).catch(fail); }, mcfg.checkpointEveryMs),
     setInterval(() => { try { sample(); } catch (e) { fail(e); } }, mcfg.sampleEveryMs),
@@ -352,14 +457,18 @@ async function campaign(
     await crawlLoop().catch(fail);
   } finally {
     for (const t of timers) clearInterval(t);
+    if (leaseTimer) clearTimeout(leaseTimer);
     durationTimer?.clear();
     await prober.stop();
+    await leaseWork;
   }
   if (fatal) throw fatal;
   sample();
   const checkpointBytes = await checkpoint(true);
   const summary: MonitorSummary = { ...status(), resumed: ckpt !== null, gapMs, checkpoint: ckptPath, checkpointBytes };
-  await store.endCampaign(campaignId, summary);
+  // A shared campaign goes on while another vantage holds leases: this one hands its shards over and leaves.
+  if (leases) await leases.releaseAll();
+  if (!leases || !(await leases.othersLive())) await store.endCampaign(campaignId, summary);
   await store.close();
   return summary;
 }

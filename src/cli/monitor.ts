@@ -36,6 +36,11 @@ export const MONITOR_FLAGS: FlagSpecs = {
   'max-tracked': { type: 'int', help: 'nodes tracked at most (more are counted, not tracked)', default: M.maxTracked, min: 1, max: 100_000_000 },
   checkpoint: { type: 'string', help: 'checkpoint file (default: the --db file + .monitor; for a PostgreSQL --db, dhtscope-<db>-<vantage>.monitor here); an existing one resumes its campaign', valueName: 'file' },
   'new-campaign': { type: 'bool', help: 'start a new campaign even if the checkpoint holds one under way' },
+  campaign: {
+    type: 'string', valueName: 'name',
+    help: 'join the shared campaign of this name (started by the first monitor given it) with a PostgreSQL --db: its monitors, each with its own --vantage, split the liveness probes by shard leases',
+  },
+  lease: { type: 'string', help: 'shared campaign: a vantage\'s shard leases lapse this long after its last renewal (a killed vantage\'s shards are then taken over)', default: seconds(M.leaseMs), valueName: 'time' },
   'metrics-port': { type: 'int', help: 'serve Prometheus metrics at http://HOST:PORT/metrics and the latest status as JSON at /status (off by default)', min: 0, max: 65535 },
   'metrics-host': { type: 'string', help: 'address the metrics endpoint binds', default: '127.0.0.1', valueName: 'ip' },
   out: { type: 'string', help: 'write the final summary JSON here', valueName: 'file' },
@@ -46,7 +51,8 @@ export const MONITOR_HELP = formatHelp('dhtscope monitor (--bootnode ENR | --net
   're-checks every known node with a random packet (a live node answers WHOAREYOU; no handshake). Records\n' +
   'uptime sessions, address and seq changes, and samples in the database; `dhtscope stats` reads them.\n' +
   'Killed and started again with the same --db, it resumes its campaign; the time it was away is a gap of its\n' +
-  'own (monitor_gaps), not a time every node was down. Definitions: README, "Campaigns".', MONITOR_FLAGS);
+  'own (monitor_gaps), not a time every node was down. With --campaign NAME and a PostgreSQL --db, several\n' +
+  'monitors share one campaign and its probes. Definitions: README, "Campaigns".', MONITOR_FLAGS);
 
 export function monitorConfigFromFlags(f: Record<string, unknown>): Partial<MonitorConfig> {
   const ms = (k: string) => parseDurationMs(f[k] as string, k);
@@ -58,6 +64,7 @@ export function monitorConfigFromFlags(f: Record<string, unknown>): Partial<Moni
     durationMs: f.duration ? ms('duration') : null, crawlEveryMs: ms('crawl-every'), probeRatePerSec: f['probe-rate'] as number,
     probeTimeoutMs: f['probe-timeout-ms'] as number, probeMinMs: min, probeMaxMs: max, probeFactorLow: low, probeFactorHigh: high,
     failuresToEnd: f.failures as number, checkpointEveryMs: ms('checkpoint-every'), sampleEveryMs: ms('sample-every'), maxTracked: f['max-tracked'] as number,
+    leaseMs: ms('lease'),
   };
 }
 
@@ -66,7 +73,8 @@ export function statusLine(s: MonitorStatus): string {
   const answered = p.ok + p.failed > 0 ? `${Math.round((100 * p.ok) / (p.ok + p.failed))}% answered` : 'none yet';
   return `campaign ${s.campaignId} ${fmtElapsed(s.elapsedMs)}: ${s.up} up, ${s.reachable} reachable, ${s.tracked} tracked | ` +
     `crawls ${s.crawlsDone}${s.crawlRunning ? ` (running: ${s.crawl?.measured ?? 0} measured)` : ''} | probes ${s.probesPerSec}/s, ${p.whoareyou} sent, ${answered} | ` +
-    `${s.sessionsEnded} sessions ended, ${s.changes} changes`;
+    `${s.sessionsEnded} sessions ended, ${s.changes} changes` +
+    (s.shared ? ` | shared: ${s.shared.shards} shards, ${s.shared.vantages} vantages, ${s.shared.remoteProbes} of their probes read` : '');
 }
 
 function fmtElapsed(ms: number): string {
@@ -92,7 +100,7 @@ export async function runMonitor(argv: string[], io: CliIo): Promise<number> {
   try {
     summary = await runMonitorJob({
       crawl, monitor, bootnodes, dbPath: checkDb(flags.db as string, false), dbMemoryMB: flags['db-memory-mb'] as number,
-      checkpointPath: flags.checkpoint as string | undefined, newCampaign: Boolean(flags['new-campaign']),
+      checkpointPath: flags.checkpoint as string | undefined, newCampaign: Boolean(flags['new-campaign']), sharedCampaign: (flags.campaign as string | undefined) ?? null,
       keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean, version: version(), extraParams: extra,
       onStart: (stop, info) => {
         off = onSignals(stop, io, { lastFlush: info.flush, release: info.release });

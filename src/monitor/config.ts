@@ -29,6 +29,8 @@ export interface MonitorConfig {
   duringCrawlShare: number;
   /** Run a full GC after each crawl, so its garbage is gone before the next crawl starts. */
   gcAfterCrawl: boolean;
+  /** Shared campaigns: a vantage's shard leases lapse this long after its last renewal (a killed one's are then taken). */
+  leaseMs: number;
 }
 
 export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
@@ -47,6 +49,9 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
   // A quarter keeps probing alive during a long crawl without taking the CPU the crawl's handshakes need.
   duringCrawlShare: 0.25,
   gcAfterCrawl: true,
+  // Long enough that a database stall of a few seconds does not hand shards around; short enough that a killed
+  // vantage's nodes go unprobed for less than the shortest probe interval.
+  leaseMs: 30_000,
 };
 
 export function validateMonitorConfig(c: MonitorConfig): MonitorConfig {
@@ -58,6 +63,7 @@ export function validateMonitorConfig(c: MonitorConfig): MonitorConfig {
   if (c.probeMaxMs < c.probeMinMs) bad('the probe interval maximum must be >= its minimum');
   if (!(c.probeFactorLow > 0 && c.probeFactorHigh >= c.probeFactorLow)) bad('probe factors must satisfy 0 < low <= high');
   if (!(Number.isInteger(c.failuresToEnd) && c.failuresToEnd >= 1)) bad('failuresToEnd must be an integer >= 1');
+  if (!(c.leaseMs >= 300)) bad('leaseMs must be >= 300');
   if (!(c.duringCrawlShare >= 0 && c.duringCrawlShare <= 1)) bad('duringCrawlShare must be in [0, 1]');
   return c;
 }

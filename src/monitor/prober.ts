@@ -55,6 +55,8 @@ export class Prober implements ProbeSink<TrackedNode> {
     private readonly onAnswer: (rttMs: number) => void = () => {},
     /** Told what a tick or a probe's result threw (a store refusing rows): the campaign ends with it. */
     private readonly onError: (e: unknown) => void = () => {},
+    /** Told every probe's end before the tracker is (a shared campaign writes each as a row); rttMs NaN if unanswered. */
+    private readonly onResult: ((n: TrackedNode, ok: boolean, rttMs: number) => void) | null = null,
   ) {
     this.maxInFlight = probesInFlightBound(cfg, retransmits);
   }
@@ -102,8 +104,10 @@ export class Prober implements ProbeSink<TrackedNode> {
     if (!this.settle(n)) return;
     try {
       this.counters.ok++;
+      const rttMs = Number(rttNs) / 1e6;
+      this.onResult?.(n, true, rttMs);
       this.tracker.answered(n, Date.now());
-      this.onAnswer(Number(rttNs) / 1e6);
+      this.onAnswer(rttMs);
     } catch (e) { this.onError(e); } finally { this.drainCheck(); }
   }
 
@@ -112,6 +116,7 @@ export class Prober implements ProbeSink<TrackedNode> {
     try {
       if (reason === 'no-whoareyou') {
         this.counters.failed++;
+        this.onResult?.(n, false, NaN);
         this.tracker.failed(n, n.probeSentMs);
       } else {
         this.counters.busy++;

@@ -7,6 +7,11 @@ import { NODE_ID_SIZE } from '../wire/constants.js';
 import type { MonitorConfig } from './config.js';
 
 const NO_TAIL = new Uint8Array(0);
+/**
+ * A node another vantage probes is looked at again this long after it fell due: longer than that vantage's probe
+ * with its resends, its write and this vantage's next read of the probe rows, so its result usually comes first.
+ */
+export const REMOTE_GRACE_MS = 15_000;
 const NO_PUBKEY = new Uint8Array(0);
 
 /** One tracked node. Times are unix ms; NaN for "none". */
@@ -49,6 +54,9 @@ export class TrackedNode implements Due {
 
   /** No key known: the node is its own NodeAddress for probes, which need none. */
   get pubkey(): Uint8Array { return NO_PUBKEY; }
+
+  /** The first byte of the ID (its shard in a shared campaign), with no view. */
+  get shard(): number { return this.idBytes[this.idOff]!; }
 
   /** Copies the ID into dst at `at`, with no view. */
   copyIdTo(dst: Uint8Array, at: number): void {
@@ -123,6 +131,11 @@ export class Tracker {
   untracked = 0;
   /** Crawls after this time mark the nodes they find first as new. */
   newAfterMs = Infinity;
+  /**
+   * In a shared campaign, whether this vantage probes the node now (another vantage's probes reach this tracker
+   * as observations); null: every node is this vantage's.
+   */
+  owns: ((n: TrackedNode) => boolean) | null = null;
 
   constructor(private readonly cfg: MonitorConfig, private readonly events: TrackerEvents, private readonly rand: () => number = Math.random) {}
 
@@ -203,13 +216,15 @@ export class Tracker {
     this.schedule(n, atMs + base);
   }
 
-  /** The next node due at `nowMs`, or null. */
+  /** The next node due at `nowMs` that this vantage probes, or null. */
   nextDue(nowMs: number): TrackedNode | null {
     for (;;) {
       const n = this.hot.popDue(nowMs) ?? this.cold.popDue(nowMs);
       if (!n) return null;
       n.dueAtMs = Infinity;
       if (n.probing) continue;
+      // Another vantage's: its probe result reschedules the node; if none comes (that vantage died), look again.
+      if (this.owns && !this.owns(n)) { this.schedule(n, nowMs + REMOTE_GRACE_MS); continue; }
       return n;
     }
   }

@@ -41,6 +41,8 @@ export interface CampaignStart {
   vantageAddr?: string | null;
   version: string;
   startedAtMs: number;
+  /** Join the newest campaign of this name not ended, or start it (a shared campaign). */
+  sharedName?: string | null;
 }
 
 /** What one write did: rows committed and rows the database refused (dropped), per table. */
@@ -69,6 +71,7 @@ export interface StoreBackend {
   beginCrawl(c: CrawlStart): Promise<number>;
   /** False if there is no such crawl. */
   endCrawl(crawlId: number, summary: object, endedAtMs: number): Promise<boolean>;
+  /** A new campaign's id; for a shared name, the id of the newest campaign of that name not ended, if any. */
   beginCampaign(c: CampaignStart): Promise<number>;
   /** Stamps a clean stop (ended_at, summary); false if there is no such campaign. */
   endCampaign(campaignId: number, summary: object, endedAtMs: number): Promise<boolean>;

@@ -10,7 +10,7 @@ import { copyToSql } from './exports.js';
 import { derivedValue, NODE_ID_SIZE, readBatch, type BytesColumn, type ColumnData, type TableBatch, type WriterBatch } from './batch.js';
 import { columnsOf, createTableSql, createViewSql, type Column, type SqlType, type TableDecl, type ViewDecl } from './columns.js';
 import { StoreError, committedAnyway, isFatal, mapStoreError } from './errors.js';
-import { MERGE_NODES_SQL, MIGRATIONS, SCHEMA_VERSION, TABLES, VIEWS } from './tables.js';
+import { JOIN_SHARED_CAMPAIGN, MERGE_NODES_SQL, MIGRATIONS, SCHEMA_VERSION, TABLES, VIEWS } from './tables.js';
 
 const DUCK_TYPES: Record<SqlType, DuckDBType> = {
   INTEGER, UINTEGER, UBIGINT, DOUBLE, BOOLEAN, VARCHAR, BLOB, TIMESTAMP, JSON: VARCHAR,
@@ -268,10 +268,14 @@ export class DuckDbBackend implements StoreBackend {
 
   async beginCampaign(c: CampaignStart): Promise<number> {
     try {
+      if (c.sharedName) {
+        const open = (await this.qconn!.runAndReadAll(JOIN_SHARED_CAMPAIGN, [c.sharedName])).getRowsJS();
+        if (open.length > 0) return Number(open[0]![0]);
+      }
       const r = await this.qconn!.runAndReadAll(
-        `INSERT INTO campaigns (id, started_at, params, vantage, version, vantage_addr)
-         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5 FROM campaigns RETURNING id`,
-        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.vantageAddr ?? null],
+        `INSERT INTO campaigns (id, started_at, params, vantage, version, vantage_addr, shared_name)
+         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5, $6 FROM campaigns RETURNING id`,
+        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.vantageAddr ?? null, c.sharedName ?? null],
       );
       return Number(r.getRowsJS()[0]![0]);
     } catch (e) {

@@ -9,7 +9,7 @@ import { columnsOf, createIndexSql, createTableSql, createViewSql, type Column, 
 import { StoreError } from './errors.js';
 import { copyFromPostgres } from './pg-snapshot.js';
 import { redactUrl } from './pg-url.js';
-import { MIGRATIONS, POSTGRES_FIRST_SCHEMA, SCHEMA_VERSION, TABLES, VIEWS } from './tables.js';
+import { JOIN_SHARED_CAMPAIGN, MIGRATIONS, POSTGRES_FIRST_SCHEMA, SCHEMA_VERSION, TABLES, VIEWS } from './tables.js';
 
 /** Type OIDs whose text form we parse ourselves, to give the rows DuckDB's JS types. */
 const OID = { INT8: 20, NUMERIC: 1700, TIMESTAMP: 1114, JSON: 114, JSONB: 3802 } as const;
@@ -323,10 +323,12 @@ export class PostgresBackend implements StoreBackend {
   }
 
   /** INSERT … RETURNING id for crawls or campaigns, ids allocated as max + 1 under a lock every vantage takes. */
-  private async allocate(doing: string, sql: string, params: unknown[]): Promise<number> {
+  private async allocate(doing: string, sql: string, params: unknown[], existing: [string, unknown[]] | null = null): Promise<number> {
     try {
       return await this.inTransaction(async () => {
         await this.q().query('SELECT pg_advisory_xact_lock($1)', [ID_LOCK]);
+        const found = existing ? (await this.q().query<{ id: number }>(existing[0], existing[1])).rows : [];
+        if (found.length > 0) return Number(found[0]!.id);
         return Number((await this.q().query<{ id: number }>(sql, params)).rows[0]!.id);
       });
     } catch (e) {
@@ -342,10 +344,12 @@ export class PostgresBackend implements StoreBackend {
   }
 
   beginCampaign(c: CampaignStart): Promise<number> {
+    // Under the id lock, so two monitors starting one shared campaign together make one row.
     return this.allocate('start a campaign in database',
-      `INSERT INTO campaigns (id, started_at, params, vantage, version, vantage_addr)
-       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4, $5 FROM campaigns RETURNING id`,
-      [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version, c.vantageAddr ?? null]);
+      `INSERT INTO campaigns (id, started_at, params, vantage, version, vantage_addr, shared_name)
+       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4, $5, $6 FROM campaigns RETURNING id`,
+      [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version, c.vantageAddr ?? null, c.sharedName ?? null],
+      c.sharedName ? [JOIN_SHARED_CAMPAIGN, [c.sharedName]] : null);
   }
 
   private async stamp(table: 'crawls' | 'campaigns', id: number, summary: object, endedAtMs: number, doing: string): Promise<boolean> {

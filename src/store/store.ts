@@ -82,6 +82,8 @@ export interface CampaignParams {
   version: string;
   /** Defaults to Date.now(). */
   startedAtMs?: number;
+  /** Join the newest campaign of this name not ended, or start it. */
+  sharedName?: string | null;
 }
 
 export interface CrawlInfo {

@@ -11,9 +11,11 @@ import { addColumnSql, type TableDecl, type ViewDecl } from './columns.js';
  * 3: nodes_staging lost its merge generation (one writer thread merges it serially). 4: monitor campaigns.
  * 5: records name the eth2 fork and the next fork, and carry the custody group count. 6: visits carry the
  * reply-train dispersion rate. 7: the records a crawl refused (bad_records). 8: crawls and campaigns carry the
- * vantage's own address, for campaigns run from several vantages into one PostgreSQL database.
+ * vantage's own address, for campaigns run from several vantages into one PostgreSQL database. 9: shared
+ * campaigns: several monitors probe one campaign's nodes (campaigns.shared_name, probes, probe_leases), and the
+ * monitor's rows name the vantage that wrote them.
  */
-export const SCHEMA_VERSION = 8;
+export const SCHEMA_VERSION = 9;
 
 const CRAWL_ID = { type: 'INTEGER', doc: 'the crawl (`crawls.id`)' } as const;
 const VANTAGE_ADDR = {
@@ -21,6 +23,10 @@ const VANTAGE_ADDR = {
   doc: 'the vantage\'s own UDP endpoint, `ip:port`, when it is bound to a specific address; NULL when bound to all (added in schema 8). Visits, sessions and samples belong to the vantage of their crawl or campaign',
 } as const;
 const NODE_ID = { type: 'VARCHAR', id: true, doc: 'node ID, 64 lowercase hex characters' } as const;
+const ROW_VANTAGE = {
+  type: 'VARCHAR', nullable: true,
+  doc: 'the vantage (`--vantage`) of the monitor that wrote the row; NULL before schema 9 (the campaign\'s own vantage)',
+} as const;
 
 export const META = {
   name: 'meta', batched: false, primaryKey: ['key'],
@@ -62,6 +68,10 @@ export const CAMPAIGNS = {
     version: { type: 'VARCHAR', nullable: true, doc: 'dhtscope version' },
     summary: { type: 'JSON', nullable: true, doc: 'totals at the latest clean stop' },
     vantage_addr: VANTAGE_ADDR,
+    shared_name: {
+      type: 'VARCHAR', nullable: true,
+      doc: 'for a shared campaign (`monitor --campaign NAME`), its name: the monitors given it join the newest one not ended, and share its probes; NULL otherwise',
+    },
   },
 } as const satisfies TableDecl;
 
@@ -84,7 +94,8 @@ export const UPTIME_SESSIONS = {
     observed_start: { type: 'BOOLEAN', doc: 'the node was seen down (or listed and silent) just before, so the start is known within one probe interval' },
     new_node: { type: 'BOOLEAN', doc: 'the node was first found after the campaign\'s first crawl: it joined during the campaign' },
     end_reason: { type: 'VARCHAR', nullable: true, doc: '`down` (K failed probes in a row), or `gap` (up before the monitor\'s own outage, down after it: ended some time during it, counted as censored, not as left); NULL while open' },
-    snapshot: { type: 'INTEGER', nullable: true, doc: 'for open rows, the checkpoint that wrote them: only the highest of a campaign is current; NULL for closed rows' },
+    snapshot: { type: 'INTEGER', nullable: true, doc: 'for open rows, the checkpoint that wrote them: only the highest of each vantage in a campaign is current; NULL for closed rows' },
+    vantage: ROW_VANTAGE,
   },
 } as const satisfies TableDecl;
 
@@ -102,6 +113,7 @@ export const NODE_CHANGES = {
     new_udp: { type: 'INTEGER', doc: 'port after' },
     old_seq: { type: 'UBIGINT', doc: 'record seq before' },
     new_seq: { type: 'UBIGINT', doc: 'record seq after' },
+    vantage: ROW_VANTAGE,
   },
 } as const satisfies TableDecl;
 
@@ -113,6 +125,7 @@ export const MONITOR_GAPS = {
     from_at: { type: 'TIMESTAMP', doc: 'the last checkpoint before the monitor went away' },
     to_at: { type: 'TIMESTAMP', doc: 'when it started again' },
     reason: { type: 'VARCHAR', doc: '`crash` (no clean stop recorded) or `stopped`' },
+    vantage: ROW_VANTAGE,
   },
 } as const satisfies TableDecl;
 
@@ -130,6 +143,50 @@ export const MONITOR_SAMPLES = {
     probes_ok: { type: 'INTEGER', doc: 'probes answered' },
     probes_failed: { type: 'INTEGER', doc: 'probes with no answer after the resends' },
     crawl_running: { type: 'BOOLEAN', doc: 'a crawl was running at sample time' },
+    vantage: ROW_VANTAGE,
+  },
+} as const satisfies TableDecl;
+
+export const PROBES = {
+  name: 'probes', batched: true, indexes: [['campaign_id', 'vantage', 'seq_no']],
+  doc: 'Every liveness probe of a shared campaign, one row each (a lone monitor writes none). The monitors sharing the campaign read each other\'s rows, ' +
+    'so each knows every node\'s state and can take over another\'s shards.',
+  columns: {
+    campaign_id: CAMPAIGN_ID,
+    vantage: { type: 'VARCHAR', doc: 'the vantage that sent the probe' },
+    seq_no: { type: 'UBIGINT', doc: 'the vantage\'s own row number within the campaign, from 1 (readers follow each vantage by it)' },
+    node_id: NODE_ID,
+    ip: { type: 'VARCHAR', doc: 'address probed' },
+    udp: { type: 'INTEGER', doc: 'port probed' },
+    enr_seq: { type: 'UBIGINT', doc: 'seq of the node\'s record the prober knew' },
+    sent_at: { type: 'TIMESTAMP', doc: 'when the probe went out' },
+    ok: { type: 'BOOLEAN', doc: 'answered (a WHOAREYOU came back, resends included)' },
+    rtt_ms: { type: 'DOUBLE', nullable: true, doc: 'round trip of the answered packet; NULL when unanswered' },
+  },
+} as const satisfies TableDecl;
+
+export const CAMPAIGN_VANTAGES = {
+  name: 'campaign_vantages', batched: false, primaryKey: ['campaign_id', 'vantage'],
+  doc: 'The monitors of a shared campaign, one row per vantage: each renews `alive_until` with its leases, so the others count it when they split the shards, even before it holds any.',
+  columns: {
+    campaign_id: CAMPAIGN_ID,
+    vantage: { type: 'VARCHAR', doc: 'the monitor\'s `--vantage`' },
+    joined_at: { type: 'TIMESTAMP', doc: 'when it first joined the campaign' },
+    alive_until: { type: 'TIMESTAMP', doc: 'the database server\'s time until which it counts as running (its lease time past its latest round)' },
+  },
+} as const satisfies TableDecl;
+
+export const PROBE_LEASES = {
+  name: 'probe_leases', batched: false, primaryKey: ['campaign_id', 'shard'],
+  doc: 'Who probes which nodes of a shared campaign: a shard is the nodes whose ID starts with one byte, held by one vantage until its lease expires. ' +
+    'A monitor renews its leases well before they expire; those of a monitor that died return to the pool and are taken by the others.',
+  columns: {
+    campaign_id: CAMPAIGN_ID,
+    shard: { type: 'INTEGER', doc: 'the first byte of the node IDs in the shard, 0-255' },
+    holder: { type: 'VARCHAR', nullable: true, doc: 'the vantage holding the lease; NULL before anyone took it' },
+    expires_at: { type: 'TIMESTAMP', doc: 'the database server\'s time at which the lease lapses unless renewed' },
+    taken_at: { type: 'TIMESTAMP', nullable: true, doc: 'when the holder took the shard' },
+    taken_from: { type: 'VARCHAR', nullable: true, doc: 'the holder before, if its lease had lapsed or it let the shard go' },
   },
 } as const satisfies TableDecl;
 
@@ -300,7 +357,7 @@ export const PROGRESS = {
 /** Every table, in creation order. */
 export const TABLES: readonly TableDecl[] = [
   META, CRAWLS, NODES, NODES_STAGING, RECORDS, BAD_RECORDS, VISITS, PACKET_TRAIN, CRAWL_NODES, EDGE_IX, PROGRESS,
-  CAMPAIGNS, UPTIME_SESSIONS, NODE_CHANGES, MONITOR_GAPS, MONITOR_SAMPLES,
+  CAMPAIGNS, UPTIME_SESSIONS, NODE_CHANGES, MONITOR_GAPS, MONITOR_SAMPLES, PROBES, CAMPAIGN_VANTAGES, PROBE_LEASES,
 ];
 
 export const EDGES_VIEW: ViewDecl = {
@@ -313,6 +370,9 @@ export const EDGES_VIEW: ViewDecl = {
 };
 
 export const VIEWS: readonly ViewDecl[] = [EDGES_VIEW];
+
+/** The shared campaign a monitor given `--campaign NAME` joins: the newest of that name not ended ($1: the name). */
+export const JOIN_SHARED_CAMPAIGN = 'SELECT id FROM campaigns WHERE shared_name = $1 AND ended_at IS NULL ORDER BY id DESC LIMIT 1';
 
 /** SQL that folds the staged sightings into `nodes`. */
 export const MERGE_NODES_SQL: readonly string[] = [
@@ -329,6 +389,10 @@ export interface Migration { to: number; sql: readonly string[]; postgres?: read
 
 /** The schema version the first PostgreSQL databases were created at. */
 export const POSTGRES_FIRST_SCHEMA = 7;
+
+const SCHEMA_9_COLUMNS: readonly (readonly [TableDecl, string])[] = [
+  [CAMPAIGNS, 'shared_name'], [UPTIME_SESSIONS, 'vantage'], [NODE_CHANGES, 'vantage'], [MONITOR_GAPS, 'vantage'], [MONITOR_SAMPLES, 'vantage'],
+];
 
 /** Steps from each older version to the next, run in one transaction on open; each ends at `to`. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -380,5 +444,11 @@ export const MIGRATIONS: readonly Migration[] = [
     to: 8,
     sql: [addColumnSql(CRAWLS, 'vantage_addr'), addColumnSql(CAMPAIGNS, 'vantage_addr')],
     postgres: [addColumnSql(CRAWLS, 'vantage_addr', 'postgres'), addColumnSql(CAMPAIGNS, 'vantage_addr', 'postgres')],
+  },
+  {
+    // Shared campaigns: probes, campaign_vantages and probe_leases are created on open; the monitor's rows name their vantage.
+    to: 9,
+    sql: SCHEMA_9_COLUMNS.map(([t, c]) => addColumnSql(t, c)),
+    postgres: SCHEMA_9_COLUMNS.map(([t, c]) => addColumnSql(t, c, 'postgres')),
   },
 ];

@@ -28,7 +28,7 @@ async function vantage(s: Store, name: string, visited: readonly number[], answe
     if (ok) {
       s.add(UPTIME_SESSIONS, {
         campaign_id: camp, node_id: nid(i), ip: '10.0.0.1', udp: 9000, started_at: T0, last_ok: T0 + 1000, first_fail: null, ended_at: null,
-        answers: 1, failures: 0, open: true, observed_start: false, new_node: false, end_reason: null, snapshot: 1,
+        answers: 1, failures: 0, open: true, observed_start: false, new_node: false, end_reason: null, snapshot: 1, vantage: null,
       });
     }
   }
