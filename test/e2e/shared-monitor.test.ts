@@ -1,0 +1,128 @@
+// Issue 21's shared probing: three monitor processes, each with its own vantage name and loopback address, share
+// one campaign in one PostgreSQL database against one churning simnet. Checked from the rows: in steady state no
+// node is probed by two vantages at once, every steadily-up node is probed every round, the churn figures match
+// the script as a single vantage's do, and a vantage killed with SIGKILL has its shards taken within the lease.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startSimnet } from '../../src/simnet/simnet.js';
+import { campaignStats } from '../../src/app/campaign-stats.js';
+import { churnTruthStats } from '../../src/app/churn-truth.js';
+import { StoreReader } from '../../src/store/index.js';
+import { freshPgDb, PG_SKIP, pgExec } from '../pg.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dhtscope-shared-'));
+process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+const bin = fileURLToPath(new URL('../../../bin/dhtscope.js', import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const CAMPAIGN_MS = 120_000;
+const KILL_AT_MS = 60_000;
+const LEASE_MS = 6000;
+const PROBE_MIN_MS = 1000, PROBE_MAX_MS = 5000;
+/** Time for three monitors to find each other and split the shards (two lease rounds, with the first crawl's load). */
+const SETTLE_MS = 20_000;
+
+interface Run { child: ChildProcess; err: () => string; exit: Promise<number | null> }
+function run(args: string[]): Run {
+  const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => { err += d.toString(); });
+  return { child, err: () => err, exit: new Promise((r) => child.once('exit', (c) => r(c))) };
+}
+
+test('three monitors share one campaign\'s probes: no double work, every round probed, churn as one vantage measures it, a killed one\'s shards taken within the lease',
+  { skip: PG_SKIP, timeout: 300_000 }, async (t) => {
+    const db = await freshPgDb('shared');
+    const truthFile = join(dir, 'truth.json');
+    const net = await startSimnet({
+      nodes: 400, dead: 200, seed: 'shared-monitor', port: 20000 + Math.floor(Math.random() * 20000), shards: 1, truthFile,
+      churn: {
+        session: { kind: 'uniform', min: 20, max: 60 }, offline: { kind: 'uniform', min: 15, max: 40 }, joins: 40,
+        stable: 0.2, leaveForever: 0.1, ipChange: 0, seqBump: 0.1, horizonS: CAMPAIGN_MS / 1000 + 30,
+      },
+    });
+    const t0 = Date.now();
+    const names = ['va', 'vb', 'vc'];
+    let killedAt = 0;
+    try {
+      const monitors = names.map((v, i) => run([
+        'monitor', '--simnet', truthFile, '--db', db, '--campaign', 'e2e', '--vantage', v, '--bind', `127.0.0.${i + 2}`, '--fresh-identity',
+        '--checkpoint', join(dir, `${v}.monitor`), '--threads', '1', '--rate', '400', '--crawl-every', '10s', '--crawl-max', '8s',
+        '--probe-min', `${PROBE_MIN_MS / 1000}s`, '--probe-max', `${PROBE_MAX_MS / 1000}s`, '--probe-rate', '300',
+        '--checkpoint-every', '5s', '--sample-every', '5s', '--lease', `${LEASE_MS / 1000}s`, '--duration', `${CAMPAIGN_MS / 1000}s`, '--json',
+      ]));
+      await sleep(KILL_AT_MS);
+      const before = await pgExec(db, `SELECT count(*)::int AS n FROM probe_leases WHERE holder = 'vc' AND expires_at > now()`);
+      assert.ok(before.rows[0].n > 0, 'vc held shards before the kill');
+      monitors[2]!.child.kill('SIGKILL');
+      await monitors[2]!.exit;
+      killedAt = Date.now();
+      for (const m of monitors.slice(0, 2)) assert.equal(await m.exit, 0, m.err());
+    } finally {
+      await net.stop();
+    }
+
+    // Takeover: every shard vc held was taken by another vantage, within the lease time of the kill.
+    const taken = await pgExec(db, `SELECT count(*)::int AS n, max(epoch_ms(taken_at))::float8 AS last FROM probe_leases WHERE taken_from = 'vc' AND holder <> 'vc'`);
+    const left = await pgExec(db, `SELECT count(*)::int AS n FROM probe_leases WHERE holder = 'vc'`);
+    assert.equal(left.rows[0].n, 0, 'no shard stays with the dead vantage');
+    assert.ok(taken.rows[0].n >= 256 / 3 - 2, `shards taken from vc: ${taken.rows[0].n}`);
+    const takeoverMs = taken.rows[0].last - killedAt;
+    assert.ok(takeoverMs <= LEASE_MS, `the last of vc's shards was taken ${takeoverMs} ms after the kill (lease ${LEASE_MS} ms)`);
+
+    // No double work in steady state: two vantages never probe one node within half the shortest interval.
+    const settled = t0 + SETTLE_MS;
+    const doubles = await pgExec(db, `
+      WITH p AS (SELECT node_id, vantage, sent_at, lag(sent_at) OVER w AS prev_at, lag(vantage) OVER w AS prev_v FROM probes WINDOW w AS (PARTITION BY node_id ORDER BY sent_at))
+      SELECT count(*)::int AS n FROM p WHERE prev_v <> vantage AND sent_at - prev_at < interval '${PROBE_MIN_MS / 2} milliseconds'
+        AND sent_at BETWEEN epoch_ms($1::bigint) AND epoch_ms($2::bigint)`, [settled, killedAt - 1000]);
+    const perVantage = await pgExec(db, `SELECT vantage, count(*)::int AS n FROM probes GROUP BY vantage ORDER BY vantage`);
+    const counts = Object.fromEntries(perVantage.rows.map((r) => [r.vantage, r.n]));
+    assert.equal(doubles.rows[0].n, 0, `probes of one node by two vantages within ${PROBE_MIN_MS / 2} ms: ${doubles.rows[0].n} (${JSON.stringify(counts)})`);
+    for (const v of names) assert.ok(counts[v] > 500, `each vantage probed its share: ${JSON.stringify(counts)}`);
+
+    // Every round checked: a node up all along (the script's stable ones) goes no longer than the longest interval
+    // (plus a crawl's slower probing and a tick) without a probe or a crawl visit (a visit is a check the tracker
+    // counts), before and after the kill.
+    const churned = new Set(net.truth.churn!.events.map((e) => e.nodeId));
+    const stable = net.truth.live.filter((l) => !churned.has(l.nodeId)).map((l) => `'${l.nodeId}'`).join(',');
+    const gaps = await pgExec(db, `
+      WITH o AS (SELECT node_id, sent_at FROM probes UNION ALL SELECT node_id, started_at FROM visits),
+        p AS (SELECT node_id, sent_at, lag(sent_at) OVER (PARTITION BY node_id ORDER BY sent_at) AS prev_at FROM o WHERE node_id IN (${stable}))
+      SELECT count(*)::int AS n, coalesce(max(extract(epoch FROM sent_at - prev_at)) * 1000, 0)::float8 AS worst,
+        count(*) FILTER (WHERE sent_at - prev_at > interval '${PROBE_MAX_MS + 3000} milliseconds')::int AS late
+      FROM p WHERE prev_at >= epoch_ms($1::bigint) AND (sent_at < epoch_ms($2::bigint) OR prev_at > epoch_ms($3::bigint))`,
+    [settled, killedAt, killedAt + LEASE_MS + 2000]);
+    t.diagnostic(`takeover ${takeoverMs} ms after the kill (lease ${LEASE_MS}); probes ${JSON.stringify(counts)}; steady doubles ${doubles.rows[0].n}; worst check gap of a stable node ${gaps.rows[0].worst} ms`);
+    assert.ok(gaps.rows[0].n > 400, `probes and visits of stable nodes: ${gaps.rows[0].n}`);
+    assert.equal(gaps.rows[0].late, 0, `stable nodes left unchecked past ${PROBE_MAX_MS + 3000} ms: ${gaps.rows[0].late} (worst ${gaps.rows[0].worst} ms)`);
+
+    // The churn figures, read as `stats` reads them, match the script within the monitor issue's tolerances.
+    const reader = await StoreReader.open(db, { memoryLimitMB: 512 });
+    try {
+      const [c] = await reader.query<{ id: number }>(`SELECT id FROM campaigns WHERE shared_name = 'e2e'`);
+      const from = t0 + 15_000;
+      const { endAtMs } = await campaignStats(reader, c!.id, CAMPAIGN_MS);
+      const to = endAtMs - 10_000;
+      const s = await campaignStats(reader, c!.id, to - from, from);
+      const w = s.all.windows[0]!;
+      const truth = churnTruthStats(net.truth.churn!, from, to, endAtMs);
+      const within = (measured: number, expected: number, share: number) => Math.abs(measured - expected) <= share * expected;
+      const detail = JSON.stringify({ measured: { entered: w.entered, left: w.left, km: s.all.sessionLength.km }, truth });
+      t.diagnostic(`churn ${detail}`);
+      assert.ok(truth.entered > 200 && truth.left > 200, `the script must churn enough to test: ${detail}`);
+      assert.ok(within(w.entered, truth.entered, 0.05), `entered: ${detail}`);
+      assert.ok(within(w.left, truth.left, 0.05), `left: ${detail}`);
+      const med = s.all.sessionLength.km.medianMs, tmed = truth.sessions.medianMs!;
+      assert.ok(med !== null && (within(med, tmed, 0.15) || Math.abs(med - tmed) <= PROBE_MAX_MS), `median session: ${detail}`);
+      const [dups] = await reader.query<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT node_id, started_at FROM uptime_sessions WHERE NOT open GROUP BY ALL HAVING count(*) > 1)`);
+      assert.equal(Number(dups!.n), 0, 'no session end written twice');
+    } finally {
+      await reader.close();
+    }
+  });
