@@ -18,3 +18,5 @@ export class EnrError extends DhtscopeError {}
 export class CryptoError extends DhtscopeError {}
 /** Bad user input: flags, numbers, files. */
 export class UsageError extends DhtscopeError {}
+/** A libp2p Kademlia message or frame that is malformed or too big, or a key that cannot be crafted. */
+export class KadError extends DhtscopeError {}
