@@ -42,7 +42,8 @@ export interface KadPeer {
 /**
  * Message. Decoding fills every field; the optional ones may be left out when encoding. `key` and `record`
  * are null when absent (an empty field that was present decodes as an empty array). `record` is the raw
- * bytes of the embedded record.pb.Record.
+ * bytes of the embedded record.pb.Record. `clusterLevelRaw` is the wire value: Go writes the (unused) cluster
+ * level plus one, so its requests carry 1; leaving it out reads as level 0 in Go and JS alike.
  */
 export interface KadMessage {
   type: number;
