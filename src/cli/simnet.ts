@@ -8,6 +8,8 @@ import { toJson } from './json.js';
 import { UsageError } from '../util/errors.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
 import { STOP_SIGNALS } from '../app/signals.js';
+import { DEFAULT_POPULATION } from '../simnet/population.js';
+import { DEFAULT_LIBP2P_PORT, MAX_LIBP2P_NODES } from '../simnet/libp2p/population.js';
 
 const PROFILE_NAMES = ['geth', 'lighthouse', 'nim'] as const;
 
@@ -41,13 +43,28 @@ export const CHURN_FLAGS: FlagSpecs = {
   'churn-horizon': { type: 'string', help: 'churn: script events up to this long after start (default: --duration, else 24h)', valueName: 'time' },
 };
 
-const SIMNET_COMMAND_FLAGS: FlagSpecs = { ...SIMNET_FLAGS, ...CHURN_FLAGS };
+const PROTOCOLS = ['discv5', 'libp2p'] as const;
+type SimProtocol = typeof PROTOCOLS[number];
+/** The flags a libp2p simnet takes; the others shape the discv5 network only. */
+const LIBP2P_KEYS = new Set(['protocol', 'nodes', 'seed', 'truth', 'duration', 'port', 'shards', 'bootnodes', 'help', 'json']);
+
+const SIMNET_COMMAND_FLAGS: FlagSpecs = {
+  protocol: { type: 'string', help: 'discv5, or libp2p: real js-libp2p Kademlia DHT servers (/ipfs/kad/1.0.0, TCP) on 127.60.x.y, ~100 per process; takes only --nodes, --seed, --truth, --duration, --port, --shards and --bootnodes', default: 'discv5', valueName: 'name' },
+  ...SIMNET_FLAGS,
+  // No default here: it depends on --protocol (simnetOptionsFromFlags and the libp2p path fill it in).
+  port: { ...SIMNET_FLAGS.port!, default: undefined, help: `port of every node: UDP for discv5 (default ${DEFAULT_POPULATION.port}), TCP for libp2p (default ${DEFAULT_LIBP2P_PORT})` },
+  shards: { ...SIMNET_FLAGS.shards!, help: 'shard processes (0 = in this process); default one per 10,000 discv5 or 100 libp2p nodes' },
+  ...CHURN_FLAGS,
+};
 
 export const SIMNET_HELP = formatHelp('dhtscope simnet [options]',
   'Runs a simulated discv5 network of real responders on loopback, with dead records, NAT\'d nodes,\n' +
   'latency, loss and client profiles. Writes the truth file when every node answers. With --churn, nodes\n' +
   'go down and come back, join, move and bump their seq on a seeded script whose events the truth file\n' +
-  'lists; times are in real seconds, so a test can run a compressed day in minutes.', SIMNET_COMMAND_FLAGS);
+  'lists; times are in real seconds, so a test can run a compressed day in minutes.\n' +
+  'With --protocol libp2p it runs real js-libp2p Kademlia DHT servers instead (TCP, Noise, Yamux, identify),\n' +
+  'each on its own 127.60.x.y address with a seeded peer ID, agent version and protocol set and a filled\n' +
+  'routing table; the truth file is {protocol, nodes: [{peerId, multiaddrs, agentVersion, protocols}], bootnodes}.', SIMNET_COMMAND_FLAGS);
 
 function churnFromFlags(f: Record<string, unknown>): ChurnParams | null {
   if (!f.churn) return null;
@@ -66,7 +83,7 @@ export function simnetOptionsFromFlags(f: Record<string, unknown>) {
     churn: churnFromFlags(f),
     nodes: f.nodes as number, dead: f.dead as number, natFraction: f.nat as number, loss: f.loss as number,
     rttMs: parseRange(f.rtt as string, 'rtt'), mix: parseWeights(f.mix as string, 'mix', PROFILE_NAMES),
-    seed: f.seed as string, port: f.port as number, liveOctet: f['live-octet'] as number,
+    seed: f.seed as string, port: (f.port as number | undefined) ?? DEFAULT_POPULATION.port, liveOctet: f['live-octet'] as number,
     shards: f.shards === undefined ? 'auto' as const : f.shards as number, bootnodes: f.bootnodes as number,
   };
 }
@@ -75,7 +92,10 @@ export async function runSimnet(argv: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseArgs(argv, SIMNET_COMMAND_FLAGS);
   if (flags.help) { io.out(SIMNET_HELP); return 0; }
   if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
+  const protocol = flags.protocol as string;
+  if (!(PROTOCOLS as readonly string[]).includes(protocol)) throw new UsageError('ERR_USAGE_BAD_VALUE', `--protocol must be ${PROTOCOLS.join(' or ')}, not "${protocol}"`);
   const durationMs = flags.duration ? parseDurationMs(flags.duration as string, 'duration') : null;
+  if ((protocol as SimProtocol) === 'libp2p') return runLibp2pSimnet(argv, flags, durationMs, io);
   const opts = simnetOptionsFromFlags(flags);
   if (!flags.json) io.err(`simnet: generating ${opts.nodes} live + ${opts.dead} dead identities (seed ${opts.seed})...`);
   const lateness = flags.lateness ? latenessWriter(flags.lateness as string, io) : null;
@@ -90,7 +110,18 @@ export async function runSimnet(argv: string[], io: CliIo): Promise<number> {
   const summary = { ready: true, churnEvents: net.truth.churn?.events.length ?? 0, live: net.truth.live.length, dead: net.truth.dead.length, nat: net.truth.nat.length, startupMs: net.truth.startupMs, truth: flags.truth ?? null, bootnodes: net.truth.bootnodes };
   if (flags.json) io.out(toJson(summary));
   else io.err(`simnet: ${summary.live} live nodes answering (${summary.dead} dead, ${summary.nat} NAT'd) after ${summary.startupMs} ms; bootnode ${net.truth.bootnodes[0]}${flags.truth ? `; truth in ${flags.truth}` : ''}`);
-  await new Promise<void>((resolve) => {
+  await untilStopped(durationMs);
+  const stats = await net.stats().catch(() => []);
+  await lateness?.write();
+  lateness?.close();
+  await net.stop();
+  if (!flags.json) io.err(`simnet: stopped (${stats.reduce((a, s) => a + s.handshakes, 0)} handshakes served)`);
+  return 0;
+}
+
+/** Resolves on SIGINT/SIGTERM/SIGHUP or after `durationMs` (null: signals only). */
+function untilStopped(durationMs: number | null): Promise<void> {
+  return new Promise<void>((resolve) => {
     let timer: LongTimer | null = null;
     const done = () => {
       // Leave nothing behind that keeps the process alive once the shards are down.
@@ -101,11 +132,30 @@ export async function runSimnet(argv: string[], io: CliIo): Promise<number> {
     for (const sig of STOP_SIGNALS) process.once(sig, done);
     if (durationMs !== null) timer = setLongTimeout(done, durationMs);
   });
-  const stats = await net.stats().catch(() => []);
-  await lateness?.write();
-  lateness?.close();
+}
+
+async function runLibp2pSimnet(argv: string[], flags: Record<string, unknown>, durationMs: number | null, io: CliIo): Promise<number> {
+  for (const a of argv) {
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : null;
+    if (name && !LIBP2P_KEYS.has(name)) throw new UsageError('ERR_USAGE_BAD_VALUE', `--${name} applies to --protocol discv5 only`);
+  }
+  const nodes = flags.nodes as number;
+  if (nodes > MAX_LIBP2P_NODES) throw new UsageError('ERR_USAGE_BAD_NUMBER', `--nodes must be <= ${MAX_LIBP2P_NODES} with --protocol libp2p`);
+  const truthFile = flags.truth as string | undefined;
+  if (!flags.json) io.err(`simnet: starting ${nodes} libp2p nodes (seed ${flags.seed as string})...`);
+  // Loaded here: the discv5 path never pays for js-libp2p.
+  const { startLibp2pSimnet } = await import('../simnet/libp2p/simnet.js');
+  const net = await startLibp2pSimnet({
+    nodes, seed: flags.seed as string, truthFile, port: (flags.port as number | undefined) ?? DEFAULT_LIBP2P_PORT,
+    shards: flags.shards as number | undefined, bootnodes: flags.bootnodes as number,
+  });
+  const t = net.truth;
+  const summary = { ready: true, protocol: 'libp2p', nodes: t.nodes.length, shards: t.params.shards, startupMs: t.startupMs, rssBytes: t.shardRssBytes.reduce((a, b) => a + b, 0), truth: truthFile ?? null, bootnodes: t.bootnodes };
+  if (flags.json) io.out(toJson(summary));
+  else io.err(`simnet: ${summary.nodes} libp2p nodes listening in ${summary.shards || 1} process(es) after ${summary.startupMs} ms; bootnode ${t.bootnodes[0]}${truthFile ? `; truth in ${truthFile}` : ''}`);
+  await untilStopped(durationMs);
   await net.stop();
-  if (!flags.json) io.err(`simnet: stopped (${stats.reduce((a, s) => a + s.handshakes, 0)} handshakes served)`);
+  if (!flags.json) io.err('simnet: stopped');
   return 0;
 }
 
