@@ -10,7 +10,10 @@ import { identify } from '@libp2p/identify';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr, type Multiaddr } from 'multiaddr13';
 import { DhtscopeError } from '../util/errors.js';
-import { DEFAULT_VISIT_OPTIONS, MAX_STREAMS_PER_CONNECTION, visitPeer, type Libp2pHost, type Libp2pVisit, type VisitOptions } from './visit.js';
+import { DEFAULT_VISIT_OPTIONS, MAX_STREAMS_PER_CONNECTION, TRANSIENT_DIAL_ERRORS, visitPeer, type Libp2pHost, type Libp2pVisit, type VisitOptions } from './visit.js';
+
+/** A peer is dialed at most twice: a second transient failure says it is down or overloaded. */
+const MAX_DIAL_ATTEMPTS = 2;
 
 export class Libp2pCrawlError extends DhtscopeError {}
 
@@ -41,6 +44,8 @@ export interface Libp2pCrawlSummary {
   measured: number;
   failed: number;
   untracked: number;
+  /** Dials tried again after a transient failure. */
+  retries: number;
   elapsedMs: number;
   /** Time until 90% / 99% of the measured peers were measured. */
   t90Ms: number | null;
@@ -74,7 +79,7 @@ export function parseLibp2pBootnode(text: string): { peerId: ReturnType<typeof p
   }
 }
 
-interface Known { peerId: ReturnType<typeof peerIdFromString>; addrs: Map<string, Multiaddr>; state: 'queued' | 'visiting' | 'done' }
+interface Known { peerId: ReturnType<typeof peerIdFromString>; addrs: Map<string, Multiaddr>; state: 'queued' | 'visiting' | 'done'; attempts: number }
 
 /** Crawls from the bootnodes; `onVisit` gets every visit as it ends. */
 export async function crawlLibp2p(
@@ -84,7 +89,7 @@ export async function crawlLibp2p(
   /** By peer ID text; bound: cfg.maxPeers. */
   const known = new Map<string, Known>();
   const queue: Known[] = [];
-  let untracked = 0, measured = 0, failed = 0;
+  let untracked = 0, measured = 0, failed = 0, retries = 0;
   const measuredAt: number[] = [];
   const dialErrors: Record<string, number> = {};
   const learn = (id: Known['peerId'], addrs: Multiaddr[]) => {
@@ -92,7 +97,7 @@ export async function crawlLibp2p(
     let n = known.get(k);
     if (!n) {
       if (known.size >= cfg.maxPeers) { untracked++; return; }
-      n = { peerId: id, addrs: new Map(), state: 'queued' };
+      n = { peerId: id, addrs: new Map(), state: 'queued', attempts: 0 };
       known.set(k, n);
       queue.push(n);
     }
@@ -107,7 +112,11 @@ export async function crawlLibp2p(
         const n = queue.shift()!;
         n.state = 'visiting';
         inFlight++;
+        n.attempts++;
         visitPeer(host, n.peerId, [...n.addrs.values()], cfg.visit).then((v) => {
+          v.attempts = n.attempts;
+          // Tried again at the back of the queue, when the load that failed it may have passed.
+          if (v.dialError && TRANSIENT_DIAL_ERRORS.has(v.dialError) && n.attempts < MAX_DIAL_ATTEMPTS) { retries++; n.state = 'queued'; queue.push(n); return; }
           n.state = 'done';
           n.addrs.clear();
           if (v.status === 'measured') { measured++; measuredAt.push(performance.now() - t0); } else failed++;
@@ -124,5 +133,5 @@ export async function crawlLibp2p(
     pump();
   });
   const at = (q: number) => (measuredAt.length ? measuredAt[Math.max(0, Math.ceil(q * measuredAt.length) - 1)]! : null);
-  return { discovered: known.size, measured, failed, untracked, elapsedMs: performance.now() - t0, t90Ms: at(0.9), t99Ms: at(0.99), dialErrors };
+  return { discovered: known.size, measured, failed, untracked, retries, elapsedMs: performance.now() - t0, t90Ms: at(0.9), t99Ms: at(0.99), dialErrors };
 }

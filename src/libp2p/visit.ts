@@ -18,6 +18,9 @@ export const CPL_COUNT = MAX_CRAFTED_CPL + 1;
 export const MAX_STREAMS_PER_CONNECTION = 16;
 
 /** Why a dial failed, in the classes Nebula's users know. */
+/** Failures worth a second dial: the peer's or the link's load, not the peer's configuration. */
+export const TRANSIENT_DIAL_ERRORS: ReadonlySet<DialErrorClass> = new Set(['timeout', 'reset']);
+
 export type DialErrorClass = 'refused' | 'timeout' | 'no-addresses' | 'security' | 'muxer' | 'peer-id-mismatch' | 'reset' | 'unreachable' | 'other';
 
 export interface VisitOptions {
@@ -43,6 +46,8 @@ export interface Neighbour { peerId: PeerId; addrs: Multiaddr[] }
 
 export interface Libp2pVisit {
   peerId: string;
+  /** Dials made (a transient failure is tried again once, later in the crawl). */
+  attempts: number;
   status: 'measured' | 'failed';
   dialError: DialErrorClass | null;
   errorMessage: string | null;
@@ -59,7 +64,7 @@ export interface Libp2pVisit {
 
 export async function visitPeer(host: Libp2pHost, peerId: PeerId, addrs: Multiaddr[], o: VisitOptions = DEFAULT_VISIT_OPTIONS): Promise<Libp2pVisit> {
   const v: Libp2pVisit = {
-    peerId: peerId.toString(), status: 'failed', dialError: null, errorMessage: null, connectMs: null, identify: null,
+    peerId: peerId.toString(), attempts: 1, status: 'failed', dialError: null, errorMessage: null, connectMs: null, identify: null,
     cplErrors: 0, requests: 0, neighbours: new Map(), startedAtMs: Date.now(), endedAtMs: 0,
   };
   if (addrs.length === 0) { v.dialError = 'no-addresses'; v.endedAtMs = Date.now(); return v; }
@@ -117,7 +122,7 @@ type Conn = Awaited<ReturnType<Libp2pHost['dial']>>;
 /** One FIND_NODE on its own stream: send the framed request, read one framed reply, close. */
 async function findNode(conn: Conn, key: Uint8Array, timeoutMs: number): Promise<Neighbour[]> {
   const signal = AbortSignal.timeout(timeoutMs);
-  const stream = await conn.newStream(KAD_PROTOCOL, { signal });
+  const stream = await conn.newStream(KAD_PROTOCOL, { signal, maxOutboundStreams: MAX_STREAMS_PER_CONNECTION });
   try {
     stream.send(encodeFindNodeRequest(key));
     let buf = new Uint8Array(0);
@@ -152,13 +157,15 @@ export function classifyDialError(e: unknown): DialErrorClass {
   walk(e);
   const has = (re: RegExp) => all.some((x) => x instanceof Error && (re.test(x.name) || re.test(String((x as { code?: unknown }).code ?? '')) || re.test(x.message)));
   if (has(/UnexpectedPeer|peer id mismatch|InvalidPeerId/i)) return 'peer-id-mismatch';
+  // A handshake cut by a timer (a loaded peer or link) is a timeout, whichever layer reports it.
+  if (has(/timed? ?out|TimeoutError|ETIMEDOUT/i)) return 'timeout';
   if (has(/ECONNREFUSED/)) return 'refused';
   if (has(/EHOSTUNREACH|ENETUNREACH/)) return 'unreachable';
   if (has(/ECONNRESET|EPIPE|reset/i)) return 'reset';
   if (has(/NoValidAddresses|no valid addresses/i)) return 'no-addresses';
   if (has(/Encryption|noise|handshake/i)) return 'security';
   if (has(/Muxer|multiplexer/i)) return 'muxer';
-  if (has(/Timeout|Abort|ETIMEDOUT/i)) return 'timeout';
+  if (has(/Abort/i)) return 'timeout';
   return 'other';
 }
 
