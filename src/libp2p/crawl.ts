@@ -10,7 +10,7 @@ import { identify } from '@libp2p/identify';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr, type Multiaddr } from 'multiaddr13';
 import { DhtscopeError } from '../util/errors.js';
-import { DEFAULT_VISIT_OPTIONS, MAX_STREAMS_PER_CONNECTION, TRANSIENT_DIAL_ERRORS, visitPeer, type Libp2pHost, type Libp2pVisit, type VisitOptions } from './visit.js';
+import { DEFAULT_VISIT_OPTIONS, idKey, MAX_STREAMS_PER_CONNECTION, neighbourPeerId, parseAddrs, TRANSIENT_DIAL_ERRORS, visitPeer, type Libp2pHost, type Libp2pVisit, type VisitOptions } from './visit.js';
 
 /** A peer is dialed at most twice: a second transient failure says it is down or overloaded. */
 const MAX_DIAL_ATTEMPTS = 2;
@@ -79,7 +79,7 @@ export function parseLibp2pBootnode(text: string): { peerId: ReturnType<typeof p
   }
 }
 
-interface Known { peerId: ReturnType<typeof peerIdFromString>; addrs: Map<string, Multiaddr>; state: 'queued' | 'visiting' | 'done'; attempts: number }
+interface Known { peerId: ReturnType<typeof peerIdFromString>; addrs: Map<string, Uint8Array>; state: 'queued' | 'visiting' | 'done'; attempts: number }
 
 /** Crawls from the bootnodes; `onVisit` gets every visit as it ends. */
 export async function crawlLibp2p(
@@ -92,18 +92,21 @@ export async function crawlLibp2p(
   let untracked = 0, measured = 0, failed = 0, retries = 0;
   const measuredAt: number[] = [];
   const dialErrors: Record<string, number> = {};
-  const learn = (id: Known['peerId'], addrs: Multiaddr[]) => {
-    const k = id.toString();
+  /** A peer by its ID bytes; its addresses (bytes) are kept until its visit starts. */
+  const learn = (idBytes: Uint8Array, addrs: Iterable<Uint8Array>, peerId?: Known['peerId']) => {
+    const k = idKey(idBytes);
     let n = known.get(k);
     if (!n) {
       if (known.size >= cfg.maxPeers) { untracked++; return; }
+      const id = peerId ?? neighbourPeerId({ id: idBytes, addrs: [] });
+      if (!id) return;
       n = { peerId: id, addrs: new Map(), state: 'queued', attempts: 0 };
       known.set(k, n);
       queue.push(n);
     }
-    if (n.state === 'queued') for (const a of addrs) n.addrs.set(a.toString(), a);
+    if (n.state === 'queued') for (const a of addrs) n.addrs.set(idKey(a), a);
   };
-  for (const b of bootnodes) { const { peerId, addr } = parseLibp2pBootnode(b); learn(peerId, [addr.decapsulateCode(421)]); }
+  for (const b of bootnodes) { const { peerId, addr } = parseLibp2pBootnode(b); learn(peerId.toMultihash().bytes, [addr.decapsulateCode(421).bytes], peerId); }
   const deadline = cfg.durationMs === null ? Infinity : t0 + cfg.durationMs;
   let inFlight = 0;
   await new Promise<void>((done) => {
@@ -113,7 +116,7 @@ export async function crawlLibp2p(
         n.state = 'visiting';
         inFlight++;
         n.attempts++;
-        visitPeer(host, n.peerId, [...n.addrs.values()], cfg.visit).then((v) => {
+        visitPeer(host, n.peerId, parseAddrs(n.addrs.values()), cfg.visit).then((v) => {
           v.attempts = n.attempts;
           // Tried again at the back of the queue, when the load that failed it may have passed.
           if (v.dialError && TRANSIENT_DIAL_ERRORS.has(v.dialError) && n.attempts < MAX_DIAL_ATTEMPTS) { retries++; n.state = 'queued'; queue.push(n); return; }
@@ -121,7 +124,7 @@ export async function crawlLibp2p(
           n.addrs.clear();
           if (v.status === 'measured') { measured++; measuredAt.push(performance.now() - t0); } else failed++;
           if (v.dialError) dialErrors[v.dialError] = (dialErrors[v.dialError] ?? 0) + 1;
-          for (const p of v.neighbours.values()) learn(p.peerId, p.addrs);
+          for (const p of v.neighbours.values()) learn(p.id, p.addrs);
           onVisit(v);
         }).catch(() => { failed++; }).finally(() => {
           inFlight--;
