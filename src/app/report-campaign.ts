@@ -11,25 +11,33 @@ import { MAX_SERIES_POINTS, num, thin } from './report-figures.js';
 const MAX_CURVE_POINTS = 800;
 
 export async function activeFigure(store: Queryable, s: CampaignStats): Promise<Figure> {
-  const rows = await store.query<{ t: bigint; tracked: number; up: number; reachable: number }>(
-    `SELECT epoch_ms(sampled_at) AS t, tracked, up, reachable FROM monitor_samples WHERE campaign_id = $1 ORDER BY sampled_at`, [s.campaignId]);
+  const rows = await store.query<{ t: bigint; tracked: number; up: number; reachable: number; vantage: string | null }>(
+    `SELECT epoch_ms(sampled_at) AS t, tracked, up, reachable, vantage FROM monitor_samples WHERE campaign_id = $1 ORDER BY sampled_at`, [s.campaignId]);
   const kinds = ['up (active)', 'reachable', 'tracked'] as const;
+  // A shared campaign's monitors each sample their own view of every node: one line per vantage.
+  const vantages = [...new Set(rows.map((r) => r.vantage ?? ''))].sort();
+  const label = (k: string, v: string | null) => (vantages.length > 1 ? `${k}, ${v ?? '?'}` : k);
+  const series = vantages.flatMap((v) => kinds.map((k) => label(k, v)));
   const t0 = s.startedAtMs;
-  const data: Row[] = thin(rows, MAX_SERIES_POINTS).flatMap((r) => [
-    { h: (num(r.t) - t0) / 3.6e6, kind: kinds[0], nodes: num(r.up) },
-    { h: (num(r.t) - t0) / 3.6e6, kind: kinds[1], nodes: num(r.reachable) },
-    { h: (num(r.t) - t0) / 3.6e6, kind: kinds[2], nodes: num(r.tracked) },
+  const data: Row[] = thin(rows, MAX_SERIES_POINTS * vantages.length).flatMap((r) => [
+    { h: (num(r.t) - t0) / 3.6e6, kind: label(kinds[0], r.vantage), nodes: num(r.up) },
+    { h: (num(r.t) - t0) / 3.6e6, kind: label(kinds[1], r.vantage), nodes: num(r.reachable) },
+    { h: (num(r.t) - t0) / 3.6e6, kind: label(kinds[2], r.vantage), nodes: num(r.tracked) },
   ]);
   return {
     id: 'campaign-active', title: `Active nodes over time (campaign ${s.campaignId})`,
-    definition: 'Nodes in an open uptime session (active), nodes that answered at least once (reachable), and nodes tracked, sampled by the monitor; hours since the campaign started.',
-    n: `${fmtInt(rows.length)} samples over ${((s.endAtMs - s.startedAtMs) / 3.6e6).toFixed(2)} h`,
+    definition: 'Nodes in an open uptime session (active), nodes that answered at least once (reachable), and nodes tracked, sampled by the monitor; hours since the campaign started.' +
+      (vantages.length > 1 ? ' A shared campaign draws each vantage\'s own view of every node.' : ''),
+    n: `${fmtInt(rows.length)} samples over ${((s.endAtMs - s.startedAtMs) / 3.6e6).toFixed(2)} h${vantages.length > 1 ? ` from ${vantages.length} vantages` : ''}`,
     spec: rows.length === 0 ? null : lineChart({
       data, x: { field: 'h', title: 'hours since campaign start' }, y: { field: 'nodes', title: 'nodes' },
-      series: { field: 'kind', title: '', colors: colorScale([...kinds], kinds) },
+      series: { field: 'kind', title: '', colors: colorScale(series, vantages.length > 1 ? [] : kinds) },
     }),
     missing: 'the monitor recorded no samples',
-    tables: [{ name: 'campaign-active', columns: ['t_ms', 'tracked', 'up', 'reachable'], rows: rows.map((r) => ({ t_ms: num(r.t), tracked: num(r.tracked), up: num(r.up), reachable: num(r.reachable) })) }],
+    tables: [{
+      name: 'campaign-active', columns: ['t_ms', 'vantage', 'tracked', 'up', 'reachable'],
+      rows: rows.map((r) => ({ t_ms: num(r.t), vantage: r.vantage, tracked: num(r.tracked), up: num(r.up), reachable: num(r.reachable) })),
+    }],
   };
 }
 

@@ -70,15 +70,16 @@ export class ShardLeases {
   async round(): Promise<{ round: LeaseRound; nextInMs: number }> {
     const t0 = performance.now();
     const lease = this.leaseMs;
+    // Present (with or without shards), so the others leave this vantage its share. Written before the leases
+    // are renewed, so it lapses first: a round after a dead vantage's leases lapse no longer counts it.
+    await this.db.query(
+      `INSERT INTO campaign_vantages (campaign_id, vantage, joined_at, alive_until) VALUES ($1, $2, now(), now() + $3 * interval '1 millisecond')
+       ON CONFLICT (campaign_id, vantage) DO UPDATE SET alive_until = excluded.alive_until`, [this.campaignId, this.vantage, lease]);
     const mine = await this.db.query<{ shard: number }>(
       `UPDATE probe_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE campaign_id = $1 AND holder = $2 RETURNING shard`,
       [this.campaignId, this.vantage, lease]);
     // The renewal counts from before it was sent: the server's expiry is later than that.
     this.setHeld(mine.map((r) => Number(r.shard)), t0 + lease);
-    // Present (with or without shards), so the others leave this vantage its share.
-    await this.db.query(
-      `INSERT INTO campaign_vantages (campaign_id, vantage, joined_at, alive_until) VALUES ($1, $2, now(), now() + $3 * interval '1 millisecond')
-       ON CONFLICT (campaign_id, vantage) DO UPDATE SET alive_until = excluded.alive_until`, [this.campaignId, this.vantage, lease]);
     const present = await this.db.query<{ vantage: string; alive: boolean }>(
       `SELECT vantage, alive_until > now() AS alive FROM campaign_vantages WHERE campaign_id = $1`, [this.campaignId]);
     for (const r of present) this.vantages.add(r.vantage);
