@@ -1,0 +1,22 @@
+// The child side of a simnet shard's IPC: each message from the coordinator is handled in turn, a failure goes
+// back as one `error` message, `stop` ends the process once answered, and a dead coordinator ends it too (a
+// shard must not linger holding its sockets).
+export interface ShardStop { type: 'stop' }
+
+export function serveShard<M extends { type: string }>(handle: (m: M) => Promise<void>, stop: () => Promise<void>): void {
+  process.on('message', (m: M | ShardStop) => {
+    (async () => {
+      try {
+        if (m.type === 'stop') {
+          await stop();
+          process.send!({ type: 'stopped' }, () => process.exit(0));
+        } else {
+          await handle(m as M);
+        }
+      } catch (e) {
+        process.send!({ type: 'error', message: (e as Error).message });
+      }
+    })().catch((e: unknown) => process.send?.({ type: 'error', message: (e as Error).message }));
+  });
+  process.on('disconnect', () => process.exit(0));
+}
