@@ -43,6 +43,8 @@ export interface Neighbour { peerId: PeerId; addrs: Multiaddr[] }
 
 export interface Libp2pVisit {
   peerId: string;
+  /** The addresses the visit dialed (as given, before the peer ID is appended). */
+  dialedAddrs: string[];
   status: 'measured' | 'failed';
   dialError: DialErrorClass | null;
   errorMessage: string | null;
@@ -59,7 +61,7 @@ export interface Libp2pVisit {
 
 export async function visitPeer(host: Libp2pHost, peerId: PeerId, addrs: Multiaddr[], o: VisitOptions = DEFAULT_VISIT_OPTIONS): Promise<Libp2pVisit> {
   const v: Libp2pVisit = {
-    peerId: peerId.toString(), status: 'failed', dialError: null, errorMessage: null, connectMs: null, identify: null,
+    peerId: peerId.toString(), dialedAddrs: addrs.map(String), status: 'failed', dialError: null, errorMessage: null, connectMs: null, identify: null,
     cplErrors: 0, requests: 0, neighbours: new Map(), startedAtMs: Date.now(), endedAtMs: 0,
   };
   if (addrs.length === 0) { v.dialError = 'no-addresses'; v.endedAtMs = Date.now(); return v; }
