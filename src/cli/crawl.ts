@@ -27,7 +27,7 @@ const D = DEFAULT_CRAWL_CONFIG;
 const MAX_KEYS_PER_CPL = 3;
 
 export const CRAWL_FLAGS: FlagSpecs = {
-  protocol: { type: 'string', help: `DHT protocol: ${DHT_PROTOCOLS.join('|')} (libp2p: a Kademlia DHT such as IPFS's; takes only the flags LIBP2P_CRAWL_FLAGS names, see below)`, default: 'discv5', valueName: 'name' },
+  protocol: { type: 'string', help: `DHT protocol: ${DHT_PROTOCOLS.join('|')} (libp2p: a Kademlia DHT such as IPFS's, see above)`, default: 'discv5', valueName: 'name' },
   bootnode: { type: 'list', help: 'bootnode as enr:… text or enode:// URL (libp2p: a multiaddr ending in /p2p/<peer id>)', valueName: 'enr' },
   network: { type: 'string', help: `use built-in bootnodes: ${BUILTIN_NETWORKS.join('|')} (libp2p: ${LIBP2P_NETWORKS.join('|')})`, valueName: 'name' },
   simnet: { type: 'string', help: 'take bootnodes from a simnet truth file (its protocol must be the crawl\'s)', valueName: 'truth.json' },
@@ -69,8 +69,9 @@ export const CRAWL_HELP = formatHelp('dhtscope crawl (--bootnode ENR | --network
   'With --protocol libp2p it crawls a libp2p Kademlia DHT (IPFS): every peer is dialed (TCP, Noise, Yamux),\n' +
   'identified (agent, protocols, listen addresses) and asked FIND_NODE for keys crafted into each of its\n' +
   'buckets 0-15. Visits, peers (identify and NAT evidence), edges and nodes go into the same store, the crawl\n' +
-  `marked protocol libp2p. It takes only ${[...LIBP2P_CRAWL_FLAGS].filter((f) => f !== 'help' && f !== 'protocol').map((f) => `--${f}`).join(', ')};\n` +
-  'There --concurrency (visits in flight) has the libp2p crawler\'s own default, and --keys-per-cpl is 1 unless given.', CRAWL_FLAGS);
+  'marked protocol libp2p. It takes only these flags (others exit 2):\n' +
+  `  ${[...LIBP2P_CRAWL_FLAGS].filter((f) => f !== 'help' && f !== 'protocol').map((f) => `--${f}`).join(', ')}\n` +
+  '--concurrency (visits in flight) then has the libp2p crawler\'s own default, and --keys-per-cpl is 1 unless given.', CRAWL_FLAGS);
 
 export function bootnodesFromFlags(f: Record<string, unknown>): { bootnodes: string[]; extra: Record<string, unknown> } {
   const out = [...(f.bootnode as string[])];
