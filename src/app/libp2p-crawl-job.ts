@@ -22,7 +22,7 @@ export const LIBP2P_NO_ANSWER = 'no-answer';
 const LIBP2P_EDGE_SEQ = 0n;
 /** Bits of a Kademlia ID: a key sharing c leading bits with a peer's ID sits at log2 distance KAD_ID_BITS - c. */
 const KAD_ID_BITS = KAD_ID_SIZE * 8;
-/** How often onProgress is called. */
+/** How often onProgress is called: a progress line a second is as fast as a person reads it. */
 const PROGRESS_INTERVAL_MS = 1000;
 
 export interface Libp2pCrawlJobOptions {
