@@ -49,7 +49,7 @@ const plan = (crawl: number): NodeRows[] => ids.map((nodeId, i) => ({
     crawl_id: crawl, node_id: nodeId, ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, udp: 9000, status: i % 5 ? 'measured' : 'failed',
     error: i % 5 ? null : 'timeout', rtt1_ms: 40 + (i % 100), rtt2_ms: i % 5 ? 90 : null, bytes_in: 4800, bytes_out: 600,
     packets_in: 5, packets_out: 4, requests: 3, records_returned: 16, started_at: t0 + i, ended_at: t0 + i + 300, distances: '256,255,254',
-    dispersion_mbps: i % 5 ? 20 + (i % 300) : null, train_packets: i % 5 ? 3 : null, dispersion_low_confidence: i % 5 ? false : null,
+    dispersion_mbps: i % 5 ? 20 + (i % 300) : null, train_packets: i % 5 ? 3 : null, dispersion_low_confidence: i % 5 ? false : null, cpl_errors: null,
   },
   packets: [0, 1, 2].map((p) => ({ crawl_id: crawl, node_id: nodeId, request_no: 1, packet_index: p, arrival_ns: BigInt(i) * 1_000_000n + BigInt(p * 1000), size: 1180 })),
   records: Array.from({ length: i % 2 ? 3 : 2 }, (_, k) => ({

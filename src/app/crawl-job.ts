@@ -259,7 +259,7 @@ export async function crawlOnce(rt: CrawlRuntime, o: CrawlOnceOptions): Promise<
   const { store, transport, session, offload } = rt;
   const crawlId = store ? await store.beginCrawl({
     params: { ...config, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage: config.vantage, version: o.version, strategy: strategy.name,
-    campaignId: o.campaignId ?? null, vantageAddr: vantageAddr(transport),
+    campaignId: o.campaignId ?? null, vantageAddr: vantageAddr(transport), protocol: 'discv5',
   }) : null;
   const storeSink = store && crawlId !== null ? new StoreSink(store, crawlId) : null;
   const sink = o.tee ? new TeeSink(storeSink, o.tee) : storeSink;

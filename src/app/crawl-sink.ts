@@ -29,7 +29,7 @@ export class StoreSink implements CrawlSink {
       crawl_id: this.crawlId, node_id: v.node.id, ip: v.node.addr?.ip ?? null, udp: v.node.addr?.port ?? null, status: v.status, error: v.error,
       rtt1_ms: v.rtt1Ms, rtt2_ms: v.rtt2Ms, bytes_in: v.bytesIn, bytes_out: v.bytesOut, packets_in: v.packetsIn, packets_out: v.packetsOut,
       requests: v.requests, records_returned: v.recordsReturned, started_at: v.startedAtMs, ended_at: v.endedAtMs, distances: v.distances.flat().join(','),
-      dispersion_mbps: v.dispersion.mbps, train_packets: v.dispersion.trainPackets, dispersion_low_confidence: v.dispersion.lowConfidence,
+      dispersion_mbps: v.dispersion.mbps, train_packets: v.dispersion.trainPackets, dispersion_low_confidence: v.dispersion.lowConfidence, cpl_errors: null,
     });
     if (v.status === 'measured') this.store.touchNode(v.node.id, v.endedAtMs);
   }

@@ -17,8 +17,9 @@ const seconds = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : m
 /** Without a terminal, a status line this often: a week-long campaign's log stays readable. */
 const LOG_STATUS_EVERY_MS = 60_000;
 
-// The crawl flags that make sense per crawl of a campaign (not its length, cycles or summary file).
-const { duration: _d, cycles: _c, out: _o, 'progress-interval-ms': _p, ...CRAWL_PART } = CRAWL_FLAGS;
+// The crawl flags that make sense per crawl of a campaign (not its length, cycles or summary file; a campaign
+// crawls discv5 only, so not the protocol choice either).
+const { duration: _d, cycles: _c, out: _o, 'progress-interval-ms': _p, protocol: _pr, 'keys-per-cpl': _k, ...CRAWL_PART } = CRAWL_FLAGS;
 
 export const MONITOR_FLAGS: FlagSpecs = {
   ...CRAWL_PART,

@@ -81,9 +81,12 @@ export function parseLibp2pBootnode(text: string): { peerId: ReturnType<typeof p
 
 interface Known { peerId: ReturnType<typeof peerIdFromString>; addrs: Map<string, Uint8Array>; state: 'queued' | 'visiting' | 'done'; attempts: number }
 
-/** Crawls from the bootnodes; `onVisit` gets every visit as it ends. */
+/**
+ * Crawls from the bootnodes; `onVisit` gets every visit as it ends. Once `stop` is aborted no visit starts; the
+ * ones in flight end within their timeouts.
+ */
 export async function crawlLibp2p(
-  host: Libp2pHost, bootnodes: string[], cfg: Libp2pCrawlConfig, onVisit: (v: Libp2pVisit) => void,
+  host: Libp2pHost, bootnodes: string[], cfg: Libp2pCrawlConfig, onVisit: (v: Libp2pVisit) => void, stop?: AbortSignal,
 ): Promise<Libp2pCrawlSummary> {
   const t0 = performance.now();
   /** By peer ID text; bound: cfg.maxPeers. */
@@ -111,7 +114,7 @@ export async function crawlLibp2p(
   let inFlight = 0;
   await new Promise<void>((done) => {
     const pump = () => {
-      while (inFlight < cfg.concurrency && queue.length > 0 && performance.now() < deadline) {
+      while (inFlight < cfg.concurrency && queue.length > 0 && performance.now() < deadline && !stop?.aborted) {
         const n = queue.shift()!;
         n.state = 'visiting';
         inFlight++;

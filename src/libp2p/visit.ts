@@ -64,6 +64,8 @@ export interface Libp2pVisit {
   peerId: string;
   /** Dials made (a transient failure is tried again once, later in the crawl). */
   attempts: number;
+  /** The addresses the visit dialed (as given, before the peer ID is appended). */
+  dialedAddrs: string[];
   status: 'measured' | 'failed';
   dialError: DialErrorClass | null;
   errorMessage: string | null;
@@ -80,7 +82,7 @@ export interface Libp2pVisit {
 
 export async function visitPeer(host: Libp2pHost, peerId: PeerId, addrs: Multiaddr[], o: VisitOptions = DEFAULT_VISIT_OPTIONS): Promise<Libp2pVisit> {
   const v: Libp2pVisit = {
-    peerId: peerId.toString(), attempts: 1, status: 'failed', dialError: null, errorMessage: null, connectMs: null, identify: null,
+    peerId: peerId.toString(), attempts: 1, dialedAddrs: addrs.map(String), status: 'failed', dialError: null, errorMessage: null, connectMs: null, identify: null,
     cplErrors: 0, requests: 0, neighbours: new Map(), startedAtMs: Date.now(), endedAtMs: 0,
   };
   if (addrs.length === 0) { v.dialError = 'no-addresses'; v.endedAtMs = Date.now(); return v; }

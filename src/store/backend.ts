@@ -1,6 +1,7 @@
 // What a store backend does, whatever database is behind it. The DuckDB engine implements it (on the writer
 // thread); a PostgreSQL backend would implement the same and plug in behind Store without touching the crawler.
 import type { TableBatch } from './batch.js';
+import type { DhtProtocol } from './tables.js';
 
 export type SqlParam = string | number | bigint | boolean | null;
 
@@ -33,6 +34,8 @@ export interface CrawlStart {
   campaignId?: number | null;
   /** The vantage's own endpoint (`ip:port`) when bound to a specific address. */
   vantageAddr?: string | null;
+  /** The DHT protocol crawled (Store.beginCrawl fills in DEFAULT_CRAWL_PROTOCOL). */
+  protocol: DhtProtocol;
 }
 
 export interface CampaignStart {

@@ -135,6 +135,15 @@ export function addColumnSql(t: TableDecl, name: string, dialect: Dialect = 'duc
   return `ALTER TABLE ${t.name} ADD COLUMN IF NOT EXISTS ${name} ${SQL_TYPES[dialect][c.type]}`;
 }
 
+/**
+ * ALTER TABLE that lets a column declared nullable take NULL, for a migration: a column that was NOT NULL in
+ * older files. The rows there keep their values; the statement is the same in both databases.
+ */
+export function dropNotNullSql(t: TableDecl, name: string): string {
+  if (!t.columns[name]?.nullable) throw new Error(`${t.name}.${name}: only a column declared nullable can drop NOT NULL`);
+  return `ALTER TABLE ${t.name} ALTER COLUMN ${name} DROP NOT NULL`;
+}
+
 /** The schema reference for a set of tables, as Markdown (docs/schema.md is this, checked by a test). */
 export function schemaMarkdown(tables: readonly TableDecl[], views: readonly ViewDecl[]): string {
   const out: string[] = [];

@@ -244,9 +244,9 @@ export class DuckDbBackend implements StoreBackend {
   async beginCrawl(c: CrawlStart): Promise<number> {
     try {
       const r = await this.qconn!.runAndReadAll(
-        `INSERT INTO crawls (id, started_at, params, vantage, version, strategy, campaign_id, vantage_addr)
-         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5, $6, $7 FROM crawls RETURNING id`,
-        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.strategy, c.campaignId ?? null, c.vantageAddr ?? null],
+        `INSERT INTO crawls (id, started_at, params, vantage, version, strategy, campaign_id, vantage_addr, protocol)
+         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5, $6, $7, $8 FROM crawls RETURNING id`,
+        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.strategy, c.campaignId ?? null, c.vantageAddr ?? null, c.protocol],
       );
       return Number(r.getRowsJS()[0]![0]);
     } catch (e) {

@@ -1,4 +1,4 @@
-export { Store, DEFAULT_DUCKDB_MEMORY_MB, type StoreOptions, type StoreStats, type CrawlParams, type CampaignParams, type CrawlInfo } from './store.js';
+export { Store, DEFAULT_CRAWL_PROTOCOL, DEFAULT_DUCKDB_MEMORY_MB, type StoreOptions, type StoreStats, type CrawlParams, type CampaignParams, type CrawlInfo } from './store.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
 export type { ExportFormat, Queryable, SqlParam, StoreBackend } from './backend.js';
 export { READER_MEMORY_MB, StoreReader, type ReaderOptions } from './reader.js';

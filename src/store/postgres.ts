@@ -338,9 +338,9 @@ export class PostgresBackend implements StoreBackend {
 
   beginCrawl(c: CrawlStart): Promise<number> {
     return this.allocate('start a crawl in database',
-      `INSERT INTO crawls (id, started_at, params, vantage, version, strategy, campaign_id, vantage_addr)
-       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4, $5, $6, $7 FROM crawls RETURNING id`,
-      [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version, c.strategy, c.campaignId ?? null, c.vantageAddr ?? null]);
+      `INSERT INTO crawls (id, started_at, params, vantage, version, strategy, campaign_id, vantage_addr, protocol)
+       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4, $5, $6, $7, $8 FROM crawls RETURNING id`,
+      [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version, c.strategy, c.campaignId ?? null, c.vantageAddr ?? null, c.protocol]);
   }
 
   beginCampaign(c: CampaignStart): Promise<number> {

@@ -9,7 +9,7 @@ import type { InputRow, TableDecl } from './columns.js';
 import { StoreError } from './errors.js';
 import { crawlOrLatest, exportSql, formatNodesJson, nodeSetSql, type ExportQuery } from './exports.js';
 import type { ExportFormat, SqlParam } from './backend.js';
-import { CRAWL_NODES, EDGE_IX, NODES_STAGING, TABLES } from './tables.js';
+import { CRAWL_NODES, EDGE_IX, NODES_STAGING, TABLES, type DhtProtocol } from './tables.js';
 import {
   DONE_SLOT, ERRORS_SLOT, SHARED_BYTES, sharedViews, type CallOp, type FromWriter, type ToWriter, type WireError, type WriterInit, type WriterStats,
 } from './protocol.js';
@@ -73,7 +73,12 @@ export interface CrawlParams {
   campaignId?: number | null;
   /** The vantage's own endpoint (`ip:port`) when bound to a specific address. */
   vantageAddr?: string | null;
+  /** The DHT protocol crawled; default DEFAULT_CRAWL_PROTOCOL. */
+  protocol?: DhtProtocol;
 }
+
+/** The protocol of a crawl begun without one: the store's callers before libp2p crawls were all discv5. */
+export const DEFAULT_CRAWL_PROTOCOL: DhtProtocol = 'discv5';
 
 export interface CampaignParams {
   params: object;
@@ -426,7 +431,7 @@ export class Store {
 
   async beginCrawl(p: CrawlParams): Promise<number> {
     if (this.state !== 'open') throw this.closedError();
-    return await this.call({ op: 'call', method: 'beginCrawl', args: [{ ...p, startedAtMs: p.startedAtMs ?? Date.now() }] }) as number;
+    return await this.call({ op: 'call', method: 'beginCrawl', args: [{ ...p, startedAtMs: p.startedAtMs ?? Date.now(), protocol: p.protocol ?? DEFAULT_CRAWL_PROTOCOL }] }) as number;
   }
 
   /** Commits, then stamps ended_at and the summary. Dropped bad rows are reported after the stamp. */

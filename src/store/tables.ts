@@ -5,7 +5,7 @@
 import { decodeEnr, enrFields, type Enr, type EnrFields } from '../enr/index.js';
 import { forkOf, knownDigests, networkOf, nextForkOf } from '../enr/networks.js';
 import { toHex } from '../util/bytes.js';
-import { addColumnSql, type TableDecl, type ViewDecl } from './columns.js';
+import { addColumnSql, dropNotNullSql, type Dialect, type TableDecl, type ViewDecl } from './columns.js';
 
 /**
  * 3: nodes_staging lost its merge generation (one writer thread merges it serially). 4: monitor campaigns.
@@ -13,9 +13,15 @@ import { addColumnSql, type TableDecl, type ViewDecl } from './columns.js';
  * reply-train dispersion rate. 7: the records a crawl refused (bad_records). 8: crawls and campaigns carry the
  * vantage's own address, for campaigns run from several vantages into one PostgreSQL database. 9: shared
  * campaigns: several monitors probe one campaign's nodes (campaigns.shared_name, probes, probe_leases), and the
- * monitor's rows name the vantage that wrote them.
+ * monitor's rows name the vantage that wrote them. 10: libp2p Kademlia crawls: crawls name their protocol, `peers`
+ * holds what identify told of each libp2p peer, visits' discv5-only counters became nullable and visits carry the
+ * failed bucket lengths (cpl_errors).
  */
-export const SCHEMA_VERSION = 9;
+export const SCHEMA_VERSION = 10;
+
+/** The DHT protocols a crawl speaks; `crawls.protocol` names one (NULL in crawls before schema 10: discv5). */
+export const DHT_PROTOCOLS = ['discv5', 'libp2p'] as const;
+export type DhtProtocol = typeof DHT_PROTOCOLS[number];
 
 const CRAWL_ID = { type: 'INTEGER', doc: 'the crawl (`crawls.id`)' } as const;
 const VANTAGE_ADDR = {
@@ -51,6 +57,10 @@ export const CRAWLS = {
     summary: { type: 'JSON', nullable: true, doc: 'end-of-crawl totals; NULL until the crawl ends' },
     campaign_id: { type: 'INTEGER', nullable: true, doc: 'the monitor campaign that ran this crawl (`campaigns.id`); NULL for a lone crawl' },
     vantage_addr: VANTAGE_ADDR,
+    protocol: {
+      type: 'VARCHAR', nullable: true,
+      doc: `the DHT protocol crawled: ${DHT_PROTOCOLS.map((p) => `\`${p}\``).join(' or ')}; NULL in crawls before schema 10 (all discv5)`,
+    },
   },
 } as const satisfies TableDecl;
 
@@ -275,30 +285,49 @@ export const BAD_RECORDS = {
   },
 } as const satisfies TableDecl;
 
+// libp2p visits (schema 10) reuse the columns whose meaning carries over; the discv5-only ones are NULL in them.
+/** A discv5 packet counter: NULL in libp2p visits, whose streams are not counted (NOT NULL before schema 10). */
+function discv5Counter(doc: string) {
+  return { type: 'INTEGER', nullable: true, doc: `${doc}; NULL for libp2p` } as const;
+}
+
 export const VISITS = {
   name: 'visits', batched: true, indexes: [['crawl_id']],
-  doc: 'One attempt to measure a node in a crawl.',
+  doc: 'One attempt to measure a node in a crawl. A libp2p visit (`crawls.protocol` = `libp2p`, schema 10) is a dial, identify and ' +
+    'FIND_NODE for keys crafted to land in each of the peer\'s buckets 0-15; its `node_id` is the peer\'s Kademlia ID (SHA-256 of the ' +
+    'peer ID\'s bytes), its peer ID and identify answers are in `peers`.',
   columns: {
     crawl_id: CRAWL_ID,
     node_id: NODE_ID,
-    ip: { type: 'VARCHAR', nullable: true, doc: 'address visited' },
-    udp: { type: 'INTEGER', nullable: true, doc: 'port visited' },
-    status: { type: 'VARCHAR', doc: '`measured` or `failed`' },
-    error: { type: 'VARCHAR', nullable: true, doc: '`timeout`, `no-whoareyou`, `bad-handshake` or `bad-reply`; NULL when measured' },
-    rtt1_ms: { type: 'DOUBLE', nullable: true, doc: 'random packet → WHOAREYOU round trip' },
-    rtt2_ms: { type: 'DOUBLE', nullable: true, doc: 'handshake → first NODES round trip' },
-    bytes_in: { type: 'INTEGER', doc: 'bytes received from the node' },
-    bytes_out: { type: 'INTEGER', doc: 'bytes sent to it' },
-    packets_in: { type: 'INTEGER', doc: 'datagrams received' },
-    packets_out: { type: 'INTEGER', doc: 'datagrams sent' },
-    requests: { type: 'INTEGER', doc: 'FINDNODE requests sent' },
-    records_returned: { type: 'INTEGER', doc: 'records in its NODES replies' },
-    started_at: { type: 'TIMESTAMP', doc: 'first packet sent' },
-    ended_at: { type: 'TIMESTAMP', doc: 'last reply or timeout' },
-    distances: { type: 'VARCHAR', doc: 'FINDNODE distances asked, comma-separated' },
+    ip: { type: 'VARCHAR', nullable: true, doc: 'address visited; NULL for libp2p (the multiaddrs dialed are `peers.dialed_addrs`)' },
+    udp: { type: 'INTEGER', nullable: true, doc: 'port visited; NULL for libp2p' },
+    status: { type: 'VARCHAR', doc: '`measured` or `failed` (libp2p: measured when identify or any FIND_NODE answered)' },
+    error: {
+      type: 'VARCHAR', nullable: true,
+      doc: '`timeout`, `no-whoareyou`, `bad-handshake` or `bad-reply`; libp2p: the dial error class (`refused`, `timeout`, `no-addresses`, `security`, ' +
+        '`muxer`, `peer-id-mismatch`, `reset`, `unreachable`, `other`), or `no-answer` (connected, but identify and every FIND_NODE failed); NULL when measured',
+    },
+    rtt1_ms: { type: 'DOUBLE', nullable: true, doc: 'random packet → WHOAREYOU round trip; libp2p: connect time (TCP, Noise and Yamux), NULL when the dial failed' },
+    rtt2_ms: { type: 'DOUBLE', nullable: true, doc: 'handshake → first NODES round trip; NULL for libp2p' },
+    bytes_in: discv5Counter('bytes received from the node'),
+    bytes_out: discv5Counter('bytes sent to it'),
+    packets_in: discv5Counter('datagrams received'),
+    packets_out: discv5Counter('datagrams sent'),
+    requests: { type: 'INTEGER', doc: 'FINDNODE requests sent (libp2p: FIND_NODE requests)' },
+    records_returned: { type: 'INTEGER', doc: 'records in its NODES replies; libp2p: distinct peers its FIND_NODE replies returned' },
+    started_at: { type: 'TIMESTAMP', doc: 'first packet sent (libp2p: dial started)' },
+    ended_at: { type: 'TIMESTAMP', doc: 'last reply or timeout (libp2p: connection closed)' },
+    distances: {
+      type: 'VARCHAR',
+      doc: 'FINDNODE distances asked, comma-separated; libp2p: the log2 distance each FIND_NODE key was crafted at, 256 - its common-prefix length with the peer (256..241 for buckets 0..15)',
+    },
     dispersion_mbps: { type: 'DOUBLE', nullable: true, doc: 'reply-train dispersion rate, Mbit/s: bytes over arrival spread of its NODES trains (a dispersion rate, not link capacity; README); NULL without a train of 2+ packets or when they arrived at once' },
     train_packets: { type: 'INTEGER', nullable: true, doc: 'packets in the longest reply train the dispersion rate used; NULL when none' },
     dispersion_low_confidence: { type: 'BOOLEAN', nullable: true, doc: 'the longest train used had fewer than 3 packets, or no spread; NULL when no train was used' },
+    cpl_errors: {
+      type: 'INTEGER', nullable: true,
+      doc: 'libp2p: bit c set when every FIND_NODE for common-prefix length c failed (0: every bucket answered); NULL for discv5 and for libp2p visits that never connected (added in schema 10)',
+    },
   },
 } as const satisfies TableDecl;
 
@@ -334,7 +363,29 @@ export const EDGE_IX = {
     crawl_id: CRAWL_ID,
     from_ix: { type: 'UINTEGER', doc: 'the node that returned the record (`crawl_nodes.ix`)' },
     to_ix: { type: 'UINTEGER', doc: 'the node whose record it returned' },
-    seq: { type: 'UBIGINT', doc: 'seq of the record returned' },
+    seq: { type: 'UBIGINT', doc: 'seq of the record returned; 0 in libp2p crawls (a peer listing has no seq)' },
+  },
+} as const satisfies TableDecl;
+
+export const PEERS = {
+  name: 'peers', batched: true, indexes: [['crawl_id', 'node_id']],
+  doc: 'One row per libp2p peer visited in a crawl (schema 10): what identify told, and the addresses that judge whether it is behind a NAT. ' +
+    'Its visit is the `visits` row of the same crawl and `node_id`.',
+  columns: {
+    crawl_id: CRAWL_ID,
+    node_id: { ...NODE_ID, doc: 'the peer\'s Kademlia ID, SHA-256 of its peer ID\'s bytes (64 hex): the ID `visits`, `nodes` and `edges` use' },
+    peer_id: { type: 'VARCHAR', doc: 'peer ID, as text (`12D3KooW…`, `Qm…`)' },
+    agent_version: { type: 'VARCHAR', nullable: true, doc: 'identify\'s agent version (`kubo/0.29.0/…`); NULL when identify did not answer' },
+    protocol_version: { type: 'VARCHAR', nullable: true, doc: 'identify\'s protocol version (`ipfs/0.1.0`); NULL when identify did not answer' },
+    protocols: { type: 'JSON', nullable: true, doc: 'identify\'s protocols, a sorted JSON array of strings; NULL when identify did not answer' },
+    listen_addrs: { type: 'JSON', nullable: true, doc: 'identify\'s listen multiaddrs, a JSON array of strings; NULL when identify did not answer' },
+    dialed_addrs: { type: 'JSON', doc: 'the multiaddrs the crawler dialed (what other peers listed for it, or the bootnode address), a JSON array' },
+    nat: {
+      type: 'BOOLEAN', nullable: true,
+      doc: 'advertises no address others can dial: only relay (`/p2p-circuit`) addresses, or only private ones while the crawl is of a public network (see `nat_evidence`); ' +
+        'judged on `listen_addrs`, or on `dialed_addrs` when identify did not answer; NULL when no address is known',
+    },
+    nat_evidence: { type: 'VARCHAR', nullable: true, doc: '`relay-only` or `private-only` when `nat`; NULL otherwise' },
   },
 } as const satisfies TableDecl;
 
@@ -357,7 +408,7 @@ export const PROGRESS = {
 /** Every table, in creation order. */
 export const TABLES: readonly TableDecl[] = [
   META, CRAWLS, NODES, NODES_STAGING, RECORDS, BAD_RECORDS, VISITS, PACKET_TRAIN, CRAWL_NODES, EDGE_IX, PROGRESS,
-  CAMPAIGNS, UPTIME_SESSIONS, NODE_CHANGES, MONITOR_GAPS, MONITOR_SAMPLES, PROBES, CAMPAIGN_VANTAGES, PROBE_LEASES,
+  PEERS, CAMPAIGNS, UPTIME_SESSIONS, NODE_CHANGES, MONITOR_GAPS, MONITOR_SAMPLES, PROBES, CAMPAIGN_VANTAGES, PROBE_LEASES,
 ];
 
 export const EDGES_VIEW: ViewDecl = {
@@ -393,6 +444,18 @@ export const POSTGRES_FIRST_SCHEMA = 7;
 const SCHEMA_9_COLUMNS: readonly (readonly [TableDecl, string])[] = [
   [CAMPAIGNS, 'shared_name'], [UPTIME_SESSIONS, 'vantage'], [NODE_CHANGES, 'vantage'], [MONITOR_GAPS, 'vantage'], [MONITOR_SAMPLES, 'vantage'],
 ];
+
+/** The visits counters libp2p visits leave NULL: NOT NULL before schema 10. */
+const SCHEMA_10_RELAXED = ['bytes_in', 'bytes_out', 'packets_in', 'packets_out'] as const;
+
+/** Schema 10's steps in one dialect: peers is created on open; older crawls keep a NULL protocol (discv5). */
+function schema10(dialect: Dialect): string[] {
+  return [
+    addColumnSql(CRAWLS, 'protocol', dialect),
+    ...SCHEMA_10_RELAXED.map((c) => dropNotNullSql(VISITS, c)),
+    addColumnSql(VISITS, 'cpl_errors', dialect),
+  ];
+}
 
 /** Steps from each older version to the next, run in one transaction on open; each ends at `to`. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -450,5 +513,11 @@ export const MIGRATIONS: readonly Migration[] = [
     to: 9,
     sql: SCHEMA_9_COLUMNS.map(([t, c]) => addColumnSql(t, c)),
     postgres: SCHEMA_9_COLUMNS.map(([t, c]) => addColumnSql(t, c, 'postgres')),
+  },
+  {
+    // libp2p crawls: crawls name their protocol, visits' packet counters may be NULL, visits carry cpl_errors.
+    to: 10,
+    sql: schema10('duckdb'),
+    postgres: schema10('postgres'),
   },
 ];

@@ -23,7 +23,7 @@ async function vantage(s: Store, name: string, visited: readonly number[], answe
     s.add(VISITS, {
       crawl_id: crawl, node_id: nid(i), ip: '10.0.0.1', udp: 9000, status: ok ? 'measured' : 'failed', error: ok ? null : 'timeout', rtt1_ms: ok ? 5 : null,
       rtt2_ms: null, bytes_in: 0, bytes_out: 0, packets_in: 0, packets_out: 0, requests: 1, records_returned: 0, started_at: T0, ended_at: T0 + 1,
-      distances: '256', dispersion_mbps: null, train_packets: null, dispersion_low_confidence: null,
+      distances: '256', dispersion_mbps: null, train_packets: null, dispersion_low_confidence: null, cpl_errors: null,
     });
     if (ok) {
       s.add(UPTIME_SESSIONS, {

@@ -112,7 +112,7 @@ test('a reader of a PostgreSQL store sees what a reader of the same rows in a Du
       s.add(VISITS, {
         crawl_id: id, node_id: nid(i), ip: `10.0.0.${i}`, udp: 9000, status: i % 5 ? 'measured' : 'failed', error: i % 5 ? null : 'timeout',
         rtt1_ms: i % 5 ? i + 0.25 : null, rtt2_ms: null, bytes_in: i, bytes_out: 2, packets_in: 1, packets_out: 1, requests: 1, records_returned: 0,
-        started_at: T0 + i + 0.5, ended_at: T0 + i + 9, distances: '256', dispersion_mbps: null, train_packets: null, dispersion_low_confidence: i % 2 === 0,
+        started_at: T0 + i + 0.5, ended_at: T0 + i + 9, distances: '256', dispersion_mbps: null, train_packets: null, dispersion_low_confidence: i % 2 === 0, cpl_errors: null,
       });
       s.add(EDGE_IX, { crawl_id: id, from_ix: s.nodeRef(id, nid(i)), to_ix: s.nodeRef(id, nid((i + 1) % 50)), seq: 2n ** 64n - 1n });
     }

@@ -50,7 +50,7 @@ function visit(crawl: number, i: number, atMs: number, ok: boolean): InputRow<ty
     status: ok ? 'measured' : 'failed', error: ok ? null : 'timeout', rtt1_ms: ok ? 12.5 + i : null, rtt2_ms: ok ? 30.25 : null,
     bytes_in: 1200, bytes_out: 300, packets_in: 4, packets_out: 3, requests: 3, records_returned: ok ? 16 : 0,
     started_at: atMs, ended_at: atMs + 100.6, distances: '256,255,254',
-    dispersion_mbps: ok ? 48.25 : null, train_packets: ok ? 3 : null, dispersion_low_confidence: ok ? i % 2 === 0 : null,
+    dispersion_mbps: ok ? 48.25 : null, train_packets: ok ? 3 : null, dispersion_low_confidence: ok ? i % 2 === 0 : null, cpl_errors: null,
   };
 }
 
@@ -385,7 +385,7 @@ test('a schema-4 file gets the visits\' dispersion columns on open: old visits N
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const inst = await DuckDBInstance.create(path);
   const con = await inst.connect();
-  for (const col of ['dispersion_mbps', 'train_packets', 'dispersion_low_confidence']) await con.run(`ALTER TABLE visits DROP COLUMN ${col}`);
+  for (const col of ['dispersion_mbps', 'train_packets', 'dispersion_low_confidence', 'cpl_errors']) await con.run(`ALTER TABLE visits DROP COLUMN ${col}`);
   await con.run(`UPDATE meta SET value = '4' WHERE key = 'schema_version'`);
   con.closeSync();
   inst.closeSync();

@@ -22,7 +22,7 @@ async function crawl(s: Store, from: number, n: number, atMs: number, campaignId
     s.add(VISITS, {
       crawl_id: id, node_id: nid(i), ip: `10.0.0.${i % 250}`, udp: 9000, status: 'measured', error: null, rtt1_ms: i + 0.5, rtt2_ms: null,
       bytes_in: 1, bytes_out: 1, packets_in: 1, packets_out: 1, requests: 1, records_returned: 1, started_at: atMs + i, ended_at: atMs + i + 5,
-      distances: '256', dispersion_mbps: null, train_packets: null, dispersion_low_confidence: null,
+      distances: '256', dispersion_mbps: null, train_packets: null, dispersion_low_confidence: null, cpl_errors: null,
     });
     s.addEdge(id, nid(i), nid(from + ((i - from + 1) % n)), BigInt(i));
   }
