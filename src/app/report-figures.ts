@@ -83,8 +83,10 @@ function topNetworks(counts: Map<string, number>, max: number): string[] {
 /** CDF (quantiles per network) and a log-binned histogram of a per-visit value, from a `value, network` subquery. */
 async function distribution(store: Queryable, valuesSql: string, floor: number) {
   const qs = Array.from({ length: CDF_STEPS + 1 }, (_, i) => i / CDF_STEPS);
+  // Both charts are log-scale: a reading at or below the floor (a loopback RTT a few µs below zero, the kernel's
+  // receive stamp against the send time taken after sendto returned) is drawn at the floor.
   const cdf = await store.query<{ network: string; n: bigint; q: number[] }>(
-    `WITH v AS (${valuesSql}) SELECT * FROM (SELECT 'all' AS network, count(*) AS n, quantile_cont(value, [${qs.join(',')}]) AS q FROM v
+    `WITH v AS (SELECT greatest(value, ${floor}) AS value, network FROM (${valuesSql})) SELECT * FROM (SELECT 'all' AS network, count(*) AS n, quantile_cont(value, [${qs.join(',')}]) AS q FROM v
      UNION ALL SELECT network, count(*), quantile_cont(value, [${qs.join(',')}]) FROM v GROUP BY network)
      -- Groups come back in any order from a parallel aggregate; the figure must not.
      ORDER BY network <> 'all', network`);
