@@ -48,3 +48,15 @@ export const TEST_BACKENDS: readonly TestBackend[] = [
   { name: 'duckdb', skip: false, db: async (dir, label, memory) => (memory ? ':memory:' : `${dir}/${label}.duckdb`) },
   { name: 'postgres', skip: PG_SKIP, db: async (_dir, label) => freshPgDb(label) },
 ];
+
+/** Runs SQL on a test database of either backend outside any store (to take it back to an older schema). */
+export async function rawExec(db: string, sqls: readonly string[]): Promise<void> {
+  if (db.startsWith('postgres')) {
+    for (const sql of sqls) await pgExec(db, sql);
+    return;
+  }
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const inst = await DuckDBInstance.create(db);
+  const con = await inst.connect();
+  try { for (const sql of sqls) await con.run(sql); } finally { con.closeSync(); inst.closeSync(); }
+}

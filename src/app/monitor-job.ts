@@ -12,7 +12,7 @@ import { encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState
 import { ShardLeases, shardPrefix } from '../monitor/leases.js';
 import { ProbeFeed } from '../monitor/probe-feed.js';
 import { isPostgresUrl, MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, PROBES, UPTIME_SESSIONS, type Store } from '../store/index.js';
-import { fromHex } from '../util/bytes.js';
+import { fromHex, toHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
 import { fullGc } from '../util/gc.js';
@@ -415,7 +415,7 @@ async function campaign(
       [campaignId, BigInt(Math.floor(since)), taken.map(shardPrefix).join(',')]);
     const have = new Set(written.map((r) => r.node_id));
     for (const e of ends) {
-      if (have.has(Buffer.from(e.row.node.id).toString('hex'))) continue;
+      if (have.has(toHex(e.row.node.id))) continue;
       sessionsEnded++;
       store.add(UPTIME_SESSIONS, sessionRow(campaignId, vantage, e.row, null));
     }
@@ -432,11 +432,10 @@ async function campaign(
     }
     if (!stopping) leaseTimer = setTimeout(() => { leaseWork = leaseRound(); }, nextInMs);
   };
-  let feedBusy = false;
+  let feedWork: Promise<void> | null = null;
   const pollFeed = () => {
-    if (feedBusy || !feed || !leases) return;
-    feedBusy = true;
-    feed.poll(leases.vantages).catch(() => { sharedErrors++; }).finally(() => { feedBusy = false; });
+    if (feedWork || !feed || !leases) return;
+    feedWork = feed.poll(leases.vantages).then(() => {}, () => { sharedErrors++; }).finally(() => { feedWork = null; });
   };
   if (leases) {
     await leaseRound();
@@ -460,7 +459,9 @@ async function campaign(
     if (leaseTimer) clearTimeout(leaseTimer);
     durationTimer?.clear();
     await prober.stop();
+    // The last lease round and probe read end before the final checkpoint and the close.
     await leaseWork;
+    await feedWork;
   }
   if (fatal) throw fatal;
   sample();

@@ -10,6 +10,7 @@ import { identify } from '@libp2p/identify';
 import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr, type Multiaddr } from 'multiaddr13';
 import { DhtscopeError } from '../util/errors.js';
+import { RingQueue } from '../util/ring.js';
 import { DEFAULT_VISIT_OPTIONS, idKey, MAX_STREAMS_PER_CONNECTION, neighbourPeerId, parseAddrs, TRANSIENT_DIAL_ERRORS, visitPeer, type Libp2pHost, type Libp2pVisit, type VisitOptions } from './visit.js';
 
 /** A peer is dialed at most twice: a second transient failure says it is down or overloaded. */
@@ -89,9 +90,10 @@ export async function crawlLibp2p(
   host: Libp2pHost, bootnodes: string[], cfg: Libp2pCrawlConfig, onVisit: (v: Libp2pVisit) => void, stop?: AbortSignal,
 ): Promise<Libp2pCrawlSummary> {
   const t0 = performance.now();
-  /** By peer ID text; bound: cfg.maxPeers. */
+  /** By idKey of the peer ID bytes; bound: cfg.maxPeers. */
   const known = new Map<string, Known>();
-  const queue: Known[] = [];
+  /** Peers to visit, each at most once at a time: bounded by `known`. */
+  const queue = new RingQueue<Known>();
   let untracked = 0, measured = 0, failed = 0, retries = 0;
   const measuredAt: number[] = [];
   const dialErrors: Record<string, number> = {};
@@ -112,9 +114,11 @@ export async function crawlLibp2p(
   for (const b of bootnodes) { const { peerId, addr } = parseLibp2pBootnode(b); learn(peerId.toMultihash().bytes, [addr.decapsulateCode(421).bytes], peerId); }
   const deadline = cfg.durationMs === null ? Infinity : t0 + cfg.durationMs;
   let inFlight = 0;
+  /** What the caller's onVisit threw: no more visits start, and the crawl rejects with it once the others end. */
+  let thrown: { e: unknown } | null = null;
   await new Promise<void>((done) => {
     const pump = () => {
-      while (inFlight < cfg.concurrency && queue.length > 0 && performance.now() < deadline && !stop?.aborted) {
+      while (inFlight < cfg.concurrency && queue.length > 0 && performance.now() < deadline && !stop?.aborted && !thrown) {
         const n = queue.shift()!;
         n.state = 'visiting';
         inFlight++;
@@ -129,7 +133,7 @@ export async function crawlLibp2p(
           if (v.dialError) dialErrors[v.dialError] = (dialErrors[v.dialError] ?? 0) + 1;
           for (const p of v.neighbours.values()) learn(p.id, p.addrs);
           onVisit(v);
-        }).catch(() => { failed++; }).finally(() => {
+        }).catch((e: unknown) => { thrown ??= { e }; }).finally(() => {
           inFlight--;
           pump();
         });
@@ -138,6 +142,7 @@ export async function crawlLibp2p(
     };
     pump();
   });
+  if (thrown) throw (thrown as { e: unknown }).e;
   const at = (q: number) => (measuredAt.length ? measuredAt[Math.max(0, Math.ceil(q * measuredAt.length) - 1)]! : null);
   return { discovered: known.size, measured, failed, untracked, retries, elapsedMs: performance.now() - t0, t90Ms: at(0.9), t99Ms: at(0.99), dialErrors };
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PEERS, SCHEMA_VERSION, Store, VISITS, type InputRow } from '../../../src/store/index.js';
-import { pgExec, TEST_BACKENDS } from '../../pg.js';
+import { rawExec, TEST_BACKENDS } from '../../pg.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dhtscope-peers-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -38,18 +38,6 @@ function peer(crawl: number, i: number): InputRow<typeof PEERS> {
     protocols: JSON.stringify(['/ipfs/id/1.0.0', '/ipfs/kad/1.0.0']), listen_addrs: JSON.stringify(['/p2p-circuit']),
     dialed_addrs: JSON.stringify(['/ip4/1.2.3.4/tcp/4001']), nat: true, nat_evidence: 'relay-only',
   };
-}
-
-/** Runs SQL on a database outside any store (to take it back to schema 9). */
-async function rawExec(db: string, sqls: readonly string[]): Promise<void> {
-  if (db.startsWith('postgres')) {
-    for (const sql of sqls) await pgExec(db, sql);
-    return;
-  }
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const inst = await DuckDBInstance.create(db);
-  const con = await inst.connect();
-  try { for (const sql of sqls) await con.run(sql); } finally { con.closeSync(); inst.closeSync(); }
 }
 
 /** What schema 9 had: no peers table, no crawls.protocol or visits.cpl_errors, NOT NULL packet counters. */

@@ -10,7 +10,7 @@ import {
 import { DUCKDB_ALLOCATOR_CONF } from '../../../src/store/allocator.js';
 import { fillUp, tryMountTmpfs } from '../../helpers.js';
 import { createEnr, type EnrValue } from '../../../src/enr/index.js';
-import { pgExec, TEST_BACKENDS } from '../../pg.js';
+import { rawExec, TEST_BACKENDS } from '../../pg.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'dhtscope-store-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
@@ -621,18 +621,6 @@ test('a schema-4 file gains the fork columns on open: old rows get their fork fr
   assert.deepEqual(await forkColumns(s, c2), FORK_WANT);
   await s.close();
 });
-
-/** Runs SQL on a store's database outside the store (to take it back to an older schema). */
-async function rawExec(db: string, sqls: readonly string[]): Promise<void> {
-  if (db.startsWith('postgres')) {
-    for (const sql of sqls) await pgExec(db, sql);
-    return;
-  }
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  const inst = await DuckDBInstance.create(db);
-  const con = await inst.connect();
-  try { for (const sql of sqls) await con.run(sql); } finally { con.closeSync(); inst.closeSync(); }
-}
 
 for (const be of TEST_BACKENDS) test(`[${be.name}] a schema-7 database gains the vantage address on open; older rows have none, new ones keep theirs`, { skip: be.skip }, async () => {
   const db = await be.db(tmp, 'v7');
