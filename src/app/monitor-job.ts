@@ -11,6 +11,7 @@ import { Prober, probesInFlightBound, type ProbeCounters } from '../monitor/prob
 import { encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from '../monitor/checkpoint.js';
 import { ShardLeases, shardPrefix } from '../monitor/leases.js';
 import { ProbeFeed } from '../monitor/probe-feed.js';
+import { UnownedEnds, unwrittenEnds } from '../monitor/unowned-ends.js';
 import { isPostgresUrl, MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, PROBES, UPTIME_SESSIONS, type Store } from '../store/index.js';
 import { fromHex, toHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
@@ -186,14 +187,12 @@ async function campaign(
   // A shared campaign: this vantage writes the sessions and changes of the nodes it holds the leases of; the ends
   // it sees of other nodes are kept a while, for a shard it takes over before their owner wrote them.
   let leases: ShardLeases | null = null;
-  const unownedEnds: { shard: number; at: number; row: SessionRow }[] = [];
+  const unownedEnds = new UnownedEnds(UNOWNED_ENDS_MAX, UNOWNED_ENDS_LEASES * mcfg.leaseMs);
   const mine = (n: { shard: number }) => leases === null || leases.owns(n.shard);
   const tracker = new Tracker(mcfg, {
     sessionEnded: (r) => {
       if (mine(r.node)) { sessionsEnded++; store.add(UPTIME_SESSIONS, sessionRow(campaignId, vantage, r, null)); return; }
-      const now = Date.now();
-      while (unownedEnds.length > 0 && (unownedEnds.length >= UNOWNED_ENDS_MAX || unownedEnds[0]!.at < now - UNOWNED_ENDS_LEASES * mcfg.leaseMs)) unownedEnds.shift();
-      unownedEnds.push({ shard: r.node.shard, at: now, row: r });
+      unownedEnds.add(r, Date.now());
     },
     changed: (c) => { if (mine(c.node)) { changes++; store.add(NODE_CHANGES, changeRow(campaignId, vantage, c)); } },
   });
@@ -245,7 +244,8 @@ async function campaign(
   let feed: ProbeFeed | null = null;
   let probeSeq = 0n;
   if (o.sharedCampaign) {
-    leases = new ShardLeases(store, campaignId, vantage, mcfg.leaseMs);
+    // Rows of the shards it lets go are committed before they go: the taker reads them to tell what is written.
+    leases = new ShardLeases(store, campaignId, vantage, mcfg.leaseMs, () => store.flush());
     if (!ckpt && await leases.selfLive()) {
       throw new MonitorJobError('ERR_MONITOR_VANTAGE_TAKEN',
         `another monitor with vantage ${vantage} runs shared campaign ${o.sharedCampaign}; give each monitor its own --vantage (a killed one's leases lapse within ${mcfg.leaseMs / 1000} s)`);
@@ -406,20 +406,18 @@ async function campaign(
   let leaseWork: Promise<void> = Promise.resolve();
   /** Writes the session ends this vantage saw in shards it just took that their owner did not write. */
   const fillTaken = async (taken: number[]) => {
-    const set = new Set(taken);
-    const ends = unownedEnds.filter((e) => set.has(e.shard));
+    const ends = unownedEnds.take(taken, Date.now());
     if (ends.length === 0) return;
-    const since = Math.min(...ends.map((e) => e.row.endedAtMs)) - mcfg.probeMinMs;
-    const written = await store.query<{ node_id: string }>(
-      `SELECT DISTINCT node_id FROM uptime_sessions WHERE campaign_id = $1 AND NOT open AND ended_at >= epoch_ms($2::bigint) AND substr(node_id, 1, 2) = ANY(string_to_array($3, ','))`,
-      [campaignId, BigInt(Math.floor(since)), taken.map(shardPrefix).join(',')]);
-    const have = new Set(written.map((r) => r.node_id));
-    for (const e of ends) {
-      if (have.has(toHex(e.row.node.id))) continue;
+    const since = Math.min(...ends.map((e) => e.startedAtMs));
+    const written = await store.query<{ node_id: string; s: bigint; e: bigint }>(
+      `SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e FROM uptime_sessions
+       WHERE campaign_id = $1 AND NOT open AND ended_at >= epoch_ms($2::bigint) AND node_id = ANY(string_to_array($3, ','))`,
+      [campaignId, BigInt(Math.floor(since)), [...new Set(ends.map((e) => toHex(e.node.id)))].join(',')]);
+    const rows = written.map((r) => ({ nodeIdHex: r.node_id, startedAtMs: Number(r.s), endedAtMs: Number(r.e) }));
+    for (const r of unwrittenEnds(ends, rows, toHex)) {
       sessionsEnded++;
-      store.add(UPTIME_SESSIONS, sessionRow(campaignId, vantage, e.row, null));
+      store.add(UPTIME_SESSIONS, sessionRow(campaignId, vantage, r, null));
     }
-    for (let i = unownedEnds.length - 1; i >= 0; i--) if (set.has(unownedEnds[i]!.shard)) unownedEnds.splice(i, 1);
   };
   const leaseRound = async () => {
     let nextInMs = leases!.renewEveryMs;

@@ -41,6 +41,8 @@ export class ShardLeases {
     readonly vantage: string,
     /** Validated with the monitor's config (leaseMs). */
     readonly leaseMs: number,
+    /** Runs after shards are let go here and before the database frees them (the rows written of them commit). */
+    private readonly beforeRelease: () => Promise<void> = async () => {},
   ) {}
 
   get renewEveryMs(): number { return this.leaseMs / RENEWALS_PER_LEASE; }
@@ -91,6 +93,7 @@ export class ShardLeases {
       released = this.heldShards().slice(share);
       for (const s of released) this.held[s] = 0;
       this.heldCount -= released.length;
+      await this.beforeRelease();
       await this.db.query(
         `UPDATE probe_leases SET expires_at = to_timestamp(0) WHERE campaign_id = $1 AND holder = $2 AND shard = ANY(string_to_array($3, ',')::int[])`,
         [this.campaignId, this.vantage, released.join(',')]);

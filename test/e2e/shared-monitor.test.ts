@@ -125,8 +125,12 @@ test('three monitors share one campaign\'s probes: no double work, every round p
       assert.ok(within(w.left, truth.left, 0.05), `left: ${detail}`);
       const med = s.all.sessionLength.km.medianMs, tmed = truth.sessions.medianMs!;
       assert.ok(med !== null && (within(med, tmed, 0.15) || Math.abs(med - tmed) <= PROBE_MAX_MS), `median session: ${detail}`);
-      const [dups] = await reader.query<{ n: bigint }>(`SELECT count(*) AS n FROM (SELECT node_id, started_at FROM uptime_sessions WHERE NOT open GROUP BY ALL HAVING count(*) > 1)`);
-      assert.equal(Number(dups!.n), 0, 'no session end written twice');
+      // One session of a node, as two vantages date it (a few ms apart), overlaps itself.
+      const dups = await reader.query<{ node_id: string; v: string; s: string; e: string }>(`
+        SELECT a.node_id, a.vantage || '+' || b.vantage AS v, a.started_at::VARCHAR || '/' || b.started_at::VARCHAR AS s, a.ended_at::VARCHAR || '/' || b.ended_at::VARCHAR AS e
+        FROM uptime_sessions a JOIN uptime_sessions b ON a.node_id = b.node_id AND a.rowid < b.rowid
+        WHERE NOT a.open AND NOT b.open AND a.started_at <= b.ended_at AND b.started_at <= a.ended_at LIMIT 5`);
+      assert.equal(dups.length, 0, `no session end written twice: ${JSON.stringify(dups)}`);
     } finally {
       await reader.close();
     }

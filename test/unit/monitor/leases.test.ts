@@ -19,13 +19,20 @@ test('shards split between vantages without overlap, and a silent vantage\'s sha
   try {
     const camp = await store.beginCampaign({ params: {}, vantage: 'a', version: 't', sharedName: 'x' });
     assert.equal(await store.beginCampaign({ params: {}, vantage: 'b', version: 't', sharedName: 'x' }), camp, 'the second monitor joins the first one\'s campaign');
-    const a = new ShardLeases(store, camp, 'a', 60_000), b = new ShardLeases(store, camp, 'b', 60_000), c = new ShardLeases(store, camp, 'c', 600);
+    // What a sees when it lets go of shards: they are no longer its own, and the database still holds them for it.
+    const atRelease: { ownsFirst: boolean; heldInDb: number }[] = [];
+    const beforeRelease = async () => {
+      const r = await pgExec(url, `SELECT count(*)::int AS n FROM probe_leases WHERE campaign_id = $1 AND holder = 'a' AND expires_at > now()`, [camp]);
+      atRelease.push({ ownsFirst: a.owns(SHARDS - 1), heldInDb: r.rows[0].n });
+    };
+    const a: ShardLeases = new ShardLeases(store, camp, 'a', 60_000, beforeRelease), b = new ShardLeases(store, camp, 'b', 60_000), c = new ShardLeases(store, camp, 'c', 600);
     await a.init(); await b.init(); await c.init();
     assert.equal((await a.round()).round.held, SHARDS, 'alone, a takes every shard');
     assert.equal((await b.round()).round.held, 0, 'nothing is free yet');
     const ra = await a.round();
     assert.equal(ra.round.released.length, SHARDS / 2, 'a lets go of what is past its share');
     assert.ok(ra.nextInMs <= 60_000 / 3);
+    assert.deepEqual(atRelease, [{ ownsFirst: false, heldInDb: SHARDS }], 'the hook runs once, after a stops owning and before the database frees them');
     assert.equal((await b.round()).round.taken.length, SHARDS / 2);
     await c.round(); await a.round(); await b.round(); await c.round();
     const [sa, sb, sc] = [owned(a), owned(b), owned(c)];
