@@ -66,7 +66,7 @@ export interface CampaignStats {
   /** Crawls with no end recorded (killed, or a store failure): their figures stop where they did. */
   interruptedCrawls: number;
   gaps: Array<{ fromMs: number; toMs: number; reason: string }>;
-  probes: { whoareyou: number; ping: number; ok: number; failed: number };
+  probes: { whoareyou: number; ping: number; dial: number; ok: number; failed: number };
   all: GroupStats;
   byNetwork: Record<string, GroupStats>;
 }
@@ -74,6 +74,9 @@ export interface CampaignStats {
 /** `censored`: open, or ended across the monitor's own outage (end unknown): either way it counts up to its last answer. */
 interface SessionIn { node: string; s: number; l: number; f: number | null; e: number | null; open: boolean; censored: boolean; observed: boolean; isNew: boolean }
 interface VisitIn { node: string; ok: number; visits: number; first: number }
+
+/** Groups of libp2p peers are named by agent family: `libp2p:kubo`, `libp2p:rust-libp2p`. */
+export const LIBP2P_GROUP_PREFIX = 'libp2p:';
 
 const n = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
@@ -104,8 +107,12 @@ export async function campaignStats(store: Queryable, campaignId: number, window
     store.query<{ node_id: string; ok: bigint; visits: bigint; first: bigint }>(
       `SELECT node_id, count(*) FILTER (WHERE status = 'measured') AS ok, count(*) AS visits, epoch_ms(min(started_at)) AS first
        FROM visits WHERE crawl_id IN (${crawlIds}) GROUP BY node_id`),
+    // discv5: the network its record names; libp2p (no records): the family of the agent it last reported.
     store.query<{ node_id: string; network: string | null }>(
-      `SELECT node_id, arg_max(network, seq) AS network FROM records WHERE crawl_id IN (${crawlIds}) GROUP BY node_id`),
+      `SELECT node_id, arg_max(network, seq) AS network FROM records WHERE crawl_id IN (${crawlIds}) GROUP BY node_id
+       UNION ALL
+       SELECT node_id, '${LIBP2P_GROUP_PREFIX}' || coalesce(split_part(arg_max(agent_version, crawl_id) FILTER (WHERE agent_version IS NOT NULL), '/', 1), 'unknown')
+       FROM peers WHERE crawl_id IN (${crawlIds}) GROUP BY node_id`),
     // Evidence that others list a node: how often its record was returned in the campaign's latest crawl (a count
     // of edges by node number: a DISTINCT over a crawl's million edges ran DuckDB out of its memory cap).
     store.query<{ node_id: string; n: bigint }>(
@@ -113,8 +120,8 @@ export async function campaignStats(store: Queryable, campaignId: number, window
        JOIN crawl_nodes c ON c.crawl_id = e.crawl_id AND c.ix = e.to_ix`, [campaignId]),
     store.query<{ f: bigint; t: bigint; reason: string }>(`SELECT epoch_ms(from_at) AS f, epoch_ms(to_at) AS t, reason FROM monitor_gaps WHERE campaign_id = $1 ORDER BY from_at`, [campaignId]),
     store.query<{ node_id: string; kind: string }>(`SELECT node_id, kind FROM node_changes WHERE campaign_id = $1`, [campaignId]),
-    store.query<{ last: bigint | null; w: bigint | null; p: bigint | null; ok: bigint | null; failed: bigint | null }>(
-      `SELECT epoch_ms(max(sampled_at)) AS last, sum(probes_whoareyou) AS w, sum(probes_ping) AS p, sum(probes_ok) AS ok, sum(probes_failed) AS failed
+    store.query<{ last: bigint | null; w: bigint | null; p: bigint | null; d: bigint | null; ok: bigint | null; failed: bigint | null }>(
+      `SELECT epoch_ms(max(sampled_at)) AS last, sum(probes_whoareyou) AS w, sum(probes_ping) AS p, sum(probes_dial) AS d, sum(probes_ok) AS ok, sum(probes_failed) AS failed
        FROM monitor_samples WHERE campaign_id = $1`, [campaignId]),
     store.query<{ n: bigint; open: bigint; first: bigint | null }>(
       `SELECT count(*) AS n, count(*) FILTER (WHERE ended_at IS NULL) AS open, epoch_ms(min(ended_at)) AS first FROM crawls WHERE campaign_id = $1`, [campaignId]),
@@ -148,7 +155,7 @@ export async function campaignStats(store: Queryable, campaignId: number, window
   return {
     campaignId, startedAtMs, endAtMs, windowMs, crawls: Number(crawlRows[0]?.n ?? 0), interruptedCrawls: Number(crawlRows[0]?.open ?? 0),
     gaps: gapRows.map((r) => ({ fromMs: Number(r.f), toMs: Number(r.t), reason: r.reason })),
-    probes: { whoareyou: Number(sp?.w ?? 0), ping: Number(sp?.p ?? 0), ok: Number(sp?.ok ?? 0), failed: Number(sp?.failed ?? 0) },
+    probes: { whoareyou: Number(sp?.w ?? 0), ping: Number(sp?.p ?? 0), dial: Number(sp?.d ?? 0), ok: Number(sp?.ok ?? 0), failed: Number(sp?.failed ?? 0) },
     all: all!, byNetwork: Object.fromEntries(Object.entries(byNetwork).sort((a, b) => b[1].nodes.tracked - a[1].nodes.tracked)),
   };
 }

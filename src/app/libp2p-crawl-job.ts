@@ -3,6 +3,7 @@
 // and the NAT evidence), an edge per peer it returned, and node sightings keyed by the peers' Kademlia IDs.
 import { peerIdFromString } from '@libp2p/peer-id';
 import { crawlLibp2p, createCrawlerHost, DEFAULT_LIBP2P_CRAWL_CONFIG, parseLibp2pBootnode, type Libp2pCrawlConfig } from '../libp2p/crawl.js';
+import type { Libp2pHost } from '../libp2p/visit.js';
 import { CPL_COUNT, idKey, type Libp2pVisit } from '../libp2p/visit.js';
 import { KAD_ID_SIZE, kadId } from '../libp2p/keys.js';
 import { addrScope, natOf, type NatEvidence } from '../libp2p/addrs.js';
@@ -97,121 +98,73 @@ function sortedCounts(c: Record<string, number>): Record<string, number> {
 
 const bump = (c: Record<string, number>, k: string) => { c[k] = (c[k] ?? 0) + 1; };
 
+/** What one crawl runs on: a crawl job opens them for itself, a monitor keeps them over its campaign. */
+export interface Libp2pCrawlContext {
+  host: Libp2pHost;
+  store: Store | null;
+  /** The host's own address (`ip:port`), null when it listens on a wildcard. */
+  vantageAddr: string | null;
+}
+
+export interface Libp2pCrawlOnceOptions {
+  bootnodes: string[];
+  config: Libp2pCrawlConfig;
+  vantage: string;
+  version: string;
+  extraParams?: Record<string, unknown>;
+  /** The campaign the crawl belongs to (a monitor's). */
+  campaignId?: number | null;
+  onProgress?: (p: Libp2pProgress) => void;
+  onStart?: (stop: () => void) => void;
+  /** Gets every visit after the store, with the peer's Kademlia ID (null past the crawl's bound). */
+  tee?: (v: Libp2pVisit, kadId: Uint8Array | null) => void;
+}
+
+/** Resolves a partial config over the defaults (the visit options over theirs). */
+export function libp2pCrawlConfig(c: Libp2pCrawlJobOptions['config']): Libp2pCrawlConfig {
+  const { visit, ...rest } = c;
+  return { ...DEFAULT_LIBP2P_CRAWL_CONFIG, ...rest, visit: { ...DEFAULT_LIBP2P_CRAWL_CONFIG.visit, ...visit } };
+}
+
+/** The crawler's host and its own address, listening on `listenIp`; `extraDials` as for createCrawlerHost. */
+export async function openLibp2pCrawlHost(cfg: Libp2pCrawlConfig, extraDials = 0): Promise<{ host: Libp2pHost; vantageAddr: string | null }> {
+  const host = await createCrawlerHost(cfg.listenIp, cfg.concurrency, extraDials);
+  const listen = host.getMultiaddrs().map(String).map((a) => /^\/ip[46]\/([^/]+)\/tcp\/(\d+)/.exec(a)).find((m) => m !== null);
+  const wildcard = cfg.listenIp === '0.0.0.0' || cfg.listenIp === '::';
+  return { host, vantageAddr: !wildcard && listen ? `${listen[1]}:${listen[2]}` : null };
+}
+
 /**
  * One libp2p crawl end to end: checks the bootnodes, opens the store (before any dial), records the crawl
  * (protocol libp2p), crawls, writes every visit's rows, stamps the end and closes. A store failure stops the
- * crawl and throws CrawlJobError with the summary, as the discv5 crawl does.
+ * crawl and throws Libp2pCrawlJobError with the summary, as the discv5 crawl does.
  */
 export async function runLibp2pCrawlJob(o: Libp2pCrawlJobOptions): Promise<Libp2pCrawlJobSummary> {
   if (o.bootnodes.length === 0) throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');
   o.bootnodes.forEach(parseLibp2pBootnode);
-  const { visit, ...rest } = o.config;
-  const cfg: Libp2pCrawlConfig = { ...DEFAULT_LIBP2P_CRAWL_CONFIG, ...rest, visit: { ...DEFAULT_LIBP2P_CRAWL_CONFIG.visit, ...visit } };
-  const publicNetwork = isPublicNetwork(o.bootnodes);
+  const cfg = libp2pCrawlConfig(o.config);
   const store = o.dbPath ? await Store.open(o.dbPath, { memoryLimitMB: o.dbMemoryMB, ...o.storeOptions }) : null;
   let failed = false;
-  let host: Awaited<ReturnType<typeof createCrawlerHost>> | null = null;
+  let host: Libp2pHost | null = null;
   try {
-    host = await createCrawlerHost(cfg.listenIp, cfg.concurrency);
-    const listen = host.getMultiaddrs().map(String).map((a) => /^\/ip[46]\/([^/]+)\/tcp\/(\d+)/.exec(a)).find((m) => m !== null);
-    const wildcard = cfg.listenIp === '0.0.0.0' || cfg.listenIp === '::';
-    const crawlId = store ? await store.beginCrawl({
-      // The visit options without their random source (a function: not a parameter, and not cloneable).
-      params: { ...cfg, visit: { ...cfg.visit, rand: undefined }, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) },
-      vantage: o.vantage, version: o.version, strategy: LIBP2P_STRATEGY, protocol: 'libp2p',
-      vantageAddr: !wildcard && listen ? `${listen[1]}:${listen[2]}` : null,
-    }) : null;
-    const s = newSummary(crawlId, store);
-    const stopper = new AbortController();
-    let storeFailure: unknown = null;
-    if (store) store.onStall = (e) => { storeFailure ??= e; stopper.abort(); };
-    const stop = () => { s.stopped = true; stopper.abort(); };
-    o.onStart?.(stop, store);
-
-    /** Kademlia IDs by idKey of the peer ID bytes, for every peer seen in this crawl (bounded like the crawl: cfg.maxPeers). */
-    const ids = new Map<string, Uint8Array>();
-    const idOf = (key: string, bytes: Uint8Array): Uint8Array | null => {
-      let id = ids.get(key);
-      if (!id) {
-        if (ids.size >= cfg.maxPeers) return null;
-        id = kadId(bytes);
-        ids.set(key, id);
-      }
-      return id;
-    };
-    let visited = 0;
-    const t0 = performance.now();
-    const onVisit = (v: Libp2pVisit) => {
-      visited++;
-      if (v.status === 'measured') bump(s.agentVersions, v.identify?.agentVersion ?? 'unknown');
-      const error = v.dialError ?? (v.status === 'failed' ? LIBP2P_NO_ANSWER : null);
-      if (error) bump(s.failures, error);
-      if (v.dialError) s.unreachable++;
-      s.requests += v.requests;
-      const nat = natOf(v.identify?.listenAddrs ?? v.dialedAddrs, publicNetwork);
-      if (nat.evidence) { s.nat++; bump(s.natEvidence, nat.evidence); }
-      if (!store || crawlId === null) return;
-      const peerBytes = peerIdFromString(v.peerId).toMultihash().bytes;
-      const nodeId = idOf(idKey(peerBytes), peerBytes);
-      if (!nodeId) return;
-      store.add(VISITS, {
-        crawl_id: crawlId, node_id: nodeId, ip: null, udp: null, status: v.status, error,
-        rtt1_ms: v.connectMs, rtt2_ms: null, bytes_in: null, bytes_out: null, packets_in: null, packets_out: null,
-        requests: v.requests, records_returned: v.neighbours.size, started_at: v.startedAtMs, ended_at: v.endedAtMs,
-        distances: distancesOf(v, cfg.visit.keysPerCpl), dispersion_mbps: null, train_packets: null, dispersion_low_confidence: null,
-        cpl_errors: v.connectMs === null ? null : v.cplErrors,
-      });
-      store.add(PEERS, {
-        crawl_id: crawlId, node_id: nodeId, peer_id: v.peerId, agent_version: v.identify?.agentVersion ?? null,
-        protocol_version: v.identify?.protocolVersion ?? null, protocols: v.identify ? JSON.stringify(v.identify.protocols) : null,
-        listen_addrs: v.identify ? JSON.stringify(v.identify.listenAddrs) : null, dialed_addrs: JSON.stringify(v.dialedAddrs),
-        nat: nat.nat, nat_evidence: nat.evidence,
-      });
-      if (v.status === 'measured') store.touchNode(nodeId, v.endedAtMs);
-      for (const [key, n] of v.neighbours) {
-        const known = ids.has(key);
-        const to = idOf(key, n.id);
-        if (!to) continue;
-        // A listing is a sighting, once per crawl as a record is in a discv5 crawl.
-        if (!known) store.touchNode(to, v.endedAtMs);
-        store.addEdge(crawlId, nodeId, to, LIBP2P_EDGE_SEQ);
-        s.edges++;
-      }
-    };
-    const timer = o.onProgress ? setInterval(() => {
-      o.onProgress!({ discovered: ids.size, visited, measured: s.measured, failed: s.failed, elapsedMs: performance.now() - t0 });
-    }, PROGRESS_INTERVAL_MS) : null;
-    // Counted here too, so progress is live; the crawl's own totals replace them at the end.
-    const counting = (v: Libp2pVisit) => { if (v.status === 'measured') s.measured++; else s.failed++; onVisit(v); };
-    try {
-      const c = await crawlLibp2p(host, o.bootnodes, cfg, counting, stopper.signal);
-      Object.assign(s, {
-        discovered: c.discovered, measured: c.measured, failed: c.failed, untracked: c.untracked, dialErrors: sortedCounts(c.dialErrors),
-        t90Ms: c.t90Ms === null ? null : Math.round(c.t90Ms), t99Ms: c.t99Ms === null ? null : Math.round(c.t99Ms), elapsedMs: Math.round(c.elapsedMs),
-      });
-    } finally {
-      if (timer) clearInterval(timer);
-      await stopHost(host);
-      host = null;
-    }
-    s.agentVersions = sortedCounts(s.agentVersions);
-    s.failures = sortedCounts(s.failures);
-    if (store && crawlId !== null) {
-      store.onStall = null;
-      if (storeFailure) s.stopped = true;
+    const h = await openLibp2pCrawlHost(cfg);
+    host = h.host;
+    const s = await libp2pCrawlOnce({ host, store, vantageAddr: h.vantageAddr }, {
+      bootnodes: o.bootnodes, config: cfg, vantage: o.vantage, version: o.version, extraParams: o.extraParams, onProgress: o.onProgress,
+      onStart: (stop) => o.onStart?.(stop, store),
+    });
+    await stopHost(host);
+    host = null;
+    if (store) {
       try {
-        await store.endCrawl(crawlId, s);
         await store.close();
       } catch (e) {
-        storeFailure ??= e;
-      }
-      s.dbRowsWritten = store.stats().rowsWritten;
-      if (storeFailure) {
-        s.storeError = storeFailure instanceof Error ? storeFailure.message : String(storeFailure);
+        s.storeError = e instanceof Error ? e.message : String(e);
         const err = new Libp2pCrawlJobError('ERR_CRAWL_STORE_FAILED', `the store failed and the crawl was stopped: ${s.storeError}`);
         err.summary = s;
         throw err;
       }
+      s.dbRowsWritten = store.stats().rowsWritten;
     }
     if (s.measured === 0 && !s.stopped) {
       const err = new Libp2pCrawlJobError('ERR_CRAWL_NO_REACHABLE_BOOTNODE',
@@ -227,6 +180,117 @@ export async function runLibp2pCrawlJob(o: Libp2pCrawlJobOptions): Promise<Libp2
     await stopHost(host);
     if (failed && store) await store.close().catch(() => store.abort());
   }
+}
+
+/**
+ * One crawl on a host and store that outlive it: records the crawl, crawls, writes every visit's rows and stamps
+ * the end (the store stays open). A store failure stops the crawl and throws Libp2pCrawlJobError with the summary.
+ */
+export async function libp2pCrawlOnce(ctx: Libp2pCrawlContext, o: Libp2pCrawlOnceOptions): Promise<Libp2pCrawlJobSummary> {
+  const { host, store } = ctx;
+  const cfg = o.config;
+  const publicNetwork = isPublicNetwork(o.bootnodes);
+  const crawlId = store ? await store.beginCrawl({
+    // The visit options without their random source (a function: not a parameter, and not cloneable).
+    params: { ...cfg, visit: { ...cfg.visit, rand: undefined }, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) },
+    vantage: o.vantage, version: o.version, strategy: LIBP2P_STRATEGY, protocol: 'libp2p', vantageAddr: ctx.vantageAddr, campaignId: o.campaignId ?? null,
+  }) : null;
+  const s = newSummary(crawlId, store);
+  const stopper = new AbortController();
+  let storeFailure: unknown = null;
+  if (store) store.onStall = (e) => { storeFailure ??= e; stopper.abort(); };
+  const stop = () => { s.stopped = true; stopper.abort(); };
+  o.onStart?.(stop);
+
+  /** Kademlia IDs by idKey of the peer ID bytes, for every peer seen in this crawl (bounded like the crawl: cfg.maxPeers). */
+  const ids = new Map<string, Uint8Array>();
+  const idOf = (key: string, bytes: Uint8Array): Uint8Array | null => {
+    let id = ids.get(key);
+    if (!id) {
+      if (ids.size >= cfg.maxPeers) return null;
+      id = kadId(bytes);
+      ids.set(key, id);
+    }
+    return id;
+  };
+  let visited = 0;
+  const t0 = performance.now();
+  const onVisit = (v: Libp2pVisit) => {
+    visited++;
+    if (v.status === 'measured') bump(s.agentVersions, v.identify?.agentVersion ?? 'unknown');
+    const error = v.dialError ?? (v.status === 'failed' ? LIBP2P_NO_ANSWER : null);
+    if (error) bump(s.failures, error);
+    if (v.dialError) s.unreachable++;
+    s.requests += v.requests;
+    const nat = natOf(v.identify?.listenAddrs ?? v.dialedAddrs, publicNetwork);
+    if (nat.evidence) { s.nat++; bump(s.natEvidence, nat.evidence); }
+    const peerBytes = peerIdFromString(v.peerId).toMultihash().bytes;
+    const nodeId = idOf(idKey(peerBytes), peerBytes);
+    if (store && crawlId !== null && nodeId) writeVisit(store, crawlId, nodeId, v, error, nat, cfg.visit.keysPerCpl);
+    if (store && crawlId !== null && nodeId) {
+      for (const [key, n] of v.neighbours) {
+        const known = ids.has(key);
+        const to = idOf(key, n.id);
+        if (!to) continue;
+        // A listing is a sighting, once per crawl as a record is in a discv5 crawl.
+        if (!known) store.touchNode(to, v.endedAtMs);
+        store.addEdge(crawlId, nodeId, to, LIBP2P_EDGE_SEQ);
+        s.edges++;
+      }
+    }
+    o.tee?.(v, nodeId);
+  };
+  const timer = o.onProgress ? setInterval(() => {
+    o.onProgress!({ discovered: ids.size, visited, measured: s.measured, failed: s.failed, elapsedMs: performance.now() - t0 });
+  }, PROGRESS_INTERVAL_MS) : null;
+  // Counted here too, so progress is live; the crawl's own totals replace them at the end.
+  const counting = (v: Libp2pVisit) => { if (v.status === 'measured') s.measured++; else s.failed++; onVisit(v); };
+  try {
+    const c = await crawlLibp2p(host, o.bootnodes, cfg, counting, stopper.signal);
+    Object.assign(s, {
+      discovered: c.discovered, measured: c.measured, failed: c.failed, untracked: c.untracked, dialErrors: sortedCounts(c.dialErrors),
+      t90Ms: c.t90Ms === null ? null : Math.round(c.t90Ms), t99Ms: c.t99Ms === null ? null : Math.round(c.t99Ms), elapsedMs: Math.round(c.elapsedMs),
+    });
+  } finally {
+    if (timer) clearInterval(timer);
+  }
+  s.agentVersions = sortedCounts(s.agentVersions);
+  s.failures = sortedCounts(s.failures);
+  if (store && crawlId !== null) {
+    store.onStall = null;
+    if (storeFailure) s.stopped = true;
+    try {
+      await store.endCrawl(crawlId, s);
+    } catch (e) {
+      storeFailure ??= e;
+    }
+    s.dbRowsWritten = store.stats().rowsWritten;
+    if (storeFailure) {
+      s.storeError = storeFailure instanceof Error ? storeFailure.message : String(storeFailure);
+      const err = new Libp2pCrawlJobError('ERR_CRAWL_STORE_FAILED', `the store failed and the crawl was stopped: ${s.storeError}`);
+      err.summary = s;
+      throw err;
+    }
+  }
+  return s;
+}
+
+/** A visit's visits and peers rows, and the peer's sighting if it answered. */
+function writeVisit(store: Store, crawlId: number, nodeId: Uint8Array, v: Libp2pVisit, error: string | null, nat: ReturnType<typeof natOf>, keysPerCpl: number): void {
+  store.add(VISITS, {
+    crawl_id: crawlId, node_id: nodeId, ip: null, udp: null, status: v.status, error,
+    rtt1_ms: v.connectMs, rtt2_ms: null, bytes_in: null, bytes_out: null, packets_in: null, packets_out: null,
+    requests: v.requests, records_returned: v.neighbours.size, started_at: v.startedAtMs, ended_at: v.endedAtMs,
+    distances: distancesOf(v, keysPerCpl), dispersion_mbps: null, train_packets: null, dispersion_low_confidence: null,
+    cpl_errors: v.connectMs === null ? null : v.cplErrors,
+  });
+  store.add(PEERS, {
+    crawl_id: crawlId, node_id: nodeId, peer_id: v.peerId, agent_version: v.identify?.agentVersion ?? null,
+    protocol_version: v.identify?.protocolVersion ?? null, protocols: v.identify ? JSON.stringify(v.identify.protocols) : null,
+    listen_addrs: v.identify ? JSON.stringify(v.identify.listenAddrs) : null, dialed_addrs: JSON.stringify(v.dialedAddrs),
+    nat: nat.nat, nat_evidence: nat.evidence,
+  });
+  if (v.status === 'measured') store.touchNode(nodeId, v.endedAtMs);
 }
 
 /** Stops the crawler's host (its listener and connections); a failure to stop leaves nothing the process waits on. */

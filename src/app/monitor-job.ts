@@ -1,10 +1,8 @@
 // A measurement campaign: periodic full crawls, and between them a liveness prober that re-checks every known
-// node, on one socket, identity and store. The tracker (src/monitor) decides sessions and schedules; this file
-// wires it to the crawls, the prober, the store and the checkpoint, and survives a kill (resume).
+// node, on one identity and store. The tracker (src/monitor) decides sessions and schedules; this file wires it
+// to the protocol's backend (crawls and probes: monitor-backend.ts), the store and the checkpoint, and survives
+// a kill (resume).
 import { DEFAULT_CRAWL_CONFIG, validateCrawlConfig, type CrawlConfig } from '../crawler/config.js';
-import { NodeState, type CrawlNode } from '../crawler/nodes.js';
-import type { Crawler } from '../crawler/crawler.js';
-import type { CrawlSink, ProgressSample, VisitRecord } from '../crawler/types.js';
 import { DEFAULT_MONITOR_CONFIG, validateMonitorConfig, type MonitorConfig } from '../monitor/config.js';
 import { Tracker, type ChangeRow, type SessionRow, type TrackedNode } from '../monitor/tracker.js';
 import { Prober, probesInFlightBound, type ProbeCounters } from '../monitor/prober.js';
@@ -12,18 +10,24 @@ import { encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState
 import { ShardLeases, shardPrefix } from '../monitor/leases.js';
 import { ProbeFeed } from '../monitor/probe-feed.js';
 import { UnownedEnds, unwrittenEnds } from '../monitor/unowned-ends.js';
-import { isPostgresUrl, MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, PROBES, UPTIME_SESSIONS, type Store } from '../store/index.js';
+import { isPostgresUrl, MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, PROBES, UPTIME_SESSIONS, type DhtProtocol, type Store } from '../store/index.js';
 import { fromHex, toHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 import { setLongTimeout, type LongTimer } from '../util/timers.js';
 import { fullGc } from '../util/gc.js';
 import { trimNativeHeap } from '../native/index.js';
-import { closeCrawlRuntime, crawlOnce, openCrawlRuntime, parseBootnode, vantageAddr, type CrawlRuntime, type CrawlSummary } from './crawl-job.js';
+import type { Libp2pCrawlConfig } from '../libp2p/crawl.js';
+import { Discv5MonitorBackend, type MonitorBackend, type MonitorCrawlResult, type MonitorCrawlStatus } from './monitor-backend.js';
 
 export class MonitorJobError extends DhtscopeError {}
 
 export interface MonitorJobOptions {
+  /** The DHT watched (default discv5). */
+  protocol?: DhtProtocol;
+  /** discv5's crawl settings; its vantage, bind address and crawl length (durationMs) apply to libp2p too. */
   crawl: Partial<CrawlConfig>;
+  /** libp2p's crawl settings (concurrency, keys per bucket length) over its defaults. */
+  libp2p?: { concurrency?: number; keysPerCpl?: number };
   monitor: Partial<MonitorConfig>;
   bootnodes: string[];
   dbPath: string;
@@ -42,7 +46,7 @@ export interface MonitorJobOptions {
   onStart?: (stop: () => void, info: { campaignId: number; resumed: boolean; gapMs: number | null; flush: () => Promise<void>; release: () => Promise<void> }) => void;
   /** Every STATUS_EVERY_MS, for progress lines and metrics. */
   onStatus?: (s: MonitorStatus) => void;
-  onCrawl?: (s: CrawlSummary) => void;
+  onCrawl?: (s: MonitorCrawlResult) => void;
   /** Every answered probe's round trip, ms. */
   onProbeRtt?: (ms: number) => void;
 }
@@ -57,8 +61,10 @@ export interface MonitorStatus {
   untracked: number;
   crawlsDone: number;
   crawlRunning: boolean;
-  /** The running crawl's FINDNODE rate limit now (the adaptive rate), its visits waiting and done by result; null between crawls. */
-  crawl: { rateLimit: number; queued: number; measured: number; failed: number } | null;
+  /** The DHT watched. */
+  protocol: DhtProtocol;
+  /** The running crawl's rate limit now (discv5's adaptive FINDNODE rate), its visits waiting and done by result; null between crawls. */
+  crawl: MonitorCrawlStatus | null;
   /** Crawl visits over the campaign, by result (a finished crawl's, plus the running one's). */
   visits: { measured: number; failed: number };
   probes: ProbeCounters;
@@ -84,33 +90,13 @@ export interface MonitorSummary extends MonitorStatus {
 const STATUS_EVERY_MS = 1000;
 /** V8 frees dead buffers' memory after a GC, on a background thread: the C heap is trimmed this long after it. */
 const TRIM_AFTER_GC_MS = 1000;
-/** Recent answering nodes kept as seeds for the next crawl: a churning network may have lost the bootnodes. */
-const SEEDS = 16;
 /** A shared campaign reads the other vantages' probe rows this often: well inside REMOTE_GRACE_MS. */
 const FEED_POLL_MS = 1000;
 /** Session ends of other vantages' nodes kept for a takeover (bound), and for how many lease times. */
 const UNOWNED_ENDS_MAX = 100_000;
 const UNOWNED_ENDS_LEASES = 2;
-
-/** Follows a crawl's visits into the tracker: an answered contact is an answer, a silent one a failure. */
-class TrackerTee implements CrawlSink {
-  constructor(private readonly tracker: Tracker) {}
-  record(): void {}
-  visit(v: VisitRecord): void {
-    if (v.error === 'aborted' || !v.node.addr) return;
-    const n = this.tracker.sight({ id: v.node.id, ip: v.node.addr.ip, port: v.node.addr.port, seq: v.node.seq, listedBy: v.node.sightings }, v.endedAtMs);
-    if (!n) return;
-    // Any packet from it answers (a WHOAREYOU before a failed handshake too), at the time it came: a measured visit
-    // ends with its last reply; a failed one heard only the WHOAREYOU, a round trip after it started (its end is
-    // the timeout, when the node may already have gone). A visit on a session cached from an earlier crawl sends
-    // no random packet: its silence fails as a timeout, not as no-whoareyou.
-    if (v.packetsIn === 0) this.tracker.failed(n, v.endedAtMs);
-    else this.tracker.answered(n, v.status === 'measured' ? v.endedAtMs : Math.round(v.startedAtMs + (v.rtt1Ms ?? 0)));
-  }
-  packet(): void {}
-  edge(): void {}
-  progress(_s: ProgressSample): void {}
-}
+/** A libp2p probe is one dial with its own timeout: TCP retries its SYNs itself, so it is not sent again. */
+const LIBP2P_PROBE_RESENDS = 0;
 
 function sessionRow(campaignId: number, vantage: string, r: SessionRow, snapshot: number | null) {
   return {
@@ -128,20 +114,6 @@ function changeRow(campaignId: number, vantage: string, c: ChangeRow) {
   };
 }
 
-/** Up to SEEDS records of nodes the crawl measured, picked at random (reservoir), as enr: texts. */
-function pickSeeds(crawler: Crawler): string[] {
-  const out: string[] = [];
-  let seen = 0;
-  for (const n of crawler.allNodes() as IterableIterator<CrawlNode>) {
-    if (n.state !== NodeState.Measured || !n.raw) continue;
-    seen++;
-    const text = 'enr:' + Buffer.from(n.raw).toString('base64url');
-    if (out.length < SEEDS) out.push(text);
-    else { const j = Math.floor(Math.random() * seen); if (j < SEEDS) out[j] = text; }
-  }
-  return out;
-}
-
 /**
  * Where a campaign's checkpoint goes by default: beside the DuckDB file; for a PostgreSQL store, in the working
  * folder under the database's and the vantage's names (several vantages may share the database).
@@ -155,30 +127,52 @@ export function defaultCheckpointPath(dbPath: string, vantage: string): string {
 
 /** Runs a campaign until stopped or its duration; resumes the campaign of an existing checkpoint. */
 export async function runMonitorJob(o: MonitorJobOptions): Promise<MonitorSummary> {
+  const protocol = o.protocol ?? 'discv5';
   const config = validateCrawlConfig({ ...DEFAULT_CRAWL_CONFIG, ...o.crawl });
   const mcfg = validateMonitorConfig({ ...DEFAULT_MONITOR_CONFIG, ...o.monitor });
-  o.bootnodes.forEach(parseBootnode);
   const ckptPath = o.checkpointPath ?? defaultCheckpointPath(o.dbPath, config.vantage);
   if (o.sharedCampaign && !isPostgresUrl(o.dbPath)) {
     throw new UsageError('ERR_USAGE_SHARED_DUCKDB', '--campaign shares a campaign between monitors, which needs a PostgreSQL --db (a DuckDB file has one writer)');
   }
   const ckpt = o.newCampaign ? null : readCheckpoint(ckptPath);
+  if (ckpt && ckpt.protocol !== protocol) {
+    throw new MonitorJobError('ERR_MONITOR_CHECKPOINT_MISMATCH',
+      `checkpoint ${ckptPath} holds a ${ckpt.protocol} campaign; give --protocol ${ckpt.protocol}, another --checkpoint, or --new-campaign`);
+  }
   if (o.bootnodes.length === 0 && !(ckpt && ckpt.seeds.length > 0)) {
     throw new UsageError('ERR_USAGE_NO_BOOTNODE', 'no bootnode: give --bootnode, --network or --simnet');
   }
-  const rt = await openCrawlRuntime({
-    config, dbPath: o.dbPath, dbMemoryMB: o.dbMemoryMB, keyFile: o.keyFile, freshIdentity: o.freshIdentity, extraPending: probesInFlightBound(mcfg, config.retransmits),
-  });
+  const backend = await openBackend(protocol, o, config, mcfg);
   try {
-    return await campaign(rt, rt.store!, config, mcfg, ckpt, ckptPath, o);
+    return await campaign(backend, backend.store, config, mcfg, ckpt, ckptPath, o);
   } finally {
     // Closing commits what is buffered (a store that cannot is aborted there): a failure elsewhere loses no rows.
-    await closeCrawlRuntime(rt);
+    await backend.close();
   }
 }
 
+async function openBackend(protocol: DhtProtocol, o: MonitorJobOptions, config: CrawlConfig, mcfg: MonitorConfig): Promise<MonitorBackend> {
+  if (protocol === 'discv5') {
+    return await Discv5MonitorBackend.open({
+      config, bootnodes: o.bootnodes, dbPath: o.dbPath, dbMemoryMB: o.dbMemoryMB, keyFile: o.keyFile, freshIdentity: o.freshIdentity,
+      version: o.version, extraParams: o.extraParams, extraPending: probesInFlightBound(mcfg, config.retransmits),
+    });
+  }
+  // Loaded here: a discv5 campaign never pays for js-libp2p.
+  const [{ Libp2pMonitorBackend }, { libp2pCrawlConfig }] = await Promise.all([import('./libp2p-monitor-backend.js'), import('./libp2p-crawl-job.js')]);
+  const crawl: Libp2pCrawlConfig = libp2pCrawlConfig({
+    ...(o.libp2p?.concurrency !== undefined ? { concurrency: o.libp2p.concurrency } : {}),
+    durationMs: config.durationMs, listenIp: config.bindAddress, maxPeers: mcfg.maxTracked,
+    visit: o.libp2p?.keysPerCpl !== undefined ? { keysPerCpl: o.libp2p.keysPerCpl } : {},
+  });
+  return await Libp2pMonitorBackend.open({
+    crawl, bootnodes: o.bootnodes, dbPath: o.dbPath, dbMemoryMB: o.dbMemoryMB, vantage: config.vantage, version: o.version, extraParams: o.extraParams,
+    maxPeers: mcfg.maxTracked, probeDials: probesInFlightBound(mcfg, LIBP2P_PROBE_RESENDS),
+  });
+}
+
 async function campaign(
-  rt: CrawlRuntime, store: Store, config: CrawlConfig, mcfg: MonitorConfig, ckpt: CheckpointState | null, ckptPath: string, o: MonitorJobOptions,
+  backend: MonitorBackend, store: Store, config: CrawlConfig, mcfg: MonitorConfig, ckpt: CheckpointState | null, ckptPath: string, o: MonitorJobOptions,
 ): Promise<MonitorSummary> {
   const t0 = Date.now();
   const vantage = config.vantage;
@@ -198,7 +192,6 @@ async function campaign(
   });
   let crawlsDone = 0;
   let nextCrawlAtMs = t0;
-  let seeds: string[] = [];
   let gapMs: number | null = null;
   let campaignStartedAtMs = t0;
   let snapshot = 0;
@@ -212,9 +205,9 @@ async function campaign(
     campaignId = ckpt.campaignId;
     campaignStartedAtMs = ckpt.campaignStartedAtMs;
     snapshot = ckpt.snapshot;
-    for (const n of ckpt.nodes) tracker.restore(n);
+    for (let i = 0; i < ckpt.nodes.length; i++) { tracker.restore(ckpt.nodes[i]!); backend.restoreTag(ckpt.nodes[i]!, ckpt.nodeTags[i]!); }
     tracker.newAfterMs = ckpt.newAfterMs;
-    crawlsDone = ckpt.crawlsDone; nextCrawlAtMs = ckpt.nextCrawlAtMs; seeds = ckpt.seeds;
+    crawlsDone = ckpt.crawlsDone; nextCrawlAtMs = ckpt.nextCrawlAtMs; backend.seeds = ckpt.seeds;
     // Sessions that ended after the checkpoint are in the database: take its word, so none is written twice.
     const closed = await store.query<{ node_id: string; s: bigint; e: bigint; f: bigint | null }>(
       `SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e, epoch_ms(first_fail) AS f FROM uptime_sessions
@@ -234,7 +227,7 @@ async function campaign(
   } else {
     campaignId = await store.beginCampaign({
       params: { crawl: config, monitor: mcfg, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage, version: o.version, startedAtMs: t0,
-      vantageAddr: vantageAddr(rt.transport), sharedName: o.sharedCampaign ?? null,
+      vantageAddr: backend.vantageAddr, sharedName: o.sharedCampaign ?? null, protocol: backend.protocol,
     });
     // A shared campaign another vantage started: it counts from its start.
     const [c] = await store.query<{ s: bigint }>(`SELECT epoch_ms(started_at) AS s FROM campaigns WHERE id = $1`, [campaignId]);
@@ -264,11 +257,10 @@ async function campaign(
       ok: ok ? 1 : 0, rtt_ms: ok ? rttMs : null,
     });
   };
-  const prober = new Prober(tracker, rt.session, mcfg, config.retransmits, o.onProbeRtt, (e) => fail(e), leases ? probeRow : null);
+  const prober = new Prober(tracker, backend.probeClient, mcfg, backend.protocol === 'discv5' ? config.retransmits : LIBP2P_PROBE_RESENDS, o.onProbeRtt, (e) => fail(e), leases ? probeRow : null);
   let stopping = false;
   let fatal: unknown = null;
   let crawlRunning = false;
-  let crawler: Crawler | null = null;
   const visitsDone = { measured: 0, failed: 0 };
   let stopCrawl: (() => void) | null = null;
   let wake: (() => void) | null = null;
@@ -298,9 +290,10 @@ async function campaign(
         const gen = ++snapshot;
         const held = leases?.heldShards() ?? [];
         for (const r of tracker.openSessions()) if (mine(r.node)) store.add(UPTIME_SESSIONS, sessionRow(campaignId, vantage, r, gen));
+        const nodes = [...tracker.values()];
         const bytes = encodeCheckpoint({
-          campaignId, campaignStartedAtMs, snapshot: gen, savedAtMs: Date.now(), clean, crawlsDone, nextCrawlAtMs, newAfterMs: tracker.newAfterMs, seeds,
-          nodes: [...tracker.values()],
+          campaignId, campaignStartedAtMs, snapshot: gen, savedAtMs: Date.now(), clean, crawlsDone, nextCrawlAtMs, newAfterMs: tracker.newAfterMs,
+          seeds: backend.seeds, protocol: backend.protocol, nodes, nodeTags: nodes.map((n) => backend.nodeTag(n)),
         });
         await store.flush();
         const size = writeCheckpoint(ckptPath, bytes);
@@ -325,7 +318,7 @@ async function campaign(
     const c = prober.counters;
     store.add(MONITOR_SAMPLES, {
       campaign_id: campaignId, sampled_at: Date.now(), tracked: tracker.size, up: tracker.upCount, reachable: tracker.reachableCount,
-      probes_whoareyou: c.whoareyou - lastSample.whoareyou, probes_ping: 0, probes_ok: c.ok - lastSample.ok, probes_failed: c.failed - lastSample.failed,
+      probes_whoareyou: c.whoareyou - lastSample.whoareyou, probes_ping: 0, probes_dial: c.dial - lastSample.dial, probes_ok: c.ok - lastSample.ok, probes_failed: c.failed - lastSample.failed,
       crawl_running: crawlRunning ? 1 : 0, vantage,
     });
     lastSample = { ...c };
@@ -334,39 +327,28 @@ async function campaign(
   let lastStatusAt = performance.now(), lastStatusProbes = 0;
   const status = (): MonitorStatus => {
     const t = performance.now();
-    const pps = t > lastStatusAt ? ((prober.counters.whoareyou - lastStatusProbes) * 1000) / (t - lastStatusAt) : 0;
-    lastStatusAt = t; lastStatusProbes = prober.counters.whoareyou;
-    const c = crawler?.counts;
+    const sent = prober.counters.whoareyou + prober.counters.dial;
+    const pps = t > lastStatusAt ? ((sent - lastStatusProbes) * 1000) / (t - lastStatusAt) : 0;
+    lastStatusAt = t; lastStatusProbes = sent;
+    const c = backend.crawlStatus();
     return {
-      campaignId, elapsedMs: Date.now() - t0, tracked: tracker.size, up: tracker.upCount, reachable: tracker.reachableCount, untracked: tracker.untracked,
+      protocol: backend.protocol, campaignId, elapsedMs: Date.now() - t0, tracked: tracker.size, up: tracker.upCount, reachable: tracker.reachableCount, untracked: tracker.untracked,
       crawlsDone, crawlRunning,
-      crawl: crawler && c ? { rateLimit: Math.round(crawler.rateLimit), queued: c.queued, measured: c.measured, failed: c.failed } : null,
+      crawl: c,
       visits: { measured: visitsDone.measured + (c?.measured ?? 0), failed: visitsDone.failed + (c?.failed ?? 0) }, probes: { ...prober.counters }, probesInFlight: prober.pending, probesPerSec: Math.round(pps),
       probeRateLimit: mcfg.probeRatePerSec * prober.share, sessionsEnded, changes, storeBacklog: store.backlog(),
       shared: leases ? { shards: leases.heldShards().length, vantages: leaseHolders, remoteProbes: feed?.applied ?? 0, errors: sharedErrors } : null,
     };
   };
 
-  const tee = new TrackerTee(tracker);
-  /**
-   * One crawl of the campaign. Its own function on purpose: a suspended async function keeps its locals alive, so
-   * a crawler held in crawlLoop's frame would live through the quiet spell and the whole next crawl.
-   */
   const crawlOne = async (): Promise<void> => {
-    const extraSeeds = seeds.map(parseBootnode);
-    const r = await crawlOnce(rt, {
-      config, bootnodes: o.bootnodes, version: o.version, campaignId, tee, extraSeeds, extraParams: o.extraParams,
-      onStart: (s) => { stopCrawl = s; if (stopping) s(); },
-      onCrawler: (c) => { crawler = c; },
-    });
+    const r = await backend.crawl({ campaignId, tracker, onStart: (st) => { stopCrawl = st; if (stopping) st(); } });
     crawlsDone++;
-    visitsDone.measured += r.summary.measured; visitsDone.failed += r.summary.failed;
-    const fresh = pickSeeds(r.crawler);
-    if (fresh.length > 0) seeds = fresh;
+    visitsDone.measured += r.measured; visitsDone.failed += r.failed;
     // Nodes first found after the campaign's first whole crawl joined during it (a crawl cut short by a stop
     // missed nodes that were there all along).
-    if (!Number.isFinite(tracker.newAfterMs) && !r.summary.stopped) tracker.newAfterMs = Date.now();
-    o.onCrawl?.(r.summary);
+    if (!Number.isFinite(tracker.newAfterMs) && !r.stopped) tracker.newAfterMs = Date.now();
+    o.onCrawl?.(r);
   };
 
   const crawlLoop = async () => {
@@ -382,7 +364,6 @@ async function campaign(
         await crawlOne();
       } finally {
         stopCrawl = null;
-        crawler = null;
         crawlRunning = false;
         prober.share = 1;
         watchStore();

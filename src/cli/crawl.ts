@@ -105,7 +105,7 @@ export function truthBootnodes(file: string, protocol: DhtProtocol): string[] {
 }
 
 /** Names of the flags given on the command line (`--name` or `--name=value`). */
-function givenFlags(argv: readonly string[]): string[] {
+export function givenFlags(argv: readonly string[]): string[] {
   return argv.filter((a) => a.startsWith('--') && a.length > 2).map((a) => a.slice(2).split('=')[0]!);
 }
 

@@ -4,7 +4,9 @@ import { runMonitorJob, type MonitorStatus, type MonitorSummary } from '../app/m
 import { MonitorMetrics } from '../app/metrics.js';
 import { formatHelp, parseArgs, parseDurationMs, parseRange, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
-import { CRAWL_FLAGS, bootnodesFromFlags, configFromFlags } from './crawl.js';
+import { CRAWL_FLAGS, LIBP2P_CRAWL_FLAGS, bootnodesFromFlags, configFromFlags, givenFlags, libp2pBootnodesFromFlags } from './crawl.js';
+import { DHT_PROTOCOLS, type DhtProtocol } from '../store/index.js';
+import { DEFAULT_LIBP2P_PROBE_TIMEOUT_MS } from '../libp2p/probe.js';
 import { checkDb } from './db-flags.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';
@@ -17,9 +19,8 @@ const seconds = (ms: number) => (ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : m
 /** Without a terminal, a status line this often: a week-long campaign's log stays readable. */
 const LOG_STATUS_EVERY_MS = 60_000;
 
-// The crawl flags that make sense per crawl of a campaign (not its length, cycles or summary file; a campaign
-// crawls discv5 only, so not the protocol choice either).
-const { duration: _d, cycles: _c, out: _o, 'progress-interval-ms': _p, protocol: _pr, 'keys-per-cpl': _k, ...CRAWL_PART } = CRAWL_FLAGS;
+// The crawl flags that make sense per crawl of a campaign (not its length, cycles or summary file).
+const { duration: _d, cycles: _c, out: _o, 'progress-interval-ms': _p, ...CRAWL_PART } = CRAWL_FLAGS;
 
 export const MONITOR_FLAGS: FlagSpecs = {
   ...CRAWL_PART,
@@ -27,7 +28,10 @@ export const MONITOR_FLAGS: FlagSpecs = {
   'crawl-every': { type: 'string', help: 'start a full crawl this often (each is stored as a normal crawl of the campaign)', default: seconds(M.crawlEveryMs), valueName: 'time' },
   'crawl-max': { type: 'string', help: 'stop a crawl after this long (default: --crawl-every)', valueName: 'time' },
   'probe-rate': { type: 'number', help: 'liveness probes/s at most (their own budget; while a crawl runs they take a quarter of it)', default: M.probeRatePerSec, min: 1, max: 1_000_000 },
-  'probe-timeout-ms': { type: 'int', help: 'wait for a probe\'s WHOAREYOU before a resend (--retransmits resends)', default: M.probeTimeoutMs, min: 1, max: 60_000 },
+  'probe-timeout-ms': {
+    type: 'int', min: 1, max: 60_000,
+    help: `wait for a probe's WHOAREYOU before a resend (--retransmits resends; default ${M.probeTimeoutMs}); libp2p: for its dial (default ${DEFAULT_LIBP2P_PROBE_TIMEOUT_MS}, no resend)`,
+  },
   'probe-min': { type: 'string', help: 'shortest re-check interval of a node (also how soon a failed probe is confirmed)', default: seconds(M.probeMinMs), valueName: 'time' },
   'probe-max': { type: 'string', help: 'longest re-check interval (also of nodes that never answered)', default: seconds(M.probeMaxMs), valueName: 'time' },
   'probe-factor': { type: 'string', help: 'an up node is re-checked after f x its uptime so far (clamped to --probe-min..--probe-max), f drawn from LOW-HIGH', default: `${M.probeFactorLow}-${M.probeFactorHigh}`, valueName: 'LOW-HIGH' },
@@ -47,13 +51,19 @@ export const MONITOR_FLAGS: FlagSpecs = {
   out: { type: 'string', help: 'write the final summary JSON here', valueName: 'file' },
 };
 
-export const MONITOR_HELP = formatHelp('dhtscope monitor (--bootnode ENR | --network NAME | --simnet TRUTH) --db FILE [options]',
+/** The monitor's own flags: with --protocol libp2p they apply beside the libp2p crawl's. */
+const MONITOR_OWN_FLAGS = Object.keys(MONITOR_FLAGS).filter((k) => !(k in CRAWL_PART) || k === 'duration' || k === 'out');
+
+export const MONITOR_HELP = formatHelp('dhtscope monitor [--protocol discv5|libp2p] (--bootnode ENR|MULTIADDR | --network NAME | --simnet TRUTH) --db FILE [options]',
   'Runs a measurement campaign: a full crawl every --crawl-every, and between crawls a liveness prober that\n' +
   're-checks every known node with a random packet (a live node answers WHOAREYOU; no handshake). Records\n' +
   'uptime sessions, address and seq changes, and samples in the database; `dhtscope stats` reads them.\n' +
   'Killed and started again with the same --db, it resumes its campaign; the time it was away is a gap of its\n' +
   'own (monitor_gaps), not a time every node was down. With --campaign NAME and a PostgreSQL --db, several\n' +
-  'monitors share one campaign and its probes. Definitions: README, "Campaigns".', MONITOR_FLAGS);
+  'monitors share one campaign and its probes. Definitions: README, "Campaigns".\n' +
+  'With --protocol libp2p it watches a libp2p Kademlia DHT (IPFS): its crawls are libp2p crawls, and a probe is\n' +
+  'a dial (TCP, Noise, Yamux) closed at once. Of the crawl flags it then takes only\n' +
+  `  ${[...LIBP2P_CRAWL_FLAGS].filter((f) => !['help', 'protocol', 'duration', 'out', 'json'].includes(f)).map((f) => `--${f}`).join(', ')}.`, MONITOR_FLAGS);
 
 export function monitorConfigFromFlags(f: Record<string, unknown>): Partial<MonitorConfig> {
   const ms = (k: string) => parseDurationMs(f[k] as string, k);
@@ -63,7 +73,7 @@ export function monitorConfigFromFlags(f: Record<string, unknown>): Partial<Moni
   if (!(low > 0)) throw new UsageError('ERR_USAGE_BAD_FLAG', '--probe-factor: LOW must be more than 0');
   return {
     durationMs: f.duration ? ms('duration') : null, crawlEveryMs: ms('crawl-every'), probeRatePerSec: f['probe-rate'] as number,
-    probeTimeoutMs: f['probe-timeout-ms'] as number, probeMinMs: min, probeMaxMs: max, probeFactorLow: low, probeFactorHigh: high,
+    probeTimeoutMs: (f['probe-timeout-ms'] as number | undefined) ?? (f.protocol === 'libp2p' ? DEFAULT_LIBP2P_PROBE_TIMEOUT_MS : M.probeTimeoutMs), probeMinMs: min, probeMaxMs: max, probeFactorLow: low, probeFactorHigh: high,
     failuresToEnd: f.failures as number, checkpointEveryMs: ms('checkpoint-every'), sampleEveryMs: ms('sample-every'), maxTracked: f['max-tracked'] as number,
     leaseMs: ms('lease'),
   };
@@ -73,7 +83,7 @@ export function statusLine(s: MonitorStatus): string {
   const p = s.probes;
   const answered = p.ok + p.failed > 0 ? `${Math.round((100 * p.ok) / (p.ok + p.failed))}% answered` : 'none yet';
   return `campaign ${s.campaignId} ${fmtElapsed(s.elapsedMs)}: ${s.up} up, ${s.reachable} reachable, ${s.tracked} tracked | ` +
-    `crawls ${s.crawlsDone}${s.crawlRunning ? ` (running: ${s.crawl?.measured ?? 0} measured)` : ''} | probes ${s.probesPerSec}/s, ${p.whoareyou} sent, ${answered} | ` +
+    `crawls ${s.crawlsDone}${s.crawlRunning ? ` (running: ${s.crawl?.measured ?? 0} measured)` : ''} | probes ${s.probesPerSec}/s, ${p.whoareyou + p.dial} sent, ${answered} | ` +
     `${s.sessionsEnded} sessions ended, ${s.changes} changes` +
     (s.shared ? ` | shared: ${s.shared.shards} shards, ${s.shared.vantages} vantages, ${s.shared.remoteProbes} of their probes read` : '');
 }
@@ -87,10 +97,23 @@ export async function runMonitor(argv: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseArgs(argv, MONITOR_FLAGS);
   if (flags.help) { io.out(MONITOR_HELP); return 0; }
   if (positional.length) throw new UsageError('ERR_USAGE_UNEXPECTED_ARG', `unexpected argument "${positional[0]}"`);
+  const protocol = flags.protocol as DhtProtocol;
+  if (!(DHT_PROTOCOLS as readonly string[]).includes(protocol)) throw new UsageError('ERR_USAGE_BAD_VALUE', `--protocol must be ${DHT_PROTOCOLS.join(' or ')}, not "${protocol}"`);
+  const given = givenFlags(argv);
+  if (protocol === 'libp2p') {
+    const wrong = given.find((g) => !LIBP2P_CRAWL_FLAGS.has(g) && !MONITOR_OWN_FLAGS.includes(g));
+    if (wrong) throw new UsageError('ERR_USAGE_BAD_VALUE', `--${wrong} applies to --protocol discv5 only`);
+  } else if (given.includes('keys-per-cpl')) {
+    throw new UsageError('ERR_USAGE_BAD_VALUE', '--keys-per-cpl applies to --protocol libp2p only');
+  }
   const monitor = monitorConfigFromFlags(flags);
   const crawlMaxMs = flags['crawl-max'] ? parseDurationMs(flags['crawl-max'] as string, 'crawl-max') : monitor.crawlEveryMs!;
   const crawl = { ...configFromFlags({ ...flags, duration: undefined, cycles: 1, 'progress-interval-ms': 100 }), durationMs: crawlMaxMs };
-  const { bootnodes, extra } = bootnodesFromFlags(flags);
+  const { bootnodes, extra } = protocol === 'libp2p' ? libp2pBootnodesFromFlags(flags) : bootnodesFromFlags(flags);
+  const libp2p = {
+    ...(given.includes('concurrency') ? { concurrency: flags.concurrency as number } : {}),
+    ...(flags['keys-per-cpl'] !== undefined ? { keysPerCpl: flags['keys-per-cpl'] as number } : {}),
+  };
   const metrics = flags['metrics-port'] !== undefined ? new MonitorMetrics() : null;
   let server: { port: number; close: () => Promise<void> } | null = null;
   if (metrics) server = await metrics.listen(flags['metrics-port'] as number, flags['metrics-host'] as string);
@@ -100,7 +123,7 @@ export async function runMonitor(argv: string[], io: CliIo): Promise<number> {
   let summary: MonitorSummary;
   try {
     summary = await runMonitorJob({
-      crawl, monitor, bootnodes, dbPath: checkDb(flags.db as string, false), dbMemoryMB: flags['db-memory-mb'] as number,
+      protocol, crawl, libp2p, monitor, bootnodes, dbPath: checkDb(flags.db as string, false), dbMemoryMB: flags['db-memory-mb'] as number,
       checkpointPath: flags.checkpoint as string | undefined, newCampaign: Boolean(flags['new-campaign']), sharedCampaign: (flags.campaign as string | undefined) ?? null,
       keyFile: flags['key-file'] as string, freshIdentity: flags['fresh-identity'] as boolean, version: version(), extraParams: extra,
       onStart: (stop, info) => {

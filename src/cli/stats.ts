@@ -63,7 +63,7 @@ function group(name: string, g: GroupStats, windowMs: number): string[] {
 export function formatStats(s: CampaignStats, networks: number): string {
   const out = [
     `campaign ${s.campaignId}: ${iso(s.startedAtMs)} to ${iso(s.endAtMs)} (${fmtDuration(s.endAtMs - s.startedAtMs)}), ${s.crawls} crawls${s.interruptedCrawls ? ` (${s.interruptedCrawls} interrupted)` : ''}, ` +
-      `${s.probes.whoareyou} probes (${s.probes.ok} answered, ${s.probes.failed} not)`,
+      `${s.probes.whoareyou + s.probes.ping + s.probes.dial} probes (${s.probes.ok} answered, ${s.probes.failed} not)`,
   ];
   for (const g of s.gaps) out.push(`  monitor away ${iso(g.fromMs)} to ${iso(g.toMs)} (${fmtDuration(g.toMs - g.fromMs)}, ${g.reason}): nodes are not judged over it`);
   out.push(...group('all networks', s.all, s.windowMs));

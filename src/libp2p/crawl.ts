@@ -11,7 +11,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr, type Multiaddr } from 'multiaddr13';
 import { DhtscopeError } from '../util/errors.js';
 import { RingQueue } from '../util/ring.js';
-import { DEFAULT_VISIT_OPTIONS, idKey, MAX_STREAMS_PER_CONNECTION, neighbourPeerId, parseAddrs, TRANSIENT_DIAL_ERRORS, visitPeer, type Libp2pHost, type Libp2pVisit, type VisitOptions } from './visit.js';
+import { DEFAULT_VISIT_OPTIONS, idKey, MAX_STREAMS_PER_CONNECTION, P2P_CODE, neighbourPeerId, parseAddrs, TRANSIENT_DIAL_ERRORS, visitPeer, type Libp2pHost, type Libp2pVisit, type VisitOptions } from './visit.js';
 
 /** A peer is dialed at most twice: a second transient failure says it is down or overloaded. */
 const MAX_DIAL_ATTEMPTS = 2;
@@ -55,7 +55,9 @@ export interface Libp2pCrawlSummary {
 }
 
 /** A host that dials and identifies, and serves nothing: a crawler is a client. */
-export async function createCrawlerHost(listenIp: string, concurrency: number): Promise<Libp2pHost> {
+/** `extraDials`: dials besides the crawl's visits the host must allow at once (a monitor's probes in flight). */
+export async function createCrawlerHost(listenIp: string, concurrency: number, extraDials = 0): Promise<Libp2pHost> {
+  const dials = concurrency + extraDials;
   return await createLibp2p({
     addresses: { listen: [`/ip4/${listenIp}/tcp/0`] },
     transports: [tcp()],
@@ -64,7 +66,7 @@ export async function createCrawlerHost(listenIp: string, concurrency: number): 
     // Identify runs when the visit asks, with its own cap; its push service is not needed by a client.
     services: { identify: identify({ runOnConnectionOpen: false }) },
     // Every visit closes its connection; the manager must not refuse or prune the ones in flight.
-    connectionManager: { maxConnections: concurrency * 2 + 64, maxParallelDials: concurrency, maxIncomingPendingConnections: 16 },
+    connectionManager: { maxConnections: dials * 2 + 64, maxParallelDials: dials, maxIncomingPendingConnections: 16 },
   }) as unknown as Libp2pHost;
 }
 
@@ -111,7 +113,7 @@ export async function crawlLibp2p(
     }
     if (n.state === 'queued') for (const a of addrs) n.addrs.set(idKey(a), a);
   };
-  for (const b of bootnodes) { const { peerId, addr } = parseLibp2pBootnode(b); learn(peerId.toMultihash().bytes, [addr.decapsulateCode(421).bytes], peerId); }
+  for (const b of bootnodes) { const { peerId, addr } = parseLibp2pBootnode(b); learn(peerId.toMultihash().bytes, [addr.decapsulateCode(P2P_CODE).bytes], peerId); }
   const deadline = cfg.durationMs === null ? Infinity : t0 + cfg.durationMs;
   let inFlight = 0;
   /** What the caller's onVisit threw: no more visits start, and the crawl rejects with it once the others end. */

@@ -12,6 +12,8 @@ import { kadId, keyForCpl, MAX_CRAFTED_CPL } from './keys.js';
 export type Libp2pHost = Awaited<ReturnType<typeof createLibp2p>>;
 type PeerId = ReturnType<typeof peerIdFromMultihash>;
 
+/** The multiaddr code of /p2p/<peer id>. */
+export const P2P_CODE = 421;
 /** Bucket-targeting lengths asked per peer: 0..MAX_CRAFTED_CPL. */
 export const CPL_COUNT = MAX_CRAFTED_CPL + 1;
 /** Streams open on one connection at once: go-libp2p's and js-libp2p's per-connection defaults allow more, small peers do not. */
@@ -66,6 +68,8 @@ export interface Libp2pVisit {
   attempts: number;
   /** The addresses the visit dialed (as given, before the peer ID is appended). */
   dialedAddrs: string[];
+  /** The address the connection reached (without /p2p), null if none did. */
+  remoteAddr: string | null;
   status: 'measured' | 'failed';
   dialError: DialErrorClass | null;
   errorMessage: string | null;
@@ -82,7 +86,7 @@ export interface Libp2pVisit {
 
 export async function visitPeer(host: Libp2pHost, peerId: PeerId, addrs: Multiaddr[], o: VisitOptions = DEFAULT_VISIT_OPTIONS): Promise<Libp2pVisit> {
   const v: Libp2pVisit = {
-    peerId: peerId.toString(), attempts: 1, dialedAddrs: addrs.map(String), status: 'failed', dialError: null, errorMessage: null, connectMs: null, identify: null,
+    peerId: peerId.toString(), attempts: 1, dialedAddrs: addrs.map(String), remoteAddr: null, status: 'failed', dialError: null, errorMessage: null, connectMs: null, identify: null,
     cplErrors: 0, requests: 0, neighbours: new Map(), startedAtMs: Date.now(), endedAtMs: 0,
   };
   if (addrs.length === 0) { v.dialError = 'no-addresses'; v.endedAtMs = Date.now(); return v; }
@@ -93,6 +97,7 @@ export async function visitPeer(host: Libp2pHost, peerId: PeerId, addrs: Multiad
     const targets = addrs.map((a) => (a.getComponents().some((c) => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${v.peerId}`)));
     conn = await host.dial(targets, { signal: AbortSignal.timeout(o.dialTimeoutMs) });
     v.connectMs = performance.now() - t0;
+    v.remoteAddr = conn.remoteAddr.decapsulateCode(P2P_CODE).toString();
   } catch (e) {
     v.dialError = classifyDialError(e);
     v.errorMessage = oneLine(e);

@@ -7,6 +7,7 @@ import { DhtscopeError } from '../util/errors.js';
 import { ByteArena } from '../util/arena.js';
 import { newTrackedNode, type TrackedNode } from './tracker.js';
 import { NODE_ID_SIZE } from '../wire/constants.js';
+import { DHT_PROTOCOLS, type DhtProtocol } from '../store/tables.js';
 
 export class CheckpointError extends DhtscopeError {}
 
@@ -28,9 +29,13 @@ export interface CheckpointState {
   nextCrawlAtMs: number;
   /** Campaign time after which first sightings are new nodes. */
   newAfterMs: number;
-  /** Records (enr: text) of nodes that answered lately: seeds for the next crawl besides the bootnodes. */
+  /** The DHT protocol of the campaign (a checkpoint without one is discv5's). */
+  protocol: DhtProtocol;
+  /** Nodes that answered lately (discv5: enr: text; libp2p: multiaddrs with /p2p): seeds for the next crawl. */
   seeds: string[];
   nodes: TrackedNode[];
+  /** Per node, what the protocol's backend keeps besides the tracker's state (libp2p: the peer ID); '' for none. */
+  nodeTags: string[];
 }
 
 // The flags of a node, packed into one number.
@@ -94,7 +99,9 @@ const codec = new Encoder({ useRecords: false, mapsAsObjects: true }) as Encoder
 export function encodeCheckpoint(s: CheckpointState): Uint8Array {
   const bytes = codec.encode({
     v: CHECKPOINT_VERSION, campaignId: s.campaignId, campaignStartedAtMs: s.campaignStartedAtMs, snapshot: s.snapshot, savedAtMs: s.savedAtMs, clean: s.clean, crawlsDone: s.crawlsDone,
-    nextCrawlAtMs: s.nextCrawlAtMs, newAfterMs: s.newAfterMs, seeds: s.seeds, nodes: toColumns(s.nodes),
+    nextCrawlAtMs: s.nextCrawlAtMs, newAfterMs: s.newAfterMs, seeds: s.seeds, nodes: toColumns(s.nodes), protocol: s.protocol,
+    // One newline-joined string, as the addresses: a string per node costs cbor-x a header each.
+    tags: s.nodeTags.some((t) => t !== '') ? s.nodeTags.join('\n') : undefined,
   });
   // cbor-x returns a view into its output buffer and keeps that buffer (one per process) for the next call: sized
   // for the largest checkpoint so far, with up to 4x headroom. A small one in its place lets the big one go as soon
@@ -114,10 +121,16 @@ export function decodeCheckpoint(bytes: Uint8Array, path: string, arena: ByteAre
   if (!c || !(c.ids instanceof Uint8Array) || typeof c.ips !== 'string' || !(c.seqs instanceof BigUint64Array) || !(c.nums instanceof Float64Array) || typeof o.campaignId !== 'number') {
     throw new CheckpointError('ERR_CHECKPOINT_CORRUPT', `checkpoint ${path} is incomplete`);
   }
+  const nodes = fromColumns(c, arena, path);
+  const tags = typeof o.tags === 'string' ? o.tags.split('\n') : new Array<string>(nodes.length).fill('');
+  if (tags.length !== nodes.length) throw new CheckpointError('ERR_CHECKPOINT_CORRUPT', `checkpoint ${path} has node tags of a different length`);
+  const protocol = (o.protocol ?? 'discv5') as DhtProtocol;
+  if (!(DHT_PROTOCOLS as readonly string[]).includes(protocol)) throw new CheckpointError('ERR_CHECKPOINT_CORRUPT', `checkpoint ${path} names an unknown protocol`);
   return {
+    protocol, nodeTags: tags,
     campaignId: o.campaignId, campaignStartedAtMs: o.campaignStartedAtMs as number, snapshot: (o.snapshot as number) ?? 0, savedAtMs: o.savedAtMs as number, clean: o.clean === true, crawlsDone: o.crawlsDone as number,
     nextCrawlAtMs: o.nextCrawlAtMs as number, newAfterMs: (o.newAfterMs as number | null) ?? Infinity, seeds: (o.seeds as string[]) ?? [],
-    nodes: fromColumns(c, arena, path),
+    nodes,
   };
 }
 

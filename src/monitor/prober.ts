@@ -1,10 +1,12 @@
 // The liveness prober: takes due nodes from the tracker and probes them within its own rate budget, with a
 // bound on probes in flight. It never queues the crawl's packets behind its own: each probe is one send.
-import type { NodeAddress, ProbeSink } from '../session/types.js';
+import type { NodeAddress, ProbeFailure, ProbeSink } from '../session/types.js';
 import type { MonitorConfig } from './config.js';
 import type { Tracker, TrackedNode } from './tracker.js';
 
 export interface ProbeClient {
+  /** What one probe is: a discv5 random packet answered by WHOAREYOU (the session layer's), or a libp2p dial. */
+  readonly probeKind?: 'whoareyou' | 'dial';
   /** False when not sent (busy or closed); else the end is told to `sink` (SessionLayer.probeTo). */
   probeTo<T>(remote: NodeAddress, timeoutMs: number, sink: ProbeSink<T>, token: T): boolean;
 }
@@ -12,6 +14,8 @@ export interface ProbeClient {
 export interface ProbeCounters {
   /** Random-packet probes started (each may resend per the session's retransmits). */
   whoareyou: number;
+  /** libp2p dial probes started. */
+  dial: number;
   ok: number;
   failed: number;
   /** Not sent: a handshake with the node was under way, or the request table was full; retried shortly. */
@@ -36,7 +40,7 @@ export function probesInFlightBound(cfg: Pick<MonitorConfig, 'probeRatePerSec' |
 
 /** Each probe is one call into the session layer and one call back (the node is its own address and token). */
 export class Prober implements ProbeSink<TrackedNode> {
-  readonly counters: ProbeCounters = { whoareyou: 0, ok: 0, failed: 0, busy: 0 };
+  readonly counters: ProbeCounters = { whoareyou: 0, dial: 0, ok: 0, failed: 0, busy: 0 };
   /** Share of the rate in use (the monitor lowers it while a crawl runs). */
   share = 1;
   private inFlight = 0;
@@ -90,7 +94,7 @@ export class Prober implements ProbeSink<TrackedNode> {
   }
 
   private send(n: TrackedNode, nowMs: number): void {
-    this.counters.whoareyou++;
+    if (this.client.probeKind === 'dial') this.counters.dial++; else this.counters.whoareyou++;
     let sent: boolean;
     try { sent = this.client.probeTo(n, this.cfg.probeTimeoutMs, this, n); } catch (e) { sent = false; this.onError(e); }
     if (!sent) { this.counters.busy++; this.tracker.retryAt(n, nowMs + BUSY_RETRY_MS); return; }
@@ -111,10 +115,10 @@ export class Prober implements ProbeSink<TrackedNode> {
     } catch (e) { this.onError(e); } finally { this.drainCheck(); }
   }
 
-  probeFailed(n: TrackedNode, reason: 'no-whoareyou' | 'busy' | 'closed'): void {
+  probeFailed(n: TrackedNode, reason: ProbeFailure): void {
     if (!this.settle(n)) return;
     try {
-      if (reason === 'no-whoareyou') {
+      if (reason === 'no-whoareyou' || reason === 'no-answer') {
         this.counters.failed++;
         this.onResult?.(n, false, NaN);
         this.tracker.failed(n, n.probeSentMs);

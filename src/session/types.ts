@@ -43,9 +43,15 @@ export type RequestResult =
  * A liveness probe's outcome: the WHOAREYOU to a random packet (its round trip), or why there was none.
  * 'busy': a handshake with the node is under way, and a random packet now would replace the challenge it answers.
  */
+/**
+ * Why a probe failed. 'busy': superseded by a handshake with the node; 'closed': the layer closed or a resend
+ * failed; 'no-answer': a probe of another protocol (a libp2p dial) failed.
+ */
+export type ProbeFailure = 'no-whoareyou' | 'no-answer' | 'busy' | 'closed';
+
 export type ProbeResult =
   | { alive: true; rttNs: bigint; packetsOut: number }
-  | { alive: false; reason: 'no-whoareyou' | 'busy' | 'closed'; packetsOut: number };
+  | { alive: false; reason: ProbeFailure; packetsOut: number };
 
 /**
  * Told how a probe sent with SessionLayer.probeTo() ended, synchronously from the socket handler or the timer
@@ -54,8 +60,7 @@ export type ProbeResult =
  */
 export interface ProbeSink<T> {
   probeAnswered(token: T, rttNs: bigint): void;
-  /** 'busy': superseded by a handshake with the node; 'closed': the layer closed or a resend failed. */
-  probeFailed(token: T, reason: 'no-whoareyou' | 'busy' | 'closed'): void;
+  probeFailed(token: T, reason: ProbeFailure): void;
 }
 
 /** Streaming hooks; called synchronously from the socket handler, so keep them cheap. */

@@ -46,6 +46,8 @@ export interface CampaignStart {
   startedAtMs: number;
   /** Join the newest campaign of this name not ended, or start it (a shared campaign). */
   sharedName?: string | null;
+  /** The DHT protocol monitored (Store.beginCampaign fills in DEFAULT_CRAWL_PROTOCOL). */
+  protocol: DhtProtocol;
 }
 
 /** What one write did: rows committed and rows the database refused (dropped), per table. */

@@ -273,9 +273,9 @@ export class DuckDbBackend implements StoreBackend {
         if (open.length > 0) return Number(open[0]![0]);
       }
       const r = await this.qconn!.runAndReadAll(
-        `INSERT INTO campaigns (id, started_at, params, vantage, version, vantage_addr, shared_name)
-         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5, $6 FROM campaigns RETURNING id`,
-        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.vantageAddr ?? null, c.sharedName ?? null],
+        `INSERT INTO campaigns (id, started_at, params, vantage, version, vantage_addr, shared_name, protocol)
+         SELECT coalesce(max(id), 0) + 1, epoch_ms($1::BIGINT), $2::JSON, $3, $4, $5, $6, $7 FROM campaigns RETURNING id`,
+        [BigInt(Math.round(c.startedAtMs)), toJson(c.params), c.vantage, c.version, c.vantageAddr ?? null, c.sharedName ?? null, c.protocol],
       );
       return Number(r.getRowsJS()[0]![0]);
     } catch (e) {

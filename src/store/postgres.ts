@@ -346,9 +346,9 @@ export class PostgresBackend implements StoreBackend {
   beginCampaign(c: CampaignStart): Promise<number> {
     // Under the id lock, so two monitors starting one shared campaign together make one row.
     return this.allocate('start a campaign in database',
-      `INSERT INTO campaigns (id, started_at, params, vantage, version, vantage_addr, shared_name)
-       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4, $5, $6 FROM campaigns RETURNING id`,
-      [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version, c.vantageAddr ?? null, c.sharedName ?? null],
+      `INSERT INTO campaigns (id, started_at, params, vantage, version, vantage_addr, shared_name, protocol)
+       SELECT coalesce(max(id), 0) + 1, epoch_ms($1::bigint), $2::json, $3, $4, $5, $6, $7 FROM campaigns RETURNING id`,
+      [Math.round(c.startedAtMs), toJson(c.params), c.vantage, c.version, c.vantageAddr ?? null, c.sharedName ?? null, c.protocol],
       c.sharedName ? [JOIN_SHARED_CAMPAIGN, [c.sharedName]] : null);
   }
 

@@ -89,6 +89,8 @@ export interface CampaignParams {
   startedAtMs?: number;
   /** Join the newest campaign of this name not ended, or start it. */
   sharedName?: string | null;
+  /** The DHT protocol monitored; default DEFAULT_CRAWL_PROTOCOL. */
+  protocol?: DhtProtocol;
 }
 
 export interface CrawlInfo {
@@ -451,7 +453,7 @@ export class Store {
 
   async beginCampaign(p: CampaignParams): Promise<number> {
     if (this.state !== 'open') throw this.closedError();
-    return await this.call({ op: 'call', method: 'beginCampaign', args: [{ ...p, startedAtMs: p.startedAtMs ?? Date.now() }] }) as number;
+    return await this.call({ op: 'call', method: 'beginCampaign', args: [{ ...p, startedAtMs: p.startedAtMs ?? Date.now(), protocol: p.protocol ?? DEFAULT_CRAWL_PROTOCOL }] }) as number;
   }
 
   /** Commits, then stamps the campaign's clean stop. */

@@ -15,9 +15,10 @@ import { addColumnSql, dropNotNullSql, type Dialect, type TableDecl, type ViewDe
  * campaigns: several monitors probe one campaign's nodes (campaigns.shared_name, probes, probe_leases), and the
  * monitor's rows name the vantage that wrote them. 10: libp2p Kademlia crawls: crawls name their protocol, `peers`
  * holds what identify told of each libp2p peer, visits' discv5-only counters became nullable and visits carry the
- * failed bucket lengths (cpl_errors).
+ * failed bucket lengths (cpl_errors). 11: libp2p campaigns: campaigns name their protocol, and the monitor's samples
+ * count libp2p dial probes (probes_dial).
  */
-export const SCHEMA_VERSION = 10;
+export const SCHEMA_VERSION = 11;
 
 /** The DHT protocols a crawl speaks; `crawls.protocol` names one (NULL in crawls before schema 10: discv5). */
 export const DHT_PROTOCOLS = ['discv5', 'libp2p'] as const;
@@ -81,6 +82,10 @@ export const CAMPAIGNS = {
     shared_name: {
       type: 'VARCHAR', nullable: true,
       doc: 'for a shared campaign (`monitor --campaign NAME`), its name: the monitors given it join the newest one not ended, and share its probes; NULL otherwise',
+    },
+    protocol: {
+      type: 'VARCHAR', nullable: true,
+      doc: `the DHT protocol monitored: ${DHT_PROTOCOLS.map((p) => `\`${p}\``).join(' or ')}; NULL in campaigns before schema 11 (all discv5)`,
     },
   },
 } as const satisfies TableDecl;
@@ -150,6 +155,7 @@ export const MONITOR_SAMPLES = {
     reachable: { type: 'INTEGER', doc: 'nodes that answered at least once in the campaign' },
     probes_whoareyou: { type: 'INTEGER', doc: 'random-packet probes sent' },
     probes_ping: { type: 'INTEGER', doc: 'PING probes sent over a cached session' },
+    probes_dial: { type: 'INTEGER', nullable: true, doc: 'libp2p probes sent (a dial: TCP, Noise and Yamux with the peer, then closed); NULL before schema 11' },
     probes_ok: { type: 'INTEGER', doc: 'probes answered' },
     probes_failed: { type: 'INTEGER', doc: 'probes with no answer after the resends' },
     crawl_running: { type: 'BOOLEAN', doc: 'a crawl was running at sample time' },
@@ -457,6 +463,11 @@ function schema10(dialect: Dialect): string[] {
   ];
 }
 
+/** Schema 11's steps in one dialect: older campaigns keep a NULL protocol (discv5) and NULL dial counts. */
+function schema11(dialect: Dialect): string[] {
+  return [addColumnSql(CAMPAIGNS, 'protocol', dialect), addColumnSql(MONITOR_SAMPLES, 'probes_dial', dialect)];
+}
+
 /** Steps from each older version to the next, run in one transaction on open; each ends at `to`. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -519,5 +530,11 @@ export const MIGRATIONS: readonly Migration[] = [
     to: 10,
     sql: schema10('duckdb'),
     postgres: schema10('postgres'),
+  },
+  {
+    // libp2p campaigns: campaigns name their protocol, samples count dial probes.
+    to: 11,
+    sql: schema11('duckdb'),
+    postgres: schema11('postgres'),
   },
 ];

@@ -14,7 +14,7 @@ function state(): CheckpointState {
   a.listedBy = 12; a.dueAtMs = 12_000; a.observedStart = true;
   const b = newTrackedNode(arena, new Uint8Array(32).fill(2), '::1', 9000, 2n ** 40n, 2000);
   b.isNew = true; b.downSinceMs = 3000; b.probing = true; b.dueAtMs = Infinity;
-  return { campaignId: 3, campaignStartedAtMs: 1000, snapshot: 4, savedAtMs: 20_000, clean: false, crawlsDone: 5, nextCrawlAtMs: 30_000, newAfterMs: 1200, seeds: ['enr:-abc'], nodes: [a, b] };
+  return { campaignId: 3, campaignStartedAtMs: 1000, snapshot: 4, savedAtMs: 20_000, clean: false, crawlsDone: 5, nextCrawlAtMs: 30_000, newAfterMs: 1200, seeds: ['enr:-abc'], nodes: [a, b], protocol: 'discv5', nodeTags: ['', ''] };
 }
 
 describe('monitor checkpoint (cbor-x)', () => {
@@ -31,6 +31,15 @@ describe('monitor checkpoint (cbor-x)', () => {
     assert.ok(Number.isNaN(a!.downSinceMs));
     assert.equal(b!.seq, 2n ** 40n); assert.equal(b!.isNew, true); assert.equal(b!.up, false); assert.equal(b!.downSinceMs, 3000);
     assert.equal(b!.dueAtMs, 0, 'a probe in flight is due again at once');
+    assert.equal(d.protocol, 'discv5');
+    assert.deepEqual(d.nodeTags, ['', '']);
+  });
+
+  it('keeps a libp2p campaign\'s protocol and each node\'s peer ID', () => {
+    const s = { ...state(), protocol: 'libp2p' as const, nodeTags: ['12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo', ''] };
+    const d = decodeCheckpoint(encodeCheckpoint(s), 'mem');
+    assert.equal(d.protocol, 'libp2p');
+    assert.deepEqual(d.nodeTags, s.nodeTags);
   });
 
   it("does not keep a large checkpoint's buffer for the next one (cbor-x reuses its output buffer)", () => {
