@@ -58,6 +58,8 @@ export interface GroupStats {
 
 export interface CampaignStats {
   campaignId: number;
+  /** The vantage whose rows these are; null: all of the campaign's. */
+  vantage: string | null;
   startedAtMs: number;
   /** End of the data: the latest sample, answer or stop. */
   endAtMs: number;
@@ -92,15 +94,23 @@ export async function campaignOrLatest(store: Queryable, id?: number): Promise<n
   return id;
 }
 
-/** Windows start at `fromMs` (default: the end of the campaign's first crawl, when every node found up has a session) and are `windowMs` long. */
-export async function campaignStats(store: Queryable, campaignId: number, windowMs: number, fromMs?: number): Promise<CampaignStats> {
+/** A string as a DuckDB SQL literal (the queries below share one text; stats reads DuckDB, or a DuckDB copy of PostgreSQL). */
+const literal = (v: string) => `'${v.replace(/'/g, "''")}'`;
+
+/**
+ * Windows start at `fromMs` (default: the end of the campaign's first crawl, when every node found up has a
+ * session) and are `windowMs` long. `vantage`: one vantage's rows of a shared campaign (its crawls, sessions,
+ * changes, samples and gaps), as a campaign whose every vantage probes every node needs.
+ */
+export async function campaignStats(store: Queryable, campaignId: number, windowMs: number, fromMs?: number, vantage?: string | null): Promise<CampaignStats> {
   const c = (await store.query<{ s: bigint; e: bigint | null }>(`SELECT epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e FROM campaigns WHERE id = $1`, [campaignId]))[0]!;
-  const crawlIds = `SELECT id FROM crawls WHERE campaign_id = ${Number(campaignId)}`;
+  const mineOnly = vantage == null ? '' : ` AND vantage = ${literal(vantage)}`;
+  const crawlIds = `SELECT id FROM crawls WHERE campaign_id = ${Number(campaignId)}${mineOnly}`;
   const [sessRows, visitRows, netRows, listedRows, gapRows, changeRows, sampleRows, crawlRows] = await Promise.all([
     // Open rows of each vantage's latest checkpoint only (a shared campaign has several), and none whose session a
     // later row shows ended (a kill between the two writes leaves both).
     store.query<{ node_id: string; s: bigint; l: bigint; f: bigint | null; e: bigint | null; open: boolean; end_reason: string | null; observed_start: boolean; new_node: boolean }>(
-      `WITH u AS (SELECT * FROM uptime_sessions WHERE campaign_id = $1)
+      `WITH u AS (SELECT * FROM uptime_sessions WHERE campaign_id = $1${mineOnly})
        SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(last_ok) AS l, epoch_ms(first_fail) AS f, epoch_ms(ended_at) AS e, open, end_reason, observed_start, new_node
        FROM u WHERE NOT open OR (snapshot = (SELECT max(snapshot) FROM u v WHERE v.open AND v.vantage IS NOT DISTINCT FROM u.vantage)
          AND NOT EXISTS (SELECT 1 FROM u c WHERE NOT c.open AND c.node_id = u.node_id AND c.started_at = u.started_at))`, [campaignId]),
@@ -116,15 +126,15 @@ export async function campaignStats(store: Queryable, campaignId: number, window
     // Evidence that others list a node: how often its record was returned in the campaign's latest crawl (a count
     // of edges by node number: a DISTINCT over a crawl's million edges ran DuckDB out of its memory cap).
     store.query<{ node_id: string; n: bigint }>(
-      `SELECT c.node_id, e.n FROM (SELECT crawl_id, to_ix, count(*) AS n FROM edge_ix WHERE crawl_id = (SELECT max(id) FROM crawls WHERE campaign_id = $1) GROUP BY ALL) e
+      `SELECT c.node_id, e.n FROM (SELECT crawl_id, to_ix, count(*) AS n FROM edge_ix WHERE crawl_id = (SELECT max(id) FROM crawls WHERE campaign_id = $1${mineOnly}) GROUP BY ALL) e
        JOIN crawl_nodes c ON c.crawl_id = e.crawl_id AND c.ix = e.to_ix`, [campaignId]),
-    store.query<{ f: bigint; t: bigint; reason: string }>(`SELECT epoch_ms(from_at) AS f, epoch_ms(to_at) AS t, reason FROM monitor_gaps WHERE campaign_id = $1 ORDER BY from_at`, [campaignId]),
-    store.query<{ node_id: string; kind: string }>(`SELECT node_id, kind FROM node_changes WHERE campaign_id = $1`, [campaignId]),
+    store.query<{ f: bigint; t: bigint; reason: string }>(`SELECT epoch_ms(from_at) AS f, epoch_ms(to_at) AS t, reason FROM monitor_gaps WHERE campaign_id = $1${mineOnly} ORDER BY from_at`, [campaignId]),
+    store.query<{ node_id: string; kind: string }>(`SELECT node_id, kind FROM node_changes WHERE campaign_id = $1${mineOnly}`, [campaignId]),
     store.query<{ last: bigint | null; w: bigint | null; p: bigint | null; d: bigint | null; ok: bigint | null; failed: bigint | null }>(
       `SELECT epoch_ms(max(sampled_at)) AS last, sum(probes_whoareyou) AS w, sum(probes_ping) AS p, sum(probes_dial) AS d, sum(probes_ok) AS ok, sum(probes_failed) AS failed
-       FROM monitor_samples WHERE campaign_id = $1`, [campaignId]),
+       FROM monitor_samples WHERE campaign_id = $1${mineOnly}`, [campaignId]),
     store.query<{ n: bigint; open: bigint; first: bigint | null }>(
-      `SELECT count(*) AS n, count(*) FILTER (WHERE ended_at IS NULL) AS open, epoch_ms(min(ended_at)) AS first FROM crawls WHERE campaign_id = $1`, [campaignId]),
+      `SELECT count(*) AS n, count(*) FILTER (WHERE ended_at IS NULL) AS open, epoch_ms(min(ended_at)) AS first FROM crawls WHERE campaign_id = $1${mineOnly}`, [campaignId]),
   ]);
   const sessions: SessionIn[] = sessRows.map((r) => ({
     node: r.node_id, s: Number(r.s), l: Number(r.l), f: n(r.f), e: n(r.e), open: Boolean(r.open), censored: Boolean(r.open) || r.end_reason === 'gap',
@@ -153,7 +163,7 @@ export async function campaignStats(store: Queryable, campaignId: number, window
   }
   const sp = sampleRows[0];
   return {
-    campaignId, startedAtMs, endAtMs, windowMs, crawls: Number(crawlRows[0]?.n ?? 0), interruptedCrawls: Number(crawlRows[0]?.open ?? 0),
+    campaignId, vantage: vantage ?? null, startedAtMs, endAtMs, windowMs, crawls: Number(crawlRows[0]?.n ?? 0), interruptedCrawls: Number(crawlRows[0]?.open ?? 0),
     gaps: gapRows.map((r) => ({ fromMs: Number(r.f), toMs: Number(r.t), reason: r.reason })),
     probes: { whoareyou: Number(sp?.w ?? 0), ping: Number(sp?.p ?? 0), dial: Number(sp?.d ?? 0), ok: Number(sp?.ok ?? 0), failed: Number(sp?.failed ?? 0) },
     all: all!, byNetwork: Object.fromEntries(Object.entries(byNetwork).sort((a, b) => b[1].nodes.tracked - a[1].nodes.tracked)),
@@ -261,28 +271,46 @@ export interface VantagesStats {
   };
 }
 
+/** The vantages that crawled in a campaign whose every vantage probes every node, else null (its rows are one view). */
+export async function perVantageViews(store: Queryable, campaignId: number): Promise<string[] | null> {
+  const [c] = await store.query<{ every: string | null }>(`SELECT params->'monitor'->>'probeEveryVantage' AS every FROM campaigns WHERE id = $1`, [campaignId]);
+  if (c?.every !== 'true') return null;
+  const rows = await store.query<{ vantage: string }>(`SELECT DISTINCT vantage FROM crawls WHERE campaign_id = $1 AND vantage IS NOT NULL ORDER BY vantage`, [campaignId]);
+  return rows.map((r) => r.vantage);
+}
+
 /** A visited node is unreachable when it never answered a visit and never had an uptime session (its record was all we saw). */
 export function isUnreachable(okVisits: number, hasSession: boolean): boolean {
   return okVisits === 0 && !hasSession;
 }
 
-/** Each vantage's latest campaign (or the campaigns given), side by side, and merged. */
+/**
+ * Each vantage's latest campaign (or the campaigns given), side by side, and merged. A shared campaign gives one
+ * view per vantage that crawled in it: its crawls' visits and the sessions it wrote.
+ */
 export async function vantagesStats(store: Queryable, campaignIds?: readonly number[]): Promise<VantagesStats> {
-  const camps = await store.query<{ id: number; vantage: string | null; vantage_addr: string | null }>(
+  const views = `SELECT id, vantage, vantage_addr, false AS shared FROM campaigns WHERE shared_name IS NULL
+    UNION ALL
+    SELECT k.campaign_id, k.vantage, min(k.vantage_addr), true FROM crawls k JOIN campaigns c ON c.id = k.campaign_id
+    WHERE c.shared_name IS NOT NULL GROUP BY k.campaign_id, k.vantage`;
+  const camps = await store.query<{ id: number; vantage: string | null; vantage_addr: string | null; shared: boolean }>(
     campaignIds
-      ? `SELECT id, vantage, vantage_addr FROM campaigns WHERE id IN (${campaignIds.map((x) => Number(x)).join(',') || 'NULL'}) ORDER BY vantage, id`
-      : `SELECT c.id, c.vantage, c.vantage_addr FROM campaigns c
-         JOIN (SELECT vantage, max(id) AS id FROM campaigns GROUP BY vantage) l ON l.id = c.id ORDER BY c.vantage`);
+      ? `SELECT * FROM (${views}) v WHERE id IN (${campaignIds.map((x) => Number(x)).join(',') || 'NULL'}) ORDER BY vantage, id`
+      : `WITH v AS (${views})
+         SELECT v.* FROM v JOIN (SELECT vantage, max(id) AS id FROM v GROUP BY vantage) l ON l.id = v.id AND l.vantage IS NOT DISTINCT FROM v.vantage
+         ORDER BY v.vantage`);
   if (camps.length === 0) throw new UsageError('ERR_USAGE_NO_CAMPAIGN', `no campaigns in ${store.path} (run dhtscope monitor first)`);
   const per = await Promise.all(camps.map(async (c) => {
+    // $3: the vantage's own rows of a shared campaign; all of a campaign run from one vantage (older rows name none).
     const rows = await store.query<{ node_id: string; ok: bigint; sess: boolean }>(
       `WITH v AS (SELECT node_id, count(*) FILTER (WHERE status = 'measured') AS ok FROM visits
-                  WHERE crawl_id IN (SELECT id FROM crawls WHERE campaign_id = $1) GROUP BY node_id),
-            s AS (SELECT DISTINCT node_id FROM uptime_sessions WHERE campaign_id = $1)
-       SELECT v.node_id, v.ok, s.node_id IS NOT NULL AS sess FROM v LEFT JOIN s ON s.node_id = v.node_id`, [c.id]);
+                  WHERE crawl_id IN (SELECT id FROM crawls WHERE campaign_id = $1 AND (NOT $3 OR vantage = $2)) GROUP BY node_id),
+            s AS (SELECT DISTINCT node_id FROM uptime_sessions WHERE campaign_id = $1 AND (NOT $3 OR vantage = $2))
+       SELECT v.node_id, v.ok, s.node_id IS NOT NULL AS sess FROM v LEFT JOIN s ON s.node_id = v.node_id`, [c.id, c.vantage ?? '', Boolean(c.shared)]);
     const reachable = new Set<string>(), unreachable = new Set<string>();
     for (const r of rows) {
-      if (r.sess) reachable.add(r.node_id);
+      // A vantage that shares a campaign's probes has sessions of its own shards only; its visits reach all.
+      if (r.sess || Number(r.ok) > 0) reachable.add(r.node_id);
       else if (isUnreachable(Number(r.ok), false)) unreachable.add(r.node_id);
     }
     return { c, tracked: rows.length, reachable, unreachable };

@@ -182,7 +182,9 @@ async function campaign(
   // it sees of other nodes are kept a while, for a shard it takes over before their owner wrote them.
   let leases: ShardLeases | null = null;
   const unownedEnds = new UnownedEnds(UNOWNED_ENDS_MAX, UNOWNED_ENDS_LEASES * mcfg.leaseMs);
-  const mine = (n: { shard: number }) => leases === null || leases.owns(n.shard);
+  // Every vantage probing every node: each writes all its own rows, as a lone monitor does.
+  const everyVantage = Boolean(o.sharedCampaign) && mcfg.probeEveryVantage;
+  const mine = (n: { shard: number }) => leases === null || everyVantage || leases.owns(n.shard);
   const tracker = new Tracker(mcfg, {
     sessionEnded: (r) => {
       if (mine(r.node)) { sessionsEnded++; store.add(UPTIME_SESSIONS, sessionRow(campaignId, vantage, r, null)); return; }
@@ -229,21 +231,32 @@ async function campaign(
       params: { crawl: config, monitor: mcfg, bootnodes: o.bootnodes, ...(o.extraParams ?? {}) }, vantage, version: o.version, startedAtMs: t0,
       vantageAddr: backend.vantageAddr, sharedName: o.sharedCampaign ?? null, protocol: backend.protocol,
     });
-    // A shared campaign another vantage started: it counts from its start.
-    const [c] = await store.query<{ s: bigint }>(`SELECT epoch_ms(started_at) AS s FROM campaigns WHERE id = $1`, [campaignId]);
+    // A shared campaign another vantage started: it counts from its start, and this one must watch it as it does.
+    const [c] = await store.query<{ s: bigint; protocol: string | null; every: string | null }>(
+      `SELECT epoch_ms(started_at) AS s, protocol, params->'monitor'->>'probeEveryVantage' AS every FROM campaigns WHERE id = $1`, [campaignId]);
     campaignStartedAtMs = Number(c!.s);
+    const theirs = c!.protocol ?? 'discv5';
+    if (theirs !== backend.protocol) {
+      throw new UsageError('ERR_USAGE_CAMPAIGN_MISMATCH', `shared campaign ${o.sharedCampaign} watches ${theirs}; give --protocol ${theirs} or another --campaign`);
+    }
+    if (o.sharedCampaign && (c!.every === 'true') !== mcfg.probeEveryVantage) {
+      throw new UsageError('ERR_USAGE_CAMPAIGN_MISMATCH',
+        `shared campaign ${o.sharedCampaign} ${c!.every === 'true' ? 'has every vantage probe every node: add' : 'splits its probes between vantages: leave out'} --every-vantage`);
+    }
   }
 
   let feed: ProbeFeed | null = null;
   let probeSeq = 0n;
   if (o.sharedCampaign) {
     // Rows of the shards it lets go are committed before they go: the taker reads them to tell what is written.
-    leases = new ShardLeases(store, campaignId, vantage, mcfg.leaseMs, () => store.flush());
+    leases = new ShardLeases(store, campaignId, vantage, mcfg.leaseMs, () => store.flush(), everyVantage);
     if (!ckpt && await leases.selfLive()) {
       throw new MonitorJobError('ERR_MONITOR_VANTAGE_TAKEN',
         `another monitor with vantage ${vantage} runs shared campaign ${o.sharedCampaign}; give each monitor its own --vantage (a killed one's leases lapse within ${mcfg.leaseMs / 1000} s)`);
     }
     await leases.init();
+  }
+  if (o.sharedCampaign && !everyVantage) {
     const [q] = await store.query<{ s: bigint | string | null }>(`SELECT max(seq_no) AS s FROM probes WHERE campaign_id = $1 AND vantage = $2`, [campaignId, vantage]);
     probeSeq = q?.s == null ? 0n : BigInt(q.s);
     // What the others probed lately: a resume from its checkpoint on, a new vantage the last probe interval's worth.
@@ -257,7 +270,7 @@ async function campaign(
       ok: ok ? 1 : 0, rtt_ms: ok ? rttMs : null,
     });
   };
-  const prober = new Prober(tracker, backend.probeClient, mcfg, backend.protocol === 'discv5' ? config.retransmits : LIBP2P_PROBE_RESENDS, o.onProbeRtt, (e) => fail(e), leases ? probeRow : null);
+  const prober = new Prober(tracker, backend.probeClient, mcfg, backend.protocol === 'discv5' ? config.retransmits : LIBP2P_PROBE_RESENDS, o.onProbeRtt, (e) => fail(e), leases && !everyVantage ? probeRow : null);
   let stopping = false;
   let fatal: unknown = null;
   let crawlRunning = false;
@@ -299,6 +312,8 @@ async function campaign(
         const size = writeCheckpoint(ckptPath, bytes);
         if (!leases) {
           await store.query(`DELETE FROM uptime_sessions WHERE campaign_id = $1 AND open AND snapshot < $2`, [campaignId, gen]);
+        } else if (everyVantage) {
+          await store.query(`DELETE FROM uptime_sessions WHERE campaign_id = $1 AND open AND vantage = $3 AND snapshot < $2`, [campaignId, gen, vantage]);
         } else {
           // This vantage's older open rows, and those another vantage wrote of the shards this one holds now.
           await store.query(`DELETE FROM uptime_sessions WHERE campaign_id = $1 AND open AND
@@ -417,8 +432,16 @@ async function campaign(
     feedWork = feed.poll(leases.vantages).then(() => {}, () => { sharedErrors++; }).finally(() => { feedWork = null; });
   };
   if (leases) {
-    await leaseRound();
-    await feed!.poll(leases.vantages);
+    try {
+      await leaseRound();
+      if (feed) await feed.poll(leases.vantages);
+    } catch (e) {
+      // The lease round re-arms itself: a start that fails here must not leave it running.
+      stopping = true;
+      if (leaseTimer) clearTimeout(leaseTimer);
+      await leaseWork;
+      throw e;
+    }
   }
 
   prober.start();

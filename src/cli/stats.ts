@@ -1,4 +1,4 @@
-import { campaignOrLatest, campaignStats, vantagesStats, type CampaignStats, type GroupStats, type VantagesStats } from '../app/campaign-stats.js';
+import { campaignOrLatest, campaignStats, perVantageViews, vantagesStats, type CampaignStats, type GroupStats, type VantagesStats } from '../app/campaign-stats.js';
 import { StoreReader } from '../store/index.js';
 import { FLAG_MAX, formatHelp, parseArgs, parseDurationMs, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
@@ -12,6 +12,7 @@ export const STATS_FLAGS: FlagSpecs = {
   campaign: { type: 'int', help: 'campaign id (default: the latest)', min: 1, max: FLAG_MAX.id },
   window: { type: 'string', help: 'window for entered/left/churn, counted from the campaign start', default: '24h', valueName: 'time' },
   networks: { type: 'int', help: 'networks shown one by one in the text output (all of them in --json)', default: 5, min: 0, max: 1000 },
+  vantage: { type: 'string', help: 'one vantage\'s figures of a shared campaign (its crawls, probes and sessions); without it, a campaign whose every vantage probes every node (monitor --every-vantage) shows each vantage\'s', valueName: 'name' },
   vantages: { type: 'bool', help: 'each vantage\'s latest campaign side by side, and merged: unreachable only when no vantage reached the node' },
   'db-memory-mb': READER_DB_MEMORY_FLAG,
 };
@@ -62,7 +63,7 @@ function group(name: string, g: GroupStats, windowMs: number): string[] {
 
 export function formatStats(s: CampaignStats, networks: number): string {
   const out = [
-    `campaign ${s.campaignId}: ${iso(s.startedAtMs)} to ${iso(s.endAtMs)} (${fmtDuration(s.endAtMs - s.startedAtMs)}), ${s.crawls} crawls${s.interruptedCrawls ? ` (${s.interruptedCrawls} interrupted)` : ''}, ` +
+    `campaign ${s.campaignId}${s.vantage === null ? '' : ` from vantage ${s.vantage}`}: ${iso(s.startedAtMs)} to ${iso(s.endAtMs)} (${fmtDuration(s.endAtMs - s.startedAtMs)}), ${s.crawls} crawls${s.interruptedCrawls ? ` (${s.interruptedCrawls} interrupted)` : ''}, ` +
       `${s.probes.whoareyou + s.probes.ping + s.probes.dial} probes (${s.probes.ok} answered, ${s.probes.failed} not)`,
   ];
   for (const g of s.gaps) out.push(`  monitor away ${iso(g.fromMs)} to ${iso(g.toMs)} (${fmtDuration(g.toMs - g.fromMs)}, ${g.reason}): nodes are not judged over it`);
@@ -86,8 +87,18 @@ export async function runStats(argv: string[], io: CliIo): Promise<number> {
       return 0;
     }
     const id = await campaignOrLatest(store, flags.campaign as number | undefined);
-    const s = await campaignStats(store, id, windowMs);
-    io.out(flags.json ? toJson(s) : formatStats(s, flags.networks as number));
+    const one = flags.vantage as string | undefined;
+    // Each vantage's own view where every vantage probed every node: their sessions overlap, and must not merge.
+    const views = one !== undefined ? [one] : await perVantageViews(store, id);
+    if (views === null) {
+      const s = await campaignStats(store, id, windowMs);
+      io.out(flags.json ? toJson(s) : formatStats(s, flags.networks as number));
+      return 0;
+    }
+    const all = [];
+    for (const v of views) all.push(await campaignStats(store, id, windowMs, undefined, v));
+    if (one !== undefined && all[0]!.crawls === 0) throw new UsageError('ERR_USAGE_NO_VANTAGE', `no crawl of vantage "${one}" in campaign ${id}`);
+    io.out(flags.json ? toJson(one !== undefined ? all[0] : { campaignId: id, vantages: all }) : all.map((s) => formatStats(s, flags.networks as number)).join('\n\n'));
   } finally {
     store.close();
   }

@@ -31,6 +31,8 @@ export interface MonitorConfig {
   gcAfterCrawl: boolean;
   /** Shared campaigns: a vantage's shard leases lapse this long after its last renewal (a killed one's are then taken). */
   leaseMs: number;
+  /** Shared campaigns: every vantage probes every node (reachability per vantage) instead of splitting the probes. */
+  probeEveryVantage: boolean;
 }
 
 export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
@@ -52,6 +54,7 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
   // Long enough that a database stall of a few seconds does not hand shards around; short enough that a killed
   // vantage's nodes go unprobed for less than the shortest probe interval.
   leaseMs: 30_000,
+  probeEveryVantage: false,
 };
 
 export function validateMonitorConfig(c: MonitorConfig): MonitorConfig {

@@ -43,6 +43,8 @@ export class ShardLeases {
     readonly leaseMs: number,
     /** Runs after shards are let go here and before the database frees them (the rows written of them commit). */
     private readonly beforeRelease: () => Promise<void> = async () => {},
+    /** Only say this vantage is present, hold no shards: every vantage probes every node. */
+    private readonly presenceOnly = false,
   ) {}
 
   get renewEveryMs(): number { return this.leaseMs / RENEWALS_PER_LEASE; }
@@ -77,6 +79,10 @@ export class ShardLeases {
     await this.db.query(
       `INSERT INTO campaign_vantages (campaign_id, vantage, joined_at, alive_until) VALUES ($1, $2, now(), now() + $3 * interval '1 millisecond')
        ON CONFLICT (campaign_id, vantage) DO UPDATE SET alive_until = excluded.alive_until`, [this.campaignId, this.vantage, lease]);
+    if (this.presenceOnly) {
+      this.vantages.add(this.vantage);
+      return { round: { held: 0, taken: [], released: [], holders: await this.liveCount() }, nextInMs: this.renewEveryMs };
+    }
     const mine = await this.db.query<{ shard: number }>(
       `UPDATE probe_leases SET expires_at = now() + $3 * interval '1 millisecond' WHERE campaign_id = $1 AND holder = $2 RETURNING shard`,
       [this.campaignId, this.vantage, lease]);
@@ -123,6 +129,11 @@ export class ShardLeases {
     this.held.fill(0); this.heldCount = 0; this.validUntil = 0;
     await this.db.query(`UPDATE probe_leases SET expires_at = to_timestamp(0) WHERE campaign_id = $1 AND holder = $2`, [this.campaignId, this.vantage]);
     await this.db.query(`UPDATE campaign_vantages SET alive_until = now() WHERE campaign_id = $1 AND vantage = $2`, [this.campaignId, this.vantage]);
+  }
+
+  private async liveCount(): Promise<number> {
+    const [r] = await this.db.query<{ n: number | bigint | string }>(`SELECT count(*) AS n FROM campaign_vantages WHERE campaign_id = $1 AND alive_until > now()`, [this.campaignId]);
+    return Number(r?.n ?? 0);
   }
 
   /** Whether another vantage is running (the campaign is not over when this one stops). */
