@@ -27,7 +27,7 @@ export interface MonitorJobOptions {
   /** discv5's crawl settings; its vantage, bind address and crawl length (durationMs) apply to libp2p too. */
   crawl: Partial<CrawlConfig>;
   /** libp2p's crawl settings (concurrency, keys per bucket length) over its defaults. */
-  libp2p?: { concurrency?: number; keysPerCpl?: number };
+  libp2p?: { concurrency?: number; visitsPerSec?: number; keysPerCpl?: number };
   monitor: Partial<MonitorConfig>;
   bootnodes: string[];
   dbPath: string;
@@ -162,6 +162,7 @@ async function openBackend(protocol: DhtProtocol, o: MonitorJobOptions, config: 
   const [{ Libp2pMonitorBackend }, { libp2pCrawlConfig }] = await Promise.all([import('./libp2p-monitor-backend.js'), import('./libp2p-crawl-job.js')]);
   const crawl: Libp2pCrawlConfig = libp2pCrawlConfig({
     ...(o.libp2p?.concurrency !== undefined ? { concurrency: o.libp2p.concurrency } : {}),
+    ...(o.libp2p?.visitsPerSec !== undefined ? { visitsPerSec: o.libp2p.visitsPerSec } : {}),
     durationMs: config.durationMs, listenIp: config.bindAddress, maxPeers: mcfg.maxTracked,
     visit: o.libp2p?.keysPerCpl !== undefined ? { keysPerCpl: o.libp2p.keysPerCpl } : {},
   });

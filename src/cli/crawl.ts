@@ -34,7 +34,7 @@ export const CRAWL_FLAGS: FlagSpecs = {
   'keys-per-cpl': { type: 'int', help: `libp2p only: FIND_NODE keys per bucket length 0-15 (default 1; JS peers bucket more finely)`, min: 1, max: MAX_KEYS_PER_CPL },
   strategy: { type: 'string', help: `target-distance strategy: ${strategyNames().join('|')} (adaptive: one request per node, more of live ones where the replies show the network needs it; see README)`, default: D.strategy, valueName: 'name' },
   order: { type: 'string', help: `which waiting node goes next: ${QUEUE_ORDERS.join('|')} (seen: the one returned by the most tables; fifo: discovery order)`, default: D.queueOrder, valueName: 'order' },
-  rate: { type: 'number', help: 'FINDNODE requests/s at most (the visit budget: a handshake carries the first request of a visit)', default: D.ratePerSec, min: 1, max: FLAG_MAX.perSec },
+  rate: { type: 'number', help: 'FINDNODE requests/s at most (the visit budget: a handshake carries the first request of a visit); libp2p: visits started per second (default: no limit but --concurrency)', default: D.ratePerSec, min: 1, max: FLAG_MAX.perSec },
   'contact-rate': { type: 'number', help: `first contacts/s at most (~100-byte packets that find out whether a node answers; 0: ${CONTACT_RATE_FACTOR} x --rate)`, default: D.contactRatePerSec, min: 0, max: FLAG_MAX.perSec },
   'fixed-rate': { type: 'bool', help: 'hold --rate even when the event loop, CPUs, RTTs or worker pool show saturation (default: back off, see README)' },
   concurrency: { type: 'int', help: 'visits in flight at most (0: contact rate x timeout x tries x 1.25, so dead nodes never hold back the rate)', default: D.concurrency, min: 0, max: FLAG_MAX.count },
@@ -57,7 +57,7 @@ export const CRAWL_FLAGS: FlagSpecs = {
 
 /** The flags --protocol libp2p takes; the others are discv5's. */
 export const LIBP2P_CRAWL_FLAGS: ReadonlySet<string> = new Set([
-  'protocol', 'bootnode', 'network', 'simnet', 'db', 'db-memory-mb', 'concurrency', 'duration', 'keys-per-cpl', 'out', 'bind', 'vantage', 'help', 'json',
+  'protocol', 'bootnode', 'network', 'simnet', 'db', 'db-memory-mb', 'concurrency', 'rate', 'duration', 'keys-per-cpl', 'out', 'bind', 'vantage', 'help', 'json',
 ]);
 
 export const CRAWL_HELP = formatHelp('dhtscope crawl (--bootnode ENR | --network NAME | --simnet TRUTH) [options]\n' +
@@ -71,7 +71,7 @@ export const CRAWL_HELP = formatHelp('dhtscope crawl (--bootnode ENR | --network
   'buckets 0-15. Visits, peers (identify and NAT evidence), edges and nodes go into the same store, the crawl\n' +
   'marked protocol libp2p. It takes only these flags (others exit 2):\n' +
   `  ${[...LIBP2P_CRAWL_FLAGS].filter((f) => f !== 'help' && f !== 'protocol').map((f) => `--${f}`).join(', ')}\n` +
-  '--concurrency (visits in flight) then has the libp2p crawler\'s own default, and --keys-per-cpl is 1 unless given.', CRAWL_FLAGS);
+  '--concurrency (visits in flight) then has the libp2p crawler\'s own default, --rate caps the visits started per\nsecond (no cap unless given), and --keys-per-cpl is 1 unless given.', CRAWL_FLAGS);
 
 export function bootnodesFromFlags(f: Record<string, unknown>): { bootnodes: string[]; extra: Record<string, unknown> } {
   const out = [...(f.bootnode as string[])];
@@ -255,6 +255,7 @@ async function runLibp2pCrawl(flags: Record<string, unknown>, given: readonly st
       bootnodes, dbPath, dbMemoryMB: flags['db-memory-mb'] as number, vantage: flags.vantage as string, version: version(), extraParams: extra,
       config: {
         ...(given.includes('concurrency') ? { concurrency: flags.concurrency as number } : {}),
+        visitsPerSec: given.includes('rate') ? flags.rate as number : null,
         durationMs: flags.duration ? parseDurationMs(flags.duration as string, 'duration') : null,
         listenIp: flags.bind as string,
         visit: flags['keys-per-cpl'] !== undefined ? { keysPerCpl: flags['keys-per-cpl'] as number } : {},

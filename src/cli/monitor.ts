@@ -113,6 +113,7 @@ export async function runMonitor(argv: string[], io: CliIo): Promise<number> {
   const { bootnodes, extra } = protocol === 'libp2p' ? libp2pBootnodesFromFlags(flags) : bootnodesFromFlags(flags);
   const libp2p = {
     ...(given.includes('concurrency') ? { concurrency: flags.concurrency as number } : {}),
+    ...(given.includes('rate') ? { visitsPerSec: flags.rate as number } : {}),
     ...(flags['keys-per-cpl'] !== undefined ? { keysPerCpl: flags['keys-per-cpl'] as number } : {}),
   };
   const metrics = flags['metrics-port'] !== undefined ? new MonitorMetrics() : null;

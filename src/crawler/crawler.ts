@@ -1,3 +1,4 @@
+import { TokenBucket } from '../util/token-bucket.js';
 import { COMPRESSED_PUBKEY_SIZE, decodeEnr, peekEnrIdentity, verifyEnr, verifyEnrRaw, type Enr } from '../enr/enr.js';
 import type { NodeAddress, RequestEvents, RequestResult } from '../session/types.js';
 import type { Nodes } from '../wire/messages.js';
@@ -51,7 +52,7 @@ export const MAX_VERSIONS_IN_FLIGHT = 4;
 import { ByteArena } from '../util/arena.js';
 import { SEEN_LEVELS, effectiveConcurrency, effectiveContactRate, validateCrawlConfig, type CrawlConfig } from './config.js';
 import {
-  ADAPT_INTERVAL_MS, AdaptiveRate, RttInflationProbe, TokenBucket, defaultLoadProbe, queueDelayProbe, type LoadProbe, type QueueDelaySource,
+  ADAPT_INTERVAL_MS, AdaptiveRate, RttInflationProbe, defaultLoadProbe, queueDelayProbe, type LoadProbe, type QueueDelaySource,
 } from './rate.js';
 import { AHEAD_MS, CONTACT_BURST_MS, ContactAhead, LATE_ADMISSION_MS } from './contact.js';
 import { EMPTY_STREAK_TO_STOP, FULL_BUCKET_RECORDS, STOP_BELOW_DISTANCE, type CrawlStrategy } from './strategy.js';

@@ -11,6 +11,7 @@ import { peerIdFromString } from '@libp2p/peer-id';
 import { multiaddr, type Multiaddr } from 'multiaddr13';
 import { DhtscopeError } from '../util/errors.js';
 import { RingQueue } from '../util/ring.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import { DEFAULT_VISIT_OPTIONS, idKey, MAX_STREAMS_PER_CONNECTION, P2P_CODE, neighbourPeerId, parseAddrs, TRANSIENT_DIAL_ERRORS, visitPeer, type Libp2pHost, type Libp2pVisit, type VisitOptions } from './visit.js';
 
 /** A peer is dialed at most twice: a second transient failure says it is down or overloaded. */
@@ -25,6 +26,8 @@ export interface Libp2pCrawlConfig {
   maxPeers: number;
   /** Stop starting visits after this long (null: when the queue is empty). */
   durationMs: number | null;
+  /** Visits started per second at most (null: only `concurrency` bounds them): a public network's peers see a steady dialer. */
+  visitsPerSec: number | null;
   /** The crawler's own listen address (a loopback simnet: 127.0.0.1). */
   listenIp: string;
   visit: VisitOptions;
@@ -36,6 +39,7 @@ export const DEFAULT_LIBP2P_CRAWL_CONFIG: Libp2pCrawlConfig = {
   concurrency: 200,
   maxPeers: 500_000,
   durationMs: null,
+  visitsPerSec: null,
   listenIp: '0.0.0.0',
   visit: DEFAULT_VISIT_OPTIONS,
 };
@@ -116,11 +120,19 @@ export async function crawlLibp2p(
   for (const b of bootnodes) { const { peerId, addr } = parseLibp2pBootnode(b); learn(peerId.toMultihash().bytes, [addr.decapsulateCode(P2P_CODE).bytes], peerId); }
   const deadline = cfg.durationMs === null ? Infinity : t0 + cfg.durationMs;
   let inFlight = 0;
+  // A burst of a tenth of a second's visits: a stall is not followed by a flood of dials.
+  const bucket = cfg.visitsPerSec === null ? null : new TokenBucket(cfg.visitsPerSec, Math.max(1, cfg.visitsPerSec / 10));
+  let wakeTimer: NodeJS.Timeout | null = null;
   /** What the caller's onVisit threw: no more visits start, and the crawl rejects with it once the others end. */
   let thrown: { e: unknown } | null = null;
   await new Promise<void>((done) => {
     const pump = () => {
       while (inFlight < cfg.concurrency && queue.length > 0 && performance.now() < deadline && !stop?.aborted && !thrown) {
+        if (bucket && !bucket.take()) {
+          // Out of tokens: look again when the next one is due (one timer at a time).
+          wakeTimer ??= setTimeout(() => { wakeTimer = null; pump(); }, Math.ceil(1000 / bucket.ratePerSec));
+          return;
+        }
         const n = queue.shift()!;
         n.state = 'visiting';
         inFlight++;

@@ -31,3 +31,26 @@ test('a crawl of a 50-node libp2p network finds every node, with the agent and p
     await net.stop();
   }
 });
+
+test('--rate caps the visits started per second', { timeout: 60_000 }, async () => {
+  const net = await startLibp2pSimnet({ nodes: 24, seed: 'crawl-rate', shards: 0, port: 4100 + Math.floor(Math.random() * 1000), tablePeers: 8 });
+  const host = await createCrawlerHost('127.0.0.1', 32);
+  try {
+    const RATE = 10;
+    const starts: number[] = [];
+    const s = await crawlLibp2p(host, net.truth.bootnodes, { ...DEFAULT_LIBP2P_CRAWL_CONFIG, concurrency: 32, listenIp: '127.0.0.1', visitsPerSec: RATE },
+      (v) => starts.push(v.startedAtMs));
+    assert.equal(s.measured, 24);
+    starts.sort((a, b) => a - b);
+    // In any one second at most the rate plus the bucket's burst (a tenth of a second's worth, at least one).
+    const burst = Math.max(1, RATE / 10);
+    for (let i = 0; i < starts.length; i++) {
+      const inSecond = starts.filter((t) => t >= starts[i]! && t < starts[i]! + 1000).length;
+      assert.ok(inSecond <= RATE + burst, `${inSecond} visits started within a second of ${starts[i]}`);
+    }
+    assert.ok(starts[starts.length - 1]! - starts[0]! >= ((24 - RATE - burst) / RATE) * 1000, 'the crawl was spread out');
+  } finally {
+    await host.stop();
+    await net.stop();
+  }
+});

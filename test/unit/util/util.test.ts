@@ -1,10 +1,11 @@
+import { TokenBucket } from '../../../src/util/token-bucket.js';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TimerWheel, type WheelEntry } from '../../../src/util/timer-wheel.js';
 import { LruMap } from '../../../src/util/lru.js';
 import { RingQueue } from '../../../src/util/ring.js';
 import {
-  AdaptiveRate, POOL_DELAY_LIMIT_MS, RTT_INFLATION_LIMIT_MS, RttInflationProbe, TokenBucket, maxProbe, queueDelayProbe, systemCpuProbe, type LoadProbe,
+  AdaptiveRate, POOL_DELAY_LIMIT_MS, RTT_INFLATION_LIMIT_MS, RttInflationProbe, maxProbe, queueDelayProbe, systemCpuProbe, type LoadProbe,
 } from '../../../src/crawler/rate.js';
 import { Batcher } from '../../../src/work/pool.js';
 import { logDistance } from '../../../src/util/bytes.js';
