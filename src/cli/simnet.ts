@@ -10,6 +10,7 @@ import { setLongTimeout, type LongTimer } from '../util/timers.js';
 import { STOP_SIGNALS } from '../app/signals.js';
 import { DEFAULT_POPULATION } from '../simnet/population.js';
 import { DEFAULT_LIBP2P_PORT, MAX_LIBP2P_NODES } from '../simnet/libp2p/population.js';
+import { LIBP2P_ZERO_CHURN } from '../simnet/libp2p/churn.js';
 
 const PROFILE_NAMES = ['geth', 'lighthouse', 'nim'] as const;
 
@@ -45,11 +46,16 @@ export const CHURN_FLAGS: FlagSpecs = {
 
 const PROTOCOLS = ['discv5', 'libp2p'] as const;
 type SimProtocol = typeof PROTOCOLS[number];
+/** Churn flags a libp2p simnet takes only as 0, by flag name. */
+const LIBP2P_ZERO_FLAGS = new Map<string, { key: keyof typeof LIBP2P_ZERO_CHURN; why: string }>(Object.entries(LIBP2P_ZERO_CHURN).map(([key, v]) => [v.flag, { key: key as keyof typeof LIBP2P_ZERO_CHURN, why: v.why }]));
 /** The flags a libp2p simnet takes; the others shape the discv5 network only. */
-const LIBP2P_KEYS = new Set(['protocol', 'nodes', 'seed', 'truth', 'duration', 'port', 'shards', 'bootnodes', 'help', 'json']);
+const LIBP2P_KEYS = new Set([
+  'protocol', 'nodes', 'seed', 'truth', 'duration', 'port', 'shards', 'bootnodes', 'help', 'json',
+  ...Object.keys(CHURN_FLAGS),
+]);
 
 const SIMNET_COMMAND_FLAGS: FlagSpecs = {
-  protocol: { type: 'string', help: 'discv5, or libp2p: real js-libp2p Kademlia DHT servers (/ipfs/kad/1.0.0, TCP) on 127.60.x.y, ~100 per process; takes only --nodes, --seed, --truth, --duration, --port, --shards and --bootnodes', default: 'discv5', valueName: 'name' },
+  protocol: { type: 'string', help: 'discv5, or libp2p: real js-libp2p Kademlia DHT servers (/ipfs/kad/1.0.0, TCP) on 127.60.x.y, ~100 per process; takes only --nodes, --seed, --truth, --duration, --port, --shards, --bootnodes and the churn flags (--joins, --ip-change and --seq-bump as 0)', default: 'discv5', valueName: 'name' },
   ...SIMNET_FLAGS,
   // No default here: it depends on --protocol (simnetOptionsFromFlags and the libp2p path fill it in).
   port: { ...SIMNET_FLAGS.port!, default: undefined, help: `port of every node: UDP for discv5 (default ${DEFAULT_POPULATION.port}), TCP for libp2p (default ${DEFAULT_LIBP2P_PORT})` },
@@ -64,7 +70,9 @@ export const SIMNET_HELP = formatHelp('dhtscope simnet [options]',
   'lists; times are in real seconds, so a test can run a compressed day in minutes.\n' +
   'With --protocol libp2p it runs real js-libp2p Kademlia DHT servers instead (TCP, Noise, Yamux, identify),\n' +
   'each on its own 127.60.x.y address with a seeded peer ID, agent version and protocol set and a filled\n' +
-  'routing table; the truth file is {protocol, nodes: [{peerId, multiaddrs, agentVersion, protocols}], bootnodes}.', SIMNET_COMMAND_FLAGS);
+  'routing table; the truth file is {protocol, nodes: [{peerId, nodeId, multiaddrs, agentVersion, protocols}],\n' +
+  'bootnodes}. With --churn, libp2p nodes stop (connections refused) and restart with the same key and address\n' +
+  'on the same kind of script, in the truth file as `churn`; none joins, moves or bumps a seq.', SIMNET_COMMAND_FLAGS);
 
 function churnFromFlags(f: Record<string, unknown>): ChurnParams | null {
   if (!f.churn) return null;
@@ -138,7 +146,12 @@ async function runLibp2pSimnet(argv: string[], flags: Record<string, unknown>, d
   for (const a of argv) {
     const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : null;
     if (name && !LIBP2P_KEYS.has(name)) throw new UsageError('ERR_USAGE_BAD_VALUE', `--${name} applies to --protocol discv5 only`);
+    const zero = name ? LIBP2P_ZERO_FLAGS.get(name) : undefined;
+    if (zero && flags[name!] !== 0) throw new UsageError('ERR_USAGE_BAD_VALUE', `--${name} must be 0 with --protocol libp2p (${zero.why})`);
   }
+  const fromFlags = churnFromFlags(flags);
+  // Their defaults are the discv5 simnet's; a libp2p script has none of them.
+  const churn = fromFlags && { ...fromFlags, ...Object.fromEntries([...LIBP2P_ZERO_FLAGS.values()].map((z) => [z.key, 0])) };
   const nodes = flags.nodes as number;
   if (nodes > MAX_LIBP2P_NODES) throw new UsageError('ERR_USAGE_BAD_NUMBER', `--nodes must be <= ${MAX_LIBP2P_NODES} with --protocol libp2p`);
   const truthFile = flags.truth as string | undefined;
@@ -147,12 +160,12 @@ async function runLibp2pSimnet(argv: string[], flags: Record<string, unknown>, d
   const { startLibp2pSimnet } = await import('../simnet/libp2p/simnet.js');
   const net = await startLibp2pSimnet({
     nodes, seed: flags.seed as string, truthFile, port: (flags.port as number | undefined) ?? DEFAULT_LIBP2P_PORT,
-    shards: flags.shards as number | undefined, bootnodes: flags.bootnodes as number,
+    shards: flags.shards as number | undefined, bootnodes: flags.bootnodes as number, churn,
   });
   const t = net.truth;
-  const summary = { ready: true, protocol: 'libp2p', nodes: t.nodes.length, shards: t.params.shards, startupMs: t.startupMs, rssBytes: t.shardRssBytes.reduce((a, b) => a + b, 0), truth: truthFile ?? null, bootnodes: t.bootnodes };
+  const summary = { ready: true, protocol: 'libp2p', churnEvents: t.churn?.events.length ?? 0, nodes: t.nodes.length, shards: t.params.shards, startupMs: t.startupMs, rssBytes: t.shardRssBytes.reduce((a, b) => a + b, 0), truth: truthFile ?? null, bootnodes: t.bootnodes };
   if (flags.json) io.out(toJson(summary));
-  else io.err(`simnet: ${summary.nodes} libp2p nodes listening in ${summary.shards || 1} process(es) after ${summary.startupMs} ms; bootnode ${t.bootnodes[0]}${truthFile ? `; truth in ${truthFile}` : ''}`);
+  else io.err(`simnet: ${summary.nodes} libp2p nodes listening in ${summary.shards || 1} process(es) after ${summary.startupMs} ms; bootnode ${t.bootnodes[0]}${t.churn ? `; ${summary.churnEvents} churn events scripted` : ''}${truthFile ? `; truth in ${truthFile}` : ''}`);
   await untilStopped(durationMs);
   await net.stop();
   if (!flags.json) io.err('simnet: stopped');

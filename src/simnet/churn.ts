@@ -1,6 +1,7 @@
 // A churn script for the simnet: when each live node goes down and comes back, which nodes join later with new
 // IDs, and which come back on a new address or with a higher record seq. Generated up front from the seed, so
-// the truth file holds the whole event log and every shard applies the same script.
+// the truth file holds the whole event log and every shard applies the same script. The timing
+// (`churnSchedule`) is protocol-neutral: the libp2p simnet churns on it too.
 import { createEnr, decodeEnr, type EnrValue } from '../enr/enr.js';
 import { Prng } from '../util/prng.js';
 import { SimnetError } from './errors.js';
@@ -81,6 +82,11 @@ export function formatDist(d: Dist): string {
   }
 }
 
+/** The parameters as a truth file lists them: distributions in their flag form. */
+export function churnParamsJson(c: ChurnParams): Record<string, unknown> {
+  return { ...c, session: formatDist(c.session), offline: formatDist(c.offline) };
+}
+
 /** A draw in seconds. */
 export function draw(d: Dist, r: Prng): number {
   const u = 1 - r.next(); // (0, 1]: log(u) is finite
@@ -99,52 +105,78 @@ export function validateChurn(c: ChurnParams): void {
   if (!(c.horizonS > 0)) bad('--churn-horizon must be > 0');
 }
 
+/** An event of the protocol-neutral schedule: when a node (by index) joins, goes down, comes back or leaves. */
+export interface ScheduledEvent { tMs: number; node: number; kind: ChurnKind }
+
 /**
- * The script for a population whose last `joins` live records are joiners. Bootnodes (the first `keepUp` live
- * records) and a `stable` share never go down; co-hosted identities never move (they share one socket).
- * A node's first session is cut at a uniform point, so sessions do not all end together.
+ * Per churning node, what a protocol makes of its scheduled events. It is called with the schedule's PRNG as
+ * each event is scheduled, so what a protocol draws for a return (a new address, a seq bump) comes from the
+ * one stream at one point: a seed gives one script.
  */
-export function churnScript(pop: PopulationRecord[], liveCount: number, c: ChurnParams, seed: number | string, liveOctet: number, keepUp: number): ChurnEvent[] {
+export type ChurnEventMaker<E> = (node: number) => (e: ScheduledEvent, r: Prng) => E;
+
+/**
+ * The timing of a churn script, the same for every protocol: nodes [0, count) of which the last `joins` are
+ * joiners. Bootnodes (the first `keepUp`) and a `stable` share never go down; a node's first session is cut at
+ * a uniform point, so sessions do not all end together; a session's end is final with chance `leaveForever`.
+ * Sorted by time, then node.
+ */
+export function churnSchedule<E extends ScheduledEvent>(count: number, c: ChurnParams, seed: number | string, keepUp: number, maker: ChurnEventMaker<E>): E[] {
   validateChurn(c);
   const r = new Prng(`${seed}/churn`);
   const horizonMs = c.horizonS * 1000;
-  const firstJoiner = liveCount - c.joins;
-  const events: ChurnEvent[] = [];
-  let moved = 0;
-  const cohosted = (i: number) => (i > 0 && pop[i - 1]!.ip === pop[i]!.ip) || (i + 1 < liveCount && pop[i + 1]!.ip === pop[i]!.ip);
-  for (let i = 0; i < liveCount; i++) {
+  const firstJoiner = count - c.joins;
+  const events: E[] = [];
+  for (let i = 0; i < count; i++) {
     const joiner = i >= firstJoiner;
     if (!joiner && (i < keepUp || r.next() < c.stable)) continue;
-    const rec = pop[i]!;
-    let ip = rec.ip, seq = decodeEnr(rec.raw).seq, fields: Record<string, EnrValue> | null = null;
+    const make = maker(i);
     let t: number;
     if (joiner) {
       // Joins spread over the first 80% of the script, so each joiner has time to be seen.
       t = r.next() * 0.8 * horizonMs;
-      events.push({ tMs: Math.round(t), node: i, kind: 'join', ip, port: rec.port, seq, raw: null });
+      events.push(make({ tMs: Math.round(t), node: i, kind: 'join' }, r));
       t += draw(c.session, r) * 1000;
     } else {
       t = draw(c.session, r) * 1000 * r.next();
     }
     while (t < horizonMs) {
       const final = r.next() < c.leaveForever;
-      events.push({ tMs: Math.round(t), node: i, kind: final ? 'leave' : 'down', ip, port: rec.port, seq, raw: null });
+      events.push(make({ tMs: Math.round(t), node: i, kind: final ? 'leave' : 'down' }, r));
       if (final) break;
       t += draw(c.offline, r) * 1000;
       if (t >= horizonMs) break;
-      let raw: Uint8Array | null = null;
-      const move = !cohosted(i) && r.next() < c.ipChange;
-      if (move || r.next() < c.seqBump) {
-        if (move) ip = loopbackAddress(liveOctet + MOVED_OCTET_OFFSET, moved++);
-        fields ??= Object.fromEntries(decodeEnr(rec.raw).pairs) as Record<string, EnrValue>;
-        seq += 1n;
-        raw = createEnr(rec.sk!, seq, { ...fields, ip: Uint8Array.from(ip.split('.').map(Number)), udp: rec.port }).raw;
-      }
-      events.push({ tMs: Math.round(t), node: i, kind: 'up', ip, port: rec.port, seq, raw });
+      events.push(make({ tMs: Math.round(t), node: i, kind: 'up' }, r));
       t += draw(c.session, r) * 1000;
     }
   }
   return events.sort((a, b) => a.tMs - b.tMs || a.node - b.node);
+}
+
+/**
+ * The discv5 script for a population whose last `joins` live records are joiners: `churnSchedule`'s timing,
+ * and on each return a move (never for co-hosted identities: they share one socket) or a seq bump.
+ */
+export function churnScript(pop: PopulationRecord[], liveCount: number, c: ChurnParams, seed: number | string, liveOctet: number, keepUp: number): ChurnEvent[] {
+  let moved = 0;
+  const cohosted = (i: number) => (i > 0 && pop[i - 1]!.ip === pop[i]!.ip) || (i + 1 < liveCount && pop[i + 1]!.ip === pop[i]!.ip);
+  return churnSchedule(liveCount, c, seed, keepUp, (i) => {
+    const rec = pop[i]!;
+    let ip = rec.ip, seq = decodeEnr(rec.raw).seq, fields: Record<string, EnrValue> | null = null;
+    return (e, r) => {
+      let raw: Uint8Array | null = null;
+      if (e.kind === 'up') {
+        const move = !cohosted(i) && r.next() < c.ipChange;
+        if (move || r.next() < c.seqBump) {
+          if (move) ip = loopbackAddress(liveOctet + MOVED_OCTET_OFFSET, moved++);
+          fields ??= Object.fromEntries(decodeEnr(rec.raw).pairs) as Record<string, EnrValue>;
+          seq += 1n;
+          raw = createEnr(rec.sk!, seq, { ...fields, ip: Uint8Array.from(ip.split('.').map(Number)), udp: rec.port }).raw;
+        }
+      }
+      return { ...e, ip, port: rec.port, seq, raw };
+    };
+  });
 }
 
 /** Serialisable form (shard processes, truth file). */

@@ -8,7 +8,7 @@ import { SimShard, type ShardConditions, type ShardStats } from './shard.js';
 import { DEFAULT_POPULATION, generatePopulation, populationToJson, type PopulationParams, type PopulationRecord } from './population.js';
 import { SimnetError } from './errors.js';
 import { mergeLateness, type ShardLateness, type SimnetLateness } from './lateness.js';
-import { churnScript, churnToJson, formatDist, type ChurnEvent, type ChurnKind, type ChurnParams } from './churn.js';
+import { churnParamsJson, churnScript, churnToJson, type ChurnEvent, type ChurnKind, type ChurnParams } from './churn.js';
 
 export interface SimnetOptions extends Partial<PopulationParams> {
   loss?: number;
@@ -137,7 +137,7 @@ export async function startSimnet(opts: SimnetOptions = {}): Promise<Simnet> {
     const idOf = (i: number) => toHex(pop[i]!.nodeId);
     truth.churn = {
       startedAtMs: epochMs, horizonMs: churn.horizonS * 1000,
-      params: { ...churn, session: formatDist(churn.session), offline: formatDist(churn.offline) },
+      params: churnParamsJson(churn),
       joiners: live.slice(live.length - churn.joins).map((r) => toHex(r.nodeId)),
       events: script.map((e) => ({ tMs: e.tMs, nodeId: idOf(e.node), kind: e.kind, ip: e.ip, port: e.port, seq: e.seq.toString() })),
     };

@@ -12,6 +12,8 @@ import { generateKeyPairFromSeed } from '@libp2p/crypto/keys';
 import { peerIdFromPrivateKey } from '@libp2p/peer-id';
 import { multiaddr } from '@multiformats/multiaddr';
 import { SimnetError } from '../errors.js';
+import { sha256 } from '../../crypto/hash.js';
+import { toHex } from '../../util/bytes.js';
 import { KAD_PROTOCOL, type Libp2pNodeSpec } from './population.js';
 
 /** setTimeout's longest delay (2^31 - 1 ms, ~24.8 days); a longer one fires at once. Used as "never". */
@@ -38,6 +40,14 @@ type LibMultiaddr = ReturnType<SimNode['getMultiaddrs']>[number];
 /** Deterministic identity of a spec: the same seed gives the same peer ID. */
 export async function specPeerId(spec: Libp2pNodeSpec): Promise<PeerId> {
   return peerIdFromPrivateKey(await generateKeyPairFromSeed('Ed25519', spec.keySeed));
+}
+
+/**
+ * A peer's Kademlia ID in lowercase hex: SHA-256 of its peer-ID bytes, as src/libp2p/keys.ts `kadId` computes
+ * it for the crawl's node_id (that layer sits above this one; a test checks the two agree).
+ */
+export function kadIdHex(peerId: PeerId): string {
+  return toHex(sha256(peerId.toMultihash().bytes));
 }
 
 /** The TCP listen address of a spec, without /p2p. */

@@ -3,12 +3,18 @@ import '../../util/node-compat.js';
 import { Libp2pShard, type Libp2pShardParams } from './shard.js';
 import { serveShard } from '../shard-ipc.js';
 
-type Msg = { type: 'start'; params: Libp2pShardParams };
+type Msg = { type: 'start'; params: Libp2pShardParams } | { type: 'go'; epochMs: number } | { type: 'stats' };
 
 let shard: Libp2pShard | null = null;
 
 serveShard<Msg>(async (m) => {
-  shard = new Libp2pShard(m.params);
-  const nodes = await shard.start();
-  process.send!({ type: 'ready', nodes, rssBytes: process.memoryUsage().rss });
+  if (m.type === 'start') {
+    shard = new Libp2pShard(m.params);
+    const nodes = await shard.start();
+    process.send!({ type: 'ready', nodes, rssBytes: process.memoryUsage().rss });
+  } else if (m.type === 'go') {
+    shard?.go(m.epochMs);
+  } else if (m.type === 'stats') {
+    process.send!({ type: 'stats', stats: shard?.stats() ?? null });
+  }
 }, async () => { await shard?.stop(); });

@@ -1,13 +1,16 @@
 // The libp2p simnet's coordinator: forks shard processes of real js-libp2p Kademlia nodes on loopback,
-// merges what they report into the truth file.
+// merges what they report into the truth file, and starts the churn script's clock in all of them at once.
 import { fork, type ChildProcess } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SimnetError } from '../errors.js';
-import { DEFAULT_LIBP2P_PORT, DEFAULT_TABLE_PEERS, validateLibp2pParams } from './population.js';
-import { Libp2pShard, type Libp2pShardParams, type Libp2pTruthNode } from './shard.js';
+import { DEFAULT_LIBP2P_PORT, DEFAULT_TABLE_PEERS, libp2pPopulation, validateLibp2pParams } from './population.js';
+import { Libp2pShard, type Libp2pShardParams, type Libp2pShardStats, type Libp2pTruthNode } from './shard.js';
+import { libp2pChurnScript, type Libp2pChurnEvent } from './churn.js';
+import { churnParamsJson, type ChurnParams } from '../churn.js';
+import type { TruthChurn } from '../simnet.js';
 
-export type { Libp2pTruthNode } from './shard.js';
+export type { Libp2pShardStats, Libp2pTruthNode } from './shard.js';
 
 export interface Libp2pSimnetOptions {
   nodes: number;
@@ -19,8 +22,13 @@ export interface Libp2pSimnetOptions {
   port?: number;
   /** Peers put in each node's routing table. */
   tablePeers?: number;
-  /** Bootnodes listed in the truth file (the first nodes). */
+  /** Bootnodes listed in the truth file (the first nodes); they never churn. */
   bootnodes?: number;
+  /**
+   * Churn script parameters (the discv5 simnet's; joins, ipChange and seqBump must be 0); null or absent:
+   * every node stays up.
+   */
+  churn?: ChurnParams | null;
 }
 
 export interface Libp2pTruth {
@@ -32,10 +40,14 @@ export interface Libp2pTruth {
   startupMs: number;
   /** Resident memory of each shard process once ready (the coordinator's own when in-process). */
   shardRssBytes: number[];
+  /** The churn script, as the discv5 simnet's truth lists it (node IDs are Kademlia IDs; seq is always "0"). */
+  churn?: TruthChurn;
 }
 
 export interface Libp2pSimnet {
   truth: Libp2pTruth;
+  /** Per shard: nodes up now, churn events applied and failed. */
+  stats(): Promise<Libp2pShardStats[]>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +61,8 @@ export const NODES_PER_LIBP2P_SHARD = 100;
 const SHARD_READY_TIMEOUT_MS = 120_000;
 /** A shard stops its nodes within this, or it is killed. */
 const SHARD_STOP_TIMEOUT_MS = 15_000;
+/** A running shard answers a query within this, or it is taken for hung. */
+const SHARD_ANSWER_TIMEOUT_MS = 10_000;
 
 /** Starts a libp2p simnet; resolves once every node listens with its table filled (truth file written). */
 export async function startLibp2pSimnet(opts: Libp2pSimnetOptions): Promise<Libp2pSimnet> {
@@ -58,10 +72,15 @@ export async function startLibp2pSimnet(opts: Libp2pSimnetOptions): Promise<Libp
   const tablePeers = opts.tablePeers ?? DEFAULT_TABLE_PEERS;
   const base = { nodes: opts.nodes, seed, port, tablePeers };
   validateLibp2pParams(base);
+  const bootnodes = Math.max(1, opts.bootnodes ?? 1);
+  const churn = opts.churn ?? null;
+  // Drawn here as well as in each shard (the same seed, the same script): for the truth, and to refuse bad
+  // parameters before any shard starts.
+  const script: Libp2pChurnEvent[] | null = churn ? libp2pChurnScript(libp2pPopulation(base), churn, seed, bootnodes) : null;
   const shardCount = opts.shards ?? Math.ceil(opts.nodes / NODES_PER_LIBP2P_SHARD);
   const per = Math.ceil(opts.nodes / Math.max(1, shardCount));
   const ranges: Libp2pShardParams[] = [];
-  for (let from = 0; from < opts.nodes; from += per) ranges.push({ ...base, from, to: Math.min(opts.nodes, from + per) });
+  for (let from = 0; from < opts.nodes; from += per) ranges.push({ ...base, from, to: Math.min(opts.nodes, from + per), churn, bootnodes });
 
   const handles = ranges.map(() => shardCount === 0 ? inProcessHandle() : childHandle());
   let parts: { nodes: Libp2pTruthNode[]; rssBytes: number }[];
@@ -71,15 +90,25 @@ export async function startLibp2pSimnet(opts: Libp2pSimnetOptions): Promise<Libp
     await Promise.all(handles.map((h) => h.stop()));
     throw e;
   }
+  // The script's clock starts once every node listens, for all shards at once.
+  const epochMs = Date.now();
+  for (const h of handles) h.go(epochMs);
+  // By population index: the ranges are in order.
   const nodes = parts.flatMap((p) => p.nodes);
   const truth: Libp2pTruth = {
     protocol: 'libp2p',
     nodes,
-    bootnodes: nodes.slice(0, Math.max(1, opts.bootnodes ?? 1)).map((n) => `${n.multiaddrs[0]}/p2p/${n.peerId}`),
+    bootnodes: nodes.slice(0, bootnodes).map((n) => `${n.multiaddrs[0]}/p2p/${n.peerId}`),
     params: { ...base, shards: shardCount },
     startupMs: Math.round(performance.now() - t0),
     shardRssBytes: parts.map((p) => p.rssBytes),
   };
+  if (churn && script) {
+    truth.churn = {
+      startedAtMs: epochMs, horizonMs: churn.horizonS * 1000, params: churnParamsJson(churn), joiners: [],
+      events: script.map((e) => ({ tMs: e.tMs, nodeId: nodes[e.node]!.nodeId, kind: e.kind, ip: e.ip, port: e.port, seq: '0' })),
+    };
+  }
   if (opts.truthFile) {
     // Written atomically once every node listens: its appearance means ready.
     writeFileSync(opts.truthFile + '.tmp', JSON.stringify(truth));
@@ -88,6 +117,7 @@ export async function startLibp2pSimnet(opts: Libp2pSimnetOptions): Promise<Libp
   let stopped: Promise<void> | null = null;
   return {
     truth,
+    stats: () => Promise.all(handles.map((h) => h.stats())),
     stop() {
       stopped ??= Promise.all(handles.map((h) => h.stop())).then(() => {});
       return stopped;
@@ -97,6 +127,9 @@ export async function startLibp2pSimnet(opts: Libp2pSimnetOptions): Promise<Libp
 
 interface ShardHandle {
   start(p: Libp2pShardParams): Promise<{ nodes: Libp2pTruthNode[]; rssBytes: number }>;
+  /** Starts the churn script's clock. */
+  go(epochMs: number): void;
+  stats(): Promise<Libp2pShardStats>;
   /** Never rejects: a shard that does not stop in time is killed. */
   stop(): Promise<void>;
 }
@@ -108,6 +141,8 @@ function inProcessHandle(): ShardHandle {
       shard = new Libp2pShard(p);
       return { nodes: await shard.start(), rssBytes: process.memoryUsage().rss };
     },
+    go(epochMs) { shard?.go(epochMs); },
+    async stats() { return shard!.stats(); },
     async stop() { await shard?.stop(); },
   };
 }
@@ -133,6 +168,13 @@ function childHandle(): ShardHandle {
       const p = waitFor<{ nodes: Libp2pTruthNode[]; rssBytes: number }>('ready', SHARD_READY_TIMEOUT_MS);
       child.send({ type: 'start', params });
       return p;
+    },
+    go(epochMs) { if (!exited && child.connected) child.send({ type: 'go', epochMs }); },
+    async stats() {
+      if (exited) throw new SimnetError('ERR_SIMNET_SHARD', 'libp2p shard has exited');
+      const p = waitFor<{ stats: Libp2pShardStats }>('stats', SHARD_ANSWER_TIMEOUT_MS);
+      child.send({ type: 'stats' });
+      return (await p).stats;
     },
     async stop() {
       if (exited) return;
