@@ -22,7 +22,7 @@ const NEVER_MS = 2 ** 31 - 1;
  * Connections one node accepts. A crawler needs one per node, but several crawlers and tests may visit
  * at once; a shard of 100 nodes at this limit stays well under the 20,000 fds of a process in practice.
  */
-const MAX_CONNECTIONS_PER_NODE = 1024;
+export const MAX_CONNECTIONS_PER_NODE = 1024;
 /** Inbound connections per second from one host (default 5): a crawler reconnects to retry, all from 127.x. */
 const INBOUND_PER_HOST_PER_SEC = 1000;
 /** Every simnet peer and crawler is on loopback; allow-listed hosts skip the rate and pending limits. */
