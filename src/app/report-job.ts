@@ -4,7 +4,7 @@ import { writeReport, type WrittenReport } from '../report/write.js';
 import type { Figure } from '../report/figure.js';
 import { StoreReader, type Queryable } from '../store/index.js';
 import { UsageError } from '../util/errors.js';
-import { campaignStats } from './campaign-stats.js';
+import { campaignStats, perVantageViews } from './campaign-stats.js';
 import type { GeoFiles } from './geo.js';
 import { geoFigures } from './report-geo.js';
 import { activeFigure, churnFigure, sessionFigure } from './report-campaign.js';
@@ -81,8 +81,11 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
     const campaignId = await campaignInScope(store, scope, c.campaignId);
     if (campaignId !== null) {
       const s = await campaignStats(store, campaignId, c.windowMs);
+      // Where every vantage probed every node, their sessions overlap: each vantage's view, not one merged.
+      const per = await perVantageViews(store, campaignId);
+      const views = per === null ? [s] : await Promise.all(per.map((v) => campaignStats(store, campaignId, c.windowMs, undefined, v)));
       const windowLabel = c.windowMs % 86_400_000 === 0 ? `${c.windowMs / 86_400_000}-day` : `${+(c.windowMs / 3_600_000).toFixed(3)}-hour`;
-      figures.push(await activeFigure(store, s), churnFigure(s, windowLabel), sessionFigure(s));
+      figures.push(await activeFigure(store, s), churnFigure(views, windowLabel), sessionFigure(views));
       progress(`campaign ${campaignId}: 3 figures`);
     }
     const span = await store.query<{ s: bigint; e: bigint | null; open: bigint; records: bigint; visits: bigint }>(

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { startSimnet } from '../../src/simnet/simnet.js';
 import { campaignStats, perVantageViews, vantagesStats } from '../../src/app/campaign-stats.js';
 import { churnTruthStats } from '../../src/app/churn-truth.js';
 import { StoreReader } from '../../src/store/index.js';
+import { runReport } from '../../src/app/report-job.js';
 import { freshPgDb, PG_SKIP } from '../pg.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-every-'));
@@ -91,6 +92,14 @@ test('with --every-vantage each vantage probes every node and stats shows each v
     for (const x of vs.vantages) assert.ok(x.reachable >= 0.9 * net.truth.live.length, JSON.stringify(vs));
   } finally {
     await reader.close();
+  }
+  // The report draws each vantage's churn and sessions, not one merged count.
+  const reportDir = join(dir, 'report');
+  await runReport({ dbPath: db, outDir: reportDir, sinceMs: 0, windowMs: 30_000, dbMemoryMB: 256, toolVersion: 'test' });
+  for (const f of ['campaign-churn', 'campaign-sessions']) {
+    const lines = readFileSync(join(reportDir, `${f}.csv`), 'utf8').trimEnd().split('\n');
+    assert.equal(lines[0]!.split(',')[0], 'vantage', f);
+    assert.deepEqual([...new Set(lines.slice(1).map((l) => l.split(',')[0]))].sort(), ['va', 'vb'], f);
   }
   // The command line shows both views.
   const out = spawnSync(process.execPath, [bin, 'stats', '--db', db, '--json'], { encoding: 'utf8', timeout: 60_000 });

@@ -86,7 +86,7 @@ test('monitor measures a scripted churn: entered and left within 5%, median sess
   for (const f of ['campaign-active', 'campaign-churn', 'campaign-sessions', 'accumulation']) assertPng(readFileSync(join(out, `${f}.png`)));
   const windows = readFileSync(join(out, 'campaign-churn.csv'), 'utf8').trimEnd().split('\n').slice(1);
   assert.ok(windows.length >= 3, windows.join('\n'));
-  const entered = windows.reduce((n, l) => n + Number(l.split(',')[3]), 0);
+  const entered = windows.reduce((n, l) => n + Number(l.split(',')[4]), 0);
   assert.ok(entered > 300, `entered over the windows: ${entered}`);
   assert.match(readFileSync(join(out, 'accumulation.csv'), 'utf8'), /^crawl_no,node_ids,endpoints\n1,/);
 });
