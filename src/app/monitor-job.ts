@@ -265,6 +265,16 @@ async function campaign(
     tracker.owns = mine;
   }
 
+  /** (last probe seq_no, time) at each checkpoint, oldest first: which rows are old enough to delete. Bound: keep / checkpoint interval. */
+  const probeMarks: { seq: bigint; atMs: number }[] = [];
+  const pruneProbes = async (nowMs: number) => {
+    if (!leases || everyVantage || mcfg.probeRowsKeepMs === null) return;
+    probeMarks.push({ seq: probeSeq, atMs: nowMs });
+    let upTo: bigint | null = null;
+    while (probeMarks.length > 0 && probeMarks[0]!.atMs <= nowMs - mcfg.probeRowsKeepMs) upTo = probeMarks.shift()!.seq;
+    // By seq_no: a range of the (campaign_id, vantage, seq_no) index, never a scan of the vantage's rows.
+    if (upTo !== null) await store.query(`DELETE FROM probes WHERE campaign_id = $1 AND vantage = $2 AND seq_no <= $3`, [campaignId, vantage, upTo]);
+  };
   const probeRow = (n: TrackedNode, ok: boolean, rttMs: number) => {
     store.add(PROBES, {
       campaign_id: campaignId, vantage, seq_no: ++probeSeq, node_id: n.id, ip: n.ip, udp: n.port, enr_seq: n.seq, sent_at: n.probeSentMs,
@@ -321,6 +331,7 @@ async function campaign(
             ((vantage = $3 AND snapshot < $2) OR (vantage <> $3 AND substr(node_id, 1, 2) = ANY(string_to_array($4, ','))))`,
           [campaignId, gen, vantage, held.map(shardPrefix).join(',')]);
         }
+        await pruneProbes(Date.now());
         return size;
       } finally {
         ckptRunning = false;

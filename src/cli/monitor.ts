@@ -46,6 +46,7 @@ export const MONITOR_FLAGS: FlagSpecs = {
     help: 'join the shared campaign of this name (started by the first monitor given it) with a PostgreSQL --db: its monitors, each with its own --vantage, split the liveness probes by shard leases',
   },
   lease: { type: 'string', help: 'shared campaign: a vantage\'s shard leases lapse this long after its last renewal (a killed vantage\'s shards are then taken over)', default: seconds(M.leaseMs), valueName: 'time' },
+  'keep-probe-rows': { type: 'string', help: 'shared campaign: delete this vantage\'s `probes` rows older than this (the other vantages read only the last seconds); `all` keeps them', default: seconds(M.probeRowsKeepMs!), valueName: 'time' },
   'every-vantage': { type: 'bool', help: 'shared campaign: every vantage probes every node and writes its own sessions (reachability compared per vantage; `stats --vantage`), instead of splitting the probes' },
   'metrics-port': { type: 'int', help: 'serve Prometheus metrics at http://HOST:PORT/metrics and the latest status as JSON at /status (off by default)', min: 0, max: 65535 },
   'metrics-host': { type: 'string', help: 'address the metrics endpoint binds', default: '127.0.0.1', valueName: 'ip' },
@@ -76,7 +77,7 @@ export function monitorConfigFromFlags(f: Record<string, unknown>): Partial<Moni
     durationMs: f.duration ? ms('duration') : null, crawlEveryMs: ms('crawl-every'), probeRatePerSec: f['probe-rate'] as number,
     probeTimeoutMs: (f['probe-timeout-ms'] as number | undefined) ?? (f.protocol === 'libp2p' ? DEFAULT_LIBP2P_PROBE_TIMEOUT_MS : M.probeTimeoutMs), probeMinMs: min, probeMaxMs: max, probeFactorLow: low, probeFactorHigh: high,
     failuresToEnd: f.failures as number, checkpointEveryMs: ms('checkpoint-every'), sampleEveryMs: ms('sample-every'), maxTracked: f['max-tracked'] as number,
-    leaseMs: ms('lease'), probeEveryVantage: Boolean(f['every-vantage']),
+    leaseMs: ms('lease'), probeRowsKeepMs: f['keep-probe-rows'] === 'all' ? null : ms('keep-probe-rows'), probeEveryVantage: Boolean(f['every-vantage']),
   };
 }
 

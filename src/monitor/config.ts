@@ -31,6 +31,11 @@ export interface MonitorConfig {
   gcAfterCrawl: boolean;
   /** Shared campaigns: a vantage's shard leases lapse this long after its last renewal (a killed one's are then taken). */
   leaseMs: number;
+  /**
+   * Shared campaigns: a vantage deletes its own `probes` rows this much older than its latest checkpoint (the
+   * others read only the last seconds of them); null keeps them all.
+   */
+  probeRowsKeepMs: number | null;
   /** Shared campaigns: every vantage probes every node (reachability per vantage) instead of splitting the probes. */
   probeEveryVantage: boolean;
 }
@@ -54,6 +59,8 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
   // Long enough that a database stall of a few seconds does not hand shards around; short enough that a killed
   // vantage's nodes go unprobed for less than the shortest probe interval.
   leaseMs: 30_000,
+  // Two days: a researcher looking at a campaign's probes sees the last two, the table stays bounded.
+  probeRowsKeepMs: 2 * 86_400_000,
   probeEveryVantage: false,
 };
 
@@ -67,6 +74,7 @@ export function validateMonitorConfig(c: MonitorConfig): MonitorConfig {
   if (!(c.probeFactorLow > 0 && c.probeFactorHigh >= c.probeFactorLow)) bad('probe factors must satisfy 0 < low <= high');
   if (!(Number.isInteger(c.failuresToEnd) && c.failuresToEnd >= 1)) bad('failuresToEnd must be an integer >= 1');
   if (!(c.leaseMs >= 300)) bad('leaseMs must be >= 300');
+  if (c.probeRowsKeepMs !== null && !(c.probeRowsKeepMs > 0)) bad('probeRowsKeepMs must be > 0 (or null: keep them all)');
   if (!(c.duringCrawlShare >= 0 && c.duringCrawlShare <= 1)) bad('duringCrawlShare must be in [0, 1]');
   return c;
 }

@@ -141,3 +141,28 @@ test('three monitors share one campaign\'s probes: no double work, every round p
     assert.equal(active[0], 't_ms,vantage,tracked,up,reachable');
     assert.deepEqual([...new Set(active.slice(1).map((l) => l.split(',')[1]))].sort(), names);
   });
+
+test('a shared campaign\'s vantage deletes its probe rows past --keep-probe-rows', { skip: PG_SKIP, timeout: 120_000 }, async () => {
+  const db = await freshPgDb('keep');
+  const truthFile = join(dir, 'keep-truth.json');
+  const net = await startSimnet({ nodes: 100, dead: 0, seed: 'keep-probes', port: 20000 + Math.floor(Math.random() * 20000), shards: 1, truthFile });
+  const KEEP_MS = 8000, CHECKPOINT_MS = 2000;
+  let endedAt = 0;
+  try {
+    const m = run([
+      'monitor', '--simnet', truthFile, '--db', db, '--campaign', 'keep', '--vantage', 'vk', '--bind', '127.0.0.2', '--fresh-identity',
+      '--checkpoint', join(dir, 'vk.monitor'), '--threads', '1', '--rate', '300', '--crawl-every', '60s', '--crawl-max', '5s',
+      '--probe-min', '1s', '--probe-max', '2s', '--probe-rate', '200', '--checkpoint-every', `${CHECKPOINT_MS / 1000}s`, '--lease', '6s',
+      '--keep-probe-rows', `${KEEP_MS / 1000}s`, '--duration', '25s', '--json',
+    ]);
+    assert.equal(await m.exit, 0, m.err());
+    endedAt = Date.now();
+  } finally {
+    await net.stop();
+  }
+  const r = await pgExec(db, `SELECT count(*)::int AS n, min(seq_no)::int AS first, extract(epoch FROM max(sent_at) - min(sent_at))::float8 * 1000 AS span FROM probes`);
+  assert.ok(r.rows[0].n > 100, `probe rows left: ${r.rows[0].n}`);
+  assert.ok(r.rows[0].first > 1, 'the first rows were deleted');
+  // What is left spans at most the time kept, plus the checkpoint interval the deletes run at and the last one's lag.
+  assert.ok(r.rows[0].span <= KEEP_MS + 2 * CHECKPOINT_MS, `rows left span ${r.rows[0].span} ms (kept ${KEEP_MS} ms); ended ${endedAt}`);
+});
