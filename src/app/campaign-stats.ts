@@ -4,6 +4,7 @@
 import { kaplanMeier, quantile, survivalQuantile } from '../monitor/survival.js';
 import type { Queryable } from '../store/index.js';
 import { UsageError } from '../util/errors.js';
+import { agentFamilySql } from './agents.js';
 
 export interface WindowStats {
   fromMs: number;
@@ -121,7 +122,7 @@ export async function campaignStats(store: Queryable, campaignId: number, window
     store.query<{ node_id: string; network: string | null }>(
       `SELECT node_id, arg_max(network, seq) AS network FROM records WHERE crawl_id IN (${crawlIds}) GROUP BY node_id
        UNION ALL
-       SELECT node_id, '${LIBP2P_GROUP_PREFIX}' || coalesce(split_part(arg_max(agent_version, crawl_id) FILTER (WHERE agent_version IS NOT NULL), '/', 1), 'unknown')
+       SELECT node_id, '${LIBP2P_GROUP_PREFIX}' || coalesce(${agentFamilySql('arg_max(agent_version, crawl_id) FILTER (WHERE agent_version IS NOT NULL)')}, 'unknown')
        FROM peers WHERE crawl_id IN (${crawlIds}) GROUP BY node_id`),
     // Evidence that others list a node: how often its record was returned in the campaign's latest crawl (a count
     // of edges by node number: a DISTINCT over a crawl's million edges ran DuckDB out of its memory cap).

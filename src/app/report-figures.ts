@@ -1,10 +1,13 @@
 // The report's crawl figures: each queries the store over the crawls in scope, aggregates there (so a figure's
 // data stays a few hundred rows whatever the crawl's size), and says what it plots and over how many observations.
+// These are discv5's: report-job gives them the discv5 crawls of the scope only (scopesByProtocol), so libp2p rows
+// (no records, NULL ip/udp and packet counters, a connect time in rtt1_ms) never enter them; each says why below.
+// The libp2p figures are in report-libp2p.ts.
 import { knownNetworks } from '../enr/networks.js';
 import { barChart, histogram, lineChart, pointChart, sideBySide, type Row } from '../report/charts.js';
 import { fmtInt, type Figure } from '../report/figure.js';
 import { colorScale } from '../report/theme.js';
-import type { Queryable } from '../store/index.js';
+import { DEFAULT_CRAWL_PROTOCOL, DHT_PROTOCOLS, type DhtProtocol, type Queryable } from '../store/index.js';
 
 export interface Scope {
   /** Crawl ids in scope, ascending. */
@@ -13,14 +16,31 @@ export interface Scope {
   latest: { id: number; startedAtMs: number };
 }
 
+/** A crawl as a scope is built from; `protocol` as `crawls.protocol` stores it (NULL: before schema 10, discv5). */
+export interface ScopeCrawl { id: number; startedAtMs: number; protocol: string | null }
+
+/** SQL for a crawl's protocol, with the NULL of crawls before schema 10 read as discv5. */
+export const CRAWL_PROTOCOL_SQL = `coalesce(protocol, '${DEFAULT_CRAWL_PROTOCOL}')`;
+
+/** The crawls of each protocol among `crawls`, as a scope each (null: none of that protocol). */
+export function scopesByProtocol(crawls: readonly ScopeCrawl[]): Record<DhtProtocol, Scope | null> {
+  const out = {} as Record<DhtProtocol, Scope | null>;
+  for (const p of DHT_PROTOCOLS) {
+    const mine = crawls.filter((c) => (c.protocol ?? DEFAULT_CRAWL_PROTOCOL) === p).sort((a, b) => a.id - b.id);
+    const last = mine[mine.length - 1];
+    out[p] = last ? { crawlIds: mine.map((c) => c.id), latest: { id: last.id, startedAtMs: last.startedAtMs } } : null;
+  }
+  return out;
+}
+
 /** Networks in a fixed order, so each keeps its colour in every figure and report. */
 export const NETWORK_ORDER: readonly string[] = ['all', ...knownNetworks(), 'execution', 'portal', 'other'];
 const netColors = (names: readonly string[]) => colorScale(names, NETWORK_ORDER);
 
 /** Lines drawn per network in a split figure; the rest are folded into `all` (every row is in the CSV). */
-const MAX_NETWORK_SERIES = 6;
+export const MAX_NETWORK_SERIES = 6;
 /** Bars per category figure; the CSV lists every category. */
-const MAX_BARS = 20;
+export const MAX_BARS = 20;
 /** Points per time series: enough for a smooth line at the chart's width. */
 export const MAX_SERIES_POINTS = 600;
 /** CDF resolution: the 0th..100th percentile in 0.5 steps. */
@@ -31,8 +51,8 @@ const BINS_PER_DECADE = 10;
 const ACCUMULATION_STEP_MS = 100;
 
 export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
-const inList = (ids: readonly number[]) => ids.map((i) => Math.trunc(i)).join(',');
-const pct = (x: number, d = 1) => `${(100 * x).toFixed(d)}%`;
+export const inList = (ids: readonly number[]) => ids.map((i) => Math.trunc(i)).join(',');
+export const pct = (x: number, d = 1) => `${(100 * x).toFixed(d)}%`;
 
 /** Every k-th row so that at most `max` remain (the last kept too). */
 export function thin<T>(rows: T[], max: number): T[] {
@@ -54,6 +74,7 @@ export function networkForkLabel(network: string, fork: string | null): string {
   return fork ? `${network}/${fork}` : network;
 }
 
+// discv5 only: libp2p crawls write no progress samples.
 export async function statesFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const rows = await store.query<{ t_ms: number; discovered: number; queued: number; pending: number; measured: number; failed: number }>(
     `SELECT t_ms, discovered, queued, pending, measured, failed FROM progress WHERE crawl_id = $1 ORDER BY t_ms`, [scope.latest.id]);
@@ -76,12 +97,12 @@ export async function statesFigure(store: Queryable, scope: Scope): Promise<Figu
 }
 
 /** Networks with the most rows first (at most `max`), `all` ahead of them. */
-function topNetworks(counts: Map<string, number>, max: number): string[] {
+export function topNetworks(counts: Map<string, number>, max: number): string[] {
   return ['all', ...[...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, max).map(([k]) => k)];
 }
 
 /** CDF (quantiles per network) and a log-binned histogram of a per-visit value, from a `value, network` subquery. */
-async function distribution(store: Queryable, valuesSql: string, floor: number) {
+export async function distribution(store: Queryable, valuesSql: string, floor: number) {
   const qs = Array.from({ length: CDF_STEPS + 1 }, (_, i) => i / CDF_STEPS);
   // Both charts are log-scale: a reading at or below the floor (a loopback RTT a few µs below zero, the kernel's
   // receive stamp against the send time taken after sendto returned) is drawn at the floor.
@@ -93,13 +114,15 @@ async function distribution(store: Queryable, valuesSql: string, floor: number) 
   const bins = await store.query<{ b: number; n: bigint }>(
     `WITH v AS (${valuesSql}) SELECT floor(log10(greatest(value, ${floor})) * ${BINS_PER_DECADE})::INTEGER AS b, count(*) AS n FROM v GROUP BY b ORDER BY b`);
   const counts = new Map(cdf.filter((r) => r.network !== 'all').map((r) => [r.network, num(r.n)]));
-  return { cdf, bins: bins.map((r) => ({ lo: 10 ** (r.b / BINS_PER_DECADE), hi: 10 ** ((r.b + 1) / BINS_PER_DECADE), count: num(r.n) })), counts };
+  // No values: the 'all' group still comes back, with n = 0 and no quantiles.
+  return { cdf: cdf.filter((r) => num(r.n) > 0 && r.q !== null), bins: bins.map((r) => ({ lo: 10 ** (r.b / BINS_PER_DECADE), hi: 10 ** ((r.b + 1) / BINS_PER_DECADE), count: num(r.n) })), counts };
 }
 
-function cdfRows(cdf: Array<{ network: string; q: number[] }>, shown: string[], field: string): Row[] {
+export function cdfRows(cdf: Array<{ network: string; q: number[] }>, shown: string[], field: string): Row[] {
   return cdf.filter((r) => shown.includes(r.network)).flatMap((r) => Array.from(r.q as ArrayLike<number>).map((v, i) => ({ network: r.network, [field]: Number(v), share: i / CDF_STEPS })));
 }
 
+// discv5 only: a libp2p visit's rtt1_ms is its connect time (TCP, Noise, Yamux), drawn by libp2pConnectFigure.
 export async function rttFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const values = `SELECT v.rtt1_ms AS value, coalesce(n.network, 'unknown') AS network FROM visits v LEFT JOIN (${nodeNetworkSql(scope)}) n USING (node_id)
     WHERE v.crawl_id IN (${inList(scope.crawlIds)}) AND v.rtt1_ms IS NOT NULL`;
@@ -124,6 +147,7 @@ export async function rttFigure(store: Queryable, scope: Scope): Promise<Figure>
   };
 }
 
+// discv5 only: libp2p visits have no NODES reply trains (dispersion_mbps NULL).
 export async function dispersionFigure(store: Queryable, scope: Scope): Promise<Figure> {
   // `network` here is the confidence class: distribution() splits by that column.
   const values = `SELECT dispersion_mbps AS value, CASE WHEN dispersion_low_confidence THEN 'low confidence' ELSE '3+ packets' END AS network
@@ -149,6 +173,7 @@ export async function dispersionFigure(store: Queryable, scope: Scope): Promise<
   };
 }
 
+// discv5 only: networks and forks come from records, which libp2p peers have none of (agents: libp2pAgentFigure).
 export async function networkFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const rows = await store.query<{ network: string; fork: string | null; all_n: bigint; measured_n: bigint }>(
     `WITH n AS (${nodeNetworkSql(scope)}),
@@ -191,6 +216,7 @@ export function clientName(client: string): string {
   return (client.split('/')[0] ?? '').trim().toLowerCase() || 'empty';
 }
 
+// discv5 only: the record's `client` entry (a libp2p peer's agent is drawn by libp2pAgentFigure).
 export async function clientFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const rows = await store.query<{ client: string | null; n: bigint }>(`SELECT client, count(*) AS n FROM (${nodeNetworkSql(scope)}) GROUP BY client ORDER BY n DESC, client`);
   const total = rows.reduce((s, r) => s + num(r.n), 0);
@@ -211,6 +237,7 @@ export async function clientFigure(store: Queryable, scope: Scope): Promise<Figu
   };
 }
 
+// discv5 only: libp2p visits leave the byte counters NULL (their streams are not counted).
 export async function trafficFigure(store: Queryable, scope: Scope): Promise<Figure> {
   // Each visit's bytes are spread evenly over the whole seconds it spans (visits last ms to a few s).
   const rows = await store.query<{ t: bigint; bin: number; bout: number; visits: bigint }>(
@@ -236,6 +263,7 @@ export async function trafficFigure(store: Queryable, scope: Scope): Promise<Fig
   };
 }
 
+// discv5 only: IDs against IP:port endpoints of the records received; libp2p peers have no records.
 export async function accumulationFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const many = scope.crawlIds.length > 1;
   // The unit: a crawl's ordinal when several are in scope, else the second of the crawl the record arrived in.
@@ -267,12 +295,32 @@ export async function accumulationFigure(store: Queryable, scope: Scope): Promis
   };
 }
 
-export async function failureFigure(store: Queryable, scope: Scope): Promise<Figure> {
-  const rows = await store.query<{ status: string; error: string | null; n: bigint }>(
-    `SELECT status, error, count(*) AS n FROM visits WHERE crawl_id IN (${inList(scope.crawlIds)}) GROUP BY ALL ORDER BY n DESC, status, error`);
+/**
+ * Visits by status and error over these crawls, and the failed ones by reason. Visit status carries over to libp2p
+ * (measured or failed, with the dial error class in `error`): libp2pDialErrorFigure counts its visits with this too.
+ */
+export async function visitFailures(store: Queryable, crawlIds: readonly number[]) {
+  const rows = await store.query<{ status: string; error: string | null; dialed: boolean; n: bigint }>(
+    // `dialed`: the visit got a connect time; a libp2p visit without one failed at its dial (discv5: no WHOAREYOU).
+    `SELECT status, error, rtt1_ms IS NOT NULL AS dialed, count(*) AS n FROM visits WHERE crawl_id IN (${inList(crawlIds)})
+     GROUP BY ALL ORDER BY n DESC, status, error, dialed`);
   const failed = rows.filter((r) => r.status !== 'measured');
   const nFailed = failed.reduce((s, r) => s + num(r.n), 0), nAll = rows.reduce((s, r) => s + num(r.n), 0);
-  const list = failed.map((r) => ({ reason: r.error ?? 'unknown', visits: num(r.n) }));
+  const byReason = new Map<string, { visits: number; dialed: number }>();
+  for (const r of failed) {
+    const e = byReason.get(r.error ?? 'unknown') ?? { visits: 0, dialed: 0 };
+    e.visits += num(r.n);
+    if (r.dialed) e.dialed += num(r.n);
+    byReason.set(r.error ?? 'unknown', e);
+  }
+  const list = [...byReason].map(([reason, e]) => ({ reason, ...e })).sort((a, b) => b.visits - a.visits || (a.reason < b.reason ? -1 : 1));
+  return { nFailed, nAll, list };
+}
+
+// discv5's reasons, over the discv5 crawls; the libp2p visits' dial errors are libp2pDialErrorFigure's (the same counts).
+export async function failureFigure(store: Queryable, scope: Scope): Promise<Figure> {
+  const { nFailed, nAll, list: all } = await visitFailures(store, scope.crawlIds);
+  const list = all.map((e) => ({ reason: e.reason, visits: e.visits }));
   return {
     id: 'failures', title: 'Why visits failed',
     definition: 'Failed visits by reason: timeout (no reply after the resends), no-whoareyou, bad-handshake, bad-reply; as a share of all failed visits.',
@@ -299,6 +347,7 @@ export function subtreeCounts(ids: readonly string[]): { depth: number; counts: 
   return { depth, counts };
 }
 
+// discv5 only: the node IDs of the records received (libp2p peers' Kademlia IDs are not in records).
 export async function densityFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const ids = (await store.query<{ node_id: string }>(`SELECT DISTINCT node_id FROM records WHERE crawl_id IN (${inList(scope.crawlIds)}) ORDER BY node_id`)).map((r) => r.node_id);
   const { depth, counts } = subtreeCounts(ids);
@@ -322,3 +371,6 @@ export async function densityFigure(store: Queryable, scope: Scope): Promise<Fig
     ],
   };
 }
+
+/** The discv5 figures, in the report's order (each given the discv5 crawls of the scope). */
+export const DISCV5_FIGURES = [statesFigure, rttFigure, dispersionFigure, networkFigure, clientFigure, trafficFigure, accumulationFigure, failureFigure, densityFigure] as const;

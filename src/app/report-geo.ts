@@ -1,4 +1,6 @@
 // The report's --geo figures: country and AS shares of the nodes, among all records and among nodes measured.
+// discv5 only: they place the address of each node's record, and libp2p peers have none (report-job gives them
+// the discv5 crawls of the scope).
 import { barChart, type Row } from '../report/charts.js';
 import { fmtInt, type Figure } from '../report/figure.js';
 import type { Queryable } from '../store/index.js';

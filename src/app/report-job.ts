@@ -8,9 +8,8 @@ import { campaignStats, perVantageViews } from './campaign-stats.js';
 import type { GeoFiles } from './geo.js';
 import { geoFigures } from './report-geo.js';
 import { activeFigure, churnFigure, sessionFigure } from './report-campaign.js';
-import {
-  accumulationFigure, clientFigure, densityFigure, dispersionFigure, failureFigure, networkFigure, rttFigure, statesFigure, trafficFigure, type Scope,
-} from './report-figures.js';
+import { CRAWL_PROTOCOL_SQL, DISCV5_FIGURES, scopesByProtocol, type Scope, type ScopeCrawl } from './report-figures.js';
+import { LIBP2P_FIGURES } from './report-libp2p.js';
 
 export interface ReportConfig {
   dbPath: string;
@@ -36,21 +35,30 @@ export interface ReportResult extends WrittenReport {
   totalMs: number;
 }
 
+/** Crawl ids the header lists one by one when they are not a range; more are given as first to last. */
+const MAX_IDS_LISTED = 4;
+
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
-async function resolveScope(store: Queryable, c: ReportConfig): Promise<Scope> {
-  const rows = await store.query<{ id: number; s: bigint }>(
-    c.crawlId !== undefined ? `SELECT id, epoch_ms(started_at) AS s FROM crawls WHERE id = $1 ORDER BY id`
-      : c.sinceMs !== undefined ? `SELECT id, epoch_ms(started_at) AS s FROM crawls WHERE epoch_ms(started_at) >= $1 ORDER BY id`
-        : `SELECT id, epoch_ms(started_at) AS s FROM crawls ORDER BY id DESC LIMIT 1`,
+/** The crawls in scope, and the crawls each protocol's figures show. */
+interface ReportScope extends Scope { discv5: Scope | null; libp2p: Scope | null }
+
+async function resolveScope(store: Queryable, c: ReportConfig): Promise<ReportScope> {
+  const cols = `id, epoch_ms(started_at) AS s, ${CRAWL_PROTOCOL_SQL} AS protocol`;
+  const rows = await store.query<{ id: number; s: bigint; protocol: string }>(
+    c.crawlId !== undefined ? `SELECT ${cols} FROM crawls WHERE id = $1 ORDER BY id`
+      : c.sinceMs !== undefined ? `SELECT ${cols} FROM crawls WHERE epoch_ms(started_at) >= $1 ORDER BY id`
+        // The latest crawl of each protocol: a database of both gets both sets of figures.
+        : `SELECT ${cols} FROM crawls QUALIFY row_number() OVER (PARTITION BY ${CRAWL_PROTOCOL_SQL} ORDER BY id DESC) = 1 ORDER BY id`,
     c.crawlId !== undefined ? [c.crawlId] : c.sinceMs !== undefined ? [c.sinceMs] : []);
   if (rows.length === 0) {
     throw new UsageError('ERR_USAGE_NO_CRAWL', c.crawlId !== undefined ? `no crawl ${c.crawlId} in ${c.dbPath}`
       : c.sinceMs !== undefined ? `no crawl in ${c.dbPath} started since ${iso(c.sinceMs)}` : `${c.dbPath} holds no crawl`);
   }
-  const ids = rows.map((r) => Number(r.id)).sort((a, b) => a - b);
-  const last = rows.find((r) => Number(r.id) === ids[ids.length - 1])!;
-  return { crawlIds: ids, latest: { id: Number(last.id), startedAtMs: Number(last.s) } };
+  const crawls: ScopeCrawl[] = rows.map((r) => ({ id: Number(r.id), startedAtMs: Number(r.s), protocol: r.protocol }));
+  const ids = crawls.map((r) => r.id).sort((a, b) => a - b);
+  const last = crawls.find((r) => r.id === ids[ids.length - 1])!;
+  return { crawlIds: ids, latest: { id: last.id, startedAtMs: last.startedAtMs }, ...scopesByProtocol(crawls) };
 }
 
 async function campaignInScope(store: Queryable, scope: Scope, given?: number): Promise<number | null> {
@@ -69,14 +77,20 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
   try {
     const scope = await resolveScope(store, c);
     const figures: Figure[] = [];
-    const builders = [statesFigure, rttFigure, dispersionFigure, networkFigure, clientFigure, trafficFigure, accumulationFigure, failureFigure, densityFigure];
+    const builders = [
+      ...(scope.discv5 ? DISCV5_FIGURES.map((b) => () => b(store, scope.discv5!)) : []),
+      ...(scope.libp2p ? LIBP2P_FIGURES.map((b) => () => b(store, scope.libp2p!)) : []),
+    ];
     for (const b of builders) {
-      figures.push(await b(store, scope));
+      figures.push(await b());
       progress(`figure ${figures.length}: ${figures[figures.length - 1]!.id}`);
     }
-    if (c.geo) {
-      figures.push(...(await geoFigures(store, scope, c.geo)));
+    // Geolocated by the address of the node's record: discv5 nodes only.
+    if (c.geo && scope.discv5) {
+      figures.push(...(await geoFigures(store, scope.discv5, c.geo)));
       progress('geo: 2 figures');
+    } else if (c.geo) {
+      progress('geo: no figures (they place the addresses of discv5 records; no discv5 crawl in scope)');
     }
     const campaignId = await campaignInScope(store, scope, c.campaignId);
     if (campaignId !== null) {
@@ -88,13 +102,19 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
       figures.push(await activeFigure(store, s), churnFigure(views, windowLabel), sessionFigure(views));
       progress(`campaign ${campaignId}: 3 figures`);
     }
-    const span = await store.query<{ s: bigint; e: bigint | null; open: bigint; records: bigint; visits: bigint }>(
+    const span = await store.query<{ s: bigint; e: bigint | null; open: bigint; records: bigint; visits: bigint; peers: bigint }>(
       `SELECT epoch_ms(min(started_at)) AS s, epoch_ms(max(ended_at)) AS e, count(*) FILTER (WHERE ended_at IS NULL) AS open,
         (SELECT count(*) FROM records WHERE crawl_id IN (${scope.crawlIds.join(',')})) AS records,
-        (SELECT count(*) FROM visits WHERE crawl_id IN (${scope.crawlIds.join(',')})) AS visits
+        (SELECT count(*) FROM visits WHERE crawl_id IN (${scope.crawlIds.join(',')})) AS visits,
+        (SELECT count(DISTINCT node_id) FROM peers WHERE crawl_id IN (${scope.crawlIds.join(',')})) AS peers
        FROM crawls WHERE id IN (${scope.crawlIds.join(',')})`);
     const sp = span[0]!;
-    const crawlText = scope.crawlIds.length === 1 ? `crawl ${scope.crawlIds[0]}` : `${scope.crawlIds.length} crawls (${scope.crawlIds[0]}-${scope.latest.id})`;
+    const ids = scope.crawlIds, contiguous = scope.latest.id - ids[0]! === ids.length - 1;
+    // The latest crawl of each protocol (the default scope of a mixed database) need not be neighbours.
+    const crawlText = ids.length === 1 ? `crawl ${ids[0]}`
+      : `${ids.length} crawls (${contiguous ? `${ids[0]}-${scope.latest.id}` : ids.length <= MAX_IDS_LISTED ? ids.join(', ') : `${ids[0]} to ${scope.latest.id}`})`;
+    const crawlsOf = (s: Scope) => `${s.crawlIds.length} crawl${s.crawlIds.length === 1 ? '' : 's'}`;
+    const protocols = [scope.discv5 ? `discv5 (${crawlsOf(scope.discv5)})` : null, scope.libp2p ? `libp2p (${crawlsOf(scope.libp2p)})` : null].filter((p) => p !== null);
     const header = {
       title: `dhtscope report: ${crawlText}${campaignId !== null ? `, campaign ${campaignId}` : ''}`,
       facts: [
@@ -102,7 +122,10 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
         ['time', `${iso(Number(sp.s))} to ${sp.e === null ? 'interrupted (no end recorded)' : iso(Number(sp.e))}`],
         // A crawl without an end stamp was killed or failed (crawlInterrupted): its figures stop where it did.
         ...(Number(sp.open) > 0 && scope.crawlIds.length > 1 ? [['interrupted', `${Number(sp.open)} of ${scope.crawlIds.length} crawls (no end recorded)`] as [string, string]] : []),
-        ['records', Number(sp.records).toLocaleString('en-US')], ['visits', Number(sp.visits).toLocaleString('en-US')],
+        ...(protocols.length > 1 ? [['protocols', protocols.join(', ')] as [string, string]] : []),
+        ...(scope.discv5 ? [['records', Number(sp.records).toLocaleString('en-US')] as [string, string]] : []),
+        ...(scope.libp2p ? [['libp2p peers', Number(sp.peers).toLocaleString('en-US')] as [string, string]] : []),
+        ['visits', Number(sp.visits).toLocaleString('en-US')],
         ['made by', `dhtscope ${c.toolVersion}`],
       ] as Array<[string, string]>,
     };

@@ -9,7 +9,7 @@ import { version } from './version.js';
 
 export const REPORT_FLAGS: FlagSpecs = {
   db: dbFlag('the store to report on (a DuckDB file not while a crawl or monitor writes it: DuckDB lets one process open a file; a PostgreSQL store is read as a snapshot)'),
-  crawl: { type: 'int', help: 'report this crawl (default: the latest)', min: 1, max: FLAG_MAX.id, valueName: 'id' },
+  crawl: { type: 'int', help: 'report this crawl (default: the latest of each protocol)', min: 1, max: FLAG_MAX.id, valueName: 'id' },
   since: { type: 'string', help: 'report every crawl started since T: an ISO time (2026-12-01T00:00Z) or a duration ago (24h, 7d)', valueName: 'T' },
   campaign: { type: 'int', help: 'campaign figures for this campaign (default: the latest that ran a crawl in scope)', min: 1, max: FLAG_MAX.id, valueName: 'id' },
   window: { type: 'string', help: 'window of the campaign\'s entered/left figure', default: '24h', valueName: 'time' },
@@ -22,8 +22,9 @@ export const REPORT_HELP = formatHelp('dhtscope report --db FILE [--crawl N | --
   'Writes the findings of a crawl (or of several, or of a monitor campaign) as a self-contained index.html\n' +
   '(opens from disk, no network), every figure as SVG and PNG, and the table behind each figure as CSV.\n' +
   'Figures: node states over time, RTT, reply-train dispersion rate, networks and forks, clients, traffic,\n' +
-  'accumulation, failure reasons, ID-space density; with --geo countries and ASes; for a campaign also active\n' +
-  'nodes, entered/left per window and session length.', REPORT_FLAGS);
+  'accumulation, failure reasons, ID-space density; with --geo countries and ASes; for libp2p crawls agent\n' +
+  'versions, protocols supported, dial errors, connect time and NAT\'d or unreachable peers; for a campaign also\n' +
+  'active nodes, entered/left per window and session length. By default the latest crawl of each protocol.', REPORT_FLAGS);
 
 export async function runReportCli(argv: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseArgs(argv, REPORT_FLAGS);

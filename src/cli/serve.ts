@@ -17,8 +17,9 @@ export const SERVE_FLAGS: FlagSpecs = {
 
 export const SERVE_HELP = formatHelp('dhtscope serve --db FILE [--port 8080] [--host 127.0.0.1]',
   'A read-only web UI and JSON API over a crawl database: overview with figures, networks index, node list\n' +
-  '(facets, search, paging, CSV/NDJSON/ENR export of the filter), node pages, lookup by ENR/enode/ID, and a\n' +
-  'diff of two crawls. API under /api/ (README, "Web UI"). Runs until SIGINT/SIGTERM.', SERVE_FLAGS);
+  '(facets, search, paging, CSV/NDJSON/ENR export of the filter), node pages, lookup by ENR/enode/peer ID/ID,\n' +
+  'and a diff of two crawls; libp2p peers by agent, protocols and listen addresses. API under /api/ (README,\n' +
+  '"Web UI"). Runs until SIGINT/SIGTERM.', SERVE_FLAGS);
 
 export async function runServe(argv: string[], io: CliIo): Promise<number> {
   const { flags, positional } = parseArgs(argv, SERVE_FLAGS);

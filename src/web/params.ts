@@ -1,5 +1,6 @@
 // The web UI's query strings: every parameter is parsed into a typed value here, or the request gets a 400.
 // Every filter lives in the URL, so a view can be shared by its address.
+import { DHT_PROTOCOLS, type DhtProtocol } from '../store/index.js';
 
 export class BadRequest extends Error {
   readonly status = 400;
@@ -13,10 +14,10 @@ export const PAGE_SIZE_MAX = 500;
 const PAGE_MAX = 100_000;
 /** Free text longer than any ENR (300 bytes of record as base64 ≈ 400 characters) is not a search. */
 const TEXT_MAX = 512;
-/** Filter values are names (networks, forks, clients): short. */
+/** Filter values are names (networks, forks, clients) or a peer's agent or protocol ID: short. */
 const NAME_MAX = 128;
 
-export const SORT_COLUMNS = ['node_id', 'network', 'fork', 'client', 'ip', 'rtt_ms', 'status', 'last_seen'] as const;
+export const SORT_COLUMNS = ['node_id', 'network', 'fork', 'client', 'ip', 'rtt_ms', 'status', 'last_seen', 'protocol', 'peer_id', 'agent'] as const;
 export type SortColumn = (typeof SORT_COLUMNS)[number];
 export const STATUSES = ['measured', 'failed', 'unvisited'] as const;
 export type NodeStatus = (typeof STATUSES)[number];
@@ -39,7 +40,14 @@ export interface NodeFilter {
   rttMaxMs?: number;
   /** Seen at or after this time, ms since the epoch. */
   seenSinceMs?: number;
-  /** Node ID prefix, IP address or ENR text. */
+  /** The DHT the node was found in. */
+  protocol?: DhtProtocol;
+  /** A libp2p peer's agent family (`kubo`; `-`: none known), and its whole agent version text. */
+  agent?: string;
+  agentVersion?: string;
+  /** A protocol the libp2p peer lists (`/ipfs/bitswap/1.2.0`). */
+  supports?: string;
+  /** Node ID prefix, IP address, ENR text or libp2p peer ID. */
   q?: string;
 }
 
@@ -97,6 +105,11 @@ export function parseFilter(raw: Raw): NodeFilter {
   set('class', oneOf(raw, 'class', CLASSES));
   set('country', name(raw, 'country'));
   set('asn', text(raw, 'asn'));
+  set('protocol', oneOf(raw, 'protocol', DHT_PROTOCOLS));
+  // Agents and protocol IDs are the peers' own text (`js-libp2p/2.8.0 UserAgent=v20`): any printable text, bounded.
+  set('agent', text(raw, 'agent'));
+  set('agentVersion', text(raw, 'agent_version'));
+  set('supports', text(raw, 'supports'));
   set('rttMinMs', number(raw, 'rtt_min', 0, 1e6));
   set('rttMaxMs', number(raw, 'rtt_max', 0, 1e6));
   const since = raw.seen_since;
@@ -145,6 +158,7 @@ export function filterQueryString(f: NodeFilter, extra: Record<string, string | 
   const p = new URLSearchParams();
   const add = (k: string, v: string | number | undefined) => { if (v !== undefined && v !== '') p.set(k, String(v)); };
   add('network', f.network); add('fork', f.fork); add('client', f.client); add('status', f.status); add('class', f.class); add('country', f.country); add('asn', f.asn);
+  add('protocol', f.protocol); add('agent', f.agent); add('agent_version', f.agentVersion); add('supports', f.supports);
   add('rtt_min', f.rttMinMs); add('rtt_max', f.rttMaxMs);
   add('seen_since', f.seenSinceMs === undefined ? undefined : new Date(f.seenSinceMs).toISOString());
   add('q', f.q);

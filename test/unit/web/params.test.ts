@@ -1,6 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BadRequest, filterQueryString, parseFilter, parseNodeId, parseNodeQuery, PAGE_SIZE_MAX } from '../../../src/web/params.js';
+import { createHash } from 'node:crypto';
+import { peerIdFromString } from '@libp2p/peer-id';
 import { lookupNodeId } from '../../../src/web/server.js';
 
 describe('web: query strings', () => {
@@ -23,6 +25,16 @@ describe('web: query strings', () => {
     assert.equal(parseNodeId('AB'.repeat(32)), 'ab'.repeat(32));
   });
 
+  it('parses the libp2p filters: the DHT protocol from its list, agents and protocol IDs as bounded printable text', () => {
+    const f = parseFilter({ protocol: 'libp2p', agent: 'js-libp2p', agent_version: 'js-libp2p/2.8.0 UserAgent=v20.20.2', supports: '/ipfs/bitswap/1.2.0' });
+    assert.deepEqual(f, { protocol: 'libp2p', agent: 'js-libp2p', agentVersion: 'js-libp2p/2.8.0 UserAgent=v20.20.2', supports: '/ipfs/bitswap/1.2.0' });
+    assert.deepEqual(parseNodeQuery({ sort: 'peer_id' }).sort, 'peer_id');
+    const bad: Array<Record<string, string>> = [{ protocol: 'ipfs' }, { protocol: 'LIBP2P' }, { agent: 'k'.repeat(200) }, { agent_version: 'a\nb' }, { supports: '\u0000' }, { sort: 'protocols' }];
+    for (const raw of bad) assert.throws(() => parseNodeQuery(raw), BadRequest, JSON.stringify(raw));
+    const back = Object.fromEntries(new URLSearchParams(filterQueryString(f).slice(1)));
+    assert.deepEqual(parseFilter(back), f);
+  });
+
   it('writes the filter back as a query string that parses to the same filter', () => {
     const f = parseFilter({ network: 'eth2:1a2b3c4d', client: '-', rtt_max: '50', q: 'enr:-abc' });
     const qs = filterQueryString(f, { page: 2 });
@@ -41,6 +53,11 @@ describe('web: lookup', () => {
     // The same key as an enode URL (uncompressed, without the 04 prefix).
     const enode = 'enode://ca634cae0d49acb401d8a4c6b6fe8c55b70d115bf400769cc1400f3258cd31387574077f301b421bc84df7266c44e9e6d569fc56be00812904767bf5ccd1fc7f@127.0.0.1:30303';
     assert.equal(lookupNodeId(enode), id);
+    // A libp2p peer ID leads to its Kademlia ID, SHA-256 of the peer ID's bytes: an Ed25519 ID as a crawl stored it, and an RSA one (Qm…).
+    assert.equal(lookupNodeId('12D3KooWBXKyysPyMwAHDqMA6rdLhCMikzzCvnZEBvrLSS7YXsbZ'), '01d06d2780d4310fddf646578b05a521eaf2d3417c88d45d10fe5f7554f6be0b');
+    const qm = 'QmNnooDu7bfjPFoTZYxMNLWUQJyrVwtbZg5gBMjTezGAJN';
+    assert.equal(lookupNodeId(qm), createHash('sha256').update(peerIdFromString(qm).toMultihash().bytes).digest('hex'));
+    assert.throws(() => lookupNodeId('12D3KooWnotapeer'), BadRequest);
     assert.throws(() => lookupNodeId('enr:garbage'), BadRequest);
     assert.throws(() => lookupNodeId('hello'), BadRequest);
   });
