@@ -91,3 +91,28 @@ export function fillUp(file: string): void {
     closeSync(fd);
   }
 }
+
+/** The monitor issue's tolerances: entered and left within 5% of the script, the median session within 15% (or one longest probe interval). */
+export const CHURN_TOLERANCE = { events: 0.05, medianSession: 0.15 } as const;
+
+/**
+ * Asserts a campaign's churn figures over one window against what the script says, within the monitor issue's
+ * tolerances; `minEvents`: the script must enter and leave more than this for the test to mean anything.
+ * Returns the one-line detail (measured and truth) for a diagnostic.
+ */
+export function assertChurnMatches(
+  s: { all: { windows: { entered: number; left: number }[]; sessionLength: { km: { medianMs: number | null } } } },
+  truth: { entered: number; left: number; sessions: { medianMs: number | null } },
+  o: { minEvents: number; probeMaxMs: number; events?: number },
+): string {
+  const w = s.all.windows[0]!;
+  const within = (measured: number, expected: number, share: number) => Math.abs(measured - expected) <= share * expected;
+  const detail = JSON.stringify({ measured: { entered: w.entered, left: w.left, km: s.all.sessionLength.km }, truth });
+  const share = o.events ?? CHURN_TOLERANCE.events;
+  assert.ok(truth.entered > o.minEvents && truth.left > o.minEvents, `the script must churn enough to test: ${detail}`);
+  assert.ok(within(w.entered, truth.entered, share), `entered: ${detail}`);
+  assert.ok(within(w.left, truth.left, share), `left: ${detail}`);
+  const med = s.all.sessionLength.km.medianMs, tmed = truth.sessions.medianMs!;
+  assert.ok(med !== null && (within(med, tmed, CHURN_TOLERANCE.medianSession) || Math.abs(med - tmed) <= o.probeMaxMs), `median session: ${detail}`);
+  return detail;
+}

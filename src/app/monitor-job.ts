@@ -9,7 +9,7 @@ import { Prober, probesInFlightBound, type ProbeCounters } from '../monitor/prob
 import { encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from '../monitor/checkpoint.js';
 import { ShardLeases, shardPrefix } from '../monitor/leases.js';
 import { ProbeFeed } from '../monitor/probe-feed.js';
-import { UnownedEnds, unwrittenEnds } from '../monitor/unowned-ends.js';
+import { closedByOwner, UnownedEnds, unwrittenEnds } from '../monitor/unowned-ends.js';
 import { isPostgresUrl, MONITOR_GAPS, MONITOR_SAMPLES, NODE_CHANGES, PROBES, UPTIME_SESSIONS, type DhtProtocol, type Store } from '../store/index.js';
 import { fromHex, toHex } from '../util/bytes.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
@@ -415,13 +415,22 @@ async function campaign(
   /** Writes the session ends this vantage saw in shards it just took that their owner did not write. */
   const fillTaken = async (taken: number[]) => {
     const ends = unownedEnds.take(taken, Date.now());
-    if (ends.length === 0) return;
-    const since = Math.min(...ends.map((e) => e.startedAtMs));
-    const written = await store.query<{ node_id: string; s: bigint; e: bigint }>(
-      `SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e FROM uptime_sessions
-       WHERE campaign_id = $1 AND NOT open AND ended_at >= epoch_ms($2::bigint) AND node_id = ANY(string_to_array($3, ','))`,
-      [campaignId, BigInt(Math.floor(since)), [...new Set(ends.map((e) => toHex(e.node.id)))].join(',')]);
-    const rows = written.map((r) => ({ nodeIdHex: r.node_id, startedAtMs: Number(r.s), endedAtMs: Number(r.e) }));
+    const shards = new Set(taken);
+    // This vantage's open sessions in the shards (one pass over the tracker, at a takeover only).
+    const openHere: TrackedNode[] = [];
+    let since = Infinity;
+    for (const e of ends) since = Math.min(since, e.startedAtMs);
+    for (const n of tracker.values()) if (n.up && shards.has(n.shard)) { openHere.push(n); since = Math.min(since, n.sessionStartMs); }
+    if (!Number.isFinite(since)) return;
+    const written = await store.query<{ node_id: string; s: bigint; e: bigint; f: bigint | null }>(
+      `SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(ended_at) AS e, epoch_ms(first_fail) AS f FROM uptime_sessions
+       WHERE campaign_id = $1 AND NOT open AND ended_at >= epoch_ms($2::bigint) AND substr(node_id, 1, 2) = ANY(string_to_array($3, ','))`,
+      [campaignId, BigInt(Math.floor(since)), taken.map(shardPrefix).join(',')]);
+    const rows = written.map((r) => ({ nodeIdHex: r.node_id, startedAtMs: Number(r.s), endedAtMs: Number(r.e), firstFailMs: r.f === null ? null : Number(r.f) }));
+    for (const { node, closed } of closedByOwner(openHere, rows, toHex)) {
+      // Still the session the owner closed (the query awaited; a new one may have begun since).
+      if (node.up && node.sessionStartMs <= closed.endedAtMs) tracker.closeFromStore(node, closed.endedAtMs, closed.firstFailMs ?? NaN);
+    }
     for (const r of unwrittenEnds(ends, rows, toHex)) {
       sessionsEnded++;
       store.add(UPTIME_SESSIONS, sessionRow(campaignId, vantage, r, null));

@@ -5,8 +5,8 @@ import type { SessionRow } from './tracker.js';
 
 interface Entry { atMs: number; row: SessionRow }
 
-/** A session row as the store holds it: enough to tell whether an end seen here is already written. */
-export interface WrittenSession { nodeIdHex: string; startedAtMs: number; endedAtMs: number }
+/** A closed session row as the store holds it: enough to tell whether an end seen here is already written. */
+export interface WrittenSession { nodeIdHex: string; startedAtMs: number; endedAtMs: number; firstFailMs: number | null }
 
 export class UnownedEnds {
   /** Per shard, oldest first; bound: maxEntries in all. */
@@ -54,10 +54,32 @@ export class UnownedEnds {
  * end's session is the same one.
  */
 export function unwrittenEnds(ends: readonly SessionRow[], written: readonly WrittenSession[], hex: (id: Uint8Array) => string): SessionRow[] {
+  const byNode = byNodeOf(written);
+  return ends.filter((e) => !(byNode.get(hex(e.node.id)) ?? []).some((w) => w.startedAtMs <= e.endedAtMs && w.endedAtMs >= e.startedAtMs));
+}
+
+/**
+ * The sessions open here that the shard's previous owner closed: its probes failed where this vantage's view
+ * (its crawl, or the feed's timing) still had the node up. The owner's word stands, as the database's does on a
+ * resume; each comes with the written session that closed it.
+ */
+export function closedByOwner<N extends { id: Uint8Array; sessionStartMs: number }>(
+  open: readonly N[], written: readonly WrittenSession[], hex: (id: Uint8Array) => string,
+): { node: N; closed: WrittenSession }[] {
+  const byNode = byNodeOf(written);
+  const out: { node: N; closed: WrittenSession }[] = [];
+  for (const n of open) {
+    const w = (byNode.get(hex(n.id)) ?? []).find((x) => x.endedAtMs >= n.sessionStartMs);
+    if (w) out.push({ node: n, closed: w });
+  }
+  return out;
+}
+
+function byNodeOf(written: readonly WrittenSession[]): Map<string, WrittenSession[]> {
   const byNode = new Map<string, WrittenSession[]>();
   for (const w of written) {
     const l = byNode.get(w.nodeIdHex);
     if (l) l.push(w); else byNode.set(w.nodeIdHex, [w]);
   }
-  return ends.filter((e) => !(byNode.get(hex(e.node.id)) ?? []).some((w) => w.startedAtMs <= e.endedAtMs && w.endedAtMs >= e.startedAtMs));
+  return byNode;
 }

@@ -103,9 +103,13 @@ test('crawl --protocol libp2p refuses a discv5 truth file and discv5-only flags 
   assert.equal(a.code, 2);
   assert.match(a.err, /is a discv5 simnet; crawl it with --protocol discv5/);
   assert.equal(a.err.trim().split('\n').length, 1);
-  const b = await cli(['crawl', '--protocol', 'libp2p', '--network', 'ipfs', '--rate', '10'], 30_000);
+  const b = await cli(['crawl', '--protocol', 'libp2p', '--network', 'ipfs', '--threads', '2'], 30_000);
   assert.equal(b.code, 2);
-  assert.match(b.err, /--rate applies to --protocol discv5 only/);
+  assert.match(b.err, /--threads applies to --protocol discv5 only/);
+  const m = await cli(['monitor', '--protocol', 'libp2p', '--network', 'ipfs', '--db', join(tmp, 'm.duckdb'), '--strategy', 'trie'], 30_000);
+  assert.equal(m.code, 2, m.err);
+  assert.match(m.err, /--strategy applies to --protocol discv5 only/);
+  assert.equal(m.err.trim().split('\n').length, 1);
   const c = await cli(['crawl', '--keys-per-cpl', '2', '--network', 'mainnet'], 30_000);
   assert.equal(c.code, 2);
   assert.match(c.err, /--keys-per-cpl applies to --protocol libp2p only/);

@@ -2,7 +2,7 @@
 // shard once, and written only where no overlapping session of the node is in the store.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UnownedEnds, unwrittenEnds } from '../../../src/monitor/unowned-ends.js';
+import { closedByOwner, UnownedEnds, unwrittenEnds } from '../../../src/monitor/unowned-ends.js';
 import { newTrackedNode, type SessionRow } from '../../../src/monitor/tracker.js';
 import { ByteArena } from '../../../src/util/arena.js';
 import { toHex } from '../../../src/util/bytes.js';
@@ -47,9 +47,22 @@ test('an end is written only if no written session of the node overlaps it', () 
   const a = end(5, 1000, 30_000), b = end(6, 1000, 30_000), c = end(7, 1000, 30_000);
   const written = [
     // Another vantage dated the same session a little later at both ends (it heard of the probes later).
-    { nodeIdHex: toHex(a.node.id), startedAtMs: 1001, endedAtMs: 31_500 },
+    { nodeIdHex: toHex(a.node.id), startedAtMs: 1001, endedAtMs: 31_500, firstFailMs: 31_000 },
     // An earlier session of b, over before this one began.
-    { nodeIdHex: toHex(b.node.id), startedAtMs: 0, endedAtMs: 900 },
+    { nodeIdHex: toHex(b.node.id), startedAtMs: 0, endedAtMs: 900, firstFailMs: 800 },
   ];
   assert.deepEqual(unwrittenEnds([a, b, c], written, toHex).map((r) => r.node.id[0]), [6, 7]);
+});
+
+test('a session open here that the previous owner closed is closed by its row; an earlier session of the node is not its end', () => {
+  const a = end(8, 5000, 0).node, b = end(9, 5000, 0).node, c = end(10, 5000, 0).node;
+  a.sessionStartMs = 5000; b.sessionStartMs = 5000; c.sessionStartMs = 5000;
+  const written = [
+    // The owner dated the same session a little later and closed it at 40 s.
+    { nodeIdHex: toHex(a.id), startedAtMs: 5400, endedAtMs: 40_000, firstFailMs: 39_000 },
+    // b's session before this one.
+    { nodeIdHex: toHex(b.id), startedAtMs: 0, endedAtMs: 4000, firstFailMs: 3500 },
+  ];
+  const got = closedByOwner([a, b, c], written, toHex);
+  assert.deepEqual(got.map((x) => [x.node.id[0], x.closed.endedAtMs]), [[8, 40_000]]);
 });
