@@ -3,10 +3,9 @@
 // and the NAT evidence), an edge per peer it returned, and node sightings keyed by the peers' Kademlia IDs.
 import { peerIdFromString } from '@libp2p/peer-id';
 import { crawlLibp2p, createCrawlerHost, DEFAULT_LIBP2P_CRAWL_CONFIG, parseLibp2pBootnode, type Libp2pCrawlConfig } from '../libp2p/crawl.js';
-import type { Libp2pHost } from '../libp2p/visit.js';
-import { CPL_COUNT, idKey, type Libp2pVisit } from '../libp2p/visit.js';
+import { CPL_COUNT, idKey, type Libp2pHost, type Libp2pVisit } from '../libp2p/visit.js';
 import { KAD_ID_SIZE, kadId } from '../libp2p/keys.js';
-import { addrScope, natOf, type NatEvidence } from '../libp2p/addrs.js';
+import { addrScope, natOf, tcpAddr, type NatEvidence } from '../libp2p/addrs.js';
 import { PEERS, Store, VISITS, type StoreOptions } from '../store/index.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 
@@ -129,9 +128,9 @@ export function libp2pCrawlConfig(c: Libp2pCrawlJobOptions['config']): Libp2pCra
 /** The crawler's host and its own address, listening on `listenIp`; `extraDials` as for createCrawlerHost. */
 export async function openLibp2pCrawlHost(cfg: Libp2pCrawlConfig, extraDials = 0): Promise<{ host: Libp2pHost; vantageAddr: string | null }> {
   const host = await createCrawlerHost(cfg.listenIp, cfg.concurrency, extraDials);
-  const listen = host.getMultiaddrs().map(String).map((a) => /^\/ip[46]\/([^/]+)\/tcp\/(\d+)/.exec(a)).find((m) => m !== null);
+  const listen = host.getMultiaddrs().map((a) => tcpAddr(String(a))).find((t) => t !== null);
   const wildcard = cfg.listenIp === '0.0.0.0' || cfg.listenIp === '::';
-  return { host, vantageAddr: !wildcard && listen ? `${listen[1]}:${listen[2]}` : null };
+  return { host, vantageAddr: !wildcard && listen ? `${listen.ip}:${listen.port}` : null };
 }
 
 /**

@@ -2,7 +2,7 @@
 // probes peers by dialing them (src/libp2p/probe.ts). Peers are tracked by their Kademlia ID (the node_id of
 // every libp2p row); the peer ID each needs for a dial is kept beside the tracker and in the checkpoint.
 import { peerIdFromString } from '@libp2p/peer-id';
-import { Libp2pProbeClient } from '../libp2p/probe.js';
+import { LIBP2P_PROBE_RESENDS, Libp2pProbeClient } from '../libp2p/probe.js';
 import { parseLibp2pBootnode, type Libp2pCrawlConfig } from '../libp2p/crawl.js';
 import { idKey, type Libp2pHost } from '../libp2p/visit.js';
 import { tcpAddrOf } from '../libp2p/addrs.js';
@@ -30,12 +30,16 @@ export class Libp2pMonitorBackend implements MonitorBackend {
   readonly protocol = 'libp2p' as const;
   seeds: string[] = [];
   readonly probeClient: Libp2pProbeClient;
+  readonly probeResends = LIBP2P_PROBE_RESENDS;
+  /** Peer IDs of the bootnodes: the only peers not visited because another listed them. */
+  private readonly bootPeerIds: ReadonlySet<string>;
   /** Peer ID text by idKey of the Kademlia ID; bound: maxPeers. */
   private readonly peerIds = new Map<string, string>();
   private progress: Libp2pProgress | null = null;
 
   private constructor(private readonly o: Libp2pBackendOptions, readonly store: Store, private readonly host: Libp2pHost, readonly vantageAddr: string | null) {
     this.probeClient = new Libp2pProbeClient(host, (id) => this.peerIds.get(idKey(id)) ?? null);
+    this.bootPeerIds = new Set(o.bootnodes.map((b) => parseLibp2pBootnode(b).peerId.toString()));
   }
 
   static async open(o: Libp2pBackendOptions): Promise<Libp2pMonitorBackend> {
@@ -53,7 +57,6 @@ export class Libp2pMonitorBackend implements MonitorBackend {
   async crawl(c: { campaignId: number; tracker: Tracker; onStart: (stop: () => void) => void }): Promise<MonitorCrawlResult> {
     const o = this.o;
     const answered: string[] = [];
-    const boots = new Set(o.bootnodes.map((b) => parseLibp2pBootnode(b).peerId.toString()));
     this.progress = { discovered: 0, visited: 0, measured: 0, failed: 0, elapsedMs: 0 };
     try {
       const s = await libp2pCrawlOnce({ host: this.host, store: this.store, vantageAddr: this.vantageAddr }, {
@@ -64,7 +67,7 @@ export class Libp2pMonitorBackend implements MonitorBackend {
           const addr = tcpAddrOf(v);
           if (!addr) return;
           // Every peer but a bootnode was visited because another listed it.
-          const n = c.tracker.sight({ id: kadId, ip: addr.ip, port: addr.port, seq: 0n, listedBy: boots.has(v.peerId) ? 0 : 1 }, v.endedAtMs);
+          const n = c.tracker.sight({ id: kadId, ip: addr.ip, port: addr.port, seq: 0n, listedBy: this.bootPeerIds.has(v.peerId) ? 0 : 1 }, v.endedAtMs);
           if (!n) return;
           const k = idKey(kadId);
           if (!this.peerIds.has(k) && this.peerIds.size < o.maxPeers) this.peerIds.set(k, v.peerId);

@@ -28,6 +28,8 @@ export interface MonitorBackend {
   readonly protocol: DhtProtocol;
   readonly store: Store;
   readonly probeClient: ProbeClient;
+  /** Times an unanswered probe is sent again before it counts as failed (the prober's bound on probes in flight counts them). */
+  readonly probeResends: number;
   /** The vantage's own address (`ip:port`), null when bound to a wildcard. */
   readonly vantageAddr: string | null;
   /** Nodes that answered lately, as text the next crawl starts from besides the bootnodes (the checkpoint keeps them). */
@@ -115,6 +117,7 @@ export class Discv5MonitorBackend implements MonitorBackend {
 
   get store(): Store { return this.rt.store!; }
   get probeClient(): ProbeClient { return this.rt.session; }
+  get probeResends(): number { return this.o.config.retransmits; }
   get vantageAddr(): string | null { return vantageAddr(this.rt.transport); }
 
   /** Its own function on purpose: the crawler is referenced only while it runs, so its nodes go with it. */

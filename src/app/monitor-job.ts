@@ -95,8 +95,6 @@ const FEED_POLL_MS = 1000;
 /** Session ends of other vantages' nodes kept for a takeover (bound), and for how many lease times. */
 const UNOWNED_ENDS_MAX = 100_000;
 const UNOWNED_ENDS_LEASES = 2;
-/** A libp2p probe is one dial with its own timeout: TCP retries its SYNs itself, so it is not sent again. */
-const LIBP2P_PROBE_RESENDS = 0;
 
 function sessionRow(campaignId: number, vantage: string, r: SessionRow, snapshot: number | null) {
   return {
@@ -159,7 +157,9 @@ async function openBackend(protocol: DhtProtocol, o: MonitorJobOptions, config: 
     });
   }
   // Loaded here: a discv5 campaign never pays for js-libp2p.
-  const [{ Libp2pMonitorBackend }, { libp2pCrawlConfig }] = await Promise.all([import('./libp2p-monitor-backend.js'), import('./libp2p-crawl-job.js')]);
+  const [{ Libp2pMonitorBackend }, { libp2pCrawlConfig }, { LIBP2P_PROBE_RESENDS }] = await Promise.all([
+    import('./libp2p-monitor-backend.js'), import('./libp2p-crawl-job.js'), import('../libp2p/probe.js'),
+  ]);
   const crawl: Libp2pCrawlConfig = libp2pCrawlConfig({
     ...(o.libp2p?.concurrency !== undefined ? { concurrency: o.libp2p.concurrency } : {}),
     ...(o.libp2p?.visitsPerSec !== undefined ? { visitsPerSec: o.libp2p.visitsPerSec } : {}),
@@ -281,7 +281,7 @@ async function campaign(
       ok: ok ? 1 : 0, rtt_ms: ok ? rttMs : null,
     });
   };
-  const prober = new Prober(tracker, backend.probeClient, mcfg, backend.protocol === 'discv5' ? config.retransmits : LIBP2P_PROBE_RESENDS, o.onProbeRtt, (e) => fail(e), leases && !everyVantage ? probeRow : null);
+  const prober = new Prober(tracker, backend.probeClient, mcfg, backend.probeResends, o.onProbeRtt, (e) => fail(e), leases && !everyVantage ? probeRow : null);
   let stopping = false;
   let fatal: unknown = null;
   let crawlRunning = false;
@@ -412,7 +412,10 @@ async function campaign(
   let leaseHolders = 0, sharedErrors = 0;
   let leaseTimer: NodeJS.Timeout | null = null;
   let leaseWork: Promise<void> = Promise.resolve();
-  /** Writes the session ends this vantage saw in shards it just took that their owner did not write. */
+  /**
+   * Squares this vantage's view of the shards it just took with what their owner wrote: closes the sessions open
+   * here that the owner closed, and writes the ends seen here that the owner did not.
+   */
   const fillTaken = async (taken: number[]) => {
     const ends = unownedEnds.take(taken, Date.now());
     const shards = new Set(taken);

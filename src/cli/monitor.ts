@@ -1,12 +1,11 @@
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_MONITOR_CONFIG, type MonitorConfig } from '../monitor/config.js';
+import { DEFAULT_LIBP2P_PROBE_TIMEOUT_MS, DEFAULT_MONITOR_CONFIG, type MonitorConfig } from '../monitor/config.js';
 import { runMonitorJob, type MonitorStatus, type MonitorSummary } from '../app/monitor-job.js';
 import { MonitorMetrics } from '../app/metrics.js';
 import { formatHelp, parseArgs, parseDurationMs, parseRange, type FlagSpecs } from '../util/args.js';
 import { UsageError } from '../util/errors.js';
 import { CRAWL_FLAGS, LIBP2P_CRAWL_FLAGS, bootnodesFromFlags, configFromFlags, givenFlags, libp2pBootnodesFromFlags } from './crawl.js';
 import { DHT_PROTOCOLS, type DhtProtocol } from '../store/index.js';
-import { DEFAULT_LIBP2P_PROBE_TIMEOUT_MS } from '../libp2p/probe.js';
 import { checkDb } from './db-flags.js';
 import type { CliIo } from './io.js';
 import { toJson } from './json.js';

@@ -47,11 +47,17 @@ export function natOf(addrs: readonly string[], publicNetwork: boolean): { nat: 
 /** An /ip4 or /ip6 TCP address, as a monitor's tracker holds one (ip, port). */
 const TCP_ADDR = /^\/ip([46])\/([^/]+)\/tcp\/(\d+)/;
 
+/** The /ip4 or /ip6 TCP address a multiaddr starts with (its text up to the port), or null. */
+export function tcpAddr(a: string): { ip: string; port: number; text: string } | null {
+  const m = TCP_ADDR.exec(a);
+  return m ? { ip: m[2]!, port: Number(m[3]), text: m[0] } : null;
+}
+
 /** The TCP address a visit reached, else the first it dialed; null if it had none. */
 export function tcpAddrOf(v: { remoteAddr: string | null; dialedAddrs: readonly string[] }): { ip: string; port: number; text: string } | null {
   for (const a of [v.remoteAddr, ...v.dialedAddrs]) {
-    const m = a ? TCP_ADDR.exec(a) : null;
-    if (m) return { ip: m[2]!, port: Number(m[3]), text: m[0] };
+    const t = a ? tcpAddr(a) : null;
+    if (t) return t;
   }
   return null;
 }

@@ -7,11 +7,8 @@ import { multiaddr } from 'multiaddr13';
 import type { NodeAddress, ProbeSink } from '../session/types.js';
 import type { Libp2pHost } from './visit.js';
 
-/**
- * A dial's timeout unless --probe-timeout-ms says otherwise: TCP, Noise and Yamux take three round trips and a
- * signature each way, which a loaded peer across the world stretches to seconds.
- */
-export const DEFAULT_LIBP2P_PROBE_TIMEOUT_MS = 5000;
+/** A probe is one dial with its own timeout: TCP retries its SYNs itself, so it is not sent again. */
+export const LIBP2P_PROBE_RESENDS = 0;
 
 /** The peer ID (base58 text) of a tracked node, by its Kademlia ID; null if unknown. */
 export type PeerIdOf = (kadId: Uint8Array) => string | null;

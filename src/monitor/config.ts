@@ -64,6 +64,12 @@ export const DEFAULT_MONITOR_CONFIG: MonitorConfig = {
   probeEveryVantage: false,
 };
 
+/**
+ * probeTimeoutMs of a libp2p campaign unless given: its probe is a dial (TCP, Noise and Yamux take three round
+ * trips and a signature each way, which a loaded peer across the world stretches to seconds).
+ */
+export const DEFAULT_LIBP2P_PROBE_TIMEOUT_MS = 5000;
+
 export function validateMonitorConfig(c: MonitorConfig): MonitorConfig {
   const bad = (m: string): never => { throw new MonitorConfigError('ERR_USAGE_MONITOR_CONFIG', m); };
   const pos = (k: keyof MonitorConfig) => { if (!((c[k] as number) > 0)) bad(`${k} must be > 0`); };
