@@ -182,6 +182,8 @@ test('a second SIGINT during the stop exits with 130 (no native abort), and the 
         continue;
       }
       const [code, sig] = await exited;
+      // The signal landed as the clean stop was exiting (the handler never ran): the same case as above.
+      if (code === 0 && !/second SIGINT/.test(err)) { assert.notEqual(gapMs, 50, `a stop takes longer than 50 ms: ${err}`); continue; }
       assert.equal(code, 130, `second SIGINT ${gapMs} ms after the first: exit ${code ?? sig}; ${err.trim().split('\n').slice(-2).join(' | ')}`);
       assert.ok(performance.now() - t0 <= STOP_BOUND_MS, 'exits soon after the second signal');
       assert.match(err, /second SIGINT/);
