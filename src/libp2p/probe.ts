@@ -6,6 +6,7 @@ import { isIPv6 } from 'node:net';
 import { multiaddr } from 'multiaddr13';
 import type { NodeAddress, ProbeSink } from '../session/types.js';
 import type { Libp2pHost } from './visit.js';
+import { dialHeld, release } from './conn-share.js';
 
 /** A probe is one dial with its own timeout: TCP retries its SYNs itself, so it is not sent again. */
 export const LIBP2P_PROBE_RESENDS = 0;
@@ -40,9 +41,9 @@ export class Libp2pProbeClient {
     this.inFlight++;
     const t0 = process.hrtime.bigint();
     // A new connection even if the crawl holds one: the probe asks whether the peer takes a dial now.
-    this.host.dial(target, { signal: AbortSignal.timeout(timeoutMs), force: true }).then((conn) => {
+    dialHeld(this.host, peerId, target, AbortSignal.timeout(timeoutMs)).then((conn) => {
       const rttNs = process.hrtime.bigint() - t0;
-      conn.close().catch(() => {});
+      release(conn).catch(() => {});
       sink.probeAnswered(token, rttNs);
     }, () => {
       sink.probeFailed(token, 'no-answer');

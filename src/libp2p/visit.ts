@@ -8,6 +8,7 @@ import * as Digest from 'multiformats/hashes/digest';
 import type { createLibp2p } from 'libp2p';
 import { decodeKadMessage, encodeFindNodeRequest, KAD_PROTOCOL, KadMessageType, readFrame } from './kad-wire.js';
 import { kadId, keyForCpl, MAX_CRAFTED_CPL } from './keys.js';
+import { dialHeld, release, type Libp2pConnection as Conn } from './conn-share.js';
 
 export type Libp2pHost = Awaited<ReturnType<typeof createLibp2p>>;
 type PeerId = ReturnType<typeof peerIdFromMultihash>;
@@ -95,7 +96,8 @@ export async function visitPeer(host: Libp2pHost, peerId: PeerId, addrs: Multiad
   try {
     // Dial the addresses given, with the peer ID appended: libp2p checks the peer it reaches is this one.
     const targets = addrs.map((a) => (a.getComponents().some((c) => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${v.peerId}`)));
-    conn = await host.dial(targets, { signal: AbortSignal.timeout(o.dialTimeoutMs) });
+    // Not an open connection to the peer (a monitor probe's, about to close): the connect time is this dial's.
+    conn = await dialHeld(host, v.peerId, targets, AbortSignal.timeout(o.dialTimeoutMs));
     v.connectMs = performance.now() - t0;
     v.remoteAddr = conn.remoteAddr.decapsulateCode(P2P_CODE).toString();
   } catch (e) {
@@ -133,14 +135,13 @@ export async function visitPeer(host: Libp2pHost, peerId: PeerId, addrs: Multiad
     }));
     v.status = v.identify !== null || v.cplErrors !== (1 << CPL_COUNT) - 1 ? 'measured' : 'failed';
   } finally {
-    await conn.close().catch(() => {});
+    await release(conn);
     v.endedAtMs = Date.now();
   }
   return v;
 }
 
 interface IdentifyLike { agentVersion?: string; protocolVersion?: string; protocols: string[]; listenAddrs: Array<{ toString(): string }> }
-type Conn = Awaited<ReturnType<Libp2pHost['dial']>>;
 
 /** One FIND_NODE on its own stream: send the framed request, read one framed reply, close. */
 async function findNode(conn: Conn, key: Uint8Array, timeoutMs: number): Promise<Neighbour[]> {

@@ -1,15 +1,15 @@
 // The child side of a simnet shard's IPC: each message from the coordinator is handled in turn, a failure goes
-// back as one `error` message, `stop` ends the process once answered, and a dead coordinator ends it too (a
-// shard must not linger holding its sockets).
+// back as one `error` message, `stop` ends the process once answered (with what the stop returned, if anything),
+// and a dead coordinator ends it too (a shard must not linger holding its sockets).
 export interface ShardStop { type: 'stop' }
 
-export function serveShard<M extends { type: string }>(handle: (m: M) => Promise<void>, stop: () => Promise<void>): void {
+export function serveShard<M extends { type: string }>(handle: (m: M) => Promise<void>, stop: () => Promise<object | void>): void {
   process.on('message', (m: M | ShardStop) => {
     (async () => {
       try {
         if (m.type === 'stop') {
-          await stop();
-          process.send!({ type: 'stopped' }, () => process.exit(0));
+          const last = await stop();
+          process.send!({ ...last, type: 'stopped' }, () => process.exit(0));
         } else {
           await handle(m as M);
         }

@@ -23,4 +23,7 @@ serveShard<Msg>(async (m) => {
   } else if (m.type === 'stats') {
     process.send!({ type: 'stats', stats: shard?.stats() ?? null });
   }
-}, async () => { await shard?.stop(); });
+}, async () => {
+  await shard?.stop();
+  return { applied: shard?.applied() ?? [] };
+});

@@ -43,6 +43,16 @@ export interface Libp2pShardStats {
 }
 
 /**
+ * A scripted event as it was applied: a stop or start takes time, more under load, and the node answers as
+ * before until it has taken effect, so the truth a measurement is held to uses these times, not the script's.
+ */
+export interface AppliedChurnEvent extends Libp2pChurnEvent {
+  /** Unix ms the stop or start began (after the node's earlier events) and when it resolved. */
+  beganAtMs: number;
+  doneAtMs: number;
+}
+
+/**
  * A node of the shard: its spec, its running host (null while down), and its events in turn (a chain holding
  * at most the node's events that fell due while one was applied; a stop or start takes well under a second).
  */
@@ -59,6 +69,8 @@ export class Libp2pShard {
   private churnTimer: NodeJS.Timeout | null = null;
   private churnApplied = 0;
   private churnErrors = 0;
+  /** Bound: one entry per event of this shard's script. */
+  private readonly appliedLog: AppliedChurnEvent[] = [];
   private stopped = false;
 
   constructor(private readonly params: Libp2pShardParams) {}
@@ -118,6 +130,7 @@ export class Libp2pShard {
 
   private async applyNow(s: Slot, e: Libp2pChurnEvent): Promise<void> {
     if (this.stopped) return;
+    const beganAtMs = Date.now();
     if (e.kind === 'up' || e.kind === 'join') {
       if (s.node) return;
       // A new host with the same key on the same address: a restarted node has an empty table (kad-dht's stop
@@ -132,7 +145,11 @@ export class Libp2pShard {
       if (node) await node.stop();
     }
     this.churnApplied++;
+    this.appliedLog.push({ ...e, beganAtMs, doneAtMs: Date.now() });
   }
+
+  /** The events applied so far, in the order they were applied. */
+  applied(): readonly AppliedChurnEvent[] { return this.appliedLog; }
 
   private async fill(spec: Libp2pNodeSpec, node: SimNode): Promise<number> {
     const peers = await Promise.all(spec.tablePeers.map(async (j) => ({ id: await this.idOf(j), addr: specAddr(this.pop[j]!) })));

@@ -5,7 +5,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SimnetError } from '../errors.js';
 import { DEFAULT_LIBP2P_PORT, DEFAULT_TABLE_PEERS, libp2pPopulation, validateLibp2pParams } from './population.js';
-import { Libp2pShard, type Libp2pShardParams, type Libp2pShardStats, type Libp2pTruthNode } from './shard.js';
+import { Libp2pShard, type AppliedChurnEvent, type Libp2pShardParams, type Libp2pShardStats, type Libp2pTruthNode } from './shard.js';
 import { libp2pChurnScript, type Libp2pChurnEvent } from './churn.js';
 import { churnParamsJson, type ChurnParams } from '../churn.js';
 import type { TruthChurn } from '../simnet.js';
@@ -49,6 +49,12 @@ export interface Libp2pSimnet {
   /** Per shard: nodes up now, churn events applied and failed. */
   stats(): Promise<Libp2pShardStats[]>;
   stop(): Promise<void>;
+  /**
+   * After stop: the churn as it took effect, in the truth's shape. A down counts from when the node's stop
+   * began (its listener closes first); a return from when it listens again. Events that failed, or fell due
+   * after the stop, are left out. Null without a churn script.
+   */
+  appliedChurn(): TruthChurn | null;
 }
 
 /**
@@ -115,14 +121,30 @@ export async function startLibp2pSimnet(opts: Libp2pSimnetOptions): Promise<Libp
     renameSync(opts.truthFile + '.tmp', opts.truthFile);
   }
   let stopped: Promise<void> | null = null;
+  let applied: AppliedChurnEvent[] | null = null;
   return {
     truth,
     stats: () => Promise.all(handles.map((h) => h.stats())),
     stop() {
-      stopped ??= Promise.all(handles.map((h) => h.stop())).then(() => {});
+      stopped ??= Promise.all(handles.map((h) => h.stop())).then((logs) => { applied = logs.flat(); });
       return stopped;
     },
+    appliedChurn() {
+      if (!truth.churn) return null;
+      if (!applied) throw new SimnetError('ERR_SIMNET_STATE', 'the applied churn is known once the simnet has stopped');
+      return appliedTruthChurn(truth.churn, applied, nodes);
+    },
   };
+}
+
+function appliedTruthChurn(scripted: TruthChurn, applied: readonly AppliedChurnEvent[], nodes: readonly Libp2pTruthNode[]): TruthChurn {
+  const events = applied.map((a) => {
+    const up = a.kind === 'up' || a.kind === 'join';
+    return { tMs: (up ? a.doneAtMs : a.beganAtMs) - scripted.startedAtMs, nodeId: nodes[a.node]!.nodeId, kind: a.kind, ip: a.ip, port: a.port, seq: '0' };
+  });
+  // churnTruthStats reads events in time order.
+  events.sort((a, b) => a.tMs - b.tMs);
+  return { ...scripted, events };
 }
 
 interface ShardHandle {
@@ -130,8 +152,8 @@ interface ShardHandle {
   /** Starts the churn script's clock. */
   go(epochMs: number): void;
   stats(): Promise<Libp2pShardStats>;
-  /** Never rejects: a shard that does not stop in time is killed. */
-  stop(): Promise<void>;
+  /** Never rejects: a shard that does not stop in time is killed (its applied events are then unknown: none). */
+  stop(): Promise<AppliedChurnEvent[]>;
 }
 
 function inProcessHandle(): ShardHandle {
@@ -143,7 +165,10 @@ function inProcessHandle(): ShardHandle {
     },
     go(epochMs) { shard?.go(epochMs); },
     async stats() { return shard!.stats(); },
-    async stop() { await shard?.stop(); },
+    async stop() {
+      await shard?.stop();
+      return [...(shard?.applied() ?? [])];
+    },
   };
 }
 
@@ -177,12 +202,13 @@ function childHandle(): ShardHandle {
       return (await p).stats;
     },
     async stop() {
-      if (exited) return;
-      const done = waitFor<unknown>('stopped', SHARD_STOP_TIMEOUT_MS).catch(() => { child.kill('SIGKILL'); });
+      if (exited) return [];
+      const done = waitFor<{ applied?: AppliedChurnEvent[] }>('stopped', SHARD_STOP_TIMEOUT_MS).catch(() => { child.kill('SIGKILL'); return null; });
       if (child.connected) child.send({ type: 'stop' });
-      await done;
+      const last = await done;
       // Bounded: the shard exits on its own after "stopped", or is killed above.
       await exit;
+      return last?.applied ?? [];
     },
   };
 }

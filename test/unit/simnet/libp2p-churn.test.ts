@@ -156,8 +156,22 @@ describe('libp2p simnet churn', () => {
     await sleepUntil(c.startedAtMs + down.tMs + SETTLE_MS);
     const stats = await net.stats();
     assert.ok(stats.reduce((a, s) => a + s.up, 0) < NODES, `some node is down at the stop: ${JSON.stringify(stats)}`);
+    const before = (await net.stats()).reduce((a, s) => a + s.churnApplied, 0);
     await net.stop();
     assert.deepEqual(shardChildren(), []);
+    // Every event applied is in the applied churn once, at or after its scripted time, in time order.
+    const applied = net.appliedChurn()!;
+    assert.ok(applied.events.length >= before && applied.events.length <= c.events.length, `${applied.events.length} applied, ${before} before the stop`);
+    const scripted = new Map(c.events.map((e) => [`${e.nodeId}/${e.kind}/${e.tMs}`, e]));
+    const perNode = new Map<string, number>();
+    for (const e of applied.events) {
+      const nth = perNode.get(e.nodeId) ?? 0;
+      perNode.set(e.nodeId, nth + 1);
+      const mine = c.events.filter((s) => s.nodeId === e.nodeId)[nth]!;
+      assert.ok(scripted.has(`${mine.nodeId}/${mine.kind}/${mine.tMs}`) && mine.kind === e.kind, JSON.stringify({ e, mine }));
+      assert.ok(e.tMs >= mine.tMs && e.tMs <= mine.tMs + 5000, `applied ${e.tMs - mine.tMs} ms after the script`);
+    }
+    assert.deepEqual(applied.events.map((e) => e.tMs), applied.events.map((e) => e.tMs).sort((a, b) => a - b));
     for (const n of truth.nodes) {
       const [, , ip, , p] = n.multiaddrs[0]!.split('/');
       assert.ok(await canListen(ip!, Number(p)), `${n.multiaddrs[0]} released`);
