@@ -75,6 +75,7 @@ export interface CampaignStats {
 }
 
 /** `censored`: open, or ended across the monitor's own outage (end unknown): either way it counts up to its last answer. */
+/** `s`: the start (startOf); `l`, `f`, `e`: last answer, first failure, end, as stored. */
 interface SessionIn { node: string; s: number; l: number; f: number | null; e: number | null; open: boolean; censored: boolean; observed: boolean; isNew: boolean }
 interface VisitIn { node: string; ok: number; visits: number; first: number }
 
@@ -110,9 +111,9 @@ export async function campaignStats(store: Queryable, campaignId: number, window
   const [sessRows, visitRows, netRows, listedRows, gapRows, changeRows, sampleRows, crawlRows] = await Promise.all([
     // Open rows of each vantage's latest checkpoint only (a shared campaign has several), and none whose session a
     // later row shows ended (a kill between the two writes leaves both).
-    store.query<{ node_id: string; s: bigint; l: bigint; f: bigint | null; e: bigint | null; open: boolean; end_reason: string | null; observed_start: boolean; new_node: boolean }>(
+    store.query<{ node_id: string; s: bigint; lf: bigint | null; l: bigint; f: bigint | null; e: bigint | null; open: boolean; end_reason: string | null; observed_start: boolean; new_node: boolean }>(
       `WITH u AS (SELECT * FROM uptime_sessions WHERE campaign_id = $1${mineOnly})
-       SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(last_ok) AS l, epoch_ms(first_fail) AS f, epoch_ms(ended_at) AS e, open, end_reason, observed_start, new_node
+       SELECT node_id, epoch_ms(started_at) AS s, epoch_ms(last_fail) AS lf, epoch_ms(last_ok) AS l, epoch_ms(first_fail) AS f, epoch_ms(ended_at) AS e, open, end_reason, observed_start, new_node
        FROM u WHERE NOT open OR (snapshot = (SELECT max(snapshot) FROM u v WHERE v.open AND v.vantage IS NOT DISTINCT FROM u.vantage)
          AND NOT EXISTS (SELECT 1 FROM u c WHERE NOT c.open AND c.node_id = u.node_id AND c.started_at = u.started_at))`, [campaignId]),
     store.query<{ node_id: string; ok: bigint; visits: bigint; first: bigint }>(
@@ -138,7 +139,7 @@ export async function campaignStats(store: Queryable, campaignId: number, window
       `SELECT count(*) AS n, count(*) FILTER (WHERE ended_at IS NULL) AS open, epoch_ms(min(ended_at)) AS first FROM crawls WHERE campaign_id = $1${mineOnly}`, [campaignId]),
   ]);
   const sessions: SessionIn[] = sessRows.map((r) => ({
-    node: r.node_id, s: Number(r.s), l: Number(r.l), f: n(r.f), e: n(r.e), open: Boolean(r.open), censored: Boolean(r.open) || r.end_reason === 'gap',
+    node: r.node_id, s: startOf(Number(r.s), n(r.lf), Boolean(r.observed_start)), l: Number(r.l), f: n(r.f), e: n(r.e), open: Boolean(r.open), censored: Boolean(r.open) || r.end_reason === 'gap',
     observed: Boolean(r.observed_start), isNew: Boolean(r.new_node),
   }));
   const visits: VisitIn[] = visitRows.map((r) => ({ node: r.node_id, ok: Number(r.ok), visits: Number(r.visits), first: Number(r.first) }));
@@ -169,6 +170,15 @@ export async function campaignStats(store: Queryable, campaignId: number, window
     probes: { whoareyou: Number(sp?.w ?? 0), ping: Number(sp?.p ?? 0), dial: Number(sp?.d ?? 0), ok: Number(sp?.ok ?? 0), failed: Number(sp?.failed ?? 0) },
     all: all!, byNetwork: Object.fromEntries(Object.entries(byNetwork).sort((a, b) => b[1].nodes.tracked - a[1].nodes.tracked)),
   };
+}
+
+/**
+ * A session's start: halfway between the failure before it and its first answer when both are known (the node
+ * came up in between), as its end is taken halfway; the first answer otherwise (a start not observed, or rows
+ * from before schema 12). The first answer alone would date every return late by half a probe interval.
+ */
+function startOf(firstAnswerMs: number, lastFailMs: number | null, observed: boolean): number {
+  return observed && lastFailMs !== null && lastFailMs <= firstAnswerMs ? (lastFailMs + firstAnswerMs) / 2 : firstAnswerMs;
 }
 
 /** A closed session's end: halfway between its last answer and its first failed probe (the node went down in between). */

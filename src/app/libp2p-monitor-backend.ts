@@ -82,7 +82,7 @@ export class Libp2pMonitorBackend implements MonitorBackend {
       });
       const fresh = reservoir(answered, SEEDS);
       if (fresh.length > 0) this.seeds = fresh;
-      return { crawlId: s.crawlId, discovered: s.discovered, measured: s.measured, failed: s.failed, elapsedMs: s.elapsedMs, stopped: s.stopped };
+      return { crawlId: s.crawlId, discovered: s.discovered, measured: s.measured, failed: s.failed, elapsedMs: s.elapsedMs, cutShort: s.stopped || s.measured + s.failed < s.discovered };
     } finally {
       this.progress = null;
     }

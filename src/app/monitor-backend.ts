@@ -17,8 +17,11 @@ export interface MonitorCrawlResult {
   measured: number;
   failed: number;
   elapsedMs: number;
-  /** Cut short by a stop: it missed nodes that were there all along. */
-  stopped: boolean;
+  /**
+   * Cut short, by a stop or by its time limit with known nodes not visited yet: it may have missed nodes that
+   * were there all along, so it cannot tell joiners from them.
+   */
+  cutShort: boolean;
 }
 
 /** The running crawl's rate limit (null where the protocol has none), visits waiting and done by result. */
@@ -131,7 +134,7 @@ export class Discv5MonitorBackend implements MonitorBackend {
       const fresh = reservoir(measuredRecords(r.crawler), SEEDS);
       if (fresh.length > 0) this.seeds = fresh;
       const s = r.summary;
-      return { crawlId: s.crawlId, discovered: s.discovered, measured: s.measured, failed: s.failed, elapsedMs: s.elapsedMs, stopped: s.stopped };
+      return { crawlId: s.crawlId, discovered: s.discovered, measured: s.measured, failed: s.failed, elapsedMs: s.elapsedMs, cutShort: s.stopped || s.unvisited > 0 };
     } finally {
       this.crawler = null;
     }

@@ -100,7 +100,7 @@ function sessionRow(campaignId: number, vantage: string, r: SessionRow, snapshot
   return {
     snapshot, vantage,
     campaign_id: campaignId, node_id: r.node.id, ip: r.node.ip, udp: r.node.port, started_at: r.startedAtMs, last_ok: r.lastOkMs,
-    first_fail: Number.isNaN(r.firstFailMs) ? null : r.firstFailMs, ended_at: r.open ? null : r.endedAtMs, answers: r.answers, failures: r.failures,
+    first_fail: Number.isNaN(r.firstFailMs) ? null : r.firstFailMs, last_fail: Number.isNaN(r.lastFailBeforeMs) ? null : r.lastFailBeforeMs, ended_at: r.open ? null : r.endedAtMs, answers: r.answers, failures: r.failures,
     open: r.open ? 1 : 0, observed_start: r.observedStart ? 1 : 0, new_node: r.isNew ? 1 : 0, end_reason: r.endReason,
   };
 }
@@ -372,9 +372,8 @@ async function campaign(
     const r = await backend.crawl({ campaignId, tracker, onStart: (st) => { stopCrawl = st; if (stopping) st(); } });
     crawlsDone++;
     visitsDone.measured += r.measured; visitsDone.failed += r.failed;
-    // Nodes first found after the campaign's first whole crawl joined during it (a crawl cut short by a stop
-    // missed nodes that were there all along).
-    if (!Number.isFinite(tracker.newAfterMs) && !r.stopped) tracker.newAfterMs = Date.now();
+    // Nodes first found after the campaign's first whole crawl joined during it.
+    if (!Number.isFinite(tracker.newAfterMs) && !r.cutShort) tracker.newAfterMs = Date.now();
     o.onCrawl?.(r);
   };
 

@@ -142,7 +142,7 @@ export async function runMonitor(argv: string[], io: CliIo): Promise<number> {
       },
       onCrawl: (c) => {
         if (flags.json) return;
-        io.err(`${tty ? '\r\x1b[2K' : ''}monitor: crawl ${c.crawlId} done: ${c.measured} measured, ${c.failed} failed of ${c.discovered} in ${(c.elapsedMs / 1000).toFixed(1)} s`);
+        io.err(`${tty ? '\r\x1b[2K' : ''}monitor: crawl ${c.crawlId} done: ${c.measured} measured, ${c.failed} failed of ${c.discovered} in ${(c.elapsedMs / 1000).toFixed(1)} s${c.cutShort ? ', cut short' : ''}`);
       },
       onProbeRtt: metrics ? (ms) => metrics.observeRtt(ms) : undefined,
     });

@@ -14,6 +14,13 @@ import { RingQueue } from '../util/ring.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import { DEFAULT_VISIT_OPTIONS, idKey, MAX_STREAMS_PER_CONNECTION, P2P_CODE, neighbourPeerId, parseAddrs, TRANSIENT_DIAL_ERRORS, visitPeer, type Libp2pHost, type Libp2pVisit, type VisitOptions } from './visit.js';
 
+/**
+ * The muxer's own bound on outbound streams per connection: a backstop above the visit's (identify, then
+ * MAX_STREAMS_PER_CONNECTION at once), because yamux counts a stream until both sides closed it. At the
+ * visit's bound, a monitor's crawls failed every FIND_NODE of whole visits ("max outbound streams exceeded")
+ * and died out at their start.
+ */
+const MUXER_OUTBOUND_STREAMS = 4 * MAX_STREAMS_PER_CONNECTION;
 /** A peer is dialed at most twice: a second transient failure says it is down or overloaded. */
 const MAX_DIAL_ATTEMPTS = 2;
 
@@ -66,7 +73,7 @@ export async function createCrawlerHost(listenIp: string, concurrency: number, e
     addresses: { listen: [`/ip4/${listenIp}/tcp/0`] },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux({ maxInboundStreams: MAX_STREAMS_PER_CONNECTION, maxOutboundStreams: MAX_STREAMS_PER_CONNECTION })],
+    streamMuxers: [yamux({ maxInboundStreams: MAX_STREAMS_PER_CONNECTION, maxOutboundStreams: MUXER_OUTBOUND_STREAMS })],
     // Identify runs when the visit asks, with its own cap; its push service is not needed by a client.
     services: { identify: identify({ runOnConnectionOpen: false }) },
     // Every visit closes its connection; the manager must not refuse or prune the ones in flight.

@@ -49,11 +49,16 @@ const NUMS = 12;
  * addresses as one newline-joined string. A tuple per node took over a second to encode at 250,000 nodes,
  * blocking the event loop (and the probes' timers) that long.
  */
-interface NodeColumns { ids: Uint8Array; ips: string; seqs: BigUint64Array; nums: Float64Array }
+interface NodeColumns {
+  ids: Uint8Array; ips: string; seqs: BigUint64Array; nums: Float64Array;
+  /** Per node: lastFailMs, sessionLastFailMs. Absent in checkpoints written before they were kept (read as NaN). */
+  fails?: Float64Array;
+}
 
 function toColumns(nodes: readonly TrackedNode[]): NodeColumns {
   const n = nodes.length;
   const ids = new Uint8Array(n * NODE_ID_SIZE), ips: string[] = new Array<string>(n), seqs = new BigUint64Array(n), nums = new Float64Array(n * NUMS);
+  const fails = new Float64Array(n * 2);
   for (let i = 0; i < n; i++) {
     const x = nodes[i]!;
     x.copyIdTo(ids, i * NODE_ID_SIZE);
@@ -66,14 +71,16 @@ function toColumns(nodes: readonly TrackedNode[]): NodeColumns {
     nums[k + 6] = x.answers; nums[k + 7] = x.failures; nums[k + 8] = x.failRun; nums[k + 9] = x.downSinceMs; nums[k + 10] = x.listedBy;
     // A probe in flight at save time is due again at once after a restart.
     nums[k + 11] = x.probing || !Number.isFinite(x.dueAtMs) ? 0 : x.dueAtMs;
+    fails[i * 2] = x.lastFailMs; fails[i * 2 + 1] = x.sessionLastFailMs;
   }
-  return { ids, ips: ips.join('\n'), seqs, nums };
+  return { ids, ips: ips.join('\n'), seqs, nums, fails };
 }
 
 function fromColumns(c: NodeColumns, arena: ByteArena, path: string): TrackedNode[] {
   const ips = c.ips === '' ? [] : c.ips.split('\n');
   const n = ips.length;
-  if (c.ids.length !== n * NODE_ID_SIZE || c.seqs.length !== n || c.nums.length !== n * NUMS) {
+  const fails = c.fails instanceof Float64Array ? c.fails : null;
+  if (c.ids.length !== n * NODE_ID_SIZE || c.seqs.length !== n || c.nums.length !== n * NUMS || (fails && fails.length !== n * 2)) {
     throw new CheckpointError('ERR_CHECKPOINT_CORRUPT', `checkpoint ${path} has columns of different lengths`);
   }
   const out: TrackedNode[] = new Array<TrackedNode>(n);
@@ -85,6 +92,7 @@ function fromColumns(c: NodeColumns, arena: ByteArena, path: string): TrackedNod
     x.acrossGap = (flags & ACROSS_GAP) !== 0;
     x.sessionStartMs = v[3]!; x.lastOkMs = v[4]!; x.firstFailMs = v[5]!;
     x.answers = v[6]!; x.failures = v[7]!; x.failRun = v[8]!; x.downSinceMs = v[9]!; x.listedBy = v[10]!; x.dueAtMs = v[11]!;
+    if (fails) { x.lastFailMs = fails[i * 2]!; x.sessionLastFailMs = fails[i * 2 + 1]!; }
     out[i] = x;
   }
   return out;

@@ -32,6 +32,10 @@ export class TrackedNode implements Due {
   observedStart = false;
   /** Start of the current time down (first failure that ended the last session, or the first silent probe). */
   downSinceMs = NaN;
+  /** The latest failure while down (or the one that ended the last session): a return came after it. */
+  lastFailMs = NaN;
+  /** Of the open session, the latest failure before its first answer, if its start was observed; NaN if not. */
+  sessionLastFailMs = NaN;
   /** Seen by a crawl after the campaign's first one ended: it joined during the campaign. */
   isNew = false;
   /** Most times its record was returned in one crawl: the evidence that others list it. */
@@ -75,6 +79,8 @@ export function newTrackedNode(arena: ByteArena, id: Uint8Array, ip: string, por
 export interface SessionRow {
   node: TrackedNode;
   startedAtMs: number;
+  /** The latest failure before `startedAtMs` when the start was observed: the node came up in between; else NaN. */
+  lastFailBeforeMs: number;
   lastOkMs: number;
   firstFailMs: number;
   endedAtMs: number;
@@ -178,6 +184,9 @@ export class Tracker {
       n.sessionStartMs = atMs;
       // Down before, unless the monitor was away meanwhile: the node may have come back any time during it.
       n.observedStart = !Number.isNaN(n.downSinceMs) && !n.acrossGap;
+      // A failure dated after this answer (a crawl visit reported late) does not bound the start.
+      n.sessionLastFailMs = n.observedStart && n.lastFailMs <= atMs ? n.lastFailMs : NaN;
+      n.lastFailMs = NaN;
       n.answers = 0; n.failures = 0;
       n.downSinceMs = NaN;
     }
@@ -203,6 +212,7 @@ export class Tracker {
         this.events.sessionEnded(this.row(n, false, atMs, n.acrossGap ? 'gap' : 'down'));
         n.up = false; this.upCount--;
         n.downSinceMs = n.firstFailMs;
+        n.lastFailMs = atMs;
         this.schedule(n, atMs + this.cfg.probeMinMs);
       } else {
         // Confirm soon: the session's end is then known within a few probe minimums.
@@ -211,6 +221,7 @@ export class Tracker {
       return;
     }
     if (Number.isNaN(n.downSinceMs)) n.downSinceMs = atMs;
+    if (!(atMs <= n.lastFailMs)) n.lastFailMs = atMs;
     // Down (or never seen up): back off with the time down, as an up node's checks space out with its uptime.
     const base = n.everUp ? this.interval(atMs - n.downSinceMs) : this.cfg.probeMaxMs;
     this.schedule(n, atMs + base);
@@ -242,6 +253,7 @@ export class Tracker {
     if (!n.up) return;
     n.up = false; this.upCount--;
     n.downSinceMs = Number.isNaN(firstFailMs) ? endedAtMs : firstFailMs;
+    n.lastFailMs = endedAtMs;
     n.failRun = 0;
     this.schedule(n, Math.max(endedAtMs + this.cfg.probeMinMs, 0));
   }
@@ -268,7 +280,7 @@ export class Tracker {
 
   private row(n: TrackedNode, open: boolean, endedAtMs: number, endReason: SessionRow['endReason']): SessionRow {
     return {
-      node: n, startedAtMs: n.sessionStartMs, lastOkMs: n.lastOkMs, firstFailMs: n.firstFailMs, endedAtMs, endReason,
+      node: n, startedAtMs: n.sessionStartMs, lastFailBeforeMs: n.sessionLastFailMs, lastOkMs: n.lastOkMs, firstFailMs: n.firstFailMs, endedAtMs, endReason,
       answers: n.answers, failures: n.failures, open, observedStart: n.observedStart, isNew: n.isNew,
     };
   }

@@ -16,9 +16,10 @@ import { addColumnSql, dropNotNullSql, type Dialect, type TableDecl, type ViewDe
  * monitor's rows name the vantage that wrote them. 10: libp2p Kademlia crawls: crawls name their protocol, `peers`
  * holds what identify told of each libp2p peer, visits' discv5-only counters became nullable and visits carry the
  * failed bucket lengths (cpl_errors). 11: libp2p campaigns: campaigns name their protocol, and the monitor's samples
- * count libp2p dial probes (probes_dial).
+ * count libp2p dial probes (probes_dial). 12: uptime sessions carry the failure before their start (last_fail), which
+ * bounds when the node came up as first_fail bounds when it went down.
  */
-export const SCHEMA_VERSION = 11;
+export const SCHEMA_VERSION = 12;
 
 /** The DHT protocols a crawl speaks; `crawls.protocol` names one (NULL in crawls before schema 10: discv5). */
 export const DHT_PROTOCOLS = ['discv5', 'libp2p'] as const;
@@ -111,6 +112,7 @@ export const UPTIME_SESSIONS = {
     end_reason: { type: 'VARCHAR', nullable: true, doc: '`down` (K failed probes in a row), or `gap` (up before the monitor\'s own outage, down after it: ended some time during it, counted as censored, not as left); NULL while open' },
     snapshot: { type: 'INTEGER', nullable: true, doc: 'for open rows, the checkpoint that wrote them: only the highest of each vantage in a campaign is current; NULL for closed rows' },
     vantage: ROW_VANTAGE,
+    last_fail: { type: 'TIMESTAMP', nullable: true, doc: 'when `observed_start`: the latest failed probe before `started_at`, so the node came up in between (the session is taken to start midway, as it ends midway between `last_ok` and `first_fail`); NULL otherwise, and before schema 12' },
   },
 } as const satisfies TableDecl;
 
@@ -537,4 +539,5 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: schema11('duckdb'),
     postgres: schema11('postgres'),
   },
+  { to: 12, sql: [addColumnSql(UPTIME_SESSIONS, 'last_fail', 'duckdb')], postgres: [addColumnSql(UPTIME_SESSIONS, 'last_fail', 'postgres')] },
 ];

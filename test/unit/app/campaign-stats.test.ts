@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { vantagesStats } from '../../../src/app/campaign-stats.js';
+import { campaignStats, vantagesStats } from '../../../src/app/campaign-stats.js';
 import { Store, StoreReader, UPTIME_SESSIONS, VISITS } from '../../../src/store/index.js';
 import { TEST_BACKENDS } from '../../pg.js';
 
@@ -28,7 +28,7 @@ async function vantage(s: Store, name: string, visited: readonly number[], answe
     if (ok) {
       s.add(UPTIME_SESSIONS, {
         campaign_id: camp, node_id: nid(i), ip: '10.0.0.1', udp: 9000, started_at: T0, last_ok: T0 + 1000, first_fail: null, ended_at: null,
-        answers: 1, failures: 0, open: true, observed_start: false, new_node: false, end_reason: null, snapshot: 1, vantage: null,
+        answers: 1, failures: 0, open: true, observed_start: false, new_node: false, end_reason: null, snapshot: 1, vantage: null, last_fail: null,
       });
     }
   }
@@ -53,6 +53,34 @@ for (const be of TEST_BACKENDS) test(`[${be.name}] vantages side by side and mer
     assert.deepEqual(byName.bb, { vantage: 'bb', vantageAddr: '127.0.0.2:9000', campaignId: b, tracked: 6, reachable: 3, unreachable: 3, onlyHere: 2 });
     // Nodes 0..10: reached by a (0-5) or b (0, 6, 10); 7, 8, 9 by neither. 6 would look unreachable from a alone, 1 and 2 from b alone.
     assert.deepEqual(v.merged, { tracked: 11, reachable: 8, unreachable: 3, reachableFromSome: 3 });
+  } finally {
+    r.close();
+  }
+});
+
+test('a session starts halfway between the failure before it and its first answer, as it ends halfway', async () => {
+  const db = join(tmp, 'start-estimate.duckdb');
+  const s = await Store.open(db, { flushIntervalMs: 3_600_000 });
+  const camp = await s.beginCampaign({ params: {}, vantage: 'v', version: '0', startedAtMs: T0 });
+  const sec = (x: number) => T0 + x * 1000;
+  const session = (i: number, lastFail: number | null, start: number, lastOk: number, firstFail: number) => s.add(UPTIME_SESSIONS, {
+    campaign_id: camp, node_id: nid(i), ip: '10.0.0.1', udp: 9000, started_at: sec(start), last_ok: sec(lastOk), first_fail: sec(firstFail), ended_at: sec(firstFail + 2),
+    answers: 3, failures: 3, open: false, observed_start: true, new_node: false, end_reason: 'down', snapshot: null, vantage: null, last_fail: lastFail === null ? null : sec(lastFail),
+  });
+  // Came up between 10 s and 20 s (taken at 15 s), went down between 60 s and 70 s (65 s): up 50 s.
+  session(1, 10, 20, 60, 70);
+  // A row from before schema 12 (no failure kept): its start is its first answer.
+  session(2, null, 30, 40, 50);
+  await s.endCampaign(camp, { endedAtMs: sec(100) });
+  await s.close();
+  const r = await StoreReader.open(db, { memoryLimitMB: 128 });
+  try {
+    const st = await campaignStats(r, camp, 84_000, sec(16));
+    assert.equal(st.all.windows[0]!.entered, 1, 'only the session that started after 16 s');
+    assert.equal(st.all.windows[0]!.left, 2);
+    // Up 50 s, and 15 s (30 s to 45 s): the first answer alone would have made the first 45 s.
+    const curve = st.all.sessionLength.curve;
+    assert.deepEqual(curve.map((p) => p.tMs), [15_000, 50_000], JSON.stringify(curve));
   } finally {
     r.close();
   }

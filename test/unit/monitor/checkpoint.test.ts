@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { decodeCheckpoint, encodeCheckpoint, readCheckpoint, writeCheckpoint, type CheckpointState } from '../../../src/monitor/checkpoint.js';
 import { newTrackedNode } from '../../../src/monitor/tracker.js';
 import { ByteArena } from '../../../src/util/arena.js';
+import { Encoder } from 'cbor-x';
 
 function state(): CheckpointState {
   const arena = new ByteArena();
   const a = newTrackedNode(arena, new Uint8Array(32).fill(1), '10.1.2.3', 30303, 7n, 1000);
-  a.everUp = true; a.up = true; a.sessionStartMs = 1500; a.lastOkMs = 9000; a.answers = 4; a.failRun = 1; a.failures = 2; a.firstFailMs = 9500;
+  a.everUp = true; a.up = true; a.sessionStartMs = 1500; a.lastOkMs = 9000; a.answers = 4; a.failRun = 1; a.failures = 2; a.firstFailMs = 9500; a.sessionLastFailMs = 1200; a.lastFailMs = NaN;
   a.listedBy = 12; a.dueAtMs = 12_000; a.observedStart = true;
   const b = newTrackedNode(arena, new Uint8Array(32).fill(2), '::1', 9000, 2n ** 40n, 2000);
   b.isNew = true; b.downSinceMs = 3000; b.probing = true; b.dueAtMs = Infinity;
@@ -27,12 +28,22 @@ describe('monitor checkpoint (cbor-x)', () => {
     assert.deepEqual(a!.id, new Uint8Array(32).fill(1));
     assert.equal(a!.seq, 7n); assert.equal(a!.ip, '10.1.2.3'); assert.equal(a!.up, true); assert.equal(a!.everUp, true); assert.equal(a!.observedStart, true);
     assert.equal(a!.sessionStartMs, 1500); assert.equal(a!.lastOkMs, 9000); assert.equal(a!.firstFailMs, 9500);
+    assert.equal(a!.sessionLastFailMs, 1200); assert.ok(Number.isNaN(a!.lastFailMs));
     assert.equal(a!.answers, 4); assert.equal(a!.failures, 2); assert.equal(a!.failRun, 1); assert.equal(a!.listedBy, 12); assert.equal(a!.dueAtMs, 12_000);
     assert.ok(Number.isNaN(a!.downSinceMs));
     assert.equal(b!.seq, 2n ** 40n); assert.equal(b!.isNew, true); assert.equal(b!.up, false); assert.equal(b!.downSinceMs, 3000);
     assert.equal(b!.dueAtMs, 0, 'a probe in flight is due again at once');
     assert.equal(d.protocol, 'discv5');
     assert.deepEqual(d.nodeTags, ['', '']);
+  });
+
+  it('reads a checkpoint written before the failure times were kept: they are unknown (NaN)', () => {
+    const codec = new Encoder({ useRecords: false, mapsAsObjects: true });
+    const o = codec.decode(encodeCheckpoint(state())) as { nodes: { fails?: Float64Array } };
+    delete o.nodes.fails;
+    const [a] = decodeCheckpoint(codec.encode(o), 'old').nodes;
+    assert.equal(a!.sessionStartMs, 1500);
+    assert.ok(Number.isNaN(a!.sessionLastFailMs) && Number.isNaN(a!.lastFailMs));
   });
 
   it('keeps a libp2p campaign\'s protocol and each node\'s peer ID', () => {

@@ -33,14 +33,17 @@ describe('monitor tracker', () => {
     assert.equal(r.answers, 3);
     assert.equal(r.failures, 4);
     assert.equal(r.observedStart, false, 'up when first seen: the start is not known');
+    assert.ok(Number.isNaN(r.lastFailBeforeMs), 'no failure bounds a start not observed');
     assert.equal(t.upCount, 0);
-    // It comes back: a new session whose start was observed.
+    // Down: probed and silent, then it comes back. The new session's start was observed, after its last failure.
+    t.failed(n, 30_000); t.failed(n, 34_000);
     t.answered(n, 40_000);
     assert.equal(t.upCount, 1);
     const open = [...t.openSessions()];
     assert.equal(open.length, 1);
     assert.equal(open[0]!.startedAtMs, 40_000);
     assert.equal(open[0]!.observedStart, true);
+    assert.equal(open[0]!.lastFailBeforeMs, 34_000);
     assert.equal(t.reachableCount, 1);
   });
 
@@ -105,6 +108,17 @@ describe('monitor tracker', () => {
     assert.equal(ended.length, 0, 'already written: not reported again');
     t.answered(n, 20_000);
     assert.equal([...t.openSessions()][0]!.observedStart, true);
+    assert.equal([...t.openSessions()][0]!.lastFailBeforeMs, 9000, 'the stored end is the last failure known');
+  });
+
+  it('the failure that ended a session bounds the next start when no probe failed since', () => {
+    const { t } = setup();
+    const n = t.sight({ id: id(8), ip: 'x', port: 1, seq: 1n, listedBy: 1 }, 0)!;
+    t.answered(n, 0);
+    t.failed(n, 5000); t.failed(n, 6000); t.failed(n, 7000);
+    assert.equal(t.upCount, 0);
+    t.answered(n, 9000);
+    assert.equal([...t.openSessions()][0]!.lastFailBeforeMs, 7000);
   });
 });
 

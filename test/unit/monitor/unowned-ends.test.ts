@@ -13,7 +13,7 @@ function end(firstByte: number, startedAtMs: number, endedAtMs: number): Session
   id[31] = startedAtMs & 0xff;
   const node = newTrackedNode(arena, id, '127.0.0.1', 30303, 1n, startedAtMs);
   return {
-    node, startedAtMs, lastOkMs: endedAtMs - 2000, firstFailMs: endedAtMs - 1000, endedAtMs, endReason: 'down',
+    node, startedAtMs, lastFailBeforeMs: startedAtMs - 1000, lastOkMs: endedAtMs - 2000, firstFailMs: endedAtMs - 1000, endedAtMs, endReason: 'down',
     answers: 3, failures: 3, open: false, observedStart: true, isNew: false,
   };
 }

@@ -38,7 +38,7 @@ test('a DuckDB store joins a PostgreSQL one: ids shifted past the server\'s, row
   await crawl(s, 20, 40, T0 + 86_400_000, camp);
   s.add(UPTIME_SESSIONS, {
     campaign_id: camp, node_id: nid(3), ip: '10.0.0.3', udp: 9000, started_at: T0, last_ok: T0 + 1000, first_fail: null, ended_at: null,
-    answers: 4, failures: 0, open: true, observed_start: false, new_node: false, end_reason: null, snapshot: 1, vantage: null,
+    answers: 4, failures: 0, open: true, observed_start: false, new_node: false, end_reason: null, snapshot: 1, vantage: null, last_fail: null,
   });
   await s.endCampaign(camp, {}, T0 + 2 * 86_400_000);
   await s.close();
