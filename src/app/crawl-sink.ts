@@ -4,7 +4,7 @@ import type { CrawlNode } from '../crawler/nodes.js';
 import type { BadRecordReason, CrawlSink, ProgressSample, VisitRecord } from '../crawler/types.js';
 import type { LoadProbe } from '../crawler/rate.js';
 import { toHex } from '../util/bytes.js';
-import { BAD_RECORDS, EDGE_IX, PACKET_TRAIN, PROGRESS, RECORDS, VISITS, type Store } from '../store/index.js';
+import { BAD_RECORDS, EDGE_IX, PACKET_TRAIN, PROGRESS, RECORDS, VISITS, type InputRow, type Store } from '../store/index.js';
 
 export class StoreSink implements CrawlSink {
   readonly load: LoadProbe;
@@ -48,9 +48,14 @@ export class StoreSink implements CrawlSink {
   }
 
   progress(s: ProgressSample): void {
-    this.store.add(PROGRESS, {
-      crawl_id: this.crawlId, t_ms: s.tMs, discovered: s.discovered, queued: s.queued, pending: s.pending,
-      measured: s.measured, failed: s.failed, requests: s.requests, records: s.records,
-    });
+    this.store.add(PROGRESS, progressRow(this.crawlId, s));
   }
+}
+
+/** A crawler's progress sample as a `progress` row (discv5's and libp2p's). */
+export function progressRow(crawlId: number, s: ProgressSample): InputRow<typeof PROGRESS> {
+  return {
+    crawl_id: crawlId, t_ms: s.tMs, discovered: s.discovered, queued: s.queued, pending: s.pending,
+    measured: s.measured, failed: s.failed, requests: s.requests, records: s.records,
+  };
 }

@@ -6,7 +6,9 @@ import { crawlLibp2p, createCrawlerHost, DEFAULT_LIBP2P_CRAWL_CONFIG, parseLibp2
 import { CPL_COUNT, idKey, type Libp2pHost, type Libp2pVisit } from '../libp2p/visit.js';
 import { KAD_ID_SIZE, kadId } from '../libp2p/keys.js';
 import { addrScope, natOf, tcpAddr, type NatEvidence } from '../libp2p/addrs.js';
-import { PEERS, Store, VISITS, type StoreOptions } from '../store/index.js';
+import { PEERS, PROGRESS, Store, VISITS, type StoreOptions } from '../store/index.js';
+import { progressRow } from './crawl-sink.js';
+import type { ProgressSample } from '../crawler/types.js';
 import { DhtscopeError, UsageError } from '../util/errors.js';
 
 export class Libp2pCrawlJobError extends DhtscopeError {
@@ -245,7 +247,8 @@ export async function libp2pCrawlOnce(ctx: Libp2pCrawlContext, o: Libp2pCrawlOnc
   // Counted here too, so progress is live; the crawl's own totals replace them at the end.
   const counting = (v: Libp2pVisit) => { if (v.status === 'measured') s.measured++; else s.failed++; onVisit(v); };
   try {
-    const c = await crawlLibp2p(host, o.bootnodes, cfg, counting, stopper.signal);
+    const sample = store && crawlId !== null ? (p: ProgressSample) => store.add(PROGRESS, progressRow(crawlId, p)) : undefined;
+    const c = await crawlLibp2p(host, o.bootnodes, cfg, counting, stopper.signal, sample);
     Object.assign(s, {
       discovered: c.discovered, measured: c.measured, failed: c.failed, untracked: c.untracked, dialErrors: sortedCounts(c.dialErrors),
       t90Ms: c.t90Ms === null ? null : Math.round(c.t90Ms), t99Ms: c.t99Ms === null ? null : Math.round(c.t99Ms), elapsedMs: Math.round(c.elapsedMs),

@@ -74,7 +74,6 @@ export function networkForkLabel(network: string, fork: string | null): string {
   return fork ? `${network}/${fork}` : network;
 }
 
-// discv5 only: libp2p crawls write no progress samples.
 export async function statesFigure(store: Queryable, scope: Scope): Promise<Figure> {
   const rows = await store.query<{ t_ms: number; discovered: number; queued: number; pending: number; measured: number; failed: number }>(
     `SELECT t_ms, discovered, queued, pending, measured, failed FROM progress WHERE crawl_id = $1 ORDER BY t_ms`, [scope.latest.id]);

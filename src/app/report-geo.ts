@@ -1,6 +1,6 @@
-// The report's --geo figures: country and AS shares of the nodes, among all records and among nodes measured.
-// discv5 only: they place the address of each node's record, and libp2p peers have none (report-job gives them
-// the discv5 crawls of the scope).
+// The report's --geo figures: country and AS shares of the nodes, among all nodes and among nodes measured.
+// A discv5 node is placed by the IPv4 address of its latest record; a libp2p peer (no record) by the first IPv4
+// address it was dialed at. report-job draws each protocol's pair over that protocol's crawls.
 import { barChart, type Row } from '../report/charts.js';
 import { fmtInt, type Figure } from '../report/figure.js';
 import type { Queryable } from '../store/index.js';
@@ -13,10 +13,25 @@ const MAX_BARS = 20;
 const UNKNOWN = 'not listed (private or unrouted)';
 
 
-async function shares(store: Queryable, scope: Scope, joinSql: string, keySql: string) {
+/** Where each protocol's nodes get their address: a query of (node_id, ip) over the crawls `ids`, and its words. */
+const ADDRESS_SOURCES = {
+  discv5: {
+    sql: (ids: string) => `SELECT node_id, arg_max(ip, seq) AS ip FROM records WHERE crawl_id IN (${ids}) GROUP BY node_id`,
+    idPrefix: '', address: 'the IPv4 address of the node\'s latest record', nodes: 'nodes with a record', counted: 'records', missing: 'no records in scope',
+  },
+  libp2p: {
+    // dialed_addrs is a JSON list of multiaddrs; the first /ip4/ one, from the peer's latest visit.
+    sql: (ids: string) => `SELECT node_id, arg_max(nullif(regexp_extract(dialed_addrs, '/ip4/([0-9.]+)/', 1), ''), crawl_id) AS ip
+      FROM peers WHERE crawl_id IN (${ids}) GROUP BY node_id`,
+    idPrefix: 'libp2p-', address: 'the first IPv4 address the peer was dialed at', nodes: 'peers visited', counted: 'peers', missing: 'no libp2p peer visited in scope',
+  },
+} as const;
+export type GeoSource = keyof typeof ADDRESS_SOURCES;
+
+async function shares(store: Queryable, scope: Scope, source: GeoSource, joinSql: string, keySql: string) {
   const ids = scope.crawlIds.join(',');
   return store.query<{ k: string | null; all_n: bigint; measured_n: bigint }>(
-    `WITH n AS (SELECT node_id, arg_max(ip, seq) AS ip FROM records WHERE crawl_id IN (${ids}) GROUP BY node_id),
+    `WITH n AS (${ADDRESS_SOURCES[source].sql(ids)}),
       m AS (SELECT DISTINCT node_id FROM visits WHERE crawl_id IN (${ids}) AND status = 'measured'),
       x AS (SELECT n.node_id, ${ipv4NumberSql('n.ip')} AS ipn, m.node_id IS NOT NULL AS measured FROM n LEFT JOIN m USING (node_id))
      -- An as-of join finds each address's range by its start in one sorted pass (a BETWEEN join of every address
@@ -25,33 +40,37 @@ async function shares(store: Queryable, scope: Scope, joinSql: string, keySql: s
      FROM x ASOF LEFT JOIN ${joinSql} g ON x.ipn >= g.s GROUP BY ALL ORDER BY all_n DESC, k`);
 }
 
-function shareFigure(id: string, title: string, what: string, source: string, rows: Array<{ k: string | null; all_n: bigint; measured_n: bigint }>): Figure {
+function shareFigure(
+  src: GeoSource, id: string, title: string, what: string, source: string, rows: Array<{ k: string | null; all_n: bigint; measured_n: bigint }>,
+): Figure {
+  const s = ADDRESS_SOURCES[src];
   const list = rows.map((r) => ({ key: r.k ?? UNKNOWN, all: num(r.all_n), measured: num(r.measured_n) }));
   const totalAll = list.reduce((s, e) => s + e.all, 0), totalMeasured = list.reduce((s, e) => s + e.measured, 0);
   const shown = list.slice(0, MAX_BARS);
   const data: Row[] = shown.flatMap((e) => [
-    { key: e.key, among: 'all records', share: totalAll ? e.all / totalAll : 0, text: fmtInt(e.all) },
+    { key: e.key, among: `all ${s.nodes}`, share: totalAll ? e.all / totalAll : 0, text: fmtInt(e.all) },
     { key: e.key, among: 'measured nodes', share: totalMeasured ? e.measured / totalMeasured : 0, text: fmtInt(e.measured) },
   ]);
   return {
-    id, title,
-    definition: `Share of each ${what} by the IPv4 address of the node's latest record (${source}), among all nodes with a record and among nodes measured.`,
-    n: `${fmtInt(totalAll)} nodes with a record, ${fmtInt(totalMeasured)} measured; ${list.length} ${what === 'country' ? 'countries' : 'ASes'}${list.length > MAX_BARS ? ` (the ${MAX_BARS} largest drawn)` : ''}`,
+    id: s.idPrefix + id, title: src === 'libp2p' ? `${title} (libp2p peers)` : title,
+    definition: `Share of each ${what} by ${s.address} (${source}), among all ${s.nodes} and among those measured.`,
+    n: `${fmtInt(totalAll)} ${s.nodes}, ${fmtInt(totalMeasured)} measured; ${list.length} ${what === 'country' ? 'countries' : 'ASes'}${list.length > MAX_BARS ? ` (the ${MAX_BARS} largest drawn)` : ''}`,
     spec: totalAll === 0 ? null : barChart({
       data, category: { field: 'key', title: what, order: shown.map((e) => e.key) }, value: { field: 'share', title: 'share', format: '%' },
       column: { field: 'among', title: '' }, label: 'text',
     }),
-    missing: 'no records in scope',
-    tables: [{ name: id, columns: [what, 'records', 'measured'], rows: list.map((e) => ({ [what]: e.key, records: e.all, measured: e.measured })) }],
+    missing: s.missing,
+    tables: [{ name: s.idPrefix + id, columns: [what, s.counted, 'measured'], rows: list.map((e) => ({ [what]: e.key, [s.counted]: e.all, measured: e.measured })) }],
   };
 }
 
-export async function geoFigures(store: Queryable, scope: Scope, files: GeoFiles): Promise<Figure[]> {
+/** The country and AS figures of one protocol's crawls in `scope`. */
+export async function geoFigures(store: Queryable, scope: Scope, files: GeoFiles, source: GeoSource = 'discv5'): Promise<Figure[]> {
   const c = GEO_PACKAGES.country, a = GEO_PACKAGES.asn;
-  const countries = await shares(store, scope, rangeCsvSql(files.countryCsv, { cc: 'VARCHAR' }), 'g.cc');
-  const ases = await shares(store, scope, rangeCsvSql(files.asnCsv, { asn: 'UBIGINT', org: 'VARCHAR' }), `'AS' || g.asn || ' ' || g.org`);
+  const countries = await shares(store, scope, source, rangeCsvSql(files.countryCsv, { cc: 'VARCHAR' }), 'g.cc');
+  const ases = await shares(store, scope, source, rangeCsvSql(files.asnCsv, { asn: 'UBIGINT', org: 'VARCHAR' }), `'AS' || g.asn || ' ' || g.org`);
   return [
-    shareFigure('geo-country', 'Countries', 'country', `${c.name}@${c.version}, ${c.license}`, countries),
-    shareFigure('geo-as', 'Autonomous systems', 'AS', `${a.name}@${a.version}, ${a.license}`, ases),
+    shareFigure(source, 'geo-country', 'Countries', 'country', `${c.name}@${c.version}, ${c.license}`, countries),
+    shareFigure(source, 'geo-as', 'Autonomous systems', 'AS', `${a.name}@${a.version}, ${a.license}`, ases),
   ];
 }

@@ -85,12 +85,13 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
       figures.push(await b());
       progress(`figure ${figures.length}: ${figures[figures.length - 1]!.id}`);
     }
-    // Geolocated by the address of the node's record: discv5 nodes only.
-    if (c.geo && scope.discv5) {
-      figures.push(...(await geoFigures(store, scope.discv5, c.geo)));
-      progress('geo: 2 figures');
-    } else if (c.geo) {
-      progress('geo: no figures (they place the addresses of discv5 records; no discv5 crawl in scope)');
+    // Each protocol's nodes placed by its own kind of address.
+    if (c.geo) {
+      for (const [source, s] of [['discv5', scope.discv5], ['libp2p', scope.libp2p]] as const) {
+        if (!s) continue;
+        figures.push(...(await geoFigures(store, s, c.geo, source)));
+        progress(`geo: 2 ${source} figures`);
+      }
     }
     const campaignId = await campaignInScope(store, scope, c.campaignId);
     if (campaignId !== null) {

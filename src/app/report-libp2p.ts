@@ -1,12 +1,13 @@
-// The report's libp2p figures, over the libp2p crawls in scope: agent versions (in place of discv5's networks
-// and clients), protocols supported, dial errors, connect time, and NAT'd or unreachable peers. A peer visited in
-// several crawls counts once, with the latest agent and protocols it reported and the state of its latest visit.
+// The report's libp2p figures, over the libp2p crawls in scope: peer states over time, agent versions (in place
+// of discv5's networks and clients), protocols supported, dial errors, connect time, and NAT'd or unreachable
+// peers. A peer visited in several crawls counts once, with the latest agent and protocols it reported and the
+// state of its latest visit.
 import { barChart, histogram, lineChart, sideBySide, type Row } from '../report/charts.js';
 import { fmtInt, type Figure } from '../report/figure.js';
 import { colorScale } from '../report/theme.js';
 import type { Queryable } from '../store/index.js';
 import { agentFamilySql, agentLabelSql, agentVersionSql } from './agents.js';
-import { cdfRows, distribution, inList, MAX_BARS, MAX_NETWORK_SERIES, num, pct, topNetworks, visitFailures, type Scope } from './report-figures.js';
+import { cdfRows, distribution, inList, MAX_BARS, MAX_NETWORK_SERIES, num, pct, statesFigure, topNetworks, visitFailures, type Scope } from './report-figures.js';
 
 /** Agent families in a fixed order, so each keeps its colour in every figure: the Amino DHT's common servers. */
 export const AGENT_FAMILY_ORDER: readonly string[] = ['all', 'kubo', 'go-ipfs', 'js-libp2p', 'helia', 'rust-libp2p', 'hydra-booster', 'unknown'];
@@ -171,5 +172,14 @@ export async function libp2pNatFigure(store: Queryable, scope: Scope): Promise<F
   };
 }
 
+/** The latest libp2p crawl's peer states over time: discv5's figure over the same table, named apart from it. */
+export async function libp2pStatesFigure(store: Queryable, scope: Scope): Promise<Figure> {
+  const f = await statesFigure(store, scope);
+  return {
+    ...f, id: 'libp2p-states', title: `Peer states over time (libp2p crawl ${scope.latest.id})`,
+    tables: f.tables.map((t) => ({ ...t, name: `libp2p-${t.name}` })),
+  };
+}
+
 /** The libp2p figures, in the report's order. */
-export const LIBP2P_FIGURES = [libp2pAgentFigure, libp2pProtocolFigure, libp2pDialErrorFigure, libp2pConnectFigure, libp2pNatFigure] as const;
+export const LIBP2P_FIGURES = [libp2pStatesFigure, libp2pAgentFigure, libp2pProtocolFigure, libp2pDialErrorFigure, libp2pConnectFigure, libp2pNatFigure] as const;

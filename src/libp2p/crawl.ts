@@ -12,6 +12,8 @@ import { multiaddr, type Multiaddr } from 'multiaddr13';
 import { DhtscopeError } from '../util/errors.js';
 import { RingQueue } from '../util/ring.js';
 import { TokenBucket } from '../util/token-bucket.js';
+import { DEFAULT_CRAWL_CONFIG } from '../crawler/config.js';
+import type { ProgressSample } from '../crawler/types.js';
 import { DEFAULT_VISIT_OPTIONS, idKey, MAX_STREAMS_PER_CONNECTION, P2P_CODE, neighbourPeerId, parseAddrs, TRANSIENT_DIAL_ERRORS, visitPeer, type Libp2pHost, type Libp2pVisit, type VisitOptions } from './visit.js';
 
 /**
@@ -37,6 +39,8 @@ export interface Libp2pCrawlConfig {
   visitsPerSec: number | null;
   /** The crawler's own listen address (a loopback simnet: 127.0.0.1). */
   listenIp: string;
+  /** How often the peer states are sampled (the `progress` table). */
+  progressIntervalMs: number;
   visit: VisitOptions;
 }
 
@@ -48,6 +52,8 @@ export const DEFAULT_LIBP2P_CRAWL_CONFIG: Libp2pCrawlConfig = {
   durationMs: null,
   visitsPerSec: null,
   listenIp: '0.0.0.0',
+  // The discv5 crawl's, so the two protocols' node-state series compare point for point.
+  progressIntervalMs: DEFAULT_CRAWL_CONFIG.progressIntervalMs,
   visit: DEFAULT_VISIT_OPTIONS,
 };
 
@@ -96,18 +102,20 @@ export function parseLibp2pBootnode(text: string): { peerId: ReturnType<typeof p
 interface Known { peerId: ReturnType<typeof peerIdFromString>; addrs: Map<string, Uint8Array>; state: 'queued' | 'visiting' | 'done'; attempts: number }
 
 /**
- * Crawls from the bootnodes; `onVisit` gets every visit as it ends. Once `stop` is aborted no visit starts; the
- * ones in flight end within their timeouts.
+ * Crawls from the bootnodes; `onVisit` gets every visit as it ends, `onSample` the peer states every
+ * cfg.progressIntervalMs and once at the end. Once `stop` is aborted no visit starts; the ones in flight end
+ * within their timeouts.
  */
 export async function crawlLibp2p(
   host: Libp2pHost, bootnodes: string[], cfg: Libp2pCrawlConfig, onVisit: (v: Libp2pVisit) => void, stop?: AbortSignal,
+  onSample?: (s: ProgressSample) => void,
 ): Promise<Libp2pCrawlSummary> {
   const t0 = performance.now();
   /** By idKey of the peer ID bytes; bound: cfg.maxPeers. */
   const known = new Map<string, Known>();
   /** Peers to visit, each at most once at a time: bounded by `known`. */
   const queue = new RingQueue<Known>();
-  let untracked = 0, measured = 0, failed = 0, retries = 0;
+  let untracked = 0, measured = 0, failed = 0, retries = 0, requests = 0;
   const measuredAt: number[] = [];
   const dialErrors: Record<string, number> = {};
   /** A peer by its ID bytes; its addresses (bytes) are kept until its visit starts. */
@@ -130,8 +138,13 @@ export async function crawlLibp2p(
   // A burst of a tenth of a second's visits: a stall is not followed by a flood of dials.
   const bucket = cfg.visitsPerSec === null ? null : new TokenBucket(cfg.visitsPerSec, Math.max(1, cfg.visitsPerSec / 10));
   let wakeTimer: NodeJS.Timeout | null = null;
-  /** What the caller's onVisit threw: no more visits start, and the crawl rejects with it once the others end. */
+  /** What the caller's onVisit or onSample threw: no more visits start, and the crawl rejects with it once the others end. */
   let thrown: { e: unknown } | null = null;
+  // Every known peer is queued at once (a FIND_NODE reply carries its addresses): none waits as 'discovered'.
+  const sample = () => onSample?.({
+    tMs: Math.round(performance.now() - t0), discovered: 0, queued: queue.length, pending: inFlight, measured, failed, requests, records: known.size,
+  });
+  const sampleTimer = onSample ? setInterval(() => { try { sample(); } catch (e) { thrown ??= { e }; } }, cfg.progressIntervalMs) : null;
   await new Promise<void>((done) => {
     const pump = () => {
       while (inFlight < cfg.concurrency && queue.length > 0 && performance.now() < deadline && !stop?.aborted && !thrown) {
@@ -150,6 +163,7 @@ export async function crawlLibp2p(
           if (v.dialError && TRANSIENT_DIAL_ERRORS.has(v.dialError) && n.attempts < MAX_DIAL_ATTEMPTS) { retries++; n.state = 'queued'; queue.push(n); return; }
           n.state = 'done';
           n.addrs.clear();
+          requests += v.requests;
           if (v.status === 'measured') { measured++; measuredAt.push(performance.now() - t0); } else failed++;
           if (v.dialError) dialErrors[v.dialError] = (dialErrors[v.dialError] ?? 0) + 1;
           for (const p of v.neighbours.values()) learn(p.id, p.addrs);
@@ -163,7 +177,9 @@ export async function crawlLibp2p(
     };
     pump();
   });
+  if (sampleTimer) clearInterval(sampleTimer);
   if (thrown) throw (thrown as { e: unknown }).e;
+  sample();
   const at = (q: number) => (measuredAt.length ? measuredAt[Math.max(0, Math.ceil(q * measuredAt.length) - 1)]! : null);
   return { discovered: known.size, measured, failed, untracked, retries, elapsedMs: performance.now() - t0, t90Ms: at(0.9), t99Ms: at(0.99), dialErrors };
 }

@@ -19,7 +19,7 @@ import { countBy, familyOf, LIBP2P_NODES, makeLibp2pDbs, nodeIdOf, type Libp2pDb
 
 const dir = mkdtempSync(join(tmpdir(), 'dhtscope-report-l2p-'));
 const DISCV5_IDS = ['states', 'rtt', 'dispersion', 'networks', 'clients', 'traffic', 'accumulation', 'failures', 'density'];
-const LIBP2P_IDS = ['libp2p-agents', 'libp2p-protocols', 'libp2p-dial-errors', 'libp2p-connect', 'libp2p-nat'];
+const LIBP2P_IDS = ['libp2p-states', 'libp2p-agents', 'libp2p-protocols', 'libp2p-dial-errors', 'libp2p-connect', 'libp2p-nat'];
 
 function capture(): CliIo & { outs: string[]; errs: string[] } {
   const outs: string[] = [], errs: string[] = [];
@@ -54,6 +54,11 @@ describe('e2e: dhtscope report on libp2p crawls', () => {
   /** The libp2p figures' numbers against the truth and the crawl's summary. */
   function checkLibp2pFigures(out: string, summary: Libp2pDbs['libp2p']['summary']): void {
     for (const f of LIBP2P_IDS) assertPng(readFileSync(join(out, `${f}.png`)), 400);
+    // The crawl's progress samples, ending with every visit done and counted as the summary counts them.
+    const states = csv(out, 'libp2p-states');
+    assert.ok(states.length >= 2, `${states.length} samples`);
+    const last = states.at(-1)!;
+    assert.deepEqual([last.queued, last.pending, last.measured, last.failed].map(Number), [0, 0, summary.measured, summary.failed]);
     const agents = csv(out, 'libp2p-agents');
     assert.deepEqual(new Map(agents.map((r) => [r.agent_version!, Number(r.peers)])), countBy(measured(), (n) => n.agentVersion));
     // The family/version split: the family is the first part, the version the next up to a space.
@@ -130,9 +135,17 @@ describe('e2e: dhtscope report on libp2p crawls', () => {
         figures.push(...(await geoFigures(reader, scope, geo)));
         for (const f of figures) assert.ok(f.spec !== null || (f.missing ?? '').length > 0, `${db}: ${f.id} neither drawn nor says why`);
         if (db === dbs.libp2p.path) {
+          // Peers placed by the address they were dialed at: every one visited (the two failing bootnodes too), all
+          // on loopback (no country).
+          const [country] = await geoFigures(reader, scope, geo, 'libp2p');
+          assert.equal(country!.id, 'libp2p-geo-country');
+          assert.ok(country!.spec !== null);
+          const rows = country!.tables[0]!.rows as Array<{ country: string; peers: number; measured: number }>;
+          assert.deepEqual(rows.map((r) => r.country), ['not listed (private or unrouted)']);
+          assert.deepEqual([rows[0]!.peers, rows[0]!.measured], [LIBP2P_NODES + dbs.failing.length, LIBP2P_NODES]);
           // No records: the record-based discv5 figures say so instead of failing.
           const missing = figures.filter((f) => f.spec === null).map((f) => f.id).sort();
-          assert.deepEqual(missing, ['accumulation', 'clients', 'density', 'dispersion', 'geo-as', 'geo-country', 'networks', 'states']);
+          assert.deepEqual(missing, ['accumulation', 'clients', 'density', 'dispersion', 'geo-as', 'geo-country', 'networks']);
         }
       } finally { reader.close(); }
     }
