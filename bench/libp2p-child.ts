@@ -11,17 +11,19 @@ const need99 = Math.ceil(0.99 * live.size);
 const host = await createCrawlerHost('127.0.0.1', Number(concurrency));
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-let found = 0, t99Ms: number | null = null, visits = 0;
+let found = 0, t99Ms: number | null = null, visits = 0, cplFailed = 0;
 const s = await crawlLibp2p(host, truth.bootnodes, {
   ...DEFAULT_LIBP2P_CRAWL_CONFIG, concurrency: Number(concurrency), listenIp: '127.0.0.1',
   visit: { ...DEFAULT_LIBP2P_CRAWL_CONFIG.visit, keysPerCpl: Number(keysPerCpl) },
 }, (v) => {
   visits++;
+  // Bucket lengths a measured peer did not answer: work a visit did not do.
+  if (v.status === 'measured') for (let c = v.cplErrors; c !== 0; c &= c - 1) cplFailed++;
   if (v.status === 'measured' && live.has(v.peerId) && ++found === need99) t99Ms = performance.now() - t0;
 });
 const cpu = process.cpuUsage(cpu0);
 await host.stop();
 process.stdout.write(JSON.stringify({
-  coverage: found / live.size, t99Ms, elapsedMs: s.elapsedMs, visits, discovered: s.discovered, failed: s.failed, retries: s.retries, dialErrors: s.dialErrors,
+  coverage: found / live.size, t99Ms, elapsedMs: s.elapsedMs, visits, discovered: s.discovered, failed: s.failed, retries: s.retries, dialErrors: s.dialErrors, cplFailed,
   cpuMsPerPeer: (cpu.user + cpu.system) / 1000 / Math.max(1, visits), peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
 }) + '\n');

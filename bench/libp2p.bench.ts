@@ -27,7 +27,7 @@ const truthFile = join(dir, 'truth.json');
 const child = fileURLToPath(new URL('./libp2p-child.js', import.meta.url));
 const net = await startLibp2pSimnet({ nodes: flags.nodes as number, seed: flags.seed as string, port: flags.port as number, truthFile });
 process.stderr.write(`bench:libp2p: ${flags.nodes} nodes up in ${(net.truth.startupMs / 1000).toFixed(1)} s\n`);
-interface Run { coverage: number; t99Ms: number | null; elapsedMs: number; visits: number; retries: number; cpuMsPerPeer: number; peakRssMB: number; dialErrors: Record<string, number> }
+interface Run { coverage: number; t99Ms: number | null; elapsedMs: number; visits: number; retries: number; cplFailed: number; cpuMsPerPeer: number; peakRssMB: number; dialErrors: Record<string, number> }
 const runs: Run[] = [];
 try {
   for (let i = 0; i < (flags.runs as number); i++) {
@@ -35,7 +35,7 @@ try {
     const r = JSON.parse(stdout.trim().split('\n').pop()!) as Run;
     runs.push(r);
     process.stderr.write(`bench:libp2p: run ${i + 1}: ${(100 * r.coverage).toFixed(2)}% in ${(r.elapsedMs / 1000).toFixed(1)} s, t99 ${r.t99Ms === null ? '-' : (r.t99Ms / 1000).toFixed(1) + ' s'}, ` +
-      `${r.cpuMsPerPeer.toFixed(1)} ms CPU per peer, ${r.peakRssMB} MB, ${r.retries} dials retried, dial errors ${JSON.stringify(r.dialErrors)}\n`);
+      `${r.cpuMsPerPeer.toFixed(1)} ms CPU per peer, ${r.peakRssMB} MB, ${r.retries} dials retried, ${r.cplFailed} bucket lengths unanswered, dial errors ${JSON.stringify(r.dialErrors)}\n`);
   }
 } finally {
   await net.stop();
