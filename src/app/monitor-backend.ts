@@ -133,8 +133,10 @@ export class Discv5MonitorBackend implements MonitorBackend {
       });
       const fresh = reservoir(measuredRecords(r.crawler), SEEDS);
       if (fresh.length > 0) this.seeds = fresh;
-      const s = r.summary;
-      return { crawlId: s.crawlId, discovered: s.discovered, measured: s.measured, failed: s.failed, elapsedMs: s.elapsedMs, cutShort: s.stopped || s.unvisited > 0 };
+      const s = r.summary, left = r.crawler.counts;
+      // Nodes still queued or in flight at the end: its time limit stopped it. (Known nodes it never queues, with
+      // no endpoint or one it refuses to probe, stay 'discovered' in a complete crawl too.)
+      return { crawlId: s.crawlId, discovered: s.discovered, measured: s.measured, failed: s.failed, elapsedMs: s.elapsedMs, cutShort: s.stopped || left.queued + left.pending > 0 };
     } finally {
       this.crawler = null;
     }

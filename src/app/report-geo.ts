@@ -13,6 +13,13 @@ const MAX_BARS = 20;
 const UNKNOWN = 'not listed (private or unrouted)';
 
 
+/**
+ * Whether an IPv4 text is in a range no geo database places: this network (0/8), private (10/8, 172.16/12,
+ * 192.168/16), shared (100.64/10), loopback (127/8), link-local (169.254/16).
+ */
+const NON_ROUTABLE_IPV4_SQL = (x: string) =>
+  `regexp_matches(${x}, '^(0|10|127)\\.|^169\\.254\\.|^192\\.168\\.|^172\\.(1[6-9]|2[0-9]|3[01])\\.|^100\\.(6[4-9]|[7-9][0-9]|1[01][0-9]|12[0-7])\\.')`;
+
 /** Where each protocol's nodes get their address: a query of (node_id, ip) over the crawls `ids`, and its words. */
 const ADDRESS_SOURCES = {
   discv5: {
@@ -20,10 +27,11 @@ const ADDRESS_SOURCES = {
     idPrefix: '', address: 'the IPv4 address of the node\'s latest record', nodes: 'nodes with a record', counted: 'records', missing: 'no records in scope',
   },
   libp2p: {
-    // dialed_addrs is a JSON list of multiaddrs; the first /ip4/ one, from the peer's latest visit.
-    sql: (ids: string) => `SELECT node_id, arg_max(nullif(regexp_extract(dialed_addrs, '/ip4/([0-9.]+)/', 1), ''), crawl_id) AS ip
-      FROM peers WHERE crawl_id IN (${ids}) GROUP BY node_id`,
-    idPrefix: 'libp2p-', address: 'the first IPv4 address the peer was dialed at', nodes: 'peers visited', counted: 'peers', missing: 'no libp2p peer visited in scope',
+    // dialed_addrs is a JSON list of multiaddrs, private ones often first: the first routable /ip4/ one, else the
+    // first at all (a loopback simnet's), from the peer's latest visit.
+    sql: (ids: string) => `WITH a AS (SELECT node_id, crawl_id, regexp_extract_all(dialed_addrs, '/ip4/([0-9.]+)/', 1) AS ips FROM peers WHERE crawl_id IN (${ids}))
+      SELECT node_id, arg_max(coalesce(list_filter(ips, x -> NOT ${NON_ROUTABLE_IPV4_SQL('x')})[1], ips[1]), crawl_id) AS ip FROM a GROUP BY node_id`,
+    idPrefix: 'libp2p-', address: 'the first routable IPv4 address the peer was dialed at', nodes: 'peers visited', counted: 'peers', missing: 'no libp2p peer visited in scope',
   },
 } as const;
 export type GeoSource = keyof typeof ADDRESS_SOURCES;

@@ -6,7 +6,10 @@ import type { Libp2pHost } from './visit.js';
 
 export type Libp2pConnection = Awaited<ReturnType<Libp2pHost['dial']>>;
 
-interface PendingDial { conn: Promise<Libp2pConnection>; users: number }
+interface PendingDial { conn: Promise<HeldConnection>; users: number }
+
+/** A held connection, and when the dial that made it started (performance.now): a joined caller's connect time. */
+export interface HeldConnection { conn: Libp2pConnection; dialStartedAtMs: number }
 
 /** Dials in progress per host, by peer ID text; bound: the host's dials in flight. */
 const pending = new WeakMap<Libp2pHost, Map<string, PendingDial>>();
@@ -18,16 +21,22 @@ const holders = new WeakMap<Libp2pConnection, number>();
  * or the one a dial in progress to the same peer is making; the caller must `release` it. A joined caller
  * shares the first dial's time limit.
  */
-export function dialHeld(host: Libp2pHost, peerId: string, target: Parameters<Libp2pHost['dial']>[0], signal: AbortSignal): Promise<Libp2pConnection> {
+export function dialHeld(host: Libp2pHost, peerId: string, target: Parameters<Libp2pHost['dial']>[0], signal: AbortSignal): Promise<HeldConnection> {
   let byPeer = pending.get(host);
   if (!byPeer) { byPeer = new Map(); pending.set(host, byPeer); }
   const inProgress = byPeer.get(peerId);
   if (inProgress) { inProgress.users++; return inProgress.conn; }
-  const p: PendingDial = { conn: null as unknown as Promise<Libp2pConnection>, users: 1 };
+  const p: PendingDial = { conn: null as unknown as Promise<HeldConnection>, users: 1 };
+  const dialStartedAtMs = performance.now();
+  // The entry leaves the map in the same callback that counts its users: no caller can join uncounted between.
   p.conn = host.dial(target, { signal, force: true }).then((conn) => {
+    byPeer.delete(peerId);
     holders.set(conn, (holders.get(conn) ?? 0) + p.users);
-    return conn;
-  }).finally(() => { byPeer.delete(peerId); });
+    return { conn, dialStartedAtMs };
+  }, (e: unknown) => {
+    byPeer.delete(peerId);
+    throw e;
+  });
   byPeer.set(peerId, p);
   return p.conn;
 }

@@ -41,7 +41,7 @@ export class Libp2pProbeClient {
     this.inFlight++;
     const t0 = process.hrtime.bigint();
     // A new connection even if the crawl holds one: the probe asks whether the peer takes a dial now.
-    dialHeld(this.host, peerId, target, AbortSignal.timeout(timeoutMs)).then((conn) => {
+    dialHeld(this.host, peerId, target, AbortSignal.timeout(timeoutMs)).then(({ conn }) => {
       const rttNs = process.hrtime.bigint() - t0;
       release(conn).catch(() => {});
       sink.probeAnswered(token, rttNs);

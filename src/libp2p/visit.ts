@@ -91,14 +91,15 @@ export async function visitPeer(host: Libp2pHost, peerId: PeerId, addrs: Multiad
     cplErrors: 0, requests: 0, neighbours: new Map(), startedAtMs: Date.now(), endedAtMs: 0,
   };
   if (addrs.length === 0) { v.dialError = 'no-addresses'; v.endedAtMs = Date.now(); return v; }
-  const t0 = performance.now();
   let conn: Conn;
   try {
     // Dial the addresses given, with the peer ID appended: libp2p checks the peer it reaches is this one.
     const targets = addrs.map((a) => (a.getComponents().some((c) => c.name === 'p2p') ? a : a.encapsulate(`/p2p/${v.peerId}`)));
-    // Not an open connection to the peer (a monitor probe's, about to close): the connect time is this dial's.
-    conn = await dialHeld(host, v.peerId, targets, AbortSignal.timeout(o.dialTimeoutMs));
-    v.connectMs = performance.now() - t0;
+    // Not an open connection to the peer (a monitor probe's, about to close); the connect time is the dial's that
+    // made the connection (a probe's, if this visit joined it).
+    const held = await dialHeld(host, v.peerId, targets, AbortSignal.timeout(o.dialTimeoutMs));
+    conn = held.conn;
+    v.connectMs = performance.now() - held.dialStartedAtMs;
     v.remoteAddr = conn.remoteAddr.decapsulateCode(P2P_CODE).toString();
   } catch (e) {
     v.dialError = classifyDialError(e);

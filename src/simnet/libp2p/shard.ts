@@ -137,7 +137,11 @@ export class Libp2pShard {
       // clears its k-buckets too), so it is filled from the population again, as at start.
       const node = await startSimNode(s.spec);
       s.node = node;
+      // Up from here: it takes dials while its table fills.
+      this.logApplied(e, beganAtMs);
       if (!this.stopped) await this.fill(s.spec, node);
+      this.churnApplied++;
+      return;
     } else {
       const node = s.node;
       s.node = null;
@@ -145,6 +149,10 @@ export class Libp2pShard {
       if (node) await node.stop();
     }
     this.churnApplied++;
+    this.logApplied(e, beganAtMs);
+  }
+
+  private logApplied(e: Libp2pChurnEvent, beganAtMs: number): void {
     this.appliedLog.push({ ...e, beganAtMs, doneAtMs: Date.now() });
   }
 
