@@ -74,8 +74,10 @@ export interface CampaignStats {
   byNetwork: Record<string, GroupStats>;
 }
 
-/** `censored`: open, or ended across the monitor's own outage (end unknown): either way it counts up to its last answer. */
-/** `s`: the start (startOf); `l`, `f`, `e`: last answer, first failure, end, as stored. */
+/**
+ * `s`: the start (startOf); `l`, `f`, `e`: last answer, first failure, end, as stored. `censored`: open, or ended
+ * across the monitor's own outage (end unknown): either way it counts up to its last answer.
+ */
 interface SessionIn { node: string; s: number; l: number; f: number | null; e: number | null; open: boolean; censored: boolean; observed: boolean; isNew: boolean }
 interface VisitIn { node: string; ok: number; visits: number; first: number }
 

@@ -3,7 +3,7 @@
 // address it was dialed at. report-job draws each protocol's pair over that protocol's crawls.
 import { barChart, type Row } from '../report/charts.js';
 import { fmtInt, type Figure } from '../report/figure.js';
-import type { Queryable } from '../store/index.js';
+import type { DhtProtocol, Queryable } from '../store/index.js';
 import { GEO_PACKAGES, ipv4NumberSql, rangeCsvSql, type GeoFiles } from './geo.js';
 import { num, type Scope } from './report-figures.js';
 
@@ -33,8 +33,8 @@ const ADDRESS_SOURCES = {
       SELECT node_id, arg_max(coalesce(list_filter(ips, x -> NOT ${NON_ROUTABLE_IPV4_SQL('x')})[1], ips[1]), crawl_id) AS ip FROM a GROUP BY node_id`,
     idPrefix: 'libp2p-', address: 'the first routable IPv4 address the peer was dialed at', nodes: 'peers visited', counted: 'peers', missing: 'no libp2p peer visited in scope',
   },
-} as const;
-export type GeoSource = keyof typeof ADDRESS_SOURCES;
+} as const satisfies Record<DhtProtocol, unknown>;
+export type GeoSource = DhtProtocol;
 
 async function shares(store: Queryable, scope: Scope, source: GeoSource, joinSql: string, keySql: string) {
   const ids = scope.crawlIds.join(',');

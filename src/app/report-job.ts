@@ -2,7 +2,7 @@
 // copy of one a monitor is still writing.
 import { writeReport, type WrittenReport } from '../report/write.js';
 import type { Figure } from '../report/figure.js';
-import { StoreReader, type Queryable } from '../store/index.js';
+import { DHT_PROTOCOLS, StoreReader, type Queryable } from '../store/index.js';
 import { UsageError } from '../util/errors.js';
 import { campaignStats, perVantageViews } from './campaign-stats.js';
 import type { GeoFiles } from './geo.js';
@@ -87,10 +87,11 @@ export async function runReport(c: ReportConfig, progress: (line: string) => voi
     }
     // Each protocol's nodes placed by its own kind of address.
     if (c.geo) {
-      for (const [source, s] of [['discv5', scope.discv5], ['libp2p', scope.libp2p]] as const) {
+      for (const protocol of DHT_PROTOCOLS) {
+        const s = scope[protocol];
         if (!s) continue;
-        figures.push(...(await geoFigures(store, s, c.geo, source)));
-        progress(`geo: 2 ${source} figures`);
+        figures.push(...(await geoFigures(store, s, c.geo, protocol)));
+        progress(`geo: 2 ${protocol} figures`);
       }
     }
     const campaignId = await campaignInScope(store, scope, c.campaignId);

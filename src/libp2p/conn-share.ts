@@ -26,17 +26,19 @@ export function dialHeld(host: Libp2pHost, peerId: string, target: Parameters<Li
   if (!byPeer) { byPeer = new Map(); pending.set(host, byPeer); }
   const inProgress = byPeer.get(peerId);
   if (inProgress) { inProgress.users++; return inProgress.conn; }
-  const p: PendingDial = { conn: null as unknown as Promise<HeldConnection>, users: 1 };
   const dialStartedAtMs = performance.now();
-  // The entry leaves the map in the same callback that counts its users: no caller can join uncounted between.
-  p.conn = host.dial(target, { signal, force: true }).then((conn) => {
-    byPeer.delete(peerId);
-    holders.set(conn, (holders.get(conn) ?? 0) + p.users);
-    return { conn, dialStartedAtMs };
-  }, (e: unknown) => {
-    byPeer.delete(peerId);
-    throw e;
-  });
+  const p: PendingDial = {
+    users: 1,
+    // The entry leaves the map in the same callback that counts its users: no caller can join uncounted between.
+    conn: host.dial(target, { signal, force: true }).then((conn) => {
+      byPeer.delete(peerId);
+      holders.set(conn, (holders.get(conn) ?? 0) + p.users);
+      return { conn, dialStartedAtMs };
+    }, (e: unknown) => {
+      byPeer.delete(peerId);
+      throw e;
+    }),
+  };
   byPeer.set(peerId, p);
   return p.conn;
 }

@@ -138,22 +138,16 @@ export class Libp2pShard {
       const node = await startSimNode(s.spec);
       s.node = node;
       // Up from here: it takes dials while its table fills.
-      this.logApplied(e, beganAtMs);
+      this.appliedLog.push({ ...e, beganAtMs, doneAtMs: Date.now() });
       if (!this.stopped) await this.fill(s.spec, node);
-      this.churnApplied++;
-      return;
     } else {
       const node = s.node;
       s.node = null;
       // Closes its listener and connections: a dial to the address is refused from here on.
       if (node) await node.stop();
+      this.appliedLog.push({ ...e, beganAtMs, doneAtMs: Date.now() });
     }
     this.churnApplied++;
-    this.logApplied(e, beganAtMs);
-  }
-
-  private logApplied(e: Libp2pChurnEvent, beganAtMs: number): void {
-    this.appliedLog.push({ ...e, beganAtMs, doneAtMs: Date.now() });
   }
 
   /** The events applied so far, in the order they were applied. */

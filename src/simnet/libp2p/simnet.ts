@@ -8,7 +8,7 @@ import { DEFAULT_LIBP2P_PORT, DEFAULT_TABLE_PEERS, libp2pPopulation, validateLib
 import { Libp2pShard, type AppliedChurnEvent, type Libp2pShardParams, type Libp2pShardStats, type Libp2pTruthNode } from './shard.js';
 import { libp2pChurnScript, type Libp2pChurnEvent } from './churn.js';
 import { churnParamsJson, type ChurnParams } from '../churn.js';
-import type { TruthChurn } from '../simnet.js';
+import type { TruthChurn, TruthChurnEvent } from '../simnet.js';
 
 export type { Libp2pShardStats, Libp2pTruthNode } from './shard.js';
 
@@ -112,7 +112,7 @@ export async function startLibp2pSimnet(opts: Libp2pSimnetOptions): Promise<Libp
   if (churn && script) {
     truth.churn = {
       startedAtMs: epochMs, horizonMs: churn.horizonS * 1000, params: churnParamsJson(churn), joiners: [],
-      events: script.map((e) => ({ tMs: e.tMs, nodeId: nodes[e.node]!.nodeId, kind: e.kind, ip: e.ip, port: e.port, seq: '0' })),
+      events: script.map((e) => truthEvent(e, e.tMs, nodes)),
     };
   }
   if (opts.truthFile) {
@@ -137,11 +137,13 @@ export async function startLibp2pSimnet(opts: Libp2pSimnetOptions): Promise<Libp
   };
 }
 
+/** A libp2p churn event as the truth lists it, at `tMs` on the script's clock (a peer ID has no seq: '0'). */
+function truthEvent(e: Libp2pChurnEvent, tMs: number, nodes: readonly Libp2pTruthNode[]): TruthChurnEvent {
+  return { tMs, nodeId: nodes[e.node]!.nodeId, kind: e.kind, ip: e.ip, port: e.port, seq: '0' };
+}
+
 function appliedTruthChurn(scripted: TruthChurn, applied: readonly AppliedChurnEvent[], nodes: readonly Libp2pTruthNode[]): TruthChurn {
-  const events = applied.map((a) => {
-    const up = a.kind === 'up' || a.kind === 'join';
-    return { tMs: (up ? a.doneAtMs : a.beganAtMs) - scripted.startedAtMs, nodeId: nodes[a.node]!.nodeId, kind: a.kind, ip: a.ip, port: a.port, seq: '0' };
-  });
+  const events = applied.map((a) => truthEvent(a, (a.kind === 'up' || a.kind === 'join' ? a.doneAtMs : a.beganAtMs) - scripted.startedAtMs, nodes));
   // churnTruthStats reads events in time order.
   events.sort((a, b) => a.tMs - b.tMs);
   return { ...scripted, events };
